@@ -1,0 +1,3 @@
+from nnviz.cli import main
+
+main()

@@ -1,0 +1,91 @@
+"""The ``nnviz`` command line: a thin shell over the library.
+
+Every command parses its options, calls one library function and reports.
+This module is the error boundary: library errors (``NnvizError``) become a
+one-line ``Error: ...`` with exit code 1, click's usage errors keep exit code
+2, SIGINT and SIGTERM exit 130 and 143, and anything unexpected is still one
+line (set ``NNVIZ_DEBUG=1`` for the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+from typing import Any
+
+import click
+
+from .. import __version__
+from ..errors import Interrupted, NnvizError
+
+
+def _raise_interrupted(signum: int, frame: Any) -> None:
+    raise Interrupted(signum)
+
+
+class NnvizGroup(click.Group):
+    """A click group that turns library failures into clean exits."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except NnvizError as exc:
+            raise click.ClickException(_one_line(str(exc))) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt as exc:
+            code = exc.exit_code if isinstance(exc, Interrupted) else 130
+            click.echo("Error: interrupted; nothing was written", err=True)
+            ctx.exit(code)
+        except MemoryError:
+            raise click.ClickException("out of memory; try a smaller --grid, --size or fewer epochs") from None
+        except Exception as exc:  # the last line of defence: never a traceback
+            if os.environ.get("NNVIZ_DEBUG"):
+                raise
+            raise click.ClickException(
+                _one_line(f"internal error: {type(exc).__name__}: {exc} (set NNVIZ_DEBUG=1 for details)")
+            ) from None
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+@click.group(cls=NnvizGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="nnviz")
+def cli() -> None:
+    """Watch small NumPy neural networks learn.
+
+    Renders the input space, the hidden space and the activation space of a
+    network at every epoch of training, as a GIF, MP4 or PNG.
+    """
+
+
+def _register() -> None:
+    from . import engine_cmds
+
+    for command in engine_cmds.COMMANDS:
+        cli.add_command(command)
+    # Rendering and sweeps import matplotlib; keep them optional here so the
+    # engine commands work even while those modules are being built.
+    for module in ("animate", "sweep"):
+        try:
+            mod = __import__(f"{__name__}.{module}", fromlist=["COMMANDS"])
+        except ModuleNotFoundError as exc:
+            if exc.name != f"{__name__}.{module}":
+                raise
+            continue
+        for command in mod.COMMANDS:
+            cli.add_command(command)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point."""
+    # SIGTERM gets the same clean unwinding as Ctrl-C (temp files removed).
+    signal.signal(signal.SIGTERM, _raise_interrupted)
+    signal.signal(signal.SIGINT, _raise_interrupted)
+    cli.main(args=argv, prog_name="nnviz")

@@ -1,0 +1,100 @@
+"""Engine commands: ``train``, ``gradcheck`` and ``datasets``."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+import numpy as np
+
+from .. import datasets, gradcheck, history, train
+from ..config import Config
+from ..errors import Interrupted
+from .options import config_options, load_config
+
+
+def load_data(cfg: Config) -> datasets.Dataset:
+    """The dataset a config names (shared with the other commands)."""
+    d = cfg.data
+    return datasets.load_dataset(
+        d.name, path=d.path, n_samples=d.n_samples, noise=d.noise,
+        test_fraction=d.test_fraction, seed=cfg.data_seed, task=d.task,
+    )
+
+
+def _progress_line(ep: train.Epoch, total: int) -> str:
+    metrics = "  ".join(f"{k} {v:.4f}" for k, v in ep.metrics.items() if k != "loss")
+    return f"epoch {ep.epoch:>{len(str(total))}}/{total}  loss {ep.loss:.4f}  {metrics}"
+
+
+@click.command("train")
+@config_options()
+@click.option("--history", "history_path", type=click.Path(dir_okay=False), default=None,
+              help="Where to write the history CSV [default: outputs/<run>.csv].")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the final summary.")
+def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
+    """Train a network and write its per-epoch history as CSV."""
+    cfg = load_config(kwargs)
+    from ..config import run_name
+
+    dest = Path(history_path or Path("outputs") / f"{run_name(cfg)}.csv")
+    data = load_data(cfg)
+
+    def report(ep: train.Epoch) -> None:
+        if not quiet:
+            click.echo(_progress_line(ep, cfg.train.epochs), err=True)
+
+    result = train.train(cfg, data, on_epoch=report)
+    if result.stop_reason == "interrupted":
+        raise Interrupted()
+    if result.stop_reason == "diverged":
+        click.echo(f"Warning: {result.message}", err=True)
+    history.write_history(result, dest)
+    last = result.last
+    click.echo(f"stopped at epoch {last.epoch} ({result.stop_reason}), loss {last.loss:.4f}; wrote {dest}")
+
+
+@click.command("gradcheck")
+@config_options()
+@click.option("--samples", type=click.IntRange(1, 1000), default=32, show_default=True,
+              help="Training points used for the check.")
+def gradcheck_cmd(samples: int, **kwargs: Any) -> None:
+    """Check backprop against finite differences at the initial weights.
+
+    Exits 1 when any parameter array's relative error exceeds 1e-6.
+    """
+    cfg = load_config(kwargs)
+    data = load_data(cfg)
+    model = train.build_model(cfg, data)
+    from .. import nn
+
+    rng = np.random.default_rng(cfg.train.seed)
+    params = nn.init_params(model, rng, cfg.model.init, cfg.model.init_std)
+    n = min(samples, len(data.y))
+    result = gradcheck.check_gradients(model, params, data.X[:n], data.y[:n])
+    click.echo(f"gradcheck {'-'.join(map(str, model.sizes))} {model.activation}/{model.loss} on {n} points")
+    for name, err in result.errors.items():
+        click.echo(f"  {name:<4} max relative error {err:.2e}")
+    if not result.passed():
+        click.echo(f"Error: gradient check failed: worst relative error {result.worst:.2e} > {gradcheck.TOLERANCE:g}", err=True)
+        sys.exit(1)
+    click.echo(f"ok: worst {result.worst:.2e} <= {gradcheck.TOLERANCE:g}")
+
+
+@click.command("datasets")
+def datasets_cmd() -> None:
+    """List the built-in datasets with their task and defaults."""
+    rows = [
+        (spec.name, spec.task, "-" if spec.name == "csv" else str(spec.n_samples),
+         "-" if spec.name == "csv" else f"{spec.noise:g}", spec.description)
+        for spec in datasets.DATASETS.values()
+    ]
+    header = ("name", "task", "samples", "noise", "description")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    for row in [header, *rows]:
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4])
+
+
+COMMANDS = [train_cmd, gradcheck_cmd, datasets_cmd]

@@ -1,0 +1,488 @@
+"""Run configuration: TOML tables plus CLI overrides, validated in one place.
+
+A config has four tables, ``[data]``, ``[model]``, ``[train]`` and
+``[render]``. Every key is declared once in ``SCHEMA`` with its default, the
+flag that overrides it and a parser that either returns the clean value or
+raises ``ValueError`` saying what is allowed. Nothing else in nnviz checks
+user input again: past ``resolve`` a ``Config`` is known to be valid.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import re
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError
+
+Parser = Callable[[Any], Any]
+
+# Caps protect the machine: past them a run would exhaust memory or time
+# long before it produced anything useful. README "Limits" documents them.
+MAX_GRID = 1000          # meshgrid points per axis (1e6 points a frame)
+MAX_EPOCHS = 100_000
+MAX_SAMPLES = 1_000_000
+MAX_WIDTH = 1024         # units in one hidden layer
+MAX_DEPTH = 16           # hidden layers
+MAX_SIDE = 4096          # pixels per side of a frame
+MIN_SIDE = 64
+MAX_FPS = 100            # GIF delays are whole centiseconds
+MAX_FRAMES = 20_000
+FORMATS = ("gif", "mp4", "png")
+ENGINES = ("stream", "celluloid")
+PANELS = ("input", "hidden", "activation", "loss")
+AXES = ("fixed", "per-frame")
+TASKS = ("binary", "multiclass", "regression")
+
+
+# --- value parsers ------------------------------------------------------------
+# Each returns the clean value or raises ValueError("<what is allowed>").
+
+def _is_number(v: Any) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _number(v: Any) -> float:
+    if isinstance(v, str):
+        try:
+            v = float(v)
+        except ValueError:
+            raise ValueError("must be a number") from None
+    if not _is_number(v):
+        raise ValueError("must be a number")
+    if not math.isfinite(v):
+        raise ValueError("must be a finite number")
+    return float(v)
+
+
+def _integer(v: Any) -> int:
+    if isinstance(v, str) and re.fullmatch(r"[+-]?\d+", v.strip()):
+        return int(v)
+    if isinstance(v, float) and v.is_integer():
+        return int(v)
+    if not isinstance(v, int) or isinstance(v, bool):
+        raise ValueError("must be a whole number")
+    return v
+
+
+def int_range(lo: int, hi: int | None = None) -> Parser:
+    allowed = f"a whole number >= {lo}" if hi is None else f"a whole number from {lo} to {hi}"
+
+    def parse(v: Any) -> int:
+        try:
+            n = _integer(v)
+        except ValueError:
+            raise ValueError(f"must be {allowed}") from None
+        if n < lo or (hi is not None and n > hi):
+            raise ValueError(f"must be {allowed}")
+        return n
+
+    return parse
+
+
+def float_range(lo: float, hi: float | None = None, *, lo_open: bool = False, hi_open: bool = False) -> Parser:
+    lo_txt = f"> {lo:g}" if lo_open else f">= {lo:g}"
+    hi_txt = "" if hi is None else (f" and < {hi:g}" if hi_open else f" and <= {hi:g}")
+    allowed = f"a number {lo_txt}{hi_txt}"
+
+    def parse(v: Any) -> float:
+        try:
+            x = _number(v)
+        except ValueError:
+            raise ValueError(f"must be {allowed}") from None
+        too_low = x <= lo if lo_open else x < lo
+        too_high = hi is not None and (x >= hi if hi_open else x > hi)
+        if too_low or too_high:
+            raise ValueError(f"must be {allowed}")
+        return x
+
+    return parse
+
+
+def choice(names: Callable[[], tuple[str, ...]] | tuple[str, ...]) -> Parser:
+    """One of ``names``; a callable is looked up late to avoid import cycles."""
+
+    def parse(v: Any) -> str:
+        valid = names() if callable(names) else names
+        if not isinstance(v, str) or v not in valid:
+            raise ValueError(f"unknown name; valid: {', '.join(valid)}")
+        return v
+
+    return parse
+
+
+def optional(parse: Parser) -> Parser:
+    """``None`` (or an empty string from a flag) means "use the default"."""
+
+    def wrapped(v: Any) -> Any:
+        return None if v is None or v == "" else parse(v)
+
+    return wrapped
+
+
+def _split(v: Any) -> list[Any]:
+    if isinstance(v, str):
+        return [p.strip() for p in v.split(",")] if v.strip() else []
+    if isinstance(v, (list, tuple)):
+        return list(v)
+    return [v]
+
+
+def hidden_widths(v: Any) -> tuple[int, ...]:
+    allowed = f"a list of 1 to {MAX_DEPTH} widths from 1 to {MAX_WIDTH}, e.g. 2 or 4,2"
+    parts = _split(v)
+    if not 1 <= len(parts) <= MAX_DEPTH:
+        raise ValueError(f"must be {allowed}")
+    try:
+        return tuple(int_range(1, MAX_WIDTH)(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"must be {allowed}") from None
+
+
+def batch_size(v: Any) -> int | str:
+    if v == "full":
+        return "full"
+    try:
+        return int_range(1)(v)
+    except ValueError:
+        raise ValueError("must be a whole number >= 1 or 'full'") from None
+
+
+def frame_size(v: Any) -> tuple[int, int]:
+    allowed = f"WIDTHxHEIGHT in pixels, each from {MIN_SIDE} to {MAX_SIDE}, e.g. 1200x400"
+    if isinstance(v, str):
+        m = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", v)
+        parts: list[Any] = [m.group(1), m.group(2)] if m else []
+    else:
+        parts = _split(v)
+    if len(parts) != 2:
+        raise ValueError(f"must be {allowed}")
+    try:
+        w, h = (int_range(MIN_SIDE, MAX_SIDE)(p) for p in parts)
+    except ValueError:
+        raise ValueError(f"must be {allowed}") from None
+    return w, h
+
+
+def panel_list(v: Any) -> tuple[str, ...]:
+    parts = _split(v)
+    allowed = f"a comma-separated list of distinct panels from: {', '.join(PANELS)}"
+    if not parts or any(p not in PANELS for p in parts) or len(set(parts)) != len(parts):
+        raise ValueError(f"must be {allowed}")
+    return tuple(parts)
+
+
+def path_string(v: Any) -> str:
+    if isinstance(v, os.PathLike):
+        v = os.fspath(v)
+    if not isinstance(v, str) or not v.strip():
+        raise ValueError("must be a file path")
+    return v
+
+
+def _dataset_names() -> tuple[str, ...]:
+    from .datasets import DATASETS
+
+    return tuple(DATASETS)
+
+
+def _names(table: str) -> Callable[[], tuple[str, ...]]:
+    def names() -> tuple[str, ...]:
+        from . import nn, optimizers
+
+        return tuple({
+            "activation": nn.ACTIVATIONS,
+            "init": nn.INITIALIZERS,
+            "loss": ("auto", *nn.LOSSES),
+            "optimizer": optimizers.OPTIMIZERS,
+        }[table])
+
+    return names
+
+
+# --- the schema --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Key:
+    """One config key: its default, its parser and the flag that sets it."""
+
+    default: Any
+    parse: Parser
+    flag: str | None = None
+    help: str = ""
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "data": {
+        "name": Key("blobs", choice(_dataset_names), "--dataset", "dataset name"),
+        "path": Key(None, optional(path_string), "--data", "CSV file for the csv dataset"),
+        "n_samples": Key(None, optional(int_range(4, MAX_SAMPLES)), "--n-samples", "points to generate"),
+        "noise": Key(None, optional(float_range(0.0, 10.0)), "--noise", "dataset noise level"),
+        "test_fraction": Key(0.0, float_range(0.0, 0.9), "--test-fraction", "share held out as a test set"),
+        "seed": Key(None, optional(int_range(0, 2**32 - 1)), None, "data seed (default: train.seed)"),
+        "task": Key(None, optional(choice(TASKS)), "--task", "override the task inferred from a CSV"),
+    },
+    "model": {
+        "hidden": Key((2,), hidden_widths, "--hidden", "hidden layer widths"),
+        "activation": Key("tanh", choice(_names("activation")), "--activation", "hidden activation"),
+        "init": Key("glorot_uniform", choice(_names("init")), "--init", "weight initialiser"),
+        "init_std": Key(0.05, float_range(0.0, 100.0, lo_open=True), "--init-std", "std for normal inits"),
+        "loss": Key("auto", choice(_names("loss")), "--loss", "output loss (auto picks by task)"),
+    },
+    "train": {
+        "optimizer": Key("adam", choice(_names("optimizer")), "--optimizer", "optimizer"),
+        "lr": Key(0.01, float_range(0.0, 1e6, lo_open=True), "--lr", "learning rate"),
+        "batch_size": Key(32, batch_size, "--batch-size", "minibatch size or 'full'"),
+        "epochs": Key(200, int_range(1, MAX_EPOCHS), "--epochs", "maximum epochs"),
+        "stop_loss": Key(0.263, float_range(0.0), "--stop-loss", "stop once the loss is <= this (0: never)"),
+        "seed": Key(0, int_range(0, 2**32 - 1), "--seed", "random seed"),
+        "weight_decay": Key(0.0, float_range(0.0, 10.0), "--weight-decay", "L2 weight decay"),
+    },
+    "render": {
+        "grid": Key(200, int_range(2, MAX_GRID), "--grid", "meshgrid points per axis"),
+        "format": Key("gif", choice(FORMATS), "--format", "output format"),
+        "fps": Key(10.0, float_range(0.0, MAX_FPS, lo_open=True), "--fps", "frames per second"),
+        "size": Key((1200, 400), frame_size, "--size", "frame size WxH in pixels"),
+        "engine": Key("stream", choice(ENGINES), "--engine", "drawing engine"),
+        "panels": Key(("input", "hidden", "activation"), panel_list, "--panels", "panels to draw"),
+        "every": Key(1, int_range(1, MAX_EPOCHS), "--every", "draw every Nth epoch"),
+        "log_frames": Key(0, int_range(0, MAX_FRAMES), "--log-frames", "K log-spaced frames (0: off)"),
+        "hold": Key(1.0, float_range(0.0, 60.0), "--hold", "seconds to hold the last frame"),
+        "layer": Key(1, int_range(1, MAX_DEPTH), "--layer", "hidden layer to show"),
+        "axes": Key("fixed", choice(AXES), "--axes", "axis limits: fixed or per-frame"),
+    },
+}
+
+
+# --- the frozen config -------------------------------------------------------
+
+@dataclass(frozen=True)
+class DataConfig:
+    name: str = "blobs"
+    path: str | None = None
+    n_samples: int | None = None
+    noise: float | None = None
+    test_fraction: float = 0.0
+    seed: int | None = None
+    task: str | None = None
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    hidden: tuple[int, ...] = (2,)
+    activation: str = "tanh"
+    init: str = "glorot_uniform"
+    init_std: float = 0.05
+    loss: str = "auto"
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    optimizer: str = "adam"
+    lr: float = 0.01
+    batch_size: int | str = 32
+    epochs: int = 200
+    stop_loss: float = 0.263
+    seed: int = 0
+    weight_decay: float = 0.0
+
+
+@dataclass(frozen=True)
+class RenderConfig:
+    grid: int = 200
+    format: str = "gif"
+    fps: float = 10.0
+    size: tuple[int, int] = (1200, 400)
+    engine: str = "stream"
+    panels: tuple[str, ...] = ("input", "hidden", "activation")
+    every: int = 1
+    log_frames: int = 0
+    hold: float = 1.0
+    layer: int = 1
+    axes: str = "fixed"
+
+
+@dataclass(frozen=True)
+class Config:
+    """A complete, validated run configuration."""
+
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    render: RenderConfig = field(default_factory=RenderConfig)
+
+    @property
+    def data_seed(self) -> int:
+        return self.train.seed if self.data.seed is None else self.data.seed
+
+    def with_values(self, values: Mapping[str, Any], source: str = "") -> "Config":
+        """A copy with dotted keys (``"train.lr"``) replaced, validated."""
+        return resolve(to_dict(self), values, source=source)
+
+
+SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "render": RenderConfig}
+
+
+def _describe(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else json.dumps(value, default=str) if not isinstance(value, float) else repr(value)
+
+
+def _check(section: str, key: str, value: Any, label: str) -> Any:
+    try:
+        return SCHEMA[section][key].parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{label} = {_describe(value)} is invalid: {exc}") from None
+
+
+def _check_unknown(raw: Mapping[str, Any], where: str) -> None:
+    for section, table in raw.items():
+        if section not in SCHEMA:
+            raise ConfigError(f"unknown table [{section}]{where}; valid: {', '.join(f'[{s}]' for s in SCHEMA)}")
+        if not isinstance(table, Mapping):
+            raise ConfigError(f"{section}{where} must be a table like [{section}], not {_describe(table)}")
+        for key in table:
+            if key not in SCHEMA[section]:
+                raise ConfigError(
+                    f"unknown key {section}.{key}{where}; valid keys in [{section}]: {', '.join(SCHEMA[section])}"
+                )
+
+
+def split_key(dotted: str) -> tuple[str, str]:
+    """``"train.lr"`` -> ``("train", "lr")``, refusing keys not in SCHEMA."""
+    section, _, key = dotted.partition(".")
+    if section not in SCHEMA or key not in SCHEMA[section]:
+        valid = ", ".join(f"{s}.{k}" for s in SCHEMA for k in SCHEMA[s])
+        raise ConfigError(f"unknown key {dotted!r}; valid: {valid}")
+    return section, key
+
+
+def resolve(
+    raw: Mapping[str, Any] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    source: str = "",
+    flags: bool = False,
+) -> Config:
+    """Validate a TOML-shaped mapping plus dotted-key overrides into a Config.
+
+    ``source`` names the file in messages. With ``flags=True`` messages about
+    overrides name the CLI flag (``--lr``) instead of the key.
+    """
+    raw = dict(raw or {})
+    where = f" in {source}" if source else ""
+    _check_unknown(raw, where)
+    values: dict[str, dict[str, Any]] = {s: {} for s in SCHEMA}
+    for section, table in raw.items():
+        for key, value in table.items():
+            values[section][key] = _check(section, key, value, f"{section}.{key}{where}")
+    for dotted, value in (overrides or {}).items():
+        section, key = split_key(dotted)
+        flag = SCHEMA[section][key].flag
+        label = flag if flags and flag else dotted
+        values[section][key] = _check(section, key, value, label)
+    # --data PATH on its own means "use the csv dataset".
+    if values["data"].get("path") and "name" not in values["data"]:
+        values["data"]["name"] = "csv"
+    cfg = Config(**{s: SECTIONS[s](**values[s]) for s in SCHEMA})
+    _check_combinations(cfg, where)
+    return cfg
+
+
+def _check_combinations(cfg: Config, where: str) -> None:
+    """Rules that involve more than one key."""
+    if cfg.data.name == "csv" and not cfg.data.path:
+        raise ConfigError(f"data.name = 'csv'{where} needs a file: set data.path or pass --data PATH")
+    if cfg.render.every > 1 and cfg.render.log_frames:
+        raise ConfigError("render.every and render.log_frames (--every, --log-frames) cannot be combined; pick one")
+    if cfg.render.layer > len(cfg.model.hidden):
+        raise ConfigError(
+            f"render.layer = {cfg.render.layer} is invalid: the network has hidden layers 1..{len(cfg.model.hidden)}"
+        )
+
+
+def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Parse a TOML file, turning every failure into a one-line ConfigError."""
+    p = Path(path)
+    try:
+        with p.open("rb") as fh:
+            return tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(p)!r} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config file {str(p)!r} is a folder, not a TOML file") from None
+    except PermissionError:
+        raise ConfigError(f"config file {str(p)!r} is not readable (permission denied)") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {str(p)!r} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {str(p)!r} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"config file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
+
+
+def load(path: str | os.PathLike[str] | None = None, overrides: Mapping[str, Any] | None = None, *, flags: bool = False) -> Config:
+    """Read an optional TOML file, apply overrides and validate everything."""
+    raw = read_toml(path) if path is not None else {}
+    if "sweep" in raw:
+        raise ConfigError(f"{path} has a [sweep] table: run it with 'nnviz sweep {path}'")
+    return resolve(raw, overrides, source=str(path) if path is not None else "", flags=flags)
+
+
+# --- output -------------------------------------------------------------------
+
+def to_dict(cfg: Config) -> dict[str, dict[str, Any]]:
+    """The config as TOML-shaped plain data (tuples become lists, None dropped)."""
+    out: dict[str, dict[str, Any]] = {}
+    for section in SCHEMA:
+        obj = getattr(cfg, section)
+        table: dict[str, Any] = {}
+        for f in fields(obj):
+            v = getattr(obj, f.name)
+            if v is not None:
+                table[f.name] = list(v) if isinstance(v, tuple) else v
+        out[section] = table
+    return out
+
+
+def _toml_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, str):
+        # A JSON string is a valid TOML basic string (same escapes).
+        return json.dumps(v, ensure_ascii=False)
+    if isinstance(v, list):
+        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
+    raise TypeError(f"cannot write {v!r} as TOML")
+
+
+def to_toml(cfg: Config) -> str:
+    """The resolved config as TOML that ``load`` reads back to the same Config."""
+    lines: list[str] = []
+    for section, table in to_dict(cfg).items():
+        lines.append(f"[{section}]")
+        lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def config_hash(cfg: Config) -> str:
+    """A short stable digest of everything that shapes a run's outputs."""
+    return hashlib.sha256(to_toml(cfg).encode()).hexdigest()[:16]
+
+
+def run_name(cfg: Config) -> str:
+    """The default output stem, e.g. ``blobs-tanh-lr0.01``."""
+    name = cfg.data.name if cfg.data.name != "csv" or not cfg.data.path else Path(cfg.data.path).stem
+    return f"{name}-{cfg.model.activation}-lr{cfg.train.lr:g}"
+
+
+DEFAULT = Config()

@@ -1,0 +1,44 @@
+"""Error types raised by the library.
+
+The CLI turns every ``NnvizError`` into a one-line ``Error: ...`` with exit
+code 1; library code never prints or exits on its own.
+"""
+
+from __future__ import annotations
+
+
+class NnvizError(Exception):
+    """Base class for every error a user can cause and fix."""
+
+
+class ConfigError(NnvizError):
+    """A config key, flag or value is invalid."""
+
+
+class DataError(NnvizError):
+    """A dataset could not be built or read (for example a malformed CSV)."""
+
+
+class RenderError(NnvizError):
+    """Rendering or encoding failed (for example ffmpeg cannot run)."""
+
+
+class OutputError(NnvizError):
+    """An output file could not be written."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT or SIGTERM arrived; ``exit_code`` is 130 or 143 as shells expect.
+
+    It derives from KeyboardInterrupt so every ``except KeyboardInterrupt``
+    (training keeps its history, writers drop their temp files) treats both
+    signals alike.
+    """
+
+    def __init__(self, signum: int = 2) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        return 128 + self.signum

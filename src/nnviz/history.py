@@ -1,0 +1,121 @@
+"""History <-> CSV, so a run can be re-rendered without retraining.
+
+One row per epoch: ``epoch``, the metrics, then every parameter entry as its
+own column (``W{layer}_{i}_{j}``, ``b{layer}_{j}``, layers from 1). Floats are
+written as their shortest round-trip repr and read back with pandas'
+``round_trip`` parser, so a loaded History is bit-identical to the trained one.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+
+from . import nn
+from .atomic import atomic_path
+from .errors import DataError
+from .train import Epoch, History
+
+_PARAM = re.compile(r"([Wb])(\d+)_(\d+)(?:_(\d+))?$")
+
+
+def param_columns(model: nn.Model) -> list[str]:
+    cols: list[str] = []
+    for layer, (fan_in, fan_out) in enumerate(zip(model.sizes[:-1], model.sizes[1:]), start=1):
+        cols += [f"W{layer}_{i}_{j}" for i in range(fan_in) for j in range(fan_out)]
+        cols += [f"b{layer}_{j}" for j in range(fan_out)]
+    return cols
+
+
+def to_frame(history: History):
+    """The History as a pandas DataFrame (one row per epoch)."""
+    import pandas as pd
+
+    names = history.metric_names or tuple(history.epochs[0].metrics)
+    rows = [
+        [ep.epoch, *(ep.metrics[m] for m in names), *np.concatenate([p.ravel() for p in ep.params])]
+        for ep in history.epochs
+    ]
+    frame = pd.DataFrame(rows, columns=["epoch", *names, *param_columns(history.model)])
+    return frame.astype({"epoch": "int64"})
+
+
+def write_history(history: History, dest: str | os.PathLike[str]) -> Path:
+    """Write the history CSV atomically and return its path."""
+    dest = Path(dest)
+    frame = to_frame(history)
+    with atomic_path(dest) as tmp:
+        # repr-style formatting: the shortest string that round-trips float64.
+        frame.to_csv(tmp, index=False, float_format=None, lineterminator="\n")
+    return dest
+
+
+def _sizes_from_columns(columns: list[str]) -> tuple[int, ...]:
+    shapes: dict[int, tuple[int, int]] = {}
+    for col in columns:
+        m = _PARAM.match(col)
+        if m and m.group(1) == "W":
+            layer, i, j = int(m.group(2)), int(m.group(3)), int(m.group(4))
+            fi, fo = shapes.get(layer, (0, 0))
+            shapes[layer] = (max(fi, i + 1), max(fo, j + 1))
+    if not shapes or sorted(shapes) != list(range(1, len(shapes) + 1)):
+        raise DataError("history CSV has no W{layer}_{i}_{j} parameter columns for layers 1..N")
+    sizes = [shapes[1][0]] + [shapes[k][1] for k in sorted(shapes)]
+    for k in sorted(shapes):
+        if shapes[k][0] != sizes[k - 1]:
+            raise DataError(f"history CSV layer {k} has {shapes[k][0]} inputs but layer {k - 1} has {sizes[k - 1]} outputs")
+    return tuple(sizes)
+
+
+def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: str | None = None) -> History:
+    """Load a history CSV written by ``write_history``.
+
+    The CSV holds numbers only, so the activation (and, for ``sse``, the loss)
+    come from the run's config. The task follows from the metric columns and
+    the output width.
+    """
+    import pandas as pd
+
+    p = Path(path)
+    try:
+        frame = pd.read_csv(p, float_precision="round_trip")
+    except FileNotFoundError:
+        raise DataError(f"history file {str(p)!r} does not exist") from None
+    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise DataError(f"history file {str(p)!r} cannot be read: {str(exc).splitlines()[0]}") from None
+    columns = list(frame.columns)
+    if "epoch" not in columns or "loss" not in columns:
+        raise DataError(f"history file {str(p)!r} needs 'epoch' and 'loss' columns; found {', '.join(columns[:6])}")
+    if frame.empty:
+        raise DataError(f"history file {str(p)!r} has no epochs")
+    sizes = _sizes_from_columns(columns)
+    expected = param_columns(nn.Model(sizes, activation, "mse"))
+    missing = [c for c in expected if c not in columns]
+    if missing:
+        raise DataError(f"history file {str(p)!r} lacks parameter column {missing[0]}")
+    numeric = frame[["epoch", *[c for c in columns if c != "epoch"]]].apply(pd.to_numeric, errors="coerce")
+    if numeric.isna().any().any():
+        row = int(numeric.isna().any(axis=1).to_numpy().argmax())
+        raise DataError(f"history file {str(p)!r} line {row + 2}: a value is missing or not a number")
+    if loss is None:
+        if "accuracy" in columns:
+            loss = "ce" if sizes[-1] > 1 else "bce"
+        else:
+            loss = "mse"
+    model = nn.Model(sizes, activation, loss)
+    names = tuple(c for c in columns if c != "epoch" and not _PARAM.match(c))
+    values = numeric[expected].to_numpy(dtype=float)
+    shapes = model.param_shapes()
+    bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
+    epochs = tuple(
+        Epoch(
+            int(numeric["epoch"].iloc[r]),
+            tuple(values[r, bounds[k] : bounds[k + 1]].reshape(shapes[k]) for k in range(len(shapes))),
+            {m: float(numeric[m].iloc[r]) for m in names},
+        )
+        for r in range(len(frame))
+    )
+    return History(model, epochs, "epochs", f"loaded from {p}", names)

@@ -1,0 +1,309 @@
+"""Dense networks in NumPy: activations, output losses, forward and backward.
+
+Parameters are a flat tuple ``(W1, b1, W2, b2, ...)`` with ``W`` shaped
+``(fan_in, fan_out)`` so a layer computes ``x @ W + b``. Everything here is a
+pure function of ``(model, params, X)``: the rendering side calls ``forward``
+on a meshgrid with any epoch's parameters and never needs an object with
+state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .errors import ConfigError
+
+Array = np.ndarray
+Params = tuple[Array, ...]
+
+
+# --- hidden activations -----------------------------------------------------
+
+@dataclass(frozen=True)
+class Activation:
+    """A hidden nonlinearity and its derivative.
+
+    The derivative takes the activation's *output* ``a`` (as in scikit-learn's
+    ``DERIVATIVES``): the backward pass then needs no stored pre-activations.
+    """
+
+    name: str
+    f: Callable[[Array], Array]
+    df: Callable[[Array], Array]
+
+
+LEAKY_SLOPE = 0.01  # Keras' LeakyReLU uses 0.3, PyTorch 0.01; we follow PyTorch.
+
+
+def _sigmoid(z: Array) -> Array:
+    # Split by sign so exp never overflows.
+    out = np.empty_like(z, dtype=float)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+ACTIVATIONS: dict[str, Activation] = {
+    a.name: a
+    for a in (
+        Activation("linear", lambda z: z, lambda a: np.ones_like(a)),
+        Activation("sigmoid", _sigmoid, lambda a: a * (1.0 - a)),
+        Activation("tanh", np.tanh, lambda a: 1.0 - a * a),
+        Activation("relu", lambda z: np.maximum(z, 0.0), lambda a: (a > 0).astype(float)),
+        Activation(
+            "leaky_relu",
+            lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
+            # a > 0 exactly when z > 0, so the output suffices here too.
+            lambda a: np.where(a > 0, 1.0, LEAKY_SLOPE),
+        ),
+    )
+}
+
+
+# --- output heads and losses -----------------------------------------------
+
+def _softmax(logits: Array) -> Array:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    e = np.exp(shifted)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _one_hot(y: Array, k: int) -> Array:
+    return np.eye(k)[y.astype(int)]
+
+
+@dataclass(frozen=True)
+class Loss:
+    """An output head and its loss, both taking the network's raw logits.
+
+    ``value(logits, y)`` is the scalar loss and ``grad(logits, y)`` its
+    derivative with respect to the logits. Pairing the head with the loss is
+    what makes the gradient simple and stable (e.g. sigmoid + BCE gives
+    ``p - y`` and never takes ``log(0)``).
+    """
+
+    name: str
+    task: str
+    head: Callable[[Array], Array]
+    value: Callable[[Array, Array], float]
+    grad: Callable[[Array, Array], Array]
+
+
+def _bce_value(logits: Array, y: Array) -> float:
+    z = logits[:, 0]
+    # log(1 + e^z) - y z, written so that neither exp overflows.
+    return float(np.mean(np.maximum(z, 0.0) - z * y + np.log1p(np.exp(-np.abs(z)))))
+
+
+def _bce_grad(logits: Array, y: Array) -> Array:
+    return (_sigmoid(logits) - y[:, None]) / len(y)
+
+
+def _ce_value(logits: Array, y: Array) -> float:
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=1))
+    picked = shifted[np.arange(len(y)), y.astype(int)]
+    return float(np.mean(log_norm - picked))
+
+
+def _ce_grad(logits: Array, y: Array) -> Array:
+    return (_softmax(logits) - _one_hot(y, logits.shape[1])) / len(y)
+
+
+def _identity(logits: Array) -> Array:
+    return logits
+
+
+LOSSES: dict[str, Loss] = {
+    loss.name: loss
+    for loss in (
+        Loss("bce", "binary", _sigmoid, _bce_value, _bce_grad),
+        Loss("ce", "multiclass", _softmax, _ce_value, _ce_grad),
+        Loss(
+            "mse", "regression", _identity,
+            lambda o, y: float(np.mean((o[:, 0] - y) ** 2)),
+            lambda o, y: 2.0 * (o - y[:, None]) / len(y),
+        ),
+        Loss(
+            "sse", "regression", _identity,
+            lambda o, y: float(np.sum((o[:, 0] - y) ** 2)),
+            lambda o, y: 2.0 * (o - y[:, None]),
+        ),
+    )
+}
+
+# The loss a task gets unless the config names one.
+DEFAULT_LOSS: dict[str, str] = {"binary": "bce", "multiclass": "ce", "regression": "mse"}
+
+
+# --- the model --------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Model:
+    """Architecture only: layer widths (input, hidden..., output), activation, loss."""
+
+    sizes: tuple[int, ...]
+    activation: str = "tanh"
+    loss: str = "bce"
+
+    def __post_init__(self) -> None:
+        if len(self.sizes) < 2 or any(s < 1 for s in self.sizes):
+            raise ConfigError(f"layer sizes {self.sizes} are invalid: need at least input and output, all >= 1")
+        _lookup(ACTIVATIONS, self.activation, "activation")
+        _lookup(LOSSES, self.loss, "loss")
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.sizes) - 1
+
+    @property
+    def n_hidden(self) -> int:
+        return len(self.sizes) - 2
+
+    @property
+    def act(self) -> Activation:
+        return ACTIVATIONS[self.activation]
+
+    @property
+    def out(self) -> Loss:
+        return LOSSES[self.loss]
+
+    @property
+    def task(self) -> str:
+        return self.out.task
+
+    def param_names(self) -> list[str]:
+        """``["W1", "b1", "W2", "b2", ...]`` in the order of the params tuple."""
+        return [f"{kind}{i}" for i in range(1, self.n_layers + 1) for kind in ("W", "b")]
+
+    def param_shapes(self) -> list[tuple[int, ...]]:
+        shapes: list[tuple[int, ...]] = []
+        for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
+            shapes += [(fan_in, fan_out), (fan_out,)]
+        return shapes
+
+
+def _lookup(table: dict, name: str, what: str):
+    try:
+        return table[name]
+    except KeyError:
+        raise ConfigError(f"unknown {what} {name!r}; valid: {', '.join(table)}") from None
+
+
+@dataclass(frozen=True)
+class Trace:
+    """Per-layer values of one forward pass.
+
+    ``z[k]`` is layer k+1's pre-activation ``x @ W + b`` and ``a[k]`` its
+    output; ``a[-1]`` is the prediction (after the head), ``z[-1]`` the logits.
+    """
+
+    z: tuple[Array, ...]
+    a: tuple[Array, ...]
+
+
+def forward(model: Model, params: Sequence[Array], X: Array) -> Trace:
+    """Run the network on ``X`` (n, d) and keep every layer's values."""
+    zs: list[Array] = []
+    acts: list[Array] = []
+    h = X
+    for k in range(model.n_layers):
+        W, b = params[2 * k], params[2 * k + 1]
+        z = h @ W + b
+        h = model.act.f(z) if k < model.n_layers - 1 else model.out.head(z)
+        zs.append(z)
+        acts.append(h)
+    return Trace(tuple(zs), tuple(acts))
+
+
+def predict(model: Model, params: Sequence[Array], X: Array) -> Array:
+    """The network's output: P(class 1) (n,), class probabilities (n, k), or values (n,)."""
+    out = forward(model, params, X).a[-1]
+    return out if model.task == "multiclass" else out[:, 0]
+
+
+def hidden(model: Model, params: Sequence[Array], X: Array, layer: int = 1) -> tuple[Array, Array]:
+    """Hidden layer ``layer``'s pre-activation and activation (1-based)."""
+    if not 1 <= layer <= model.n_hidden:
+        raise ConfigError(f"layer {layer} is out of range: the network has hidden layers 1..{model.n_hidden}")
+    h = X
+    for k in range(layer):
+        z = h @ params[2 * k] + params[2 * k + 1]
+        h = model.act.f(z)
+    return z, h
+
+
+def loss(model: Model, params: Sequence[Array], X: Array, y: Array) -> float:
+    """The data loss on (X, y)."""
+    return model.out.value(forward(model, params, X).z[-1], y)
+
+
+def loss_and_grads(model: Model, params: Sequence[Array], X: Array, y: Array) -> tuple[float, list[Array]]:
+    """The data loss and its gradient for every parameter, by backpropagation."""
+    trace = forward(model, params, X)
+    value = model.out.value(trace.z[-1], y)
+    delta = model.out.grad(trace.z[-1], y)  # dL/dz of the output layer
+    grads: list[Array] = [np.empty(0)] * len(params)
+    for k in reversed(range(model.n_layers)):
+        inputs = X if k == 0 else trace.a[k - 1]
+        grads[2 * k] = inputs.T @ delta
+        grads[2 * k + 1] = delta.sum(axis=0)
+        if k > 0:
+            delta = (delta @ params[2 * k].T) * model.act.df(trace.a[k - 1])
+    return value, grads
+
+
+# --- initialisation ---------------------------------------------------------
+
+InitFn = Callable[[np.random.Generator, int, int, float], Array]
+
+
+def _glorot_uniform(rng: np.random.Generator, fan_in: int, fan_out: int, std: float) -> Array:
+    limit = np.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=(fan_in, fan_out))
+
+
+def _he_normal(rng: np.random.Generator, fan_in: int, fan_out: int, std: float) -> Array:
+    return rng.normal(0.0, np.sqrt(2.0 / fan_in), size=(fan_in, fan_out))
+
+
+def _normal(rng: np.random.Generator, fan_in: int, fan_out: int, std: float) -> Array:
+    return rng.normal(0.0, std, size=(fan_in, fan_out))
+
+
+def _truncated_normal(rng: np.random.Generator, fan_in: int, fan_out: int, std: float) -> Array:
+    # Redraw anything beyond two standard deviations, as Keras and TF do.
+    w = rng.normal(0.0, std, size=(fan_in, fan_out))
+    bad = np.abs(w) > 2 * std
+    while bad.any():
+        w[bad] = rng.normal(0.0, std, size=int(bad.sum()))
+        bad = np.abs(w) > 2 * std
+    return w
+
+
+def _uniform(rng: np.random.Generator, fan_in: int, fan_out: int, std: float) -> Array:
+    # Keras' RandomUniform default range.
+    return rng.uniform(-0.05, 0.05, size=(fan_in, fan_out))
+
+
+INITIALIZERS: dict[str, InitFn] = {
+    "glorot_uniform": _glorot_uniform,
+    "he_normal": _he_normal,
+    "normal": _normal,
+    "truncated_normal": _truncated_normal,
+    "uniform": _uniform,
+}
+
+
+def init_params(model: Model, rng: np.random.Generator, init: str = "glorot_uniform", std: float = 0.05) -> Params:
+    """Seeded weights from ``INITIALIZERS[init]``; biases start at zero."""
+    fn = _lookup(INITIALIZERS, init, "init")
+    params: list[Array] = []
+    for fan_in, fan_out in zip(model.sizes[:-1], model.sizes[1:]):
+        params += [fn(rng, fan_in, fan_out, std), np.zeros(fan_out)]
+    return tuple(params)

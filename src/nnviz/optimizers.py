@@ -1,0 +1,106 @@
+"""First-order optimizers, each a small class keeping its state beside the params.
+
+``step`` updates the parameter arrays in place, the way scikit-learn's
+``_stochastic_optimizers`` do. Weight decay is the coupled L2 form
+(PyTorch's ``weight_decay``): ``g += decay * W`` for weight matrices only,
+never for biases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+Array = np.ndarray
+
+
+class Optimizer:
+    """Base class: subclasses implement ``_update(i, param, grad)``."""
+
+    def __init__(self, params: Sequence[Array], lr: float, weight_decay: float = 0.0) -> None:
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.t = 0  # steps taken; Adam's bias correction needs it
+        # Weights are the 2-D arrays; biases are 1-D and never decayed.
+        self._decays = [p.ndim == 2 for p in params]
+
+    def step(self, params: Sequence[Array], grads: Sequence[Array]) -> None:
+        self.t += 1
+        for i, (p, g) in enumerate(zip(params, grads)):
+            if self.weight_decay and self._decays[i]:
+                g = g + self.weight_decay * p
+            self._update(i, p, g)
+
+    def _update(self, i: int, p: Array, g: Array) -> None:
+        raise NotImplementedError
+
+
+class SGD(Optimizer):
+    def _update(self, i: int, p: Array, g: Array) -> None:
+        p -= self.lr * g
+
+
+class Momentum(Optimizer):
+    """Heavy-ball momentum, PyTorch form: ``v = mu v + g; p -= lr v``.
+
+    With a constant learning rate this is the same trajectory as Keras'
+    ``v = mu v - lr g; p += v``.
+    """
+
+    mu = 0.9
+
+    def __init__(self, params: Sequence[Array], lr: float, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.velocity = [np.zeros_like(p) for p in params]
+
+    def _update(self, i: int, p: Array, g: Array) -> None:
+        v = self.velocity[i]
+        v *= self.mu
+        v += g
+        p -= self.lr * v
+
+
+class Adam(Optimizer):
+    """Adam with bias correction: ``p -= lr * m_hat / (sqrt(v_hat) + eps)``."""
+
+    beta1, beta2, eps = 0.9, 0.999, 1e-7
+
+    def __init__(self, params: Sequence[Array], lr: float, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.m = [np.zeros_like(p) for p in params]
+        self.v = [np.zeros_like(p) for p in params]
+
+    def _update(self, i: int, p: Array, g: Array) -> None:
+        m, v = self.m[i], self.v[i]
+        m *= self.beta1
+        m += (1 - self.beta1) * g
+        v *= self.beta2
+        v += (1 - self.beta2) * g * g
+        m_hat = m / (1 - self.beta1**self.t)
+        v_hat = v / (1 - self.beta2**self.t)
+        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+
+
+class RMSprop(Optimizer):
+    """RMSprop: ``v = rho v + (1 - rho) g^2; p -= lr g / (sqrt(v) + eps)``."""
+
+    rho, eps = 0.9, 1e-7
+
+    def __init__(self, params: Sequence[Array], lr: float, weight_decay: float = 0.0) -> None:
+        super().__init__(params, lr, weight_decay)
+        self.v = [np.zeros_like(p) for p in params]
+
+    def _update(self, i: int, p: Array, g: Array) -> None:
+        v = self.v[i]
+        v *= self.rho
+        v += (1 - self.rho) * g * g
+        p -= self.lr * g / (np.sqrt(v) + self.eps)
+
+
+OPTIMIZERS: dict[str, type[Optimizer]] = {
+    "sgd": SGD,
+    "momentum": Momentum,
+    "adam": Adam,
+    "rmsprop": RMSprop,
+}
