@@ -16,7 +16,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,10 @@ MAX_SIDE = 4096          # pixels per side of a frame
 MIN_SIDE = 64
 MAX_FPS = 100            # GIF delays are whole centiseconds
 MAX_FRAMES = 20_000
+# The blog's stop loss (0.263) belongs to its own draw of the blobs: on most
+# draws a 2-2-1 net levels off at 0.28-0.29. Seed 5's draw is one where the
+# default run reaches it (at epoch 74), as the reference run did; README says so.
+DEFAULT_SEED = 5
 FORMATS = ("gif", "mp4", "png")
 ENGINES = ("stream", "celluloid")
 PANELS = ("input", "hidden", "activation", "loss")
@@ -242,7 +246,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "batch_size": Key(32, batch_size, "--batch-size", "minibatch size or 'full'"),
         "epochs": Key(200, int_range(1, MAX_EPOCHS), "--epochs", "maximum epochs"),
         "stop_loss": Key(0.263, float_range(0.0), "--stop-loss", "stop once the loss is <= this (0: never)"),
-        "seed": Key(0, int_range(0, 2**32 - 1), "--seed", "random seed"),
+        "seed": Key(DEFAULT_SEED, int_range(0, 2**32 - 1), "--seed", "random seed"),
         "weight_decay": Key(0.0, float_range(0.0, 10.0), "--weight-decay", "L2 weight decay"),
     },
     "render": {
@@ -290,7 +294,7 @@ class TrainConfig:
     batch_size: int | str = 32
     epochs: int = 200
     stop_loss: float = 0.263
-    seed: int = 0
+    seed: int = DEFAULT_SEED
     weight_decay: float = 0.0
 
 

@@ -19,6 +19,13 @@ from .atomic import atomic_path
 from .errors import DataError
 from .train import Epoch, History
 
+def _round_trip_option() -> dict[str, str]:
+    import pandas as pd
+
+    # pandas 3 parses floats exactly by default and deprecates the option.
+    return {} if int(pd.__version__.split(".")[0]) >= 3 else {"float_precision": "round_trip"}
+
+
 _PARAM = re.compile(r"([Wb])(\d+)_(\d+)(?:_(\d+))?$")
 
 
@@ -81,7 +88,7 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
 
     p = Path(path)
     try:
-        frame = pd.read_csv(p, float_precision="round_trip")
+        frame = pd.read_csv(p, **_round_trip_option())
     except FileNotFoundError:
         raise DataError(f"history file {str(p)!r} does not exist") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import click
-import numpy as np
 
 from .. import datasets, gradcheck, history, train
 from ..config import Config
@@ -68,15 +67,12 @@ def gradcheck_cmd(samples: int, **kwargs: Any) -> None:
     cfg = load_config(kwargs)
     data = load_data(cfg)
     model = train.build_model(cfg, data)
-    from .. import nn
-
-    rng = np.random.default_rng(cfg.train.seed)
-    params = nn.init_params(model, rng, cfg.model.init, cfg.model.init_std)
     n = min(samples, len(data.y))
-    result = gradcheck.check_gradients(model, params, data.X[:n], data.y[:n])
+    result = gradcheck.check_run(model, data.X[:n], data.y[:n], seed=cfg.train.seed,
+                                 init=cfg.model.init, std=cfg.model.init_std)
     click.echo(f"gradcheck {'-'.join(map(str, model.sizes))} {model.activation}/{model.loss} on {n} points")
     for name, err in result.errors.items():
-        click.echo(f"  {name:<4} max relative error {err:.2e}")
+        click.echo(f"  {name:<4} relative error {err:.2e}")
     if not result.passed():
         click.echo(f"Error: gradient check failed: worst relative error {result.worst:.2e} > {gradcheck.TOLERANCE:g}", err=True)
         sys.exit(1)

@@ -1,0 +1,467 @@
+"""History -> plain arrays per panel, one frozen ``Frame`` per rendered epoch.
+
+This is the model side of rendering and imports NumPy only (a test checks
+that importing it never imports matplotlib). ``build_spec`` fixes everything
+that stays the same over the animation: the meshgrid, the projection bases,
+the labels and the loss curves. ``make_frame`` is then a pure forward pass of
+one epoch's parameters over the meshgrid and the data. ``fixed_limits`` is the
+cheap first pass over every rendered epoch that keeps the axes still.
+
+Two geometries exist. With 2 or more input features the input space is a
+plane (the features themselves, or their two principal axes when there are
+more than two) covered by a ``grid x grid`` meshgrid ("surface" mode). With
+one feature it is an interval, and every space shows a curve ("curve" mode).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import nn
+from .errors import RenderError
+
+Array = np.ndarray
+Limits = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
+
+SPACES = ("input", "hidden", "activation")
+MARGIN = 0.1        # share of the data range added around it by the meshgrid
+PAD = 0.05          # share of the range added around limits
+GRID_LINES = 15     # grid lines per direction in every space
+COARSE = 12         # interior rows/columns the cheap limits pass samples
+SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+
+
+# --- frame choice -------------------------------------------------------------
+
+def select_epochs(n: int, every: int = 1, log_frames: int = 0) -> tuple[int, ...]:
+    """Indices of the epochs to draw out of ``n``; always the first and the last.
+
+    ``every`` keeps every Nth epoch. ``log_frames`` keeps K distinct,
+    log-spaced epochs (early training changes fastest, so it gets more frames).
+    """
+    if n < 1:
+        raise RenderError("the history has no epochs to render")
+    if log_frames:
+        k = min(log_frames, n)
+        if k == 1:
+            return (n - 1,)
+        idx = np.round(np.geomspace(1, n, k)).astype(int) - 1
+        idx[0] = 0
+        for i in range(1, k):  # make them distinct, pushing forward...
+            idx[i] = max(idx[i], idx[i - 1] + 1)
+        idx[-1] = n - 1
+        for i in range(k - 2, -1, -1):  # ...and back, so the last stays n-1
+            idx[i] = min(idx[i], idx[i + 1] - 1)
+        return tuple(int(i) for i in idx)
+    picked = list(range(0, n, every))
+    if picked[-1] != n - 1:
+        picked.append(n - 1)
+    return tuple(picked)
+
+
+# --- fixed parts of the scene ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Projection:
+    """An affine map onto two axes: ``(h - mean) @ basis``."""
+
+    mean: Array
+    basis: Array  # (width, 2)
+    labels: tuple[str, str]
+    projected: bool = False
+
+    def __call__(self, h: Array) -> Array:
+        return (h - self.mean) @ self.basis
+
+    @classmethod
+    def identity(cls, labels: tuple[str, str]) -> "Projection":
+        return cls(np.zeros(2), np.eye(2), labels)
+
+    @classmethod
+    def pca(cls, h: Array) -> "Projection":
+        """The two principal axes of ``h``, with a sign fixed so reruns agree."""
+        mean = h.mean(axis=0)
+        _, _, vt = np.linalg.svd(h - mean, full_matrices=False)
+        basis = vt[:2].T.copy()
+        if basis.shape[1] < 2:  # fewer points than two axes: pad with zeros
+            basis = np.hstack([basis, np.zeros((basis.shape[0], 2 - basis.shape[1]))])
+        for j in range(2):
+            if basis[np.argmax(np.abs(basis[:, j])), j] < 0:
+                basis[:, j] = -basis[:, j]
+        return cls(mean, basis, ("PC1 (projection)", "PC2 (projection)"), projected=True)
+
+
+@dataclass(frozen=True)
+class Spec:
+    """Everything that is the same in every frame."""
+
+    model: nn.Model
+    task: str
+    mode: str                     # "surface" or "curve"
+    layer: int
+    width: int                    # units in the shown hidden layer
+    plane: Projection             # input features -> the 2 plane coordinates (surface mode)
+    grid_u: Array                 # (g,) first plane coordinate / the input interval
+    grid_v: Array                 # (g,) second plane coordinate (empty in curve mode)
+    mesh_x: Array                 # (g*g, d) or (g, 1): the meshgrid in input features
+    mesh_uv: Array                # (g, g, 2) the meshgrid in plane coordinates (surface mode)
+    X: Array                      # training inputs
+    y: Array                      # training targets
+    data_plane: Array             # (n, 2) data in plane coordinates (surface mode)
+    value_range: tuple[float, float]   # regression: target range that maps to colours 0..1
+    n_classes: int
+    class_names: tuple[str, ...]
+    proj_z: Projection | None     # hidden width >= 2: onto the drawn plane
+    proj_a: Projection | None
+    labels: Mapping[str, tuple[str, str]]
+    titles: Mapping[str, str]
+    metric: str                   # "accuracy" or "rmse"
+    epochs: Array                 # every epoch of the history (for the loss panel)
+    loss: Array
+    metric_values: Array
+
+    @property
+    def grid(self) -> int:
+        return len(self.grid_u)
+
+    @property
+    def extent(self) -> Limits:
+        v = self.grid_v if self.mode == "surface" else self.grid_u
+        return float(self.grid_u[0]), float(self.grid_u[-1]), float(v[0]), float(v[-1])
+
+    def line_index(self) -> Array:
+        """Which mesh rows and columns the light grid lines follow."""
+        return np.unique(np.linspace(0, self.grid - 1, min(GRID_LINES, self.grid)).round().astype(int))
+
+
+@dataclass(frozen=True)
+class Space:
+    """One panel's geometry in one frame.
+
+    ``mesh`` is the meshgrid's vertices mapped into this space (g, g, 2) in
+    surface mode; ``curve`` is the input interval mapped (g, 2) in curve
+    mode. ``points`` are the data, ``boundary`` the decision boundary as
+    polylines (each (m, 2)).
+    """
+
+    mesh: Array | None
+    curve: Array | None
+    points: Array
+    boundary: tuple[Array, ...]
+
+
+@dataclass(frozen=True)
+class Frame:
+    """One epoch, ready to draw."""
+
+    index: int                    # position in the history (the loss panel's marker)
+    epoch: int
+    title: str
+    values: Array                 # colours 0..1: (g, g) surface or (g,) along the curve
+    spaces: Mapping[str, Space]
+    loss: float
+    metric: float
+
+
+def _sub(name: str, j: int) -> str:
+    return f"{name}{str(j + 1).translate(SUBSCRIPTS)}"
+
+
+def _activation_label(spec_act: str) -> str:
+    return {"linear": "z", "leaky_relu": "leaky_relu(z)"}.get(spec_act, f"{spec_act}(z)")
+
+
+def _grid_axis(values: Array, g: int) -> tuple[float, float]:
+    lo, hi = float(values.min()), float(values.max())
+    span = hi - lo if hi > lo else 1.0
+    return lo - MARGIN * span, hi + MARGIN * span
+
+
+def _input_plane(X: Array, names: Sequence[str]) -> Projection:
+    if X.shape[1] == 2:
+        return Projection.identity((names[0], names[1]))
+    return Projection.pca(X)
+
+
+def build_spec(history, data, layer: int = 1, grid: int = 200) -> Spec:
+    """The fixed part of the scene for ``history`` trained on ``data``."""
+    model = history.model
+    if not 1 <= layer <= model.n_hidden:
+        raise RenderError(f"layer {layer} is out of range: the network has hidden layers 1..{model.n_hidden}")
+    X = np.asarray(data.X, dtype=float)
+    y = np.asarray(data.y)
+    d = X.shape[1]
+    names = tuple(data.feature_names) or tuple(_sub("x", j) for j in range(d))
+    mode = "curve" if d == 1 else "surface"
+    width = model.sizes[layer]
+    act = _activation_label(model.activation)
+    if mode == "surface":
+        plane = _input_plane(X, names)
+        data_plane = plane(X)
+        lo_u, hi_u = _grid_axis(data_plane[:, 0], grid)
+        lo_v, hi_v = _grid_axis(data_plane[:, 1], grid)
+        # A square window, so equal data units look equal on a square panel.
+        half = max(hi_u - lo_u, hi_v - lo_v) / 2
+        cu, cv = (lo_u + hi_u) / 2, (lo_v + hi_v) / 2
+        grid_u = np.linspace(cu - half, cu + half, grid)
+        grid_v = np.linspace(cv - half, cv + half, grid)
+        uu, vv = np.meshgrid(grid_u, grid_v)
+        uv = np.column_stack([uu.ravel(), vv.ravel()])
+        mesh_x = plane.mean + uv @ plane.basis.T if plane.projected else uv
+        mesh_uv = np.stack([uu, vv], axis=-1)
+        input_labels = plane.labels
+    else:
+        plane = Projection.identity((names[0], ""))
+        data_plane = np.column_stack([X[:, 0], np.zeros(len(X))])
+        grid_u = np.linspace(*_grid_axis(X[:, 0], grid), grid)
+        grid_v = np.empty(0)
+        mesh_x = grid_u[:, None]
+        mesh_uv = np.empty((0, 0, 2))
+        input_labels = (names[0], "target" if history.task == "regression" else "P(class 1)")
+    last = history.last.params
+    z_last, a_last = nn.hidden(model, last, X, layer)
+    proj_z = proj_a = None
+    if width >= 3:
+        proj_z, proj_a = Projection.pca(z_last), Projection.pca(a_last)
+        z_labels, a_labels = proj_z.labels, proj_a.labels
+    elif width == 2:
+        proj_z = Projection.identity((_sub("z", 0), _sub("z", 1)))
+        proj_a = Projection.identity((_sub("a", 0), _sub("a", 1)))
+        z_labels, a_labels = proj_z.labels, proj_a.labels
+    else:  # one unit: plot it against the first input coordinate
+        z_labels, a_labels = (input_labels[0], "z"), (input_labels[0], act)
+    where = "" if layer == 1 else f" of layer {layer}"
+    titles = {
+        "input": "Input space",
+        "hidden": f"Hidden space{where} (pre-activation z)",
+        "activation": f"Activation space{where} ({act})",
+        "loss": "Training curves",
+    }
+    metric = "rmse" if history.task == "regression" else "accuracy"
+    y_lo, y_hi = (float(y.min()), float(y.max())) if history.task == "regression" else (0.0, 1.0)
+    if y_hi <= y_lo:
+        y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
+    n_classes = int(getattr(data, "n_classes", 0) or (model.sizes[-1] if model.task == "multiclass" else 2))
+    return Spec(
+        model=model, task=history.task, mode=mode, layer=layer, width=width, plane=plane,
+        grid_u=grid_u, grid_v=grid_v, mesh_x=mesh_x, mesh_uv=mesh_uv, X=X, y=y, data_plane=data_plane,
+        value_range=(y_lo, y_hi), n_classes=n_classes,
+        class_names=tuple(getattr(data, "class_names", ()) or ()),
+        proj_z=proj_z, proj_a=proj_a,
+        labels={"input": input_labels, "hidden": z_labels, "activation": a_labels, "loss": ("epoch", "loss")},
+        titles=titles, metric=metric,
+        epochs=np.array([e.epoch for e in history.epochs]),
+        loss=history.column("loss"), metric_values=history.column(metric),
+    )
+
+
+# --- one frame ----------------------------------------------------------------
+
+def surface_values(spec: Spec, out: Array) -> Array:
+    """The network's output as colour positions 0..1.
+
+    Binary: P(class 1). Multiclass: the winning class c and its probability p
+    packed as ``(c + t) / K`` with ``t`` from 0 (a tie) to 1 (certain), which
+    the painter's segmented colormap turns into "class colour, faded toward
+    white by uncertainty". Regression: the prediction scaled by the target range.
+    """
+    if spec.task == "multiclass":
+        k = out.shape[1]
+        c = out.argmax(axis=1)
+        p = out.max(axis=1)
+        t = np.clip((p - 1.0 / k) / (1.0 - 1.0 / k), 0.0, 0.999)
+        return (c + t) / k
+    v = out if out.ndim == 1 else out[:, 0]
+    if spec.task == "regression":
+        lo, hi = spec.value_range
+        return np.clip((v - lo) / (hi - lo), 0.0, 1.0)
+    return v
+
+
+def _forward(spec: Spec, params: Sequence[Array], X: Array) -> tuple[Array, Array, Array]:
+    """(z, a, output) for ``X``; overflow of a diverging run is clipped, not warned."""
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        trace = nn.forward(spec.model, params, X)
+        z, a, out = trace.z[spec.layer - 1], trace.a[spec.layer - 1], trace.a[-1]
+    big = 1e12
+    return (np.nan_to_num(z, nan=0.0, posinf=big, neginf=-big),
+            np.nan_to_num(a, nan=0.0, posinf=big, neginf=-big),
+            np.nan_to_num(out, nan=0.5))
+
+
+def _to_plane(spec: Spec, h: Array, which: str, base: Array) -> Array:
+    """Hidden values (n, width) -> (n, 2) drawing coordinates."""
+    proj = spec.proj_z if which == "hidden" else spec.proj_a
+    if proj is None:  # width 1: the unit against the first input coordinate
+        return np.column_stack([base, h[:, 0]])
+    return proj(h)
+
+
+def _boundaries(spec: Spec, values: Array) -> list[Array]:
+    """Decision boundary polylines in plane coordinates (surface mode, classifiers)."""
+    if spec.task == "regression":
+        return []
+    import contourpy  # NumPy-only C extension; matplotlib depends on it
+
+    g = spec.grid
+    if spec.task == "binary":
+        fields = [(values.reshape(g, g), 0.5)]
+    else:
+        return []  # filled in by the caller from the class margins
+    lines: list[Array] = []
+    for field, level in fields:
+        gen = contourpy.contour_generator(spec.grid_u, spec.grid_v, field, line_type="Separate")
+        lines += [ln for ln in gen.lines(level) if len(ln) > 1]
+    return lines
+
+
+def _class_boundaries(spec: Spec, out: Array) -> list[Array]:
+    """Where the winning class changes: the zero line of each class's margin."""
+    import contourpy
+
+    g = spec.grid
+    lines: list[Array] = []
+    for k in range(out.shape[1]):
+        others = np.delete(out, k, axis=1).max(axis=1)
+        margin = (out[:, k] - others).reshape(g, g)
+        if margin.max() <= 0 or margin.min() >= 0:
+            continue
+        gen = contourpy.contour_generator(spec.grid_u, spec.grid_v, margin, line_type="Separate")
+        lines += [ln for ln in gen.lines(0.0) if len(ln) > 1]
+    return lines
+
+
+def _map_lines(spec: Spec, params: Sequence[Array], lines: list[Array]) -> tuple[list[Array], list[Array]]:
+    """Boundary polylines from the input plane into the hidden and activation spaces."""
+    if not lines:
+        return [], []
+    pts = np.concatenate(lines)
+    x = spec.plane.mean + pts @ spec.plane.basis.T if spec.plane.projected else pts
+    z, a, _ = _forward(spec, params, x)
+    zp, ap = _to_plane(spec, z, "hidden", pts[:, 0]), _to_plane(spec, a, "activation", pts[:, 0])
+    cuts = np.cumsum([len(ln) for ln in lines])[:-1]
+    return np.split(zp, cuts), np.split(ap, cuts)
+
+
+def make_frame(spec: Spec, epoch, index: int) -> Frame:
+    """Everything one epoch's panels show: a forward pass over mesh and data."""
+    params = epoch.params
+    z, a, out = _forward(spec, params, spec.mesh_x)
+    zd, ad, _ = _forward(spec, params, spec.X)
+    values = surface_values(spec, out)
+    if spec.mode == "surface":
+        g = spec.grid
+        uv = spec.mesh_uv
+        u_flat = uv[..., 0].ravel()
+        lines = _class_boundaries(spec, out) if spec.task == "multiclass" else _boundaries(spec, values)
+        z_lines, a_lines = _map_lines(spec, params, lines)
+        spaces = {
+            "input": Space(uv, None, spec.data_plane, tuple(lines)),
+            "hidden": Space(_to_plane(spec, z, "hidden", u_flat).reshape(g, g, 2), None,
+                            _to_plane(spec, zd, "hidden", spec.data_plane[:, 0]), tuple(z_lines)),
+            "activation": Space(_to_plane(spec, a, "activation", u_flat).reshape(g, g, 2), None,
+                                _to_plane(spec, ad, "activation", spec.data_plane[:, 0]), tuple(a_lines)),
+        }
+        values = values.reshape(g, g)
+    else:
+        xs, xd = spec.grid_u, spec.X[:, 0]
+        pred = out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else (out.max(axis=1) if out.ndim == 2 else out)
+        target = spec.y.astype(float)
+        spaces = {
+            "input": Space(None, np.column_stack([xs, pred]), np.column_stack([xd, target]), ()),
+            "hidden": Space(None, _to_plane(spec, z, "hidden", xs), _to_plane(spec, zd, "hidden", xd), ()),
+            "activation": Space(None, _to_plane(spec, a, "activation", xs), _to_plane(spec, ad, "activation", xd), ()),
+        }
+    metrics = epoch.metrics
+    return Frame(index, epoch.epoch, title(spec, epoch.epoch, metrics), values, spaces,
+                 float(metrics["loss"]), float(metrics.get(spec.metric, np.nan)))
+
+
+def title(spec: Spec, epoch: int, metrics: Mapping[str, float]) -> str:
+    loss = metrics["loss"]
+    if spec.task == "regression":
+        return f"Epoch {epoch}    rmse {metrics['rmse']:.4f}    loss {loss:.4f}"
+    return f"Epoch {epoch}    accuracy {metrics['accuracy']:.1%}    loss {loss:.4f}"
+
+
+def iter_frames(spec: Spec, history, indices: Sequence[int]) -> Iterator[Frame]:
+    """Frames for the chosen epoch indices, computed lazily (memory stays flat)."""
+    for i in indices:
+        yield make_frame(spec, history.epochs[i], i)
+
+
+# --- axis limits -----------------------------------------------------------------
+
+def _bounds(*arrays: Array) -> Limits:
+    pts = np.concatenate([a.reshape(-1, 2) for a in arrays if a is not None and a.size])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
+
+
+def _union(a: Limits | None, b: Limits) -> Limits:
+    if a is None:
+        return b
+    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
+
+
+def pad(lim: Limits, share: float = PAD) -> Limits:
+    """Limits grown by ``share`` of their range on each side (never empty)."""
+    x0, x1, y0, y1 = lim
+    wx = (x1 - x0) or max(abs(x0), 1.0)
+    wy = (y1 - y0) or max(abs(y0), 1.0)
+    return x0 - share * wx, x1 + share * wx, y0 - share * wy, y1 + share * wy
+
+
+def frame_limits(spec: Spec, frame: Frame) -> dict[str, Limits]:
+    """Limits that fit one frame (for ``--axes per-frame``)."""
+    out: dict[str, Limits] = {}
+    for name, space in frame.spaces.items():
+        if name == "input" and spec.mode == "surface":
+            out[name] = spec.extent
+        else:
+            out[name] = pad(_bounds(space.mesh, space.curve, space.points))
+    return out
+
+
+def _coarse_sample(spec: Spec) -> tuple[Array, Array]:
+    """The mesh's border plus a coarse interior, in input features and plane coordinates.
+
+    For layer 1 the pre-activation is affine in the input, so the border
+    alone holds its extremes; the interior covers deeper layers and PCA.
+    """
+    if spec.mode == "curve":
+        return spec.mesh_x, spec.grid_u
+    g = spec.grid
+    keep = np.zeros((g, g), dtype=bool)
+    keep[[0, -1], :] = keep[:, [0, -1]] = True
+    step = max(1, g // COARSE)
+    keep[::step, ::step] = True
+    mask = keep.ravel()
+    uv = spec.mesh_uv.reshape(-1, 2)[mask]
+    return spec.mesh_x[mask], uv[:, 0]
+
+
+def fixed_limits(spec: Spec, history, indices: Sequence[int]) -> dict[str, Limits]:
+    """One set of limits for every rendered epoch: the cheap first pass."""
+    xs, base = _coarse_sample(spec)
+    acc: dict[str, Limits | None] = {"hidden": None, "activation": None, "input": None}
+    xd = spec.data_plane[:, 0]
+    for i in indices:
+        params = history.epochs[i].params
+        z, a, out = _forward(spec, params, xs)
+        zd, ad, _ = _forward(spec, params, spec.X)
+        acc["hidden"] = _union(acc["hidden"], _bounds(_to_plane(spec, z, "hidden", base), _to_plane(spec, zd, "hidden", xd)))
+        acc["activation"] = _union(
+            acc["activation"], _bounds(_to_plane(spec, a, "activation", base), _to_plane(spec, ad, "activation", xd))
+        )
+        if spec.mode == "curve":
+            pred = out[:, 0] if out.ndim == 2 else out
+            acc["input"] = _union(acc["input"], _bounds(np.column_stack([base, pred]),
+                                                        np.column_stack([spec.X[:, 0], spec.y.astype(float)])))
+    limits = {k: pad(v) for k, v in acc.items() if v is not None}
+    if spec.mode == "surface":
+        limits["input"] = spec.extent
+    return limits
