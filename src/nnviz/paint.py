@@ -1,0 +1,414 @@
+"""Scene arrays -> RGB pixels with matplotlib's Agg canvas, built once.
+
+The ``Painter`` lays the figure out once (constrained layout, then frozen),
+draws the static background once and copies it. Each frame it restores that
+background, updates the animated artists in place (``set_data``,
+``set_offsets``, ``set_array``, segments) and draws only them, then hands out
+a view of the RGB buffer. No pyplot: nothing is registered globally, so
+nothing leaks between runs.
+
+Panels are small classes in ``PANELS`` (name -> class) with two entry
+points: ``update(frame)`` changes the artists made once (the stream engine),
+``add(frame)`` makes fresh artists (the celluloid engine, which snapshots
+every frame's artists).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+from matplotlib import colors as mcolors
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection, QuadMesh
+from matplotlib.figure import Figure
+
+from .errors import RenderError
+from .scene import Frame, Limits, Spec
+
+Array = np.ndarray
+
+DPI = 100
+NORM = mcolors.Normalize(0.0, 1.0)
+GRID_STYLE = {"colors": "white", "linewidths": 0.6, "alpha": 0.55}
+BOUNDARY_STYLE = {"colors": "0.1", "linewidths": 1.4}
+MULTICLASS_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3",
+                     "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd")
+
+
+# --- colours, built once ---------------------------------------------------------
+
+@functools.cache
+def binary_cmap() -> mcolors.Colormap:
+    """The reference blog's blue-to-red map: seaborn ``diverging_palette(220, 20)``."""
+    import seaborn as sns
+
+    return sns.diverging_palette(220, 20, as_cmap=True)
+
+
+@functools.cache
+def multiclass_cmap(k: int) -> mcolors.Colormap:
+    """K segments, each fading from near white (a tie) to the class colour (certain)."""
+    n = 64
+    rows = []
+    for c in range(k):
+        rgb = np.array(mcolors.to_rgb(MULTICLASS_COLORS[c % len(MULTICLASS_COLORS)]))
+        t = np.linspace(0.0, 1.0, n)[:, None]
+        rows.append(1.0 - (0.85 * t + 0.1) * (1.0 - rgb))
+    return mcolors.ListedColormap(np.vstack(rows), name=f"nnviz_classes{k}")
+
+
+@functools.cache
+def regression_cmap() -> mcolors.Colormap:
+    from matplotlib import colormaps
+
+    return colormaps["viridis"]
+
+
+def surface_cmap(spec: Spec) -> mcolors.Colormap:
+    if spec.task == "multiclass":
+        return multiclass_cmap(spec.n_classes)
+    return regression_cmap() if spec.task == "regression" else binary_cmap()
+
+
+def class_colors(spec: Spec) -> list[tuple[float, float, float]]:
+    """One strong colour per class, matching the surface's colours."""
+    if spec.task == "binary":
+        cmap = binary_cmap()
+        return [cmap(0.0)[:3], cmap(1.0)[:3]]
+    return [mcolors.to_rgb(MULTICLASS_COLORS[c % len(MULTICLASS_COLORS)]) for c in range(max(spec.n_classes, 1))]
+
+
+def point_colors(spec: Spec) -> Array:
+    """RGBA per data point: class colour, or target through the regression map."""
+    if spec.task == "regression":
+        lo, hi = spec.value_range
+        return regression_cmap()(np.clip((spec.y.astype(float) - lo) / (hi - lo), 0, 1))
+    table = np.array([(*c, 1.0) for c in class_colors(spec)])
+    return table[np.clip(spec.y.astype(int), 0, len(table) - 1)]
+
+
+def palette_strip(spec: Spec) -> Array:
+    """An RGB strip of every colour a frame can hold, for a writer's fixed palette."""
+    cmap = surface_cmap(spec)
+    ramp = (cmap(np.linspace(0, 1, 256))[:, :3] * 255).round().astype(np.uint8)
+    greys = np.repeat(np.linspace(0, 255, 64).round().astype(np.uint8)[:, None], 3, axis=1)
+    return np.concatenate([ramp, greys])[None, :, :]
+
+
+# --- panels ------------------------------------------------------------------------
+
+def _segments_from_mesh(mesh: Array, idx: Array) -> list[Array]:
+    return [mesh[i, :, :] for i in idx] + [mesh[:, j, :] for j in idx]
+
+
+def _curve_segments(curve: Array) -> Array:
+    return np.stack([curve[:-1], curve[1:]], axis=1)
+
+
+class Panel:
+    """One axes of the figure. Subclasses make and update the artists."""
+
+    space = "input"
+
+    def __init__(self, ax: Any, spec: Spec, scale: float) -> None:
+        self.ax, self.spec, self.scale = ax, spec, scale
+        self.cmap = surface_cmap(spec)
+        self.artists: list[Any] = []
+        ax.set_title(spec.titles[self.name], fontsize=11 * scale)
+        xl, yl = spec.labels[self.name]
+        ax.set_xlabel(xl, fontsize=9 * scale, labelpad=2)
+        ax.set_ylabel(yl, fontsize=9 * scale, labelpad=2)
+        ax.tick_params(labelsize=8 * scale, length=3 * scale, pad=2)
+
+    @property
+    def name(self) -> str:
+        return self.space
+
+    def set_limits(self, lim: Limits) -> None:
+        self.ax.set_xlim(lim[0], lim[1])
+        self.ax.set_ylim(lim[2], lim[3])
+
+    # The two engines' entry points.
+    def build(self, frame: Frame) -> list[Any]:
+        """Make the animated artists once, showing ``frame``."""
+        self.artists = self.add(frame)
+        for a in self.artists:
+            a.set_animated(True)
+        return self.artists
+
+    def add(self, frame: Frame) -> list[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def update(self, frame: Frame) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _scatter(self, points: Array) -> Any:
+        return self.ax.scatter(points[:, 0], points[:, 1], c=point_colors(self.spec),
+                               s=16 * self.scale**2, edgecolors="0.15", linewidths=0.5 * self.scale, zorder=4)
+
+    def _lines(self, segments: Sequence[Array], **style: Any) -> LineCollection:
+        lc = LineCollection(list(segments), **style)
+        self.ax.add_collection(lc, autolim=False)
+        return lc
+
+
+class SurfacePanel(Panel):
+    """The input plane or a space it is mapped into (surface mode)."""
+
+    def add(self, frame: Frame) -> list[Any]:
+        sp = frame.spaces[self.space]
+        idx = self.spec.line_index()
+        surf = self._surface(frame)
+        grid = self._lines(_segments_from_mesh(sp.mesh, idx), zorder=2, **GRID_STYLE)
+        bound = self._lines(sp.boundary, zorder=3, **BOUNDARY_STYLE)
+        pts = self._scatter(sp.points)
+        return [surf, grid, bound, pts]
+
+    def _surface(self, frame: Frame) -> Any:
+        sp = frame.spaces[self.space]
+        qm = QuadMesh(sp.mesh.copy(), cmap=self.cmap, norm=NORM, antialiased=False, linewidth=0, zorder=1)
+        qm.set_array(frame.values[:-1, :-1].ravel())
+        self.ax.add_collection(qm, autolim=False)
+        return qm
+
+    def update(self, frame: Frame) -> None:
+        sp = frame.spaces[self.space]
+        surf, grid, bound, pts = self.artists
+        self._update_surface(surf, frame)
+        grid.set_segments(_segments_from_mesh(sp.mesh, self.spec.line_index()))
+        bound.set_segments(list(sp.boundary))
+        pts.set_offsets(sp.points)
+
+    def _update_surface(self, surf: Any, frame: Frame) -> None:
+        # get_coordinates() is the mesh array itself: overwrite it in place.
+        surf.get_coordinates()[...] = frame.spaces[self.space].mesh
+        surf.set_array(frame.values[:-1, :-1].ravel())
+
+
+class InputPanel(SurfacePanel):
+    """The input plane is axis-aligned: an image is the fastest surface."""
+
+    def _surface(self, frame: Frame) -> Any:
+        return self.ax.imshow(frame.values, origin="lower", extent=self.spec.extent, cmap=self.cmap, norm=NORM,
+                              interpolation="bilinear", interpolation_stage="rgba", aspect="auto", zorder=1)
+
+    def _update_surface(self, surf: Any, frame: Frame) -> None:
+        surf.set_data(frame.values)
+
+
+class HiddenPanel(SurfacePanel):
+    space = "hidden"
+
+
+class ActivationPanel(SurfacePanel):
+    space = "activation"
+
+
+class CurvePanel(Panel):
+    """One input feature: the interval mapped as a curve, coloured by the output."""
+
+    def add(self, frame: Frame) -> list[Any]:
+        sp = frame.spaces[self.space]
+        lc = self._lines(_curve_segments(sp.curve), cmap=self.cmap, norm=NORM,
+                         linewidths=2.2 * self.scale, zorder=2)
+        lc.set_array(self._curve_values(frame))
+        pts = self._scatter(sp.points)
+        return [lc, pts]
+
+    def _curve_values(self, frame: Frame) -> Array:
+        v = frame.values
+        return 0.5 * (v[:-1] + v[1:])
+
+    def update(self, frame: Frame) -> None:
+        sp = frame.spaces[self.space]
+        lc, pts = self.artists
+        lc.set_segments(_curve_segments(sp.curve))
+        lc.set_array(self._curve_values(frame))
+        pts.set_offsets(sp.points)
+
+
+class InputCurvePanel(CurvePanel):
+    space = "input"
+
+
+class HiddenCurvePanel(CurvePanel):
+    space = "hidden"
+
+
+class ActivationCurvePanel(CurvePanel):
+    space = "activation"
+
+
+class LossPanel(Panel):
+    """Loss and metric over all epochs; a marker shows the current one."""
+
+    space = "loss"
+
+    def __init__(self, ax: Any, spec: Spec, scale: float) -> None:
+        super().__init__(ax, spec, scale)
+        self.twin = ax.twinx()
+        self.twin.tick_params(labelsize=8 * scale, length=3 * scale, pad=2)
+        self.twin.set_ylabel(spec.metric, fontsize=9 * scale, labelpad=2, color="C1")
+        ax.set_ylabel("loss", fontsize=9 * scale, labelpad=2, color="C0")
+        x = spec.epochs
+        ax.set_xlim(x[0], max(x[-1], x[0] + 1))
+        ax.set_ylim(*_range(spec.loss, floor=0.0))
+        self.twin.set_ylim(*((0.0, 1.02) if spec.metric == "accuracy" else _range(spec.metric_values, floor=0.0)))
+        self.static: list[Any] = []
+
+    def set_limits(self, lim: Limits) -> None:
+        pass  # the curves' limits never change
+
+    def _curves(self) -> list[Any]:
+        s = self.spec
+        (l1,) = self.ax.plot(s.epochs, s.loss, color="C0", lw=1.4 * self.scale)
+        (l2,) = self.twin.plot(s.epochs, s.metric_values, color="C1", lw=1.4 * self.scale)
+        return [l1, l2]
+
+    def _markers(self, frame: Frame) -> list[Any]:
+        kw = {"ms": 6 * self.scale, "mec": "white", "mew": 0.8 * self.scale, "zorder": 5}
+        vline = self.ax.axvline(frame.epoch, color="0.4", lw=0.8 * self.scale, ls="--")
+        (m1,) = self.ax.plot([frame.epoch], [frame.loss], "o", color="C0", **kw)
+        (m2,) = self.twin.plot([frame.epoch], [frame.metric], "o", color="C1", **kw)
+        return [vline, m1, m2]
+
+    def build(self, frame: Frame) -> list[Any]:
+        self.static = self._curves()
+        self.artists = self._markers(frame)
+        for a in self.artists:
+            a.set_animated(True)
+        return self.artists
+
+    def add(self, frame: Frame) -> list[Any]:
+        return self._curves() + self._markers(frame)
+
+    def update(self, frame: Frame) -> None:
+        vline, m1, m2 = self.artists
+        vline.set_xdata([frame.epoch, frame.epoch])
+        m1.set_data([frame.epoch], [frame.loss])
+        m2.set_data([frame.epoch], [frame.metric])
+
+    def draw_animated(self) -> None:
+        for a in self.artists[:2]:
+            self.ax.draw_artist(a)
+        self.twin.draw_artist(self.artists[2])
+
+
+def _range(v: Array, floor: float | None = None) -> tuple[float, float]:
+    lo, hi = float(np.min(v)), float(np.max(v))
+    if floor is not None:
+        lo = min(lo, floor) if lo >= floor else lo
+    span = hi - lo or 1.0
+    return lo - 0.03 * span, hi + 0.05 * span
+
+
+PANELS: dict[str, dict[str, type[Panel]]] = {
+    "surface": {"input": InputPanel, "hidden": HiddenPanel, "activation": ActivationPanel, "loss": LossPanel},
+    "curve": {"input": InputCurvePanel, "hidden": HiddenCurvePanel, "activation": ActivationCurvePanel,
+              "loss": LossPanel},
+}
+
+
+# --- the figure -------------------------------------------------------------------------
+
+def make_figure(size: tuple[int, int], n_panels: int) -> tuple[Figure, FigureCanvasAgg, list[Any]]:
+    """An Agg figure of exactly ``size`` pixels with ``n_panels`` axes side by side."""
+    w, h = size
+    fig = Figure(figsize=(w / DPI, h / DPI), dpi=DPI, facecolor="white")
+    canvas = FigureCanvasAgg(fig)
+    axes = fig.subplots(1, n_panels, squeeze=False)[0]
+    return fig, canvas, list(axes)
+
+
+def font_scale(size: tuple[int, int], n_panels: int) -> float:
+    """Fonts and markers shrink with small frames so the layout still fits."""
+    w, h = size
+    return float(np.clip(min(w / (400 * n_panels), h / 400), 0.45, 1.6))
+
+
+def make_panels(fig: Figure, axes: Sequence[Any], spec: Spec, names: Sequence[str], scale: float) -> list[Panel]:
+    table = PANELS[spec.mode]
+    return [table[name](ax, spec, scale) for ax, name in zip(axes, names)]
+
+
+class Painter:
+    """Draws frames of one animation onto one Agg figure, in place.
+
+    ``limits`` fixes every panel's axes for the whole animation; ``None``
+    fits each frame (``--axes per-frame``, a full redraw every frame).
+    ``painter.limits`` reports the limits the last frame was drawn with.
+    """
+
+    def __init__(self, spec: Spec, first: Frame, *, size: tuple[int, int] = (1200, 400),
+                 panels: Sequence[str] = ("input", "hidden", "activation"),
+                 limits: Mapping[str, Limits] | None = None) -> None:
+        self.spec, self.size, self.names = spec, tuple(size), tuple(panels)
+        self.fixed = dict(limits) if limits is not None else None
+        self.fig, self.canvas, axes = make_figure(self.size, len(self.names))
+        scale = font_scale(self.size, len(self.names))
+        self.scale = scale
+        self.panels = make_panels(self.fig, axes, spec, self.names, scale)
+        self.title = self.fig.suptitle(first.title, fontsize=12 * scale, animated=True)
+        for p in self.panels:
+            p.build(first)
+        self._apply_limits(first)
+        # Lay out once with the first frame's ticks, then freeze the layout.
+        self.fig.set_layout_engine("constrained", w_pad=4 / DPI, h_pad=4 / DPI, wspace=0.06)
+        self.canvas.draw()
+        self.fig.set_layout_engine("none")
+        self._background = None
+        self._snapshot_background()
+
+    def _apply_limits(self, frame: Frame) -> None:
+        from .scene import frame_limits
+
+        lims = self.fixed if self.fixed is not None else frame_limits(self.spec, frame)
+        for p in self.panels:
+            if p.name in lims:
+                p.set_limits(lims[p.name])
+
+    def _snapshot_background(self) -> None:
+        self.canvas.draw()
+        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+
+    @property
+    def limits(self) -> dict[str, Limits]:
+        """The current (xmin, xmax, ymin, ymax) of every panel."""
+        return {p.name: (*p.ax.get_xlim(), *p.ax.get_ylim()) for p in self.panels}
+
+    def render(self, frame: Frame) -> Array:
+        """Draw ``frame`` and return an (h, w, 3) uint8 view of the canvas.
+
+        The view is only valid until the next call; writers copy what they keep.
+        """
+        for p in self.panels:
+            p.update(frame)
+        self.title.set_text(frame.title)
+        if self.fixed is None:
+            self._apply_limits(frame)
+            self.canvas.draw()  # ticks change: redraw the background too
+        else:
+            self.canvas.restore_region(self._background)
+        for p in self.panels:
+            if isinstance(p, LossPanel):
+                p.draw_animated()
+            else:
+                for a in p.artists:
+                    p.ax.draw_artist(a)
+                for spine in p.ax.spines.values():  # keep the frame on top of the surface
+                    p.ax.draw_artist(spine)
+        self.fig.draw_artist(self.title)
+        return rgb_view(self.canvas)
+
+    def close(self) -> None:
+        self.fig.clear()
+
+
+def rgb_view(canvas: FigureCanvasAgg) -> Array:
+    buf = np.asarray(canvas.buffer_rgba())
+    if buf.shape[0] == 0:
+        raise RenderError("the figure has no pixels")
+    return buf[..., :3]
