@@ -35,6 +35,9 @@ MAX_SIDE = 4096          # pixels per side of a frame
 MIN_SIDE = 64
 MAX_FPS = 100            # GIF delays are whole centiseconds
 MAX_FRAMES = 20_000
+# One forward pass keeps every layer's pre-activations and activations:
+# samples x hidden units (summed over layers) floats, twice. 20M is ~320 MB.
+MAX_ACTIVATIONS = 20_000_000
 # The blog's stop loss (0.263) belongs to its own draw of the blobs: on most
 # draws a 2-2-1 net levels off at 0.28-0.29. Seed 5's draw is one where the
 # default run reaches it (at epoch 74), as the reference run did; README says so.

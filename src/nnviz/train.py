@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import nn
-from .config import Config
+from .config import MAX_ACTIVATIONS, Config
 from .datasets import Dataset
-from .errors import ConfigError
+from .errors import ConfigError, DataError
 from .optimizers import OPTIMIZERS
 
 Array = np.ndarray
@@ -48,6 +48,9 @@ class History:
     stop_reason: str = "epochs"
     message: str = ""
     metric_names: tuple[str, ...] = field(default=())
+    # The signal behind an "interrupted" stop (2 SIGINT, 15 SIGTERM), so the
+    # CLI can exit 130 or 143 as the shell expects; 0 otherwise.
+    signal: int = 0
 
     @property
     def task(self) -> str:
@@ -107,6 +110,13 @@ def build_model(cfg: Config, data: Dataset) -> nn.Model:
             f"model.loss = {loss!r} is invalid for the {data.task} task of dataset {data.name!r}; "
             f"valid: auto, {', '.join(fitting)}"
         )
+    units = len(data.y) * sum(cfg.model.hidden)
+    if units > MAX_ACTIVATIONS:
+        raise ConfigError(
+            f"{len(data.y)} samples x {sum(cfg.model.hidden)} hidden units (--hidden "
+            f"{','.join(map(str, cfg.model.hidden))}) = {units:,} activations per pass exceeds the cap of "
+            f"{MAX_ACTIVATIONS:,}; use fewer samples (--n-samples) or narrower layers"
+        )
     n_out = data.n_classes if data.task == "multiclass" else 1
     return nn.Model((data.n_features, *cfg.model.hidden, n_out), cfg.model.activation, loss)
 
@@ -115,7 +125,9 @@ def _snapshot(epoch: int, params: list[Array], model: nn.Model, data: Dataset) -
     frozen = tuple(p.copy() for p in params)
     if not all(np.isfinite(p).all() for p in frozen):
         raise Diverged(f"a parameter became non-finite at epoch {epoch}")
-    metrics = evaluate(model, frozen, data)
+    # Overflow here is reported as divergence below; NumPy need not warn too.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        metrics = evaluate(model, frozen, data)
     if not all(math.isfinite(v) for v in metrics.values()):
         raise Diverged(f"the loss became non-finite at epoch {epoch}")
     return Epoch(epoch, frozen, metrics)
@@ -157,7 +169,7 @@ def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None =
     """
     model = build_model(cfg, data)
     epochs: list[Epoch] = []
-    reason, message = "epochs", ""
+    reason, message, signum = "epochs", "", 0
     try:
         for ep in iter_epochs(cfg, data, model):
             epochs.append(ep)
@@ -167,15 +179,24 @@ def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None =
             reason = "stop_loss"
             message = f"reached loss {epochs[-1].loss:.4g} <= stop_loss {cfg.train.stop_loss:g} at epoch {epochs[-1].epoch}"
     except Diverged as exc:
+        if not epochs:
+            # Epoch 0 is the untrained network: no learning rate can cause
+            # this, only data too large to compute a loss on.
+            raise DataError(
+                f"the loss of the untrained network is not finite ({exc}): the {data.name} data "
+                "holds values too large to compute with; rescale them (e.g. to within +-1000)"
+            ) from None
         reason = "diverged"
         where = len(epochs)
         message = (
             f"diverged at epoch {where} ({exc}) with {cfg.train.optimizer} lr={cfg.train.lr:g}; "
             f"try a smaller --lr (e.g. {cfg.train.lr / 10:g})"
         )
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         reason = "interrupted"
         message = f"interrupted at epoch {len(epochs)}"
+        signum = getattr(exc, "signum", 2)
         if not epochs:
             raise
-    return History(model, tuple(epochs), reason, message, metric_names(model.task, len(data.y_test) > 0))
+    names = metric_names(model.task, len(data.y_test) > 0)
+    return History(model, tuple(epochs), reason, message, names, signal=signum)

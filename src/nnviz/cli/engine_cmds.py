@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from .. import datasets, gradcheck, history, train
+from ..atomic import check_writable
 from ..config import Config
 from ..errors import Interrupted
 from .options import config_options, load_config
@@ -39,6 +40,7 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     from ..config import run_name
 
     dest = Path(history_path or Path("outputs") / f"{run_name(cfg)}.csv")
+    check_writable(dest, "--history")  # an unwritable --history fails before training, not after
     data = load_data(cfg)
 
     def report(ep: train.Epoch) -> None:
@@ -47,7 +49,7 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
 
     result = train.train(cfg, data, on_epoch=report)
     if result.stop_reason == "interrupted":
-        raise Interrupted()
+        raise Interrupted(result.signal or 2)
     if result.stop_reason == "diverged":
         click.echo(f"Warning: {result.message}", err=True)
     history.write_history(result, dest)
