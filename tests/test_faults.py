@@ -1,0 +1,330 @@
+"""Fault injection: real signals, failing disks and failing writers.
+
+The signal tests run ``python -m nnviz`` as a subprocess, wait until it is
+visibly working (a progress line on stderr), send a real signal and check
+the promise: exit 130 (SIGINT) or 143 (SIGTERM), nothing at the destination
+(or the previous file, untouched), and no temporary file left behind. After
+SIGKILL the destination holds the previous complete file or nothing; only a
+hidden ``.<name>.*.part*`` temp file may remain.
+
+The disk tests make writes fail in-process (``os.replace`` or the body of a
+write raising ENOSPC) and, where the sandbox allows it, on a real 64 KiB
+tmpfs that fills up.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from nnviz import atomic, history
+from nnviz.cli import cli
+from nnviz.errors import OutputError
+
+PREVIOUS = "previous complete file\n"
+SIGNAL_TIMEOUT = 20  # seconds; each test normally takes well under 2
+
+
+def temp_files(root: Path) -> list[Path]:
+    """Every atomic_path temp file (``.<name>.XXXX.part<ext>``) under root."""
+    return sorted(p for p in root.rglob(".*.part*"))
+
+
+def nnviz(*args: str, cwd: Path) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("NNVIZ_DEBUG", None)
+    return subprocess.Popen(
+        [sys.executable, "-m", "nnviz", *args],
+        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )
+
+
+def wait_for_progress(proc: subprocess.Popen[str], needle: str, lines: int = 1) -> list[str]:
+    """Read stderr until ``lines`` lines containing ``needle`` were seen (the run is working)."""
+    seen: list[str] = []
+    deadline = time.monotonic() + SIGNAL_TIMEOUT
+    hits = 0
+    assert proc.stderr is not None
+    while hits < lines:
+        assert time.monotonic() < deadline, f"no {needle!r} progress in time: {seen[-5:]}"
+        line = proc.stderr.readline()
+        if not line:
+            out, err = proc.communicate()
+            pytest.fail(f"process ended early (exit {proc.returncode}) before {needle!r}:\n{''.join(seen)}{err}")
+        seen.append(line)
+        hits += needle in line
+    return seen
+
+
+def stop(proc: subprocess.Popen[str], sig: int) -> tuple[int, str, str]:
+    proc.send_signal(sig)
+    out, err = proc.communicate(timeout=SIGNAL_TIMEOUT)
+    return proc.returncode, out, err
+
+
+TRAIN_FOREVER = ("train", "--dataset", "xor", "--epochs", "100000", "--stop-loss", "0", "--hidden", "8,8")
+
+
+# --- signals during training ------------------------------------------------------
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_during_training_writes_nothing(tmp_path: Path, sig: int, code: int) -> None:
+    dest = tmp_path / "out" / "h.csv"
+    proc = nnviz(*TRAIN_FOREVER, "--history", str(dest), cwd=tmp_path)
+    wait_for_progress(proc, "epoch", lines=20)
+    rc, out, err = stop(proc, sig)
+    assert rc == code, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "Error: interrupted; nothing was written"
+    assert not dest.exists()
+    assert temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_during_training_keeps_the_previous_file(tmp_path: Path, sig: int, code: int) -> None:
+    dest = tmp_path / "h.csv"
+    dest.write_text(PREVIOUS)
+    before = dest.stat()
+    proc = nnviz(*TRAIN_FOREVER, "--history", str(dest), cwd=tmp_path)
+    wait_for_progress(proc, "epoch", lines=20)
+    rc, _, err = stop(proc, sig)
+    assert rc == code, err
+    assert dest.read_text() == PREVIOUS
+    assert dest.stat().st_mtime_ns == before.st_mtime_ns and dest.stat().st_ino == before.st_ino
+    assert temp_files(tmp_path) == []
+
+
+def test_sigkill_leaves_the_previous_file_or_nothing(tmp_path: Path) -> None:
+    """SIGKILL runs no cleanup: the destination must still be the old complete file."""
+    dest = tmp_path / "h.csv"
+    dest.write_text(PREVIOUS)
+    proc = nnviz(*TRAIN_FOREVER, "--history", str(dest), cwd=tmp_path)
+    wait_for_progress(proc, "epoch", lines=20)
+    rc, _, _ = stop(proc, signal.SIGKILL)
+    assert rc == -signal.SIGKILL
+    assert dest.read_text() == PREVIOUS
+    # Anything left behind is a hidden temp file, never at or named like the destination.
+    leftovers = [p for p in tmp_path.iterdir() if p != dest]
+    assert all(p.name.startswith(".h.csv.") and ".part" in p.name for p in leftovers), leftovers
+
+
+def test_sigkill_with_no_previous_file_leaves_no_destination(tmp_path: Path) -> None:
+    dest = tmp_path / "h.csv"
+    proc = nnviz(*TRAIN_FOREVER, "--history", str(dest), cwd=tmp_path)
+    wait_for_progress(proc, "epoch", lines=20)
+    stop(proc, signal.SIGKILL)
+    assert not dest.exists()
+
+
+def test_sigkill_during_an_atomic_write_leaves_only_a_hidden_temp(tmp_path: Path) -> None:
+    """Kill a process mid-way through an atomic_path body (not merely during training)."""
+    dest = tmp_path / "big.csv"
+    dest.write_text(PREVIOUS)
+    script = (
+        "import sys, time\n"
+        "from nnviz.atomic import atomic_path\n"
+        f"with atomic_path({str(dest)!r}) as tmp:\n"
+        "    with open(tmp, 'w') as fh:\n"
+        "        fh.write('half a file'); fh.flush()\n"
+        "        print('writing', flush=True)\n"
+        "        time.sleep(60)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+    proc.kill()
+    proc.wait(timeout=SIGNAL_TIMEOUT)
+    assert dest.read_text() == PREVIOUS
+    leftovers = [p.name for p in tmp_path.iterdir() if p != dest]
+    assert len(leftovers) == 1 and leftovers[0].startswith(".big.csv.") and ".part" in leftovers[0]
+
+
+def test_sigterm_in_an_atomic_write_removes_the_temp(tmp_path: Path) -> None:
+    """The CLI's SIGTERM handler unwinds through atomic_path: temp removed, old file kept."""
+    dest = tmp_path / "big.csv"
+    dest.write_text(PREVIOUS)
+    script = (
+        "import signal, sys, time\n"
+        "from nnviz.atomic import atomic_path\n"
+        "from nnviz.cli import _raise_interrupted\n"
+        "from nnviz.errors import Interrupted\n"
+        "signal.signal(signal.SIGTERM, _raise_interrupted)\n"
+        "try:\n"
+        f"    with atomic_path({str(dest)!r}) as tmp:\n"
+        "        tmp.write_text('half a file')\n"
+        "        print('writing', flush=True)\n"
+        "        time.sleep(60)\n"
+        "except Interrupted as exc:\n"
+        "    sys.exit(exc.exit_code)\n"
+    )
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "writing"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(timeout=SIGNAL_TIMEOUT) == 143
+    assert dest.read_text() == PREVIOUS
+    assert temp_files(tmp_path) == []
+
+
+# --- divergence ------------------------------------------------------------------
+
+
+def test_divergence_sine_linear_lr1000_keeps_finite_epochs(tmp_path: Path) -> None:
+    dest = tmp_path / "h.csv"
+    proc = subprocess.run(
+        [sys.executable, "-m", "nnviz", "train", "--dataset", "sine", "--activation", "linear",
+         "--optimizer", "sgd", "--lr", "1000", "--stop-loss", "0", "--epochs", "200", "-q", "--history", str(dest)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    warning = [line for line in proc.stderr.splitlines() if "diverged at epoch" in line]
+    assert len(warning) == 1 and "lr=1000" in warning[0] and "try a smaller --lr" in warning[0]
+    assert "Traceback" not in proc.stderr and "RuntimeWarning" not in proc.stderr
+    n = int(warning[0].split("diverged at epoch ")[1].split()[0])
+    h = history.read_history(dest, activation="linear")
+    assert len(h) == n and n >= 1  # epochs 0..n-1 are finite and all kept
+    assert "(diverged)" in proc.stdout
+
+
+def test_non_finite_loss_before_training_is_a_clean_data_error(tmp_path: Path) -> None:
+    """Huge CSV targets make epoch 0's loss overflow: no lr can fix that, so it is a data error."""
+    csv = tmp_path / "huge.csv"
+    csv.write_text("a,b,t\n1,2,1e308\n3,4,-1e308\n5,6,0\n")
+    result = CliRunner().invoke(cli, ["train", "--data", str(csv), "--epochs", "2", "-q",
+                                      "--history", str(tmp_path / "h.csv")])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        "Error: the loss of the untrained network is not finite (the loss became non-finite at epoch 0): "
+        "the csv data holds values too large to compute with; rescale them (e.g. to within +-1000)"
+    ]
+    assert not (tmp_path / "h.csv").exists()
+
+
+# --- disk faults, in-process -------------------------------------------------------
+
+
+def _enospc(*_: object, **__: object) -> None:
+    raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+
+def test_full_disk_at_rename_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    dest = tmp_path / "h.csv"
+    dest.write_text(PREVIOUS)
+    monkeypatch.setattr(atomic.os, "replace", _enospc)
+    result = CliRunner().invoke(cli, ["train", "--epochs", "3", "--stop-loss", "0", "-q", "--history", str(dest)])
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines()[-1] == f"Error: cannot write {str(dest)!r}: No space left on device"
+    assert dest.read_text() == PREVIOUS
+    assert temp_files(tmp_path) == []
+
+
+def test_writer_failing_midway_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The CSV writer writes half its rows, then the disk fills up."""
+    import pandas as pd
+
+    dest = tmp_path / "h.csv"
+    dest.write_text(PREVIOUS)
+    written: list[Path] = []
+    real_to_csv = pd.DataFrame.to_csv
+
+    def half_then_enospc(self: pd.DataFrame, path: Path, **kwargs: object) -> None:
+        real_to_csv(self.head(len(self) // 2), path, **kwargs)
+        written.append(Path(path))
+        _enospc()
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_enospc)
+    result = CliRunner().invoke(cli, ["train", "--epochs", "6", "--stop-loss", "0", "-q", "--history", str(dest)])
+    assert result.exit_code == 1, result.output
+    assert result.output.strip().splitlines() == [f"Error: cannot write {str(dest)!r}: No space left on device"]
+    assert written and not written[0].exists()  # the half-written temp was removed
+    assert dest.read_text() == PREVIOUS
+    assert temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt(), OSError(errno.EIO, "Input/output error"), RuntimeError("boom")])
+def test_atomic_path_never_leaves_a_temp(tmp_path: Path, exc: BaseException) -> None:
+    dest = tmp_path / "x.gif"
+    dest.write_bytes(b"GIF89a old")
+    with pytest.raises((type(exc), OutputError)):
+        with atomic.atomic_path(dest) as tmp:
+            tmp.write_bytes(b"GIF89a new but broken")
+            raise exc
+    assert dest.read_bytes() == b"GIF89a old"
+    assert temp_files(tmp_path) == []
+
+
+def test_atomic_output_gets_ordinary_permissions(tmp_path: Path) -> None:
+    """mkstemp makes 0600 files; a finished output must be readable like any other file."""
+    old = os.umask(0o022)
+    try:
+        fresh = atomic.write_text_atomic(tmp_path / "new.toml", "x = 1\n")
+        existing = tmp_path / "old.toml"
+        existing.write_text("")
+        existing.chmod(0o640)
+        atomic.write_text_atomic(existing, "x = 2\n")
+    finally:
+        os.umask(old)
+    assert fresh.stat().st_mode & 0o777 == 0o644
+    assert existing.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("make", ["fifo", "folder"])
+def test_a_device_pipe_or_folder_is_never_replaced(tmp_path: Path, make: str) -> None:
+    """Renaming over /dev/null-like targets would replace the device itself (we run as root)."""
+    dest = tmp_path / "target"
+    os.mkfifo(dest) if make == "fifo" else dest.mkdir()
+    result = CliRunner().invoke(cli, ["train", "--epochs", "2", "-q", "--history", str(dest)])
+    assert result.exit_code in (1, 2)
+    assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1
+    assert (dest.is_fifo() if make == "fifo" else dest.is_dir())
+    assert temp_files(tmp_path) == []
+
+
+def test_unwritable_history_fails_before_training(tmp_path: Path) -> None:
+    (tmp_path / "somefile.txt").write_text("not a folder")
+    result = CliRunner().invoke(cli, ["train", "--epochs", "3", "--history", str(tmp_path / "somefile.txt" / "h.csv")])
+    assert result.exit_code == 1
+    assert "epoch" not in result.output  # refused before the first epoch
+    assert result.output.startswith("Error: --history = ")
+
+
+# --- disk faults on a real, tiny filesystem ------------------------------------------
+
+
+@pytest.fixture
+def tiny_fs(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KiB tmpfs; skipped where the sandbox does not allow mounting."""
+    mnt = tmp_path / f"tiny-{uuid.uuid4().hex[:6]}"
+    mnt.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_really_full_disk_gives_a_clean_error_and_keeps_the_previous_file(tiny_fs: Path) -> None:
+    dest = tiny_fs / "h.csv"
+    dest.write_text(PREVIOUS)
+    # 300 epochs of a 2-16-16-1 network is ~1.1 MB of CSV: far more than 64 KiB.
+    proc = subprocess.run(
+        [sys.executable, "-m", "nnviz", "train", "--epochs", "300", "--stop-loss", "0", "--hidden", "16,16",
+         "-q", "--history", str(dest)],
+        cwd=tiny_fs.parent, capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.strip().splitlines() == [f"Error: cannot write {str(dest)!r}: No space left on device"]
+    assert dest.read_text() == PREVIOUS
+    assert temp_files(tiny_fs) == []
