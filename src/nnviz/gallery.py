@@ -1,0 +1,409 @@
+"""A sweep's gallery: ``index.md``, ``index.html`` and ``comparison.gif``.
+
+The pages embed every run's animation in a grid labelled by the varied keys
+(a rows x columns table when exactly two keys vary), with final metrics.
+``index.html`` is one self-contained file (inline CSS, relative links to the
+animations beside it) that a browser opens straight from disk.
+
+``comparison.gif`` puts every run's input space side by side, synchronised
+by epoch. It is re-rendered small from each run's saved history CSV, one
+composite frame at a time into the GIF writer, so memory does not grow with
+the number of epochs. A run that stopped early holds its last frame, dimmed
+and marked. Nothing here depends on timings, so the same sweep gives the
+same bytes whichever executor ran it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import math
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import numpy as np
+
+from .atomic import write_text_atomic
+from .sweep import RunResult, RunSpec, SweepSpec, format_value, key_labels
+
+Array = np.ndarray
+
+INDEX_MD = "index.md"
+INDEX_HTML = "index.html"
+COMPARISON = "comparison.gif"
+STATE = "sweep.json"          # the comparison's input digest, so a resume can skip it
+TILE = 200                    # px per side of one run's input panel in the comparison
+LABEL_H = 18                  # px of label strip above each tile
+HEADER_H = 24                 # px of the epoch header above the grid
+MAX_FRAMES = 120              # comparison frames at most: longer sweeps step over epochs
+FLAT_COLUMNS = 3              # cards per row when the grid is not a two-key table
+LAYOUT_VERSION = "1"          # bump when the comparison's look changes
+
+
+# --- layout ----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Layout:
+    """Where each run sits: ``cells[i]`` is run i's (row, column)."""
+
+    rows: int
+    cols: int
+    cells: tuple[tuple[int, int], ...]
+    row_labels: tuple[str, ...] = ()
+    col_labels: tuple[str, ...] = ()
+
+
+def _level(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def layout(spec: SweepSpec, flat_columns: int = FLAT_COLUMNS) -> Layout:
+    """A key1 x key2 table for two varied keys, else a flat grid in file order."""
+    if len(spec.keys) == 2:
+        rows, cols = spec.levels
+        cells = tuple((rows.index(_level(v[0][1])), cols.index(_level(v[1][1]))) for v in (r.values for r in spec.runs))
+        labels = key_labels(spec.keys)
+        return Layout(len(rows), len(cols), cells,
+                      tuple(f"{labels[spec.keys[0]]}={format_value(v)}" for v in rows),
+                      tuple(f"{labels[spec.keys[1]]}={format_value(v)}" for v in cols))
+    n = len(spec.runs)
+    cols = min(n, flat_columns)
+    return Layout(math.ceil(n / cols), cols, tuple(divmod(i, cols) for i in range(n)))
+
+
+def run_label(spec: SweepSpec, run: RunSpec, sep: str = ", ") -> str:
+    """``activation=tanh, lr=0.01``"""
+    labels = key_labels(spec.keys)
+    return sep.join(f"{labels[k]}={format_value(v)}" for k, v in run.values)
+
+
+def metrics_text(run: RunResult) -> str:
+    """``loss 0.262 · acc 87.0% · epoch 30`` (or why the run failed)."""
+    if run.status == "failed":
+        return f"failed: {run.error}"
+    parts = [f"loss {run.loss:.3f}"] if run.loss is not None else []
+    if run.accuracy is not None:
+        parts.append(f"acc {run.accuracy:.1%}")
+    if run.rmse is not None:
+        parts.append(f"rmse {run.rmse:.3f}")
+    if run.epochs is not None:
+        parts.append(f"epoch {run.epochs}")
+    if run.status == "diverged":
+        parts.append("diverged")
+    return " · ".join(parts)
+
+
+def _href(path: str) -> str:
+    return quote(path, safe="/=,+-._")
+
+
+# --- index.md -----------------------------------------------------------------------------
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_cell(spec: SweepSpec, run_spec: RunSpec, run: RunResult, with_label: bool) -> str:
+    label = run_label(spec, run_spec)
+    parts = [f"**{_md_escape(label)}**"] if with_label else []
+    if run.path and run.path.endswith(".mp4"):
+        parts.append(f"[![{_md_escape(label)}]({_href(run.poster)})]({_href(run.path)})")
+    elif run.path:
+        parts.append(f"![{_md_escape(label)}]({_href(run.path)})")
+    parts.append(_md_escape(metrics_text(run)))
+    return "<br>".join(parts)
+
+
+def _md_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def _grid(lay: Layout, cells: Sequence[str], empty: str) -> list[list[str]]:
+    grid = [[empty] * lay.cols for _ in range(lay.rows)]
+    for (r, c), cell in zip(lay.cells, cells):
+        grid[r][c] = cell
+    return grid
+
+
+def render_md(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | None) -> str:
+    """The gallery as Markdown (GitHub renders the GIFs inline)."""
+    lay = layout(spec)
+    two = len(spec.keys) == 2
+    cells = [_md_cell(spec, s, r, with_label=not two) for s, r in zip(spec.runs, runs)]
+    grid = _grid(lay, cells, " ")
+    varied = " × ".join(f"`{k}`" for k in spec.keys)
+    lines = [f"# Sweep: {spec.stem}", "", f"{_intro(runs)} varying {varied}.", ""]
+    if comparison:
+        lines += [f"![All runs side by side, synchronised by epoch]({_href(comparison)})", ""]
+    if two:
+        corner = " \\ ".join(key_labels(spec.keys)[k] for k in spec.keys)
+        lines += _md_table([corner, *lay.col_labels], [[f"**{h}**", *row] for h, row in zip(lay.row_labels, grid)])
+    else:
+        lines += _md_table([" "] * lay.cols, grid)
+    return "\n".join(lines + ["", f"Every run's numbers: [summary.csv]({SUMMARY_HREF})", ""])
+
+
+SUMMARY_HREF = "summary.csv"
+
+
+def _intro(runs: Sequence[RunResult]) -> str:
+    """``6 runs (5 ok, 1 diverged)``"""
+    counts = {s: sum(r.status == s for r in runs) for s in ("ok", "diverged", "failed")}
+    tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    return f"{len(runs)} runs ({tally})"
+
+
+# --- index.html --------------------------------------------------------------------------
+
+CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem; color: #222; background: #fafafa; }
+h1 { font-size: 1.4rem; margin: 0 0 .3rem; }
+p.intro { margin: 0 0 1rem; color: #555; }
+code { background: #eee; padding: 0 .25em; border-radius: 3px; }
+figure.comparison { margin: 0 0 1.5rem; }
+figure.comparison img { max-width: 100%; border: 1px solid #ddd; background: #fff; }
+figcaption { font-size: .85rem; color: #666; }
+table.sweep { border-collapse: collapse; width: 100%; table-layout: fixed; }
+table.sweep th { font-weight: 600; padding: .4rem; background: #f0f0f0; border: 1px solid #ddd; }
+table.sweep th.row { width: 8rem; }
+table.sweep td { vertical-align: top; padding: .4rem; border: 1px solid #ddd; background: #fff; }
+div.flat { display: grid; grid-template-columns: repeat(auto-fill, minmax(22rem, 1fr)); gap: .8rem; }
+div.flat .card { border: 1px solid #ddd; background: #fff; padding: .4rem; }
+.card img, .card video { width: 100%; height: auto; display: block; }
+.card .label { font-weight: 600; margin-top: .3rem; }
+.card .metrics { font-size: .85rem; color: #444; font-variant-numeric: tabular-nums; }
+.card.diverged .metrics { color: #a15c00; }
+.card.failed .metrics { color: #b00020; }
+.card.failed .missing { height: 6rem; display: flex; align-items: center; justify-content: center; background: #f3f3f3; color: #999; }
+"""
+
+
+def _media(run: RunResult, label: str) -> str:
+    if not run.path:
+        return '<div class="missing">no animation</div>'
+    src = html.escape(_href(run.path))
+    if run.path.endswith(".mp4"):
+        poster = f' poster="{html.escape(_href(run.poster))}"' if run.poster else ""
+        return f'<video src="{src}"{poster} autoplay loop muted playsinline></video>'
+    return f'<a href="{src}"><img src="{src}" alt="{html.escape(label)}" loading="lazy"></a>'
+
+
+def _card(spec: SweepSpec, run_spec: RunSpec, run: RunResult) -> str:
+    label = run_label(spec, run_spec)
+    return (
+        f'<div class="card {run.status}">{_media(run, label)}'
+        f'<div class="label">{html.escape(label)}</div>'
+        f'<div class="metrics">{html.escape(metrics_text(run))}</div></div>'
+    )
+
+
+def render_html(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | None) -> str:
+    """The gallery as one self-contained HTML page."""
+    lay = layout(spec)
+    cards = [_card(spec, s, r) for s, r in zip(spec.runs, runs)]
+    title = f"nnviz sweep: {spec.stem}"
+    keys = " × ".join(f"<code>{html.escape(k)}</code>" for k in spec.keys)
+    body = [f"<h1>{html.escape(title)}</h1>",
+            f'<p class="intro">{html.escape(_intro(runs))} varying {keys}. '
+            f'Numbers for every run: <a href="{SUMMARY_HREF}">summary.csv</a>.</p>']
+    if comparison:
+        body.append(f'<figure class="comparison"><img src="{html.escape(_href(comparison))}" '
+                    'alt="All runs side by side"><figcaption>All runs side by side, synchronised by epoch.'
+                    "</figcaption></figure>")
+    if len(spec.keys) == 2:
+        corner = " \\ ".join(key_labels(spec.keys)[k] for k in spec.keys)
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in lay.col_labels)
+        rows = "".join(
+            f'<tr><th class="row">{html.escape(h)}</th>' + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+            for h, row in zip(lay.row_labels, _grid(lay, cards, ""))
+        )
+        body.append(f'<table class="sweep"><thead><tr><th class="row">{html.escape(corner)}</th>{head}</tr></thead>'
+                    f"<tbody>{rows}</tbody></table>")
+    else:
+        body.append('<div class="flat">' + "".join(cards) + "</div>")
+    return (
+        '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(body) + "\n</body>\n</html>\n"
+    )
+
+
+def write_index(spec: SweepSpec, out: Path, runs: Sequence[RunResult], comparison: Path | None) -> tuple[Path, Path]:
+    """Write ``index.md`` and ``index.html`` atomically; return their paths."""
+    rel = comparison.relative_to(out).as_posix() if comparison is not None else None
+    md = write_text_atomic(out / INDEX_MD, render_md(spec, runs, rel))
+    page = write_text_atomic(out / INDEX_HTML, render_html(spec, runs, rel))
+    return md, page
+
+
+# --- comparison.gif -----------------------------------------------------------------------
+
+class _Track:
+    """One run's small input-space painter, advanced epoch by epoch."""
+
+    def __init__(self, run_spec: RunSpec, history_csv: Path, tile: int) -> None:
+        from . import paint, scene
+        from .history import read_history
+        from .render import load_data
+
+        cfg = run_spec.cfg
+        loss = None if cfg.model.loss == "auto" else cfg.model.loss
+        self.history = read_history(history_csv, cfg.model.activation, loss)
+        self.last = len(self.history) - 1
+        self.spec = scene.build_spec(self.history, load_data(cfg), cfg.render.layer, min(cfg.render.grid, 80))
+        indices = range(len(self.history))
+        limits = scene.fixed_limits(self.spec, self.history, indices)
+        self._scene = scene
+        self.painter = paint.Painter(self.spec, self._frame(0), size=(tile, tile), panels=("input",), limits=limits)
+        self._shown: int | None = None
+        self._pixels: Array | None = None
+
+    def _frame(self, i: int) -> Any:
+        return self._scene.make_frame(self.spec, self.history.epochs[i], i)
+
+    def at(self, epoch: int) -> tuple[Array, bool]:
+        """The tile at ``epoch`` (a copy) and whether the run had already stopped."""
+        i = min(epoch, self.last)
+        if i != self._shown:
+            self._pixels = self.painter.render(self._frame(i)).copy()
+            self._shown = i
+        return self._pixels, epoch > self.last
+
+    def close(self) -> None:
+        self.painter.close()
+
+
+def _font(size: int) -> Any:
+    from PIL import ImageFont
+
+    return ImageFont.load_default(size=size)
+
+
+def _text_strip(width: int, height: int, text: str, size: int = 12) -> Array:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (width, height), "white")
+    ImageDraw.Draw(img).text((width // 2, height // 2), text, fill=(30, 30, 30), font=_font(size), anchor="mm")
+    return np.asarray(img)
+
+
+def _stopped(tile: Array, text: str) -> Array:
+    """The held last frame, dimmed, with why it stopped written across it."""
+    from PIL import Image, ImageDraw
+
+    dim = (tile.astype(np.uint16) * 5 // 10 + 128).astype(np.uint8)
+    img = Image.fromarray(dim)
+    ImageDraw.Draw(img).text((img.width // 2, img.height // 2), text, fill=(20, 20, 20), font=_font(13), anchor="mm")
+    return np.asarray(img)
+
+
+def _blank(tile: int, text: str) -> Array:
+    from PIL import Image, ImageDraw
+
+    img = Image.new("RGB", (tile, tile), (235, 235, 235))
+    ImageDraw.Draw(img).text((tile // 2, tile // 2), text, fill=(150, 0, 20), font=_font(13), anchor="mm")
+    return np.asarray(img)
+
+
+def timeline(last_epochs: Sequence[int], every: int = 1, max_frames: int = MAX_FRAMES) -> tuple[int, ...]:
+    """The epochs the comparison shows: 0..max, stepped to at most ``max_frames``."""
+    end = max(last_epochs, default=0)
+    step = max(every, math.ceil((end + 1) / max_frames))
+    epochs = list(range(0, end + 1, step))
+    return tuple(epochs if epochs[-1] == end else [*epochs, end])
+
+
+class _Composer:
+    """Builds each comparison frame from the tracks, in the grid layout."""
+
+    def __init__(self, spec: SweepSpec, runs: Sequence[RunResult], out: Path, tile: int = TILE) -> None:
+        self.spec, self.lay, self.tile = spec, layout(spec), tile
+        self.labels = [_text_strip(tile, LABEL_H, run_label(spec, s)) for s in spec.runs]
+        self.tracks: list[_Track | None] = []
+        self.status = [r.status for r in runs]
+        for run_spec, run in zip(spec.runs, runs):
+            has = run.status != "failed" and run.history_csv
+            self.tracks.append(_Track(run_spec, out / run.history_csv, tile) if has else None)
+        self.failed = _blank(tile, "failed")
+
+    def last_epochs(self) -> list[int]:
+        return [t.last for t in self.tracks if t is not None]
+
+    def frame(self, epoch: int) -> Array:
+        t, lay = self.tile, self.lay
+        h, w = lay.rows * (t + LABEL_H), lay.cols * t
+        canvas = np.full((HEADER_H + h, w, 3), 255, np.uint8)
+        canvas[:HEADER_H] = _text_strip(w, HEADER_H, f"{self.spec.stem}    epoch {epoch}", 14)
+        for i, (r, c) in enumerate(lay.cells):
+            y, x = HEADER_H + r * (t + LABEL_H), c * t
+            canvas[y : y + LABEL_H, x : x + t] = self.labels[i]
+            canvas[y + LABEL_H : y + LABEL_H + t, x : x + t] = self._tile(i, epoch)
+        return canvas
+
+    def _tile(self, i: int, epoch: int) -> Array:
+        track = self.tracks[i]
+        if track is None:
+            return self.failed
+        pixels, stopped = track.at(epoch)
+        if not stopped:
+            return pixels
+        verb = "diverged" if self.status[i] == "diverged" else "stopped"
+        return _stopped(pixels, f"{verb} at epoch {track.history.epochs[-1].epoch}")
+
+    def close(self) -> None:
+        for track in self.tracks:
+            if track is not None:
+                track.close()
+
+
+def comparison_digest(spec: SweepSpec, runs: Sequence[RunResult]) -> str:
+    """What the comparison depends on: each run's config, outcome and the layout."""
+    parts = [LAYOUT_VERSION, *spec.keys]
+    parts += [f"{r.name}:{r.config_hash}:{r.status}:{r.epochs}" for r in runs]
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def _state(out: Path) -> dict[str, Any]:
+    try:
+        return json.loads((out / STATE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def iter_comparison(composer: _Composer, epochs: Sequence[int]) -> Iterator[Array]:
+    for epoch in epochs:
+        yield composer.frame(epoch)
+
+
+def write_comparison(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> Path | None:
+    """Write ``comparison.gif`` (None when no run has a history to show).
+
+    Skipped when an up-to-date one exists (same runs, same outcomes).
+    """
+    from .writers import GifWriter
+
+    dest = out / COMPARISON
+    if not any(r.status != "failed" and r.history_csv for r in runs):
+        return None
+    digest = comparison_digest(spec, runs)
+    if dest.is_file() and _state(out).get("comparison") == digest:
+        return dest
+    composer = _Composer(spec, runs, out)
+    try:
+        render = spec.runs[0].cfg.render
+        epochs = timeline(composer.last_epochs(), min(s.cfg.render.every for s in spec.runs))
+        sample = np.concatenate([composer.frame(epochs[0]), composer.frame(epochs[-1])])
+        with GifWriter(dest, fps=render.fps, hold=max(render.hold, 1.0), palette=sample) as writer:
+            for frame in iter_comparison(composer, epochs):
+                writer.write(frame)
+    finally:
+        composer.close()
+    state = {"comparison": digest, "keys": list(spec.keys), "runs": [r.name for r in runs]}
+    write_text_atomic(out / STATE, json.dumps(state, indent=2) + "\n")
+    return dest
