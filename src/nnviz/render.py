@@ -127,12 +127,6 @@ def frame_indices(history: History, cfg: Config) -> tuple[int, ...]:
     return scene.select_epochs(len(history), r.every, r.log_frames)
 
 
-def _palette_sample(first: Array, last: Array, strip: Array) -> Array:
-    """First and last frames plus the colormap, as one image for the GIF palette."""
-    w = first.shape[1]
-    colours = strip.reshape(-1, 3)
-    band = np.repeat(np.resize(colours, (int(np.ceil(len(colours) / w)) * w, 3)).reshape(-1, w, 3), 24, axis=0)
-    return np.concatenate([first, last, band])
 
 
 class _Stream:
@@ -147,7 +141,7 @@ class _Stream:
         limits = scene.fixed_limits(self.spec, history, self.indices) if r.axes == "fixed" else None
         first = scene.make_frame(self.spec, history.epochs[self.indices[0]], self.indices[0])
         self.painter = paint.Painter(self.spec, first, size=r.size, panels=r.panels, limits=limits)
-        self.strip = paint.palette_strip(self.spec)
+        self.colors = paint.palette_colors(self.spec)
 
     def render_index(self, i: int) -> Array:
         return self.painter.render(scene.make_frame(self.spec, self.history.epochs[i], i))
@@ -198,7 +192,8 @@ def render_history(history: History, data: Any, cfg: Config, out: str | Path | N
         options: dict[str, Any] = {"fps": r.fps, "hold": r.hold}
         if outs.format == "gif":
             first = stream.render_index(indices[0])
-            options["palette"] = _palette_sample(first, last, stream.strip)
+            options["palette"] = np.concatenate([first, last])  # both ends of training
+            options["palette_colors"] = stream.colors
         with writer_for(outs.format)(outs.path, **options) as writer:
             for n, frame in enumerate(stream.frames(), start=1):
                 writer.write(frame)
@@ -265,7 +260,7 @@ def celluloid_animation(history: History, data: Any, cfg: Config, indices: Seque
     limits = scene.fixed_limits(spec, history, indices) if r.axes == "fixed" else None
     fig, _canvas, axes = paint.make_figure(r.size, len(r.panels))
     scale = paint.font_scale(r.size, len(r.panels))
-    panels = paint.make_panels(fig, axes, spec, r.panels, scale)
+    panels = paint.make_panels(fig, axes, spec, r.panels, scale, r.size)
     fig.set_layout_engine("constrained", w_pad=4 / paint.DPI, h_pad=4 / paint.DPI, wspace=0.06)
     camera = Camera(fig)
     for i in indices:

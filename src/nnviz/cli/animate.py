@@ -1,0 +1,52 @@
+"""``nnviz animate``: train, then write the three-space animation."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import config as config_mod
+from ..errors import Interrupted
+from .options import config_options, load_config
+
+
+def _history_config(history_path: str, kwargs: dict[str, Any]):
+    """For ``--history``: the resolved TOML beside the CSV (if any) plus the flags."""
+    if kwargs.get("config_path") is None:
+        beside = Path(history_path).with_suffix(".toml")
+        if beside.is_file():
+            kwargs["config_path"] = str(beside)
+    return load_config(kwargs)
+
+
+@click.command("animate")
+@config_options(sections=("data", "model", "train", "render"))
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Animation path [default: outputs/<run>.<format>]; poster, CSV and TOML go beside it.")
+@click.option("--history", "history_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Re-render a saved history CSV instead of training.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs: Any) -> None:
+    """Train a network and animate its input, hidden and activation spaces."""
+    from .. import render
+    from ..history import read_history
+
+    cfg = _history_config(history_path, kwargs) if history_path else load_config(kwargs)
+    history = None
+    if history_path:
+        loss = None if cfg.model.loss == "auto" else cfg.model.loss
+        history = read_history(history_path, activation=cfg.model.activation, loss=loss)
+    result = render.animate(cfg, out, history=history, progress=not quiet)
+    hist = result.history
+    if hist.stop_reason == "interrupted":
+        raise Interrupted()
+    if hist.stop_reason == "diverged":
+        click.echo(f"Warning: {hist.message}", err=True)
+    written = [result.path] + [p for p in (result.poster, result.history_csv, result.config_toml)
+                               if p is not None and p != result.path]
+    click.echo(f"wrote {result.frames} frames (epochs 0-{hist.last.epoch}): " + ", ".join(str(p) for p in written))
+
+
+COMMANDS = [animate_cmd]
