@@ -36,7 +36,7 @@ INDEX_MD = "index.md"
 INDEX_HTML = "index.html"
 COMPARISON = "comparison.gif"
 STATE = "sweep.json"          # the comparison's input digest, so a resume can skip it
-TILE = 200                    # px per side of one run's input panel in the comparison
+TILE = 180                    # px per side of one run's input panel in the comparison
 LABEL_H = 18                  # px of label strip above each tile
 HEADER_H = 24                 # px of the epoch header above the grid
 MAX_FRAMES = 120              # comparison frames at most: longer sweeps step over epochs
@@ -299,7 +299,11 @@ def _stopped(tile: Array, text: str) -> Array:
 
     dim = (tile.astype(np.uint16) * 5 // 10 + 128).astype(np.uint8)
     img = Image.fromarray(dim)
-    ImageDraw.Draw(img).text((img.width // 2, img.height // 2), text, fill=(20, 20, 20), font=_font(13), anchor="mm")
+    draw = ImageDraw.Draw(img)
+    centre, font = (img.width // 2, img.height // 2), _font(12)
+    box = draw.textbbox(centre, text, font=font, anchor="mm")
+    draw.rectangle((box[0] - 4, box[1] - 3, box[2] + 4, box[3] + 3), fill=(255, 255, 255), outline=(90, 90, 90))
+    draw.text(centre, text, fill=(20, 20, 20), font=font, anchor="mm")
     return np.asarray(img)
 
 

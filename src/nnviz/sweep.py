@@ -295,14 +295,24 @@ def read_marker(out: Path, run: RunSpec) -> RunResult | None:
 
 # --- executors -----------------------------------------------------------------------
 
-ExecutorFactory = Callable[..., contextlib.AbstractContextManager[cf.Executor]]
+@dataclass(frozen=True)
+class ExecutorKind:
+    """Where runs execute: ``check`` refuses bad options before any run starts,
+    ``open(jobs, scheduler, workers)`` is a context manager yielding a
+    ``concurrent.futures.Executor``."""
+
+    open: Callable[[int, str | None, int | None], contextlib.AbstractContextManager[cf.Executor]]
+    check: Callable[[str | None, int | None], None]
+
+
+def _check_process(scheduler: str | None, workers: int | None) -> None:
+    if scheduler is not None or workers is not None:
+        raise ConfigError("--scheduler and --workers belong to --executor dask; use --jobs with the process pool")
 
 
 @contextlib.contextmanager
-def process_executor(jobs: int, *, scheduler: str | None = None, workers: int | None = None) -> Iterator[cf.Executor]:
+def process_executor(jobs: int, scheduler: str | None = None, workers: int | None = None) -> Iterator[cf.Executor]:
     """A local pool of spawned processes (matplotlib is not fork- or thread-safe)."""
-    if scheduler is not None or workers is not None:
-        raise ConfigError("--scheduler and --workers belong to --executor dask; use --jobs with the process pool")
     pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
     try:
         yield pool
@@ -320,8 +330,14 @@ def _import_dask() -> Any:
     return distributed
 
 
+def _check_dask(scheduler: str | None, workers: int | None) -> None:
+    _import_dask()
+    if scheduler is not None and workers is not None:
+        raise ConfigError("--workers starts a local Dask cluster; it cannot be combined with --scheduler")
+
+
 @contextlib.contextmanager
-def dask_executor(jobs: int, *, scheduler: str | None = None, workers: int | None = None) -> Iterator[cf.Executor]:
+def dask_executor(jobs: int, scheduler: str | None = None, workers: int | None = None) -> Iterator[cf.Executor]:
     """Dask's concurrent.futures executor on an existing cluster or a local one.
 
     With ``scheduler`` the workers must see the same output folder (a shared
@@ -330,8 +346,6 @@ def dask_executor(jobs: int, *, scheduler: str | None = None, workers: int | Non
     import logging
 
     distributed = _import_dask()
-    if scheduler is not None and workers is not None:
-        raise ConfigError("--workers starts a local Dask cluster; it cannot be combined with --scheduler")
     with contextlib.ExitStack() as stack:
         if scheduler is None:
             cluster = stack.enter_context(distributed.LocalCluster(
@@ -352,10 +366,13 @@ def dask_executor(jobs: int, *, scheduler: str | None = None, workers: int | Non
             executor.shutdown(wait=False)
 
 
-EXECUTORS: dict[str, ExecutorFactory] = {"process": process_executor, "dask": dask_executor}
+EXECUTORS: dict[str, ExecutorKind] = {
+    "process": ExecutorKind(process_executor, _check_process),
+    "dask": ExecutorKind(dask_executor, _check_dask),
+}
 
 
-def executor_for(name: str) -> ExecutorFactory:
+def executor_for(name: str) -> ExecutorKind:
     try:
         return EXECUTORS[name]
     except KeyError:
@@ -466,7 +483,8 @@ def run_sweep(
     """
     started = time.perf_counter()
     spec = _as_spec(path_or_spec, fmt)
-    factory = executor_for(executor)
+    kind = executor_for(executor)
+    kind.check(scheduler, workers)
     if jobs is not None and jobs < 1:
         raise ConfigError(f"--jobs = {jobs} is invalid: must be a whole number >= 1")
     out = Path(out) if out is not None else default_out(spec)
@@ -486,7 +504,7 @@ def run_sweep(
             finish(done[run.name])
         if pending:
             n = min(jobs or os.cpu_count() or 1, len(pending))
-            with factory(n, scheduler=scheduler, workers=workers) as pool:
+            with kind.open(n, scheduler, workers) as pool:
                 futures = {pool.submit(execute_run, r.cfg, str(out), r.name): r for r in pending}
                 for fut in cf.as_completed(futures):
                     finish(_outcome(fut, futures[fut]))

@@ -1,0 +1,167 @@
+"""The sweep gallery: page layout, links that resolve, and the comparison GIF."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from nnviz import gallery, sweep
+
+SMALL = """
+[data]
+name = "blobs"
+n_samples = 60
+[model]
+activation = "tanh"
+[train]
+epochs = 6
+lr = 0.1
+[render]
+grid = 16
+size = "240x80"
+hold = 0
+"""
+
+
+def spec_of(table: dict) -> sweep.SweepSpec:
+    return sweep.parse_sweep({"train": {"epochs": 3}, "sweep": table}, "demo.toml")
+
+
+def fake_results(spec: sweep.SweepSpec, fmt: str = "gif") -> list[sweep.RunResult]:
+    runs = []
+    for i, r in enumerate(spec.runs):
+        runs.append(sweep.RunResult(
+            r.name, "ok", epochs=3, loss=0.5 - i / 100, accuracy=0.8, path=f"{r.name}/anim.{fmt}",
+            poster=f"{r.name}/anim.png", history_csv=f"{r.name}/anim.csv",
+        ))
+    return runs
+
+
+# --- layout and pages (no rendering) ---------------------------------------------------
+
+def test_two_keys_make_a_rows_by_columns_table() -> None:
+    spec = spec_of({"model.activation": ["relu", "tanh"], "train.lr": [0.1, 0.01, 0.001]})
+    lay = gallery.layout(spec)
+    assert (lay.rows, lay.cols) == (2, 3)
+    assert lay.row_labels == ("activation=relu", "activation=tanh")
+    assert lay.col_labels == ("lr=0.1", "lr=0.01", "lr=0.001")
+    assert lay.cells == ((0, 0), (0, 1), (0, 2), (1, 0), (1, 1), (1, 2))
+
+
+@pytest.mark.parametrize(
+    ("table", "shape"),
+    [({"train.lr": [0.1, 0.01]}, (1, 2)),
+     ({"train.lr": [0.1, 0.01, 0.001, 0.0001]}, (2, 3)),
+     ({"train.lr": [0.1], "model.activation": ["relu"], "train.seed": [1, 2]}, (1, 2))],
+)
+def test_other_key_counts_make_a_flat_grid(table: dict, shape: tuple[int, int]) -> None:
+    lay = gallery.layout(spec_of(table))
+    assert (lay.rows, lay.cols) == shape and lay.row_labels == ()
+
+
+def test_html_is_a_self_contained_table_for_two_keys() -> None:
+    spec = spec_of({"model.activation": ["relu", "tanh"], "train.lr": [0.1, 0.01]})
+    page = gallery.render_html(spec, fake_results(spec), "comparison.gif")
+    assert page.startswith("<!doctype html>") and "<style>" in page
+    assert not re.search(r"https?://|<script|<link|@import|url\(", page)  # no external assets
+    assert page.count("<tr>") == 3 and "<th>lr=0.01</th>" in page and ">activation=tanh</th>" in page
+    for r in spec.runs:
+        assert f'<img src="{r.name}/anim.gif"' in page
+    assert '<img src="comparison.gif"' in page
+    assert "loss 0.490 · acc 80.0% · epoch 3" in page
+
+
+def test_html_flat_grid_and_escaping() -> None:
+    spec = spec_of({"train.lr": [0.1, 0.01, 0.001]})
+    runs = fake_results(spec)
+    runs[1] = sweep.RunResult(runs[1].name, "failed", error="data file <x> & 'y' is bad")
+    page = gallery.render_html(spec, runs, None)
+    assert '<div class="flat">' in page and "<table" not in page and "comparison" not in page.split("<body>")[1]
+    assert "failed: data file &lt;x&gt; &amp; &#x27;y&#x27; is bad" in page
+    assert page.count('class="card ') == 3 and "no animation" in page
+    assert "3 runs (2 ok, 1 failed)" in page
+
+
+def test_markdown_table_and_mp4_posters() -> None:
+    spec = spec_of({"model.activation": ["relu", "tanh"], "train.lr": [0.1, 0.01]})
+    md = gallery.render_md(spec, fake_results(spec, "mp4"), None)
+    assert "| activation \\ lr | lr=0.1 | lr=0.01 |" in md
+    assert "| **activation=relu** |" in md
+    # Markdown cannot embed video: the poster links to the MP4.
+    assert "[![activation=relu, lr=0.1](activation=relu_lr=0.1/anim.png)](activation=relu_lr=0.1/anim.mp4)" in md
+
+
+def test_markdown_escapes_pipes_in_errors() -> None:
+    spec = spec_of({"train.lr": [0.1]})
+    md = gallery.render_md(spec, [sweep.RunResult("lr=0.1", "failed", error="a | b")], None)
+    assert "failed: a \\| b" in md
+
+
+@pytest.mark.parametrize(
+    ("lasts", "every", "expected"),
+    [([3, 3], 1, (0, 1, 2, 3)), ([2, 5], 2, (0, 2, 4, 5)), ([0], 1, (0,)), ([999], 1, tuple(range(0, 999, 9)) + (999,))],
+)
+def test_timeline_covers_every_run_to_its_end(lasts: list[int], every: int, expected: tuple[int, ...]) -> None:
+    assert gallery.timeline(lasts, every, max_frames=gallery.MAX_FRAMES if lasts != [999] else 112) == expected
+
+
+# --- a real sweep ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def early_stop(tmp_path_factory: pytest.TempPathFactory) -> sweep.SweepResult:
+    """Two runs; the second stops early on its stop loss."""
+    root = tmp_path_factory.mktemp("gallery")
+    (root / "stop.toml").write_text(SMALL + '[sweep]\n"train.stop_loss" = [0, 0.67]\n')
+    return sweep.run_sweep(root / "stop.toml", root / "out", jobs=2)
+
+
+def test_every_animation_linked_from_the_pages_exists(early_stop: sweep.SweepResult) -> None:
+    out = early_stop.out
+    html_refs = re.findall(r'(?:src|href)="([^"]+)"', early_stop.index_html.read_text())
+    md_refs = re.findall(r"\]\(([^)]+)\)", early_stop.index_md.read_text())
+    for refs in (html_refs, md_refs):
+        gifs = {r for r in refs if r.endswith(".gif")}
+        assert gifs == {r.path for r in early_stop.runs} | {"comparison.gif"}
+        assert all((out / r).is_file() for r in refs)
+
+
+def frames(path: Path) -> list[np.ndarray]:
+    with Image.open(path) as im:
+        out = []
+        for k in range(im.n_frames):
+            im.seek(k)
+            out.append(np.asarray(im.convert("RGB")))
+        return out
+
+
+def test_comparison_holds_and_marks_a_run_that_stopped_early(early_stop: sweep.SweepResult) -> None:
+    full, stopped = early_stop.runs
+    assert full.epochs == 6 and stopped.epochs < 6
+    shots = frames(early_stop.comparison)
+    assert len(shots) == len(gallery.timeline([6, stopped.epochs]))
+    t, y0 = gallery.TILE, gallery.HEADER_H + gallery.LABEL_H
+    assert shots[0].shape == (y0 + t, 2 * t, 3)
+
+    def tile(k: int, col: int) -> np.ndarray:
+        return shots[k][y0 : y0 + t, col * t : (col + 1) * t].astype(int)
+
+    at_stop, final = tile(stopped.epochs, 1), tile(-1, 1)
+    assert final.mean() > at_stop.mean() + 10  # dimmed towards white
+    white = lambda a: int((a[t // 2 - 8 : t // 2 + 8] >= 250).all(axis=2).sum())  # noqa: E731
+    assert white(final) > white(at_stop) + 300  # the white "stopped at epoch N" box
+    assert not np.array_equal(tile(stopped.epochs, 0), tile(-1, 0))  # the other run kept training
+
+
+def test_comparison_is_rebuilt_only_when_runs_change(early_stop: sweep.SweepResult, tmp_path: Path) -> None:
+    digest = gallery.comparison_digest(early_stop.spec, early_stop.runs)
+    assert gallery.comparison_digest(early_stop.spec, [*early_stop.runs[:1], early_stop.runs[0]]) != digest
+    assert '"comparison": "' + digest in (early_stop.out / gallery.STATE).read_text()
+
+
+def test_no_comparison_when_every_run_failed(tmp_path: Path) -> None:
+    spec = spec_of({"train.lr": [0.1]})
+    assert gallery.write_comparison(spec, tmp_path, [sweep.RunResult("lr=0.1", "failed", error="x")]) is None
