@@ -106,7 +106,7 @@ def palette_colors(spec: Spec) -> Array:
     quantisation noise.
     """
     cmap = surface_cmap(spec)
-    steps = cmap(np.linspace(0, 1, cmap.N))[:, :3]
+    steps = cmap(np.linspace(0, 1, min(cmap.N, 128)))[:, :3]  # leave room for text and blends
     extra = np.array([(1, 1, 1), (0, 0, 0), (0.15, 0.15, 0.15)] + [c[:3] for c in class_colors(spec)])
     return np.unique((np.vstack([steps, extra]) * 255).round().astype(np.uint8), axis=0)
 

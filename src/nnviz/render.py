@@ -21,6 +21,7 @@ writer (``writers``), so memory does not grow with the number of frames.
 from __future__ import annotations
 
 import base64
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -101,13 +102,13 @@ def output_paths(cfg: Config, out: str | Path | None = None) -> Outputs:
             if fmt != config_mod.RenderConfig.format and by_suffix != fmt:
                 raise RenderError(f"--out {str(path)!r} is a .{by_suffix} file but --format is {fmt}; make them agree")
             fmt = by_suffix
-        elif path.suffix:
+        elif re.fullmatch(r"\.[A-Za-z][A-Za-z0-9]*", path.suffix):  # not "run-lr0.01"
             raise RenderError(
                 f"--out {str(path)!r} has an unknown suffix {path.suffix!r}; valid: "
                 + ", ".join(w.suffix for w in WRITERS.values())
             )
         else:
-            path = path.with_suffix(f".{fmt}")
+            path = path.with_name(f"{path.name}.{fmt}")
     return Outputs(path, fmt, path.with_suffix(".png"), path.with_suffix(".csv"), path.with_suffix(".toml"))
 
 

@@ -1,0 +1,32 @@
+"""Shared fixtures. Agg first, so no test ever needs a display."""
+
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest  # noqa: E402
+
+from nnviz import config  # noqa: E402
+
+SMALL = {"render.grid": 20, "render.size": "300x100", "train.epochs": 6, "train.stop_loss": 0,
+         "data.n_samples": 60}
+
+
+def small_cfg(**overrides):
+    """A tiny, fast config: 20x20 grid, 300x100 px, a few epochs."""
+    values = dict(SMALL)
+    values.update({k.replace("__", "."): v for k, v in overrides.items()})
+    return config.resolve({}, values)
+
+
+@pytest.fixture
+def tiny_run():
+    """(cfg, data, history) for a tiny blobs run, trained once per test."""
+    from nnviz import render
+    from nnviz.train import train
+
+    cfg = small_cfg()
+    data = render.load_data(cfg)
+    return cfg, data, train(cfg, data)

@@ -1,0 +1,46 @@
+from pathlib import Path
+
+from click.testing import CliRunner
+from PIL import Image
+
+from nnviz.cli import cli
+
+TINY = ["--grid", "20", "--size", "300x100", "--epochs", "5", "--stop-loss", "0", "--quiet"]
+
+
+def test_default_run_writes_four_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    r = CliRunner().invoke(cli, ["animate", *TINY])
+    assert r.exit_code == 0, r.output
+    for suffix in (".gif", ".png", ".csv", ".toml"):
+        assert Path(f"outputs/blobs-tanh-lr0.01{suffix}").exists()
+    assert "wrote 6 frames" in r.stdout
+    assert Image.open("outputs/blobs-tanh-lr0.01.gif").info["loop"] == 0
+
+
+def test_out_and_rerender_history(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "deep" / "run.gif"
+    r = runner.invoke(cli, ["animate", *TINY, "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.with_suffix(".csv").exists()
+    again = tmp_path / "again.mp4"
+    r = runner.invoke(cli, ["animate", "--history", str(out.with_suffix(".csv")), "--out", str(again), "--quiet"])
+    assert r.exit_code == 0, r.output
+    assert again.exists()
+
+
+def test_bad_flags_give_error_lines(tmp_path):
+    runner = CliRunner()
+    for args in (["--format", "webm"], ["--out", str(tmp_path / "x.webm")], ["--panels", "input,nope"],
+                 ["--every", "2", "--log-frames", "3"], ["--layer", "3"]):
+        r = runner.invoke(cli, ["animate", *TINY, *args])
+        assert r.exit_code != 0 and "Error:" in r.output, (args, r.output)
+    assert not any(tmp_path.iterdir())
+
+
+def test_progress_goes_to_stderr(tmp_path):
+    runner = CliRunner()
+    r = runner.invoke(cli, ["animate", *TINY[:-1], "--out", str(tmp_path / "p.gif")])
+    assert r.exit_code == 0
+    assert "rendering" in r.stderr and "rendering" not in r.stdout

@@ -1,0 +1,157 @@
+import numpy as np
+import pytest
+from PIL import Image, ImageSequence
+
+from nnviz import render
+from nnviz.datasets import DATASETS
+from nnviz.errors import RenderError
+
+from conftest import small_cfg
+
+
+def _gif_frames(path):
+    im = Image.open(path)
+    return [f.info["duration"] for f in ImageSequence.Iterator(im)]
+
+
+def test_animate_writes_all_four_files(tmp_path):
+    res = render.animate(small_cfg(), tmp_path / "run.gif")
+    assert res.path == tmp_path / "run.gif"
+    for p in (res.path, res.poster, res.history_csv, res.config_toml):
+        assert p.exists() and p.stem == "run"
+    assert res.frames == len(res.history) == 7
+    assert len(_gif_frames(res.path)) == 7
+    assert Image.open(res.poster).size == (300, 100)
+    assert "data:image/gif;base64," in res._repr_html_()
+
+
+@pytest.mark.parametrize("over,count,last_ms", [
+    ({}, 7, 100 + 1000),
+    ({"render.every": 4}, 3, 100 + 1000),          # epochs 0, 4, 6
+    ({"render.log_frames": 4}, 4, 100 + 1000),
+    ({"render.hold": 0, "render.fps": 20}, 7, 50),
+])
+def test_frame_choice_and_hold(tmp_path, over, count, last_ms):
+    cfg = small_cfg(**{k.replace(".", "__"): v for k, v in over.items()})
+    res = render.animate(cfg, tmp_path / "a.gif")
+    durations = _gif_frames(res.path)
+    assert len(durations) == count == res.frames
+    assert durations[-1] == last_ms
+
+
+def test_mp4_holds_by_repeating_frames(tmp_path):
+    import imageio_ffmpeg
+
+    res = render.animate(small_cfg(render__hold=0.5), tmp_path / "a.mp4")
+    n, _ = imageio_ffmpeg.count_frames_and_secs(str(res.path))
+    assert n == 7 + 5
+
+
+def test_png_format_writes_the_last_frame(tmp_path):
+    res = render.animate(small_cfg(), tmp_path / "a.png")
+    assert res.path == res.poster and Image.open(res.path).size == (300, 100)
+
+
+def test_reruns_are_byte_identical(tmp_path):
+    a = render.animate(small_cfg(), tmp_path / "a" / "run.gif")
+    b = render.animate(small_cfg(), tmp_path / "b" / "run.gif")
+    assert a.path.read_bytes() == b.path.read_bytes()
+    assert a.poster.read_bytes() == b.poster.read_bytes()
+
+
+@pytest.mark.parametrize("name", sorted(n for n in DATASETS if n != "csv"))
+def test_every_dataset_renders(tmp_path, name):
+    res = render.animate(small_cfg(data__name=name, render__panels="input,hidden,activation,loss"),
+                         tmp_path / f"{name}.gif")
+    assert res.frames == len(res.history)
+    frame = np.asarray(Image.open(res.poster))
+    assert frame.shape == (100, 300, 3) and frame.std() > 10
+
+
+def test_csv_dataset_renders(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = ["a,b,c,label"] + [f"{x:.3f},{y:.3f},{z:.3f},{int(x + y > 0)}" for x, y, z in rng.normal(size=(40, 3))]
+    csv = tmp_path / "d.csv"
+    csv.write_text("\n".join(rows) + "\n")
+    res = render.animate(small_cfg(data__path=str(csv)), tmp_path / "d.gif")
+    assert res.frames == len(res.history)
+
+
+@pytest.mark.parametrize("over", [{"model.hidden": "4"}, {"model.hidden": "3,2", "render.layer": 2},
+                                  {"model.hidden": "1"}, {"render.axes": "per-frame"},
+                                  {"model.activation": "relu"}])
+def test_network_shapes_and_options_render(tmp_path, over):
+    cfg = small_cfg(**{k.replace(".", "__"): v for k, v in over.items()})
+    assert render.animate(cfg, tmp_path / "x.gif").path.exists()
+
+
+def test_celluloid_engine_matches_frame_count(tmp_path):
+    res = render.animate(small_cfg(render__engine="celluloid"), tmp_path / "c.gif")
+    assert len(_gif_frames(res.path)) == 7 and res.poster.exists()
+
+
+def test_celluloid_animation_object(tiny_run):
+    cfg, data, hist = tiny_run
+    anim = render.celluloid_animation(hist, data, cfg)
+    assert type(anim).__name__ == "ArtistAnimation"
+
+
+def test_render_history_rerenders_without_training(tiny_run, tmp_path):
+    cfg, data, hist = tiny_run
+    out = render.render_history(hist, data, cfg, tmp_path / "again.mp4")
+    assert out.exists() and out.suffix == ".mp4"
+
+
+@pytest.mark.parametrize("fmt", ["gif", "mp4"])
+def test_failure_midway_leaves_no_file(tmp_path, monkeypatch, fmt, tiny_run):
+    cfg, data, hist = tiny_run
+    dest = tmp_path / f"run.{fmt}"
+    calls = {"n": 0}
+    real = render._Stream.render_index
+
+    def flaky(self, i):
+        calls["n"] += 1
+        if calls["n"] == 5:
+            raise RuntimeError("boom")
+        return real(self, i)
+
+    monkeypatch.setattr(render._Stream, "render_index", flaky)
+    with pytest.raises(RuntimeError, match="boom"):
+        render.render_history(hist, data, cfg, dest, poster=tmp_path / "run.png")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_failure_keeps_existing_destination(tmp_path, monkeypatch, tiny_run):
+    cfg, data, hist = tiny_run
+    dest = tmp_path / "run.gif"
+    dest.write_bytes(b"previous")
+    from nnviz import writers
+
+    def bad(self, frame):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(writers.GifWriter, "_write", bad)
+    with pytest.raises(OSError):
+        render.render_history(hist, data, cfg, dest)
+    assert dest.read_bytes() == b"previous"
+    assert [p.name for p in tmp_path.iterdir()] == ["run.gif"]
+
+
+def test_output_paths(tmp_path):
+    cfg = small_cfg()
+    o = render.output_paths(cfg)
+    assert str(o.path) == "outputs/blobs-tanh-lr0.01.gif" and o.history_csv.suffix == ".csv"
+    assert render.output_paths(cfg, tmp_path / "x.mp4").format == "mp4"
+    assert render.output_paths(cfg, tmp_path / "x").path.suffix == ".gif"
+    assert render.output_paths(cfg, tmp_path / "run-lr0.01").path.name == "run-lr0.01.gif"
+    with pytest.raises(RenderError, match="unknown suffix"):
+        render.output_paths(cfg, tmp_path / "x.webm")
+    with pytest.raises(RenderError, match="agree"):
+        render.output_paths(small_cfg(render__format="mp4"), tmp_path / "x.png")
+
+
+def test_diverged_run_still_renders(tmp_path):
+    res = render.animate(small_cfg(train__lr=1e5, train__optimizer="sgd", train__epochs=50), tmp_path / "d.gif")
+    if res.history.stop_reason == "diverged":
+        assert "diverged at epoch" in res.history.message
+    assert res.path.exists() and res.frames == len(res.history)

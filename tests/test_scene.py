@@ -1,0 +1,92 @@
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from nnviz import scene
+from nnviz.errors import RenderError
+
+from conftest import small_cfg
+
+
+def _spec(cfg):
+    from nnviz import render
+    from nnviz.train import train
+
+    data = render.load_data(cfg)
+    hist = train(cfg, data)
+    return scene.build_spec(hist, data, cfg.render.layer, cfg.render.grid), hist
+
+
+def test_scene_does_not_import_matplotlib():
+    code = "import sys, nnviz.scene; print(any(m.startswith('matplotlib') for m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("n,every,log,expected", [
+    (10, 1, 0, tuple(range(10))),
+    (10, 3, 0, (0, 3, 6, 9)),
+    (11, 3, 0, (0, 3, 6, 9, 10)),
+    (5, 1, 10, (0, 1, 2, 3, 4)),
+    (1, 1, 0, (0,)),
+])
+def test_select_epochs(n, every, log, expected):
+    assert scene.select_epochs(n, every, log) == expected
+
+
+def test_log_frames_distinct_and_ends():
+    idx = scene.select_epochs(201, 1, 12)
+    assert len(idx) == 12 and len(set(idx)) == 12
+    assert idx[0] == 0 and idx[-1] == 200 and list(idx) == sorted(idx)
+
+
+def test_select_epochs_empty():
+    with pytest.raises(RenderError):
+        scene.select_epochs(0)
+
+
+def test_frame_shapes_and_limits_cover_every_frame(tiny_run):
+    cfg, data, hist = tiny_run
+    spec = scene.build_spec(hist, data, 1, 20)
+    idx = scene.select_epochs(len(hist))
+    lims = scene.fixed_limits(spec, hist, idx)
+    for i in idx:
+        fr = scene.make_frame(spec, hist.epochs[i], i)
+        assert fr.values.shape == (20, 20) and 0 <= fr.values.min() and fr.values.max() <= 1
+        assert fr.title.startswith(f"Epoch {hist.epochs[i].epoch}")
+        for name in ("hidden", "activation"):
+            mesh = fr.spaces[name].mesh
+            x0, x1, y0, y1 = lims[name]
+            assert mesh.shape == (20, 20, 2)
+            assert x0 <= mesh[..., 0].min() and mesh[..., 0].max() <= x1
+            assert y0 <= mesh[..., 1].min() and mesh[..., 1].max() <= y1
+
+
+def test_wide_layer_uses_fixed_pca_basis():
+    spec, hist = _spec(small_cfg(model__hidden="5"))
+    assert spec.proj_z.projected and spec.labels["hidden"] == ("PC1 (projection)", "PC2 (projection)")
+    fr = scene.make_frame(spec, hist.epochs[0], 0)
+    assert fr.spaces["hidden"].mesh.shape == (20, 20, 2)
+
+
+def test_deeper_layer_and_width_one():
+    spec, hist = _spec(small_cfg(model__hidden="3,1", render__layer=2))
+    assert spec.width == 1 and spec.layer == 2
+    fr = scene.make_frame(spec, hist.last, len(hist) - 1)
+    assert fr.spaces["activation"].mesh.shape == (20, 20, 2)
+
+
+def test_regression_is_a_curve():
+    spec, hist = _spec(small_cfg(data__name="sine"))
+    assert spec.mode == "curve"
+    fr = scene.make_frame(spec, hist.last, len(hist) - 1)
+    assert fr.spaces["hidden"].curve.shape == (20, 2) and fr.title.split()[2] == "rmse"
+
+
+def test_multiclass_values_encode_class():
+    spec, hist = _spec(small_cfg(data__name="blobs3"))
+    out = np.array([[0.9, 0.05, 0.05], [0.2, 0.2, 0.6]])
+    v = scene.surface_values(spec, out)
+    assert 0 <= v[0] < 1 / 3 and 2 / 3 <= v[1] < 1
