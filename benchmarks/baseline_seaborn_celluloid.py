@@ -50,8 +50,9 @@ def main() -> None:
         z, a = nn.hidden(hist.model, ep.params, mesh)
         zd, ad = nn.hidden(hist.model, ep.params, data.X)
         for ax, pts, dat in ((axes[0], mesh, data.X), (axes[1], z, zd), (axes[2], a, ad)):
-            sns.scatterplot(x=pts[:, 0], y=pts[:, 1], hue=p, palette=cmap, ax=ax, legend=False, s=4, linewidth=0)
-            sns.scatterplot(x=dat[:, 0], y=dat[:, 1], hue=data.y, ax=ax, legend=False, s=12)
+            # seaborn defaults (marker size and white edges), as the blog draws them
+            sns.scatterplot(x=pts[:, 0], y=pts[:, 1], hue=p, palette=cmap, ax=ax, legend=False)
+            sns.scatterplot(x=dat[:, 0], y=dat[:, 1], hue=data.y, ax=ax, legend=False)
         axes[0].text(0.5, 1.02, f"Epoch {ep.epoch}", transform=axes[0].transAxes)
         camera.snap()
     anim = camera.animate(interval=100)
