@@ -102,11 +102,18 @@ def test_markdown_escapes_pipes_in_errors() -> None:
 
 
 @pytest.mark.parametrize(
-    ("lasts", "every", "expected"),
-    [([3, 3], 1, (0, 1, 2, 3)), ([2, 5], 2, (0, 2, 4, 5)), ([0], 1, (0,)), ([999], 1, tuple(range(0, 999, 9)) + (999,))],
+    ("lasts", "step", "expected"),
+    [([3, 3], 1, (0, 1, 2, 3)), ([2, 5], 2, (0, 2, 4, 5)), ([0], 1, (0,)), ([4], 2, (0, 2, 4))],
 )
-def test_timeline_covers_every_run_to_its_end(lasts: list[int], every: int, expected: tuple[int, ...]) -> None:
-    assert gallery.timeline(lasts, every, max_frames=gallery.MAX_FRAMES if lasts != [999] else 112) == expected
+def test_timeline_covers_every_run_to_its_end(lasts: list[int], step: int, expected: tuple[int, ...]) -> None:
+    assert gallery.timeline(lasts, step) == expected
+
+
+def test_thumbnails_have_at_most_max_frames() -> None:
+    cfg = spec_of({"train.epochs": [1000]}).runs[0].cfg
+    epochs = gallery.thumb_epochs(cfg, 1000)
+    assert epochs[0] == 0 and epochs[-1] == 1000 and len(epochs) <= gallery.MAX_FRAMES + 1
+    assert gallery.thumb_epochs(cfg, 7) == (0, 7)  # stopped early: its last epoch closes it
 
 
 # --- a real sweep ---------------------------------------------------------------------------
@@ -126,6 +133,7 @@ def test_every_animation_linked_from_the_pages_exists(early_stop: sweep.SweepRes
     for refs in (html_refs, md_refs):
         gifs = {r for r in refs if r.endswith(".gif")}
         assert gifs == {r.path for r in early_stop.runs} | {"comparison.gif"}
+        assert all((out / r.thumb).is_file() for r in early_stop.runs)
         assert all((out / r).is_file() for r in refs)
 
 
@@ -142,7 +150,7 @@ def test_comparison_holds_and_marks_a_run_that_stopped_early(early_stop: sweep.S
     full, stopped = early_stop.runs
     assert full.epochs == 6 and stopped.epochs < 6
     shots = frames(early_stop.comparison)
-    assert len(shots) == len(gallery.timeline([6, stopped.epochs]))
+    assert len(shots) == len(gallery.timeline([6, stopped.epochs])) == 7
     t, y0 = gallery.TILE, gallery.HEADER_H + gallery.LABEL_H
     assert shots[0].shape == (y0 + t, 2 * t, 3)
 

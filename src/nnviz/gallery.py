@@ -6,15 +6,17 @@ The pages embed every run's animation in a grid labelled by the varied keys
 animations beside it) that a browser opens straight from disk.
 
 ``comparison.gif`` puts every run's input space side by side, synchronised
-by epoch. It is re-rendered small from each run's saved history CSV, one
-composite frame at a time into the GIF writer, so memory does not grow with
-the number of epochs. A run that stopped early holds its last frame, dimmed
+by epoch. Each worker renders its run's input space small into
+``thumb.gif`` (``write_thumb``) as part of the run; the comparison then only
+decodes the thumbnails forward and pastes them, one composite frame at a
+time into the GIF writer, so memory does not grow with the number of epochs. A run that stopped early holds its last frame, dimmed
 and marked. Nothing here depends on timings, so the same sweep gives the
 same bytes whichever executor ran it.
 """
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import html
 import json
@@ -28,6 +30,8 @@ from urllib.parse import quote
 import numpy as np
 
 from .atomic import write_text_atomic
+from .config import Config
+from .errors import RenderError
 from .sweep import RunResult, RunSpec, SweepSpec, format_value, key_labels
 
 Array = np.ndarray
@@ -37,9 +41,11 @@ INDEX_HTML = "index.html"
 COMPARISON = "comparison.gif"
 STATE = "sweep.json"          # the comparison's input digest, so a resume can skip it
 TILE = 180                    # px per side of one run's input panel in the comparison
+THUMB = "thumb.gif"           # each run's input-space-only GIF: the comparison's tiles
+THUMB_GRID = 80               # meshgrid points per axis at most in a thumbnail
 LABEL_H = 18                  # px of label strip above each tile
 HEADER_H = 24                 # px of the epoch header above the grid
-MAX_FRAMES = 120              # comparison frames at most: longer sweeps step over epochs
+MAX_FRAMES = 60               # thumbnail frames at most: longer runs step over epochs
 FLAT_COLUMNS = 3              # cards per row when the grid is not a two-key table
 LAYOUT_VERSION = "1"          # bump when the comparison's look changes
 
@@ -242,42 +248,92 @@ def write_index(spec: SweepSpec, out: Path, runs: Sequence[RunResult], compariso
     return md, page
 
 
-# --- comparison.gif -----------------------------------------------------------------------
+# --- per-run thumbnails (rendered in the workers) ----------------------------------------
 
-class _Track:
-    """One run's small input-space painter, advanced epoch by epoch."""
+def thumb_step(cfg: Config) -> int:
+    """Epochs between thumbnail frames: ``render.every``, coarser for long runs."""
+    return max(cfg.render.every, math.ceil((cfg.train.epochs + 1) / MAX_FRAMES))
 
-    def __init__(self, run_spec: RunSpec, history_csv: Path, tile: int) -> None:
+
+def thumb_epochs(cfg: Config, last: int) -> tuple[int, ...]:
+    """The epochs a run's thumbnail shows: every ``thumb_step`` before ``last``, then ``last``."""
+    return (*range(0, last, thumb_step(cfg)), last)
+
+
+class _Tiles:
+    """One run's input space, painted small, epoch by epoch."""
+
+    def __init__(self, cfg: Config, history: Any, data: Any, tile: int) -> None:
         from . import paint, scene
-        from .history import read_history
-        from .render import load_data
 
-        cfg = run_spec.cfg
-        loss = None if cfg.model.loss == "auto" else cfg.model.loss
-        self.history = read_history(history_csv, cfg.model.activation, loss)
-        self.last = len(self.history) - 1
-        self.spec = scene.build_spec(self.history, load_data(cfg), cfg.render.layer, min(cfg.render.grid, 80))
-        indices = range(len(self.history))
-        limits = scene.fixed_limits(self.spec, self.history, indices)
-        self._scene = scene
+        self.history, self._scene = history, scene
+        self.spec = scene.build_spec(history, data, cfg.render.layer, min(cfg.render.grid, THUMB_GRID))
+        self.epochs = thumb_epochs(cfg, history.epochs[-1].epoch)
+        limits = scene.fixed_limits(self.spec, history, self.epochs)
         self.painter = paint.Painter(self.spec, self._frame(0), size=(tile, tile), panels=("input",), limits=limits)
-        self._shown: int | None = None
-        self._pixels: Array | None = None
 
     def _frame(self, i: int) -> Any:
         return self._scene.make_frame(self.spec, self.history.epochs[i], i)
 
-    def at(self, epoch: int) -> tuple[Array, bool]:
-        """The tile at ``epoch`` (a copy) and whether the run had already stopped."""
-        i = min(epoch, self.last)
-        if i != self._shown:
-            self._pixels = self.painter.render(self._frame(i)).copy()
-            self._shown = i
-        return self._pixels, epoch > self.last
+    def render(self, epoch: int) -> Array:
+        return self.painter.render(self._frame(epoch))  # epochs are 0..last, so epoch == index
 
     def close(self) -> None:
         self.painter.close()
 
+
+def write_thumb(cfg: Config, history: Any, data: Any, dest: Path, tile: int = TILE) -> Path:
+    """A small input-space-only GIF of one run: the comparison's tiles.
+
+    Rendering these in the workers keeps the comparison's serial part to
+    decoding and pasting.
+    """
+    from .writers import GifWriter
+
+    tiles = _Tiles(cfg, history, data, tile)
+    try:
+        sample = np.concatenate([tiles.render(tiles.epochs[0]).copy(), tiles.render(tiles.epochs[-1])])
+        with GifWriter(dest, fps=cfg.render.fps, hold=0, palette=sample) as writer:
+            for epoch in tiles.epochs:
+                writer.write(tiles.render(epoch))
+    finally:
+        tiles.close()
+    return dest
+
+
+class _Track:
+    """Reads a run's thumbnail frame by frame as the timeline advances."""
+
+    def __init__(self, path: Path, epochs: Sequence[int]) -> None:
+        from PIL import Image
+
+        self.image = Image.open(path)
+        self.epochs = tuple(epochs)
+        if self.image.n_frames != len(self.epochs):
+            raise RenderError(f"{path} has {self.image.n_frames} frames, expected {len(self.epochs)}; re-run with --force")
+        self.index = -1
+        self.pixels: Array | None = None
+
+    @property
+    def last(self) -> int:
+        return self.epochs[-1]
+
+    def at(self, epoch: int) -> Array:
+        """The tile of the latest thumbnail epoch <= ``epoch``."""
+        target = max(0, bisect.bisect_right(self.epochs, epoch) - 1)
+        if target != self.index:
+            # GIF frames are deltas: a forward seek decodes only the frames in
+            # between, a backward one (only for the palette sample) restarts.
+            self.image.seek(target)
+            self.pixels = np.asarray(self.image.convert("RGB"))
+            self.index = target
+        return self.pixels
+
+    def close(self) -> None:
+        self.image.close()
+
+
+# --- comparison.gif -----------------------------------------------------------------------
 
 def _font(size: int) -> Any:
     from PIL import ImageFont
@@ -315,29 +371,32 @@ def _blank(tile: int, text: str) -> Array:
     return np.asarray(img)
 
 
-def timeline(last_epochs: Sequence[int], every: int = 1, max_frames: int = MAX_FRAMES) -> tuple[int, ...]:
-    """The epochs the comparison shows: 0..max, stepped to at most ``max_frames``."""
+def timeline(last_epochs: Sequence[int], step: int = 1) -> tuple[int, ...]:
+    """The epochs the comparison shows: 0, step, 2*step, ... and the last one."""
     end = max(last_epochs, default=0)
-    step = max(every, math.ceil((end + 1) / max_frames))
-    epochs = list(range(0, end + 1, step))
-    return tuple(epochs if epochs[-1] == end else [*epochs, end])
+    return (*range(0, end, step), end)
 
 
 class _Composer:
-    """Builds each comparison frame from the tracks, in the grid layout."""
+    """Builds each comparison frame from the runs' thumbnails, in the grid layout."""
 
-    def __init__(self, spec: SweepSpec, runs: Sequence[RunResult], out: Path, tile: int = TILE) -> None:
-        self.spec, self.lay, self.tile = spec, layout(spec), tile
-        self.labels = [_text_strip(tile, LABEL_H, run_label(spec, s)) for s in spec.runs]
-        self.tracks: list[_Track | None] = []
+    def __init__(self, spec: SweepSpec, runs: Sequence[RunResult], out: Path) -> None:
+        self.spec, self.lay = spec, layout(spec)
         self.status = [r.status for r in runs]
-        for run_spec, run in zip(spec.runs, runs):
-            has = run.status != "failed" and run.history_csv
-            self.tracks.append(_Track(run_spec, out / run.history_csv, tile) if has else None)
-        self.failed = _blank(tile, "failed")
-
-    def last_epochs(self) -> list[int]:
-        return [t.last for t in self.tracks if t is not None]
+        self.tracks: list[_Track | None] = []
+        try:
+            for run_spec, run in zip(spec.runs, runs):
+                has = run.status != "failed" and run.thumb and run.epochs is not None
+                self.tracks.append(_Track(out / run.thumb, thumb_epochs(run_spec.cfg, run.epochs)) if has else None)
+        except BaseException:
+            self.close()
+            raise
+        sizes = {t.image.size for t in self.tracks if t is not None}
+        self.tile = max((max(size) for size in sizes), default=TILE)
+        self.labels = [_text_strip(self.tile, LABEL_H, run_label(spec, s)) for s in spec.runs]
+        self.failed = _blank(self.tile, "failed")
+        steps = [thumb_step(s.cfg) for s, t in zip(spec.runs, self.tracks) if t is not None]
+        self.epochs = timeline([t.last for t in self.tracks if t is not None], max(steps, default=1))
 
     def frame(self, epoch: int) -> Array:
         t, lay = self.tile, self.lay
@@ -346,19 +405,24 @@ class _Composer:
         canvas[:HEADER_H] = _text_strip(w, HEADER_H, f"{self.spec.stem}    epoch {epoch}", 14)
         for i, (r, c) in enumerate(lay.cells):
             y, x = HEADER_H + r * (t + LABEL_H), c * t
+            tile = self._tile(i, epoch)
             canvas[y : y + LABEL_H, x : x + t] = self.labels[i]
-            canvas[y + LABEL_H : y + LABEL_H + t, x : x + t] = self._tile(i, epoch)
+            canvas[y + LABEL_H : y + LABEL_H + tile.shape[0], x : x + tile.shape[1]] = tile
         return canvas
 
     def _tile(self, i: int, epoch: int) -> Array:
         track = self.tracks[i]
         if track is None:
             return self.failed
-        pixels, stopped = track.at(epoch)
-        if not stopped:
+        pixels = track.at(epoch)
+        if epoch <= track.last:
             return pixels
         verb = "diverged" if self.status[i] == "diverged" else "stopped"
-        return _stopped(pixels, f"{verb} at epoch {track.history.epochs[-1].epoch}")
+        return _stopped(pixels, f"{verb} at epoch {track.last}")
+
+    def frames(self) -> Iterator[Array]:
+        for epoch in self.epochs:
+            yield self.frame(epoch)
 
     def close(self) -> None:
         for track in self.tracks:
@@ -380,20 +444,15 @@ def _state(out: Path) -> dict[str, Any]:
         return {}
 
 
-def iter_comparison(composer: _Composer, epochs: Sequence[int]) -> Iterator[Array]:
-    for epoch in epochs:
-        yield composer.frame(epoch)
-
-
 def write_comparison(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> Path | None:
-    """Write ``comparison.gif`` (None when no run has a history to show).
+    """Write ``comparison.gif`` from the runs' thumbnails (None when no run has one).
 
     Skipped when an up-to-date one exists (same runs, same outcomes).
     """
     from .writers import GifWriter
 
     dest = out / COMPARISON
-    if not any(r.status != "failed" and r.history_csv for r in runs):
+    if not any(r.status != "failed" and r.thumb for r in runs):
         return None
     digest = comparison_digest(spec, runs)
     if dest.is_file() and _state(out).get("comparison") == digest:
@@ -401,10 +460,10 @@ def write_comparison(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> P
     composer = _Composer(spec, runs, out)
     try:
         render = spec.runs[0].cfg.render
-        epochs = timeline(composer.last_epochs(), min(s.cfg.render.every for s in spec.runs))
-        sample = np.concatenate([composer.frame(epochs[0]), composer.frame(epochs[-1])])
+        # The first and last composites hold nearly every colour the animation uses.
+        sample = np.concatenate([composer.frame(composer.epochs[0]), composer.frame(composer.epochs[-1])])
         with GifWriter(dest, fps=render.fps, hold=max(render.hold, 1.0), palette=sample) as writer:
-            for frame in iter_comparison(composer, epochs):
+            for frame in composer.frames():
                 writer.write(frame)
     finally:
         composer.close()

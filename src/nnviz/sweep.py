@@ -209,6 +209,7 @@ class RunResult:
     poster: str = ""
     history_csv: str = ""
     config_toml: str = ""
+    thumb: str = ""             # the input-space thumbnail the comparison is built from
     error: str = ""
     config_hash: str = ""
     cached: bool = False        # skipped: a finished run with the same config was there
@@ -223,7 +224,7 @@ class RunResult:
         return None
 
     def files(self) -> tuple[str, ...]:
-        return tuple(p for p in (self.path, self.poster, self.history_csv, self.config_toml) if p)
+        return tuple(p for p in (self.path, self.poster, self.history_csv, self.config_toml, self.thumb) if p)
 
 
 def _one_line(text: str) -> str:
@@ -252,11 +253,14 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
 
 
 def _train_and_render(cfg: Config, folder: Path) -> RunResult:
-    from .render import animate
+    from .gallery import THUMB, write_thumb
+    from .render import animate, load_data
 
     stem = config_mod.run_name(cfg)
-    anim = animate(cfg, folder / f"{stem}.{cfg.render.format}")
+    data = load_data(cfg)
+    anim = animate(cfg, folder / f"{stem}.{cfg.render.format}", data=data)
     history = anim.history
+    thumb = write_thumb(cfg, history, data, folder / THUMB)
     last = history.last
     rel = lambda p: Path(p).relative_to(folder.parent).as_posix() if p else ""  # noqa: E731
     return RunResult(
@@ -267,7 +271,7 @@ def _train_and_render(cfg: Config, folder: Path) -> RunResult:
         accuracy=last.metrics.get("accuracy"),
         rmse=last.metrics.get("rmse"),
         path=rel(anim.path), poster=rel(anim.poster),
-        history_csv=rel(anim.history_csv), config_toml=rel(anim.config_toml),
+        history_csv=rel(anim.history_csv), config_toml=rel(anim.config_toml), thumb=rel(thumb),
         error=history.message if history.stop_reason == "diverged" else "",
         config_hash=config_mod.config_hash(cfg),
     )

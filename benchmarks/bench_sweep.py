@@ -1,0 +1,94 @@
+"""How well ``nnviz sweep`` uses the machine, and what a re-run costs.
+
+Runs the blog's 2 x 3 sweep (configs/sweep-activation-lr.toml, relu/tanh x
+three learning rates) fresh with --jobs 1, fresh with --jobs 2, then again
+on the finished --jobs 2 folder (every run skipped; summary and gallery
+rebuilt). ``stop_loss`` is switched off so every run does the same work.
+
+    .venv/bin/python benchmarks/bench_sweep.py [--epochs 60] [--dask]
+
+Targets on a 2-core machine: --jobs 2 at least 1.6x faster than --jobs 1,
+and a re-run at most 0.3 of a fresh run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from nnviz import config, sweep
+
+ROOT = Path(__file__).resolve().parents[1]
+SWEEP_FILE = ROOT / "configs" / "sweep-activation-lr.toml"
+
+
+def load_spec(epochs: int) -> sweep.SweepSpec:
+    raw = config.read_toml(SWEEP_FILE)
+    raw.setdefault("train", {}).update(epochs=epochs, stop_loss=0)
+    return sweep.parse_sweep(raw, SWEEP_FILE.name)
+
+
+def idle_share(seconds: float = 2.0) -> float:
+    """How idle the CPUs are right now (Linux /proc/stat); other load skews speed-ups."""
+    def sample() -> tuple[int, int]:
+        with open("/proc/stat") as fh:
+            values = [int(v) for v in fh.readline().split()[1:]]
+        return values[3] + values[4], sum(values)
+
+    try:
+        idle0, total0 = sample()
+        time.sleep(seconds)
+        idle1, total1 = sample()
+    except OSError:
+        return float("nan")
+    return (idle1 - idle0) / max(total1 - total0, 1)
+
+
+def timed(fn: Callable[[], sweep.SweepResult]) -> tuple[float, sweep.SweepResult]:
+    start = time.perf_counter()
+    result = fn()
+    return time.perf_counter() - start, result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--epochs", type=int, default=60, help="epochs per run (default 60)")
+    parser.add_argument("--dask", action="store_true", help="also time a 2-worker Dask LocalCluster")
+    args = parser.parse_args()
+    spec = load_spec(args.epochs)
+    cores = os.cpu_count()
+    idle = idle_share()
+    if idle < 0.9:
+        print(f"warning: the CPUs are only {idle:.0%} idle before the benchmark; speed-ups will read low")
+    with tempfile.TemporaryDirectory() as tmp:
+        base = Path(tmp)
+        rows: list[tuple[str, float, str]] = []
+        t1, r1 = timed(lambda: sweep.run_sweep(spec, base / "jobs1", jobs=1))
+        rows.append(("fresh, --jobs 1", t1, "1.00x"))
+        t2, r2 = timed(lambda: sweep.run_sweep(spec, base / "jobs2", jobs=2))
+        rows.append(("fresh, --jobs 2", t2, f"{t1 / t2:.2f}x speed-up (target >= 1.6x)"))
+        if args.dask:
+            td, _ = timed(lambda: sweep.run_sweep(spec, base / "dask", executor="dask", workers=2))
+            rows.append(("fresh, dask LocalCluster, 2 workers", td, f"{t1 / td:.2f}x speed-up"))
+        tr, rr = timed(lambda: sweep.run_sweep(spec, base / "jobs2", jobs=2))
+        assert len(rr.cached) == len(spec.runs), "the re-run should skip every run"
+        rows.append(("re-run of the finished --jobs 2 sweep", tr, f"{tr / t2:.2f} of fresh (target <= 0.3)"))
+        run_seconds = sum(r.seconds for r in r1.runs)
+        print(f"{len(spec.runs)} runs of {SWEEP_FILE.name}, {args.epochs} epochs each, "
+              f"{spec.runs[0].cfg.render.size[0]}x{spec.runs[0].cfg.render.size[1]} px, grid "
+              f"{spec.runs[0].cfg.render.grid}; {cores} cores")
+        print(f"sum of per-run seconds (jobs 1): {run_seconds:.1f}s; reports (summary, gallery, comparison) "
+              f"are the rest")
+        width = max(len(r[0]) for r in rows)
+        print(f"{'case':<{width}}  {'wall':>7}  note")
+        for name, seconds, note in rows:
+            print(f"{name:<{width}}  {seconds:>6.2f}s  {note}")
+        assert not r2.failed
+
+
+if __name__ == "__main__":
+    main()
