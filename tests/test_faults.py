@@ -66,6 +66,22 @@ def wait_for_progress(proc: subprocess.Popen[str], needle: str, lines: int = 1) 
     return seen
 
 
+def wait_for_bytes(proc: subprocess.Popen[str], needle: str, count: int) -> str:
+    """Read raw stderr (progress bars redraw with \\r, not \\n) until ``needle`` appeared ``count`` times."""
+    assert proc.stderr is not None
+    fd = proc.stderr.fileno()
+    seen = ""
+    deadline = time.monotonic() + SIGNAL_TIMEOUT
+    while seen.count(needle) < count:
+        assert time.monotonic() < deadline, f"no {needle!r} progress in time: {seen[-300:]!r}"
+        chunk = os.read(fd, 4096)
+        if not chunk:
+            proc.wait()
+            pytest.fail(f"process ended early (exit {proc.returncode}) before {needle!r}: {seen[-500:]!r}")
+        seen += chunk.decode(errors="replace")
+    return seen
+
+
 def stop(proc: subprocess.Popen[str], sig: int) -> tuple[int, str, str]:
     proc.send_signal(sig)
     out, err = proc.communicate(timeout=SIGNAL_TIMEOUT)
@@ -328,3 +344,163 @@ def test_really_full_disk_gives_a_clean_error_and_keeps_the_previous_file(tiny_f
     assert proc.stderr.strip().splitlines() == [f"Error: cannot write {str(dest)!r}: No space left on device"]
     assert dest.read_text() == PREVIOUS
     assert temp_files(tiny_fs) == []
+
+
+# --- signals during nnviz animate ------------------------------------------------------
+
+ANIMATE = ("animate", "--dataset", "xor", "--stop-loss", "0", "--grid", "20", "--size", "128x64")
+ANIMATE_OUTPUTS = ("a.gif", "a.png", "a.csv", "a.toml")
+
+
+def _animate_outputs(root: Path) -> list[str]:
+    return sorted(p.name for p in root.iterdir() if p.name in ANIMATE_OUTPUTS)
+
+
+def _needs_animate() -> None:
+    from nnviz.cli import cli as group
+
+    if "animate" not in group.commands:
+        pytest.skip("nnviz animate has not landed")
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_while_animate_trains_writes_nothing(tmp_path: Path, sig: int, code: int) -> None:
+    """Ctrl-C during the training phase of animate: no GIF, PNG, CSV or TOML, exit 130/143."""
+    _needs_animate()
+    proc = nnviz(*ANIMATE, "--epochs", "100000", "--out", "a.gif", cwd=tmp_path)
+    wait_for_bytes(proc, "training", 30)
+    try:
+        rc, _, err = stop(proc, sig)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.communicate()
+        pytest.fail("animate kept going (rendering the partial run?) long after the signal")
+    assert rc == code, err
+    assert _animate_outputs(tmp_path) == [], "files written after an interrupt"
+    assert temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_while_animate_renders_keeps_the_previous_gif(tmp_path: Path, sig: int, code: int) -> None:
+    _needs_animate()
+    (tmp_path / "a.gif").write_bytes(b"GIF89a previous")
+    proc = nnviz(*ANIMATE, "--epochs", "1500", "--out", "a.gif", cwd=tmp_path)
+    wait_for_bytes(proc, "rendering", 20)
+    rc, _, err = stop(proc, sig)
+    assert rc == code, err
+    assert "Traceback" not in err
+    assert (tmp_path / "a.gif").read_bytes() == b"GIF89a previous"
+    assert _animate_outputs(tmp_path) == ["a.gif"]  # poster, CSV and TOML come after the GIF
+    assert temp_files(tmp_path) == []
+
+
+def test_sigkill_while_animate_renders_leaves_the_previous_gif(tmp_path: Path) -> None:
+    _needs_animate()
+    (tmp_path / "a.gif").write_bytes(b"GIF89a previous")
+    proc = nnviz(*ANIMATE, "--epochs", "1500", "--out", "a.gif", cwd=tmp_path)
+    wait_for_bytes(proc, "rendering", 20)
+    stop(proc, signal.SIGKILL)
+    assert (tmp_path / "a.gif").read_bytes() == b"GIF89a previous"
+    leftovers = [p.name for p in tmp_path.iterdir() if p.name != "a.gif"]
+    assert all(n.startswith(".a.") and ".part" in n for n in leftovers), leftovers
+
+
+def test_divergence_in_animate_still_writes_the_finite_epochs(tmp_path: Path) -> None:
+    _needs_animate()
+    proc = subprocess.run(
+        [sys.executable, "-m", "nnviz", "animate", "--dataset", "sine", "--activation", "linear",
+         "--optimizer", "sgd", "--lr", "1000", "--stop-loss", "0", "--epochs", "50", "--grid", "10",
+         "--size", "128x64", "-q", "--out", "d.gif"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "diverged at epoch" in proc.stderr and "lr=1000" in proc.stderr and "try a smaller --lr" in proc.stderr
+    assert (tmp_path / "d.gif").read_bytes()[:6] == b"GIF89a"
+
+
+def test_full_disk_while_animate_writes_keeps_the_previous_gif(tiny_fs: Path) -> None:
+    """A GIF larger than the 64 KiB tmpfs: clean error, previous GIF untouched, no temp."""
+    _needs_animate()
+    dest = tiny_fs / "a.gif"
+    dest.write_bytes(b"GIF89a previous")
+    proc = subprocess.run(
+        [sys.executable, "-m", "nnviz", *ANIMATE, "--epochs", "300", "-q", "--out", str(dest)],
+        cwd=tiny_fs.parent, capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 1, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("Error: ") and "No space left on device" in lines[0], lines
+    assert "internal error" not in lines[0]
+    assert dest.read_bytes() == b"GIF89a previous"
+    assert temp_files(tiny_fs) == []
+
+
+def test_unwritable_out_fails_before_training(tmp_path: Path) -> None:
+    _needs_animate()
+    (tmp_path / "somefile.txt").write_text("not a folder")
+    result = CliRunner().invoke(cli, ["animate", "--epochs", "3", "--grid", "8", "--size", "128x64",
+                                      "--out", str(tmp_path / "somefile.txt" / "a.gif")])
+    assert result.exit_code == 1, result.output
+    assert "training" not in result.output and "rendering" not in result.output
+    assert len([line for line in result.output.splitlines() if line.startswith("Error:")]) == 1
+
+
+# --- sweeps: interruption and resume -----------------------------------------------------
+
+SWEEP = """\
+[train]
+epochs = {epochs}
+stop_loss = 0
+[render]
+grid = 10
+size = "128x64"
+every = {every}
+[sweep]
+"train.lr" = [0.1, 0.01, 0.001, 0.002]
+"""
+
+
+def _needs_sweep() -> None:
+    from nnviz.cli import cli as group
+
+    if "sweep" not in group.commands:
+        pytest.skip("nnviz sweep has not landed")
+
+
+def test_sweep_interrupted_then_resumed_skips_finished_runs(tmp_path: Path) -> None:
+    _needs_sweep()
+    (tmp_path / "s.toml").write_text(SWEEP.format(epochs=60, every=1))
+    proc = nnviz("sweep", "s.toml", "--jobs", "1", "--out", "o", cwd=tmp_path)
+    seen = wait_for_bytes(proc, "lr=", 1)  # the first finished run's line
+    rc, _, err = stop(proc, signal.SIGTERM)
+    assert rc == 143, seen + err
+    finished = sorted(p.parent.name for p in (tmp_path / "o").glob("*/run.json"))
+    assert finished, "no run finished before the signal"
+    again = subprocess.run([sys.executable, "-m", "nnviz", "sweep", "s.toml", "--jobs", "1", "--out", "o"],
+                           cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    assert f"({len(finished)} already done)" in again.stdout
+    assert temp_files(tmp_path) == []
+
+
+def test_ctrl_c_in_a_sweep_never_marks_a_partial_run_done(tmp_path: Path) -> None:
+    """Ctrl-C reaches the whole process group (the workers too). A run cut short must not
+    be recorded as finished, or the re-run would skip it and keep a truncated result."""
+    _needs_sweep()
+    (tmp_path / "s.toml").write_text(SWEEP.format(epochs=3000, every=100).replace(", 0.001, 0.002", ""))
+    proc = subprocess.Popen([sys.executable, "-m", "nnviz", "sweep", "s.toml", "--jobs", "2", "--out", "o"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    time.sleep(4)  # both workers are training (3000 epochs take far longer)
+    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 130
+    import json
+
+    for marker in (tmp_path / "o").glob("*/run.json"):
+        body = json.loads(marker.read_text())
+        assert body["epochs"] == 3000 or body["status"] != "ok", f"{marker.parent.name}: partial run marked done: {body}"

@@ -9,6 +9,7 @@ line (set ``NNVIZ_DEBUG=1`` for the traceback).
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import sys
@@ -40,12 +41,33 @@ class NnvizGroup(click.Group):
             ctx.exit(code)
         except MemoryError:
             raise click.ClickException("out of memory; try a smaller --grid, --size or fewer epochs") from None
-        except Exception as exc:  # the last line of defence: never a traceback
-            if os.environ.get("NNVIZ_DEBUG"):
-                raise
+        except OSError as exc:
+            # A full disk or a lost permission is the machine's state, not a bug,
+            # even when a writer forgot to wrap it in OutputError.
+            if exc.errno not in _ENVIRONMENT_ERRNOS or os.environ.get("NNVIZ_DEBUG"):
+                raise _internal(exc) from None
+            where = f" ({exc.filename})" if exc.filename else ""
             raise click.ClickException(
-                _one_line(f"internal error: {type(exc).__name__}: {exc} (set NNVIZ_DEBUG=1 for details)")
+                _one_line(f"cannot write or read a file{where}: {exc.strerror or exc}; nothing was written")
             ) from None
+        except Exception as exc:  # the last line of defence: never a traceback
+            raise _internal(exc) from None
+
+
+# OS errors that describe the machine (disk full, read-only, no permission).
+_ENVIRONMENT_ERRNOS = frozenset(
+    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EIO", "EFBIG", "EMFILE")
+    if hasattr(errno, name)
+)
+
+
+def _internal(exc: BaseException) -> BaseException:
+    """The one-line report of an unexpected exception (the exception itself under NNVIZ_DEBUG)."""
+    if os.environ.get("NNVIZ_DEBUG"):
+        return exc
+    return click.ClickException(
+        _one_line(f"internal error: {type(exc).__name__}: {exc} (set NNVIZ_DEBUG=1 for details)")
+    )
 
 
 def _one_line(text: str) -> str:

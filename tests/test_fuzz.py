@@ -1,0 +1,251 @@
+"""Fuzzing: random configs, flags and CSV files never produce a traceback.
+
+Every outcome must be a success or exactly one clean ``Error: ...`` line
+with exit code 1 (bad input) or 2 (usage error). An ``internal error`` line
+is a failure here: it means an unexpected exception reached the CLI's last
+line of defence. Runs are in-process through click's CliRunner and kept
+tiny (a couple of epochs, a few dozen samples, small grids).
+
+``NNVIZ_FUZZ_EXAMPLES=5000`` runs a deeper search than the default.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, event, given, settings
+from hypothesis import strategies as st
+
+from nnviz import config
+from nnviz.cli import cli
+
+EXAMPLES = int(os.environ.get("NNVIZ_FUZZ_EXAMPLES", "60"))
+FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
+COMMANDS = sorted(cli.commands)
+
+
+def assert_clean(result: Result, what: str) -> None:
+    """Success, or one ``Error:`` line with exit 1/2; never a traceback or internal error."""
+    out = result.output
+    context = f"{what}\n--- output ---\n{out}"
+    event(f"exit {result.exit_code}")  # pytest --hypothesis-show-statistics shows the mix
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"{type(result.exception).__name__}: {result.exception}\n{context}"
+    )
+    assert "Traceback" not in out, context
+    assert "internal error" not in out, context
+    assert "Warning: " not in out.replace("Warning: diverged", ""), context  # no NumPy/pandas warnings
+    if result.exit_code == 0:
+        return
+    assert result.exit_code in (1, 2), context
+    errors = [line for line in out.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1, context
+    assert errors[0].strip() != "Error:", context
+
+
+def invoke(args: list[str]) -> Result:
+    return CliRunner().invoke(cli, args, catch_exceptions=True)
+
+
+# --- values and configs ---------------------------------------------------------
+
+FLOATS = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.0, -0.0, 1e-300, 1e300, -1.5, 0.5, 0.9, 1.0, 2.0, 1e6, 1e6 + 1, 10.0, 100.5]),
+)
+INTS = st.one_of(
+    st.integers(-5, 40),
+    st.sampled_from([0, 1, 2, 3, 1000, 1001, 4096, 4097, 100_000, 100_001, 2**32, 2**63 - 1, -(2**63)]),
+)
+NAMES = st.sampled_from([
+    "blobs", "blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians", "csv",
+    "tanh", "relu", "linear", "sigmoid", "leaky_relu", "adam", "sgd", "momentum", "rmsprop",
+    "gif", "mp4", "png", "stream", "celluloid", "input", "hidden", "activation", "loss",
+    "input,loss", "full", "auto", "bce", "ce", "mse", "sse", "he_normal", "normal", "uniform",
+    "truncated_normal", "glorot_uniform", "fixed", "per-frame", "binary", "multiclass", "regression",
+    "200x200", "64x64", "4097x10", "2,2", "4,2", "0", "-1", "nan", "inf", "1e3", "", " ", "x" * 300,
+    "../../etc/passwd", "/dev/null", "/proc/x", "ünïcode", "a\nb", "\x00",
+])
+SCALARS = st.one_of(INTS, FLOATS, st.booleans(), NAMES, st.text(max_size=12))
+VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(st.sampled_from(["a", "lr", "x"]), inner, max_size=2)),
+    max_leaves=6,
+)
+BOGUS_KEYS = ["foo", "Lr", "lr ", "epoch", "hidden_layers", "sweep", "name.x", ""]
+SECTIONS = [*config.SCHEMA, "sweep", "Train", "extra"]
+
+
+@st.composite
+def tables(draw: st.DrawFn) -> dict[str, Any]:
+    raw: dict[str, Any] = {}
+    for section in draw(st.lists(st.sampled_from(SECTIONS), max_size=4, unique=True)):
+        keys = list(config.SCHEMA.get(section, {})) + BOGUS_KEYS
+        chosen = draw(st.lists(st.sampled_from(keys), max_size=5, unique=True))
+        if draw(st.integers(0, 19)) == 0:  # now and then a table that is not a table
+            raw[section] = draw(SCALARS)
+        else:
+            raw[section] = {k: draw(VALUES) for k in chosen}
+    return raw
+
+
+def toml_value(v: Any) -> str:
+    """Hand-formatted TOML (nan/inf included; some outputs are deliberately invalid TOML)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return json.dumps(v)  # mostly valid TOML; lone surrogates make invalid TOML, also fine
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{json.dumps(k)} = {toml_value(x)}" for k, x in v.items()) + "}"
+    raise TypeError(v)
+
+
+def to_toml(raw: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for section, table in raw.items():
+        if not isinstance(table, dict):
+            lines.append(f"{section} = {toml_value(table)}")
+            continue
+        lines.append(f"[{section}]")
+        lines += [f"{json.dumps(k)} = {toml_value(v)}" for k, v in table.items()]
+    return "\n".join(lines) + "\n"
+
+
+# Keep every successful run tiny, whatever the file says: flags override the file
+# (the file's own values are still validated first).
+TINY = ["--epochs", "2", "--n-samples", "24", "-q"]
+
+
+@FUZZ
+@given(raw=tables())
+def test_random_toml_configs_train_cleanly(raw: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "c.toml"
+        text = to_toml(raw)
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        result = invoke(["train", "--config", str(path), *TINY, "--history", str(Path(d) / "h.csv")])
+        assert_clean(result, f"config:\n{text}")
+
+
+@FUZZ
+@given(blob=st.one_of(st.binary(max_size=200), st.text(max_size=200).map(str.encode)))
+def test_random_bytes_as_config(blob: bytes) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "c.toml"
+        path.write_bytes(blob)
+        result = invoke(["train", "--config", str(path), *TINY, "--history", str(Path(d) / "h.csv")])
+        assert_clean(result, f"config bytes: {blob!r}")
+
+
+# --- flags -------------------------------------------------------------------------
+
+FLAG_TEXT = st.one_of(
+    NAMES,
+    st.text(max_size=10),
+    INTS.map(str),
+    FLOATS.map(repr),
+    st.lists(st.integers(-2, 1100), min_size=0, max_size=18).map(lambda xs: ",".join(map(str, xs))),
+    st.tuples(st.integers(-1, 5000), st.integers(-1, 5000)).map(lambda t: f"{t[0]}x{t[1]}"),
+)
+# Values that stay cheap even when valid: a valid --epochs is at most 5, and so on.
+BOUNDED = {
+    "--epochs": st.one_of(st.integers(-3, 5).map(str), st.sampled_from(["100001", "1e9", "x", "", "2.0", "-0"])),
+    "--n-samples": st.one_of(st.integers(-3, 60).map(str), st.sampled_from(["1000001", "abc", "", "4.0"])),
+    "--grid": st.one_of(st.integers(-3, 12).map(str), st.sampled_from(["1001", "1e9", "x", "", "2.5"])),
+    "--size": st.one_of(st.sampled_from(["64x64", "80x64", "63x64", "4097x64", "64", "x", "", "64X64", "1e2x64"]),
+                        st.text(max_size=8)),
+    "--fps": st.one_of(FLOATS.map(repr), st.sampled_from(["0", "101", "x"])),
+    "--log-frames": st.one_of(st.integers(-3, 4).map(str), st.sampled_from(["20001", "x"])),
+    "--every": st.one_of(st.integers(-3, 4).map(str), st.sampled_from(["100001", "x"])),
+    "--hold": st.one_of(st.sampled_from(["0", "0.1", "61", "-1", "nan", "x"])),
+}
+
+
+def _flags_of(command: str) -> list[str]:
+    cmd = cli.commands[command]
+    return sorted(o for p in cmd.params for o in p.opts if o.startswith("--") and o not in ("--help", "--config"))
+
+
+@st.composite
+def flag_sets(draw: st.DrawFn, command: str) -> list[str]:
+    flags = [f for f in _flags_of(command) if f not in ("--history", "--out", "--quiet", "--data", "--workers")]
+    args: list[str] = []
+    for flag in draw(st.lists(st.sampled_from(flags), max_size=5, unique=True)):
+        value = draw(BOUNDED.get(flag, FLAG_TEXT))
+        args += [flag, value] if not value.startswith("-") or value[1:2].isdigit() else [f"{flag}={value}"]
+    return args
+
+
+@FUZZ
+@given(args=flag_sets("train"))
+def test_random_train_flags(args: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        base = ["train", "--epochs", "2", "--n-samples", "24", "-q", "--history", str(Path(d) / "h.csv")]
+        result = invoke(base + args)  # later flags win, so fuzzed --epochs/--n-samples apply
+        assert_clean(result, f"args: {args}")
+
+
+@pytest.mark.skipif("animate" not in cli.commands, reason="nnviz animate has not landed")
+@FUZZ
+@given(args=flag_sets("animate") if "animate" in cli.commands else st.just([]))
+def test_random_animate_flags(args: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        base = ["animate", "--epochs", "2", "--n-samples", "24", "--grid", "8", "--size", "128x64",
+                "--out", str(Path(d) / "a.png"), "-q"] if "--quiet" in _flags_of("animate") else \
+               ["animate", "--epochs", "2", "--n-samples", "24", "--grid", "8", "--size", "128x64",
+                "--out", str(Path(d) / "a.png")]
+        result = invoke(base + args)
+        assert_clean(result, f"args: {args}")
+
+
+# --- CSV files ---------------------------------------------------------------------
+
+CELLS = st.one_of(
+    st.integers(-3, 3).map(str),
+    st.floats(allow_nan=True, allow_infinity=True).map(repr),
+    st.sampled_from(["", " ", "nan", "NaN", "inf", "-inf", "1e308", "-1e308", "1e-320", "x", '"1"', '"a,b"',
+                     "0x10", "1_000", "١", "True", "0", "1", "2", '"', "1;2"]),
+)
+
+
+@st.composite
+def csv_texts(draw: st.DrawFn) -> str:
+    width = draw(st.integers(1, 4))
+    header = draw(st.one_of(
+        st.just([f"c{i}" for i in range(width)]),
+        st.lists(st.sampled_from(["a", "b", "", "t", " a", "a"]), min_size=width, max_size=width),
+    ))
+    rows = draw(st.lists(st.lists(CELLS, min_size=max(width - 1, 0), max_size=width + 1), max_size=12))
+    sep = draw(st.sampled_from(["\n", "\r\n"]))
+    bom = draw(st.sampled_from(["", "\ufeff"]))
+    return bom + sep.join(",".join(r) for r in [header, *rows]) + draw(st.sampled_from(["", sep]))
+
+
+@FUZZ
+@given(text=csv_texts(), extra=st.lists(st.sampled_from(
+    ["--test-fraction=0.5", "--task=binary", "--task=regression", "--task=multiclass", "--batch-size=full",
+     "--loss=mse", "--loss=bce", "--hidden=3,2"]), max_size=2, unique=True))
+def test_random_csv_files(text: str, extra: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "data.csv"
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        result = invoke(["train", "--data", str(path), "--epochs", "2", "-q", *extra,
+                         "--history", str(Path(d) / "h.csv")])
+        assert_clean(result, f"csv:\n{text!r}\nextra: {extra}")
