@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import base64
 import re
+import signal
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -32,9 +33,9 @@ import numpy as np
 
 from . import config as config_mod
 from . import scene
-from .atomic import write_text_atomic
+from .atomic import check_writable, write_text_atomic
 from .config import Config
-from .errors import RenderError
+from .errors import Interrupted, RenderError
 from .train import History
 from .writers import WRITERS, PngWriter, format_of, writer_for
 
@@ -222,6 +223,7 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
 
     report = _progress_bar(progress) if isinstance(progress, bool) else progress
     outs = output_paths(cfg, out)
+    check_writable(outs.path, "--out")  # an unwritable --out fails now, not after training
     data = data if data is not None else load_data(cfg)
     if history is None:
         total = cfg.train.epochs + 1
@@ -231,6 +233,9 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
                 report("training", ep.epoch + 1, total)
 
         history = train(cfg, data, on_epoch=on_epoch)
+        if history.stop_reason == "interrupted":
+            # Ctrl-C means stop, not "render what you have": nothing is written.
+            raise Interrupted(history.signal or signal.SIGINT)
         if report and len(history) < total:
             report("training", total, total)  # stopped early: close the bar
     if not len(history):

@@ -8,7 +8,6 @@ from typing import Any
 import click
 
 from .. import config as config_mod
-from ..errors import Interrupted
 from .options import config_options, load_config
 
 
@@ -40,8 +39,6 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
         history = read_history(history_path, activation=cfg.model.activation, loss=loss)
     result = render.animate(cfg, out, history=history, progress=not quiet)
     hist = result.history
-    if hist.stop_reason == "interrupted":
-        raise Interrupted()
     if hist.stop_reason == "diverged":
         click.echo(f"Warning: {hist.message}", err=True)
     written = [result.path] + [p for p in (result.poster, result.history_csv, result.config_toml)
