@@ -64,14 +64,19 @@ def _final_mode(dest: Path) -> int:
 def check_writable(dest: str | os.PathLike[str], flag: str = "") -> Path:
     """Fail now, before any work, if ``atomic_path(dest)`` could not write.
 
-    Creates the folder and a probe temp file beside ``dest`` (then removes it).
-    ``flag`` (e.g. ``"--history"``) is named in the message.
+    Probes the nearest folder that exists on the way to ``dest`` with a temp
+    file (then removes it); creates nothing, so a refused run leaves no empty
+    folders. ``flag`` (e.g. ``"--history"``) is named in the message.
     """
     dest = Path(dest)
     try:
         _check_target(dest)
-        ensure_parent(dest)
-        _mkstemp(dest).unlink()
+        folder = dest.absolute().parent
+        while not folder.exists() and folder != folder.parent:
+            folder = folder.parent
+        if not folder.is_dir():
+            raise OutputError(f"cannot create folder {str(dest.parent)!r} for {dest.name!r}: a file is in the way")
+        _mkstemp(folder / dest.name).unlink()
     except OutputError as exc:
         if not flag:
             raise
