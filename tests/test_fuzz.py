@@ -96,6 +96,42 @@ def tables(draw: st.DrawFn) -> dict[str, Any]:
     return raw
 
 
+# Plausible values per key: a config of these mostly succeeds, so the fuzz also
+# walks the paths past validation (training, divergence, odd combinations).
+PLAUSIBLE: dict[str, dict[str, Any]] = {
+    "data": {"name": st.sampled_from(["blobs", "blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians"]),
+             "noise": st.sampled_from([0.0, 0.1, 1.0, 10.0]), "test_fraction": st.sampled_from([0.0, 0.3, 0.9]),
+             "seed": st.integers(0, 2**32 - 1)},
+    "model": {"hidden": st.lists(st.integers(1, 8), min_size=1, max_size=3),
+              "activation": st.sampled_from(["linear", "sigmoid", "tanh", "relu", "leaky_relu"]),
+              "init": st.sampled_from(["glorot_uniform", "he_normal", "normal", "truncated_normal", "uniform"]),
+              "init_std": st.sampled_from([0.01, 1.0, 100.0]), "loss": st.sampled_from(["auto", "mse", "sse", "bce"])},
+    "train": {"optimizer": st.sampled_from(["sgd", "momentum", "adam", "rmsprop"]),
+              "lr": st.sampled_from([1e-6, 0.01, 1.0, 1000.0, 1e6]), "batch_size": st.sampled_from([1, 7, "full"]),
+              "stop_loss": st.sampled_from([0.0, 0.5, 100.0]), "seed": st.integers(0, 2**32 - 1),
+              "weight_decay": st.sampled_from([0.0, 0.1, 10.0])},
+    "render": {"grid": st.integers(2, 12), "format": st.sampled_from(["gif", "png", "mp4"]),
+               "fps": st.sampled_from([0.5, 10.0, 100.0]), "size": st.sampled_from(["64x64", [128, 64]]),
+               "engine": st.sampled_from(["stream", "celluloid"]),
+               "panels": st.sampled_from(["input", "input,loss", ["hidden", "activation"], "input,hidden,activation,loss"]),
+               "every": st.integers(1, 3), "log_frames": st.sampled_from([0, 2, 50]), "hold": st.sampled_from([0.0, 0.5]),
+               "layer": st.integers(1, 3), "axes": st.sampled_from(["fixed", "per-frame"])},
+}
+
+
+@st.composite
+def plausible_tables(draw: st.DrawFn) -> dict[str, Any]:
+    """Mostly valid values, with now and then one key mutated to anything at all."""
+    raw: dict[str, Any] = {}
+    for section, keys in PLAUSIBLE.items():
+        chosen = draw(st.lists(st.sampled_from(sorted(keys)), max_size=4, unique=True))
+        raw[section] = {k: draw(keys[k]) for k in chosen}
+    if draw(st.booleans()):
+        section = draw(st.sampled_from(sorted(config.SCHEMA)))
+        raw[section][draw(st.sampled_from(sorted(config.SCHEMA[section])))] = draw(VALUES)
+    return raw
+
+
 def toml_value(v: Any) -> str:
     """Hand-formatted TOML (nan/inf included; some outputs are deliberately invalid TOML)."""
     if isinstance(v, bool):
@@ -141,6 +177,32 @@ def test_random_toml_configs_train_cleanly(raw: dict[str, Any]) -> None:
         text = to_toml(raw)
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         result = invoke(["train", "--config", str(path), *TINY, "--history", str(Path(d) / "h.csv")])
+        assert_clean(result, f"config:\n{text}")
+
+
+@FUZZ
+@given(raw=plausible_tables())
+def test_plausible_toml_configs_train_cleanly(raw: dict[str, Any]) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "c.toml"
+        text = to_toml(raw)
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        result = invoke(["train", "--config", str(path), *TINY, "--history", str(Path(d) / "h.csv")])
+        assert_clean(result, f"config:\n{text}")
+
+
+@pytest.mark.skipif("animate" not in cli.commands, reason="nnviz animate has not landed")
+@FUZZ
+@given(raw=plausible_tables())
+def test_plausible_toml_configs_animate_cleanly(raw: dict[str, Any]) -> None:
+    # Cap the cost of a valid run: few epochs and samples, a small grid and frame.
+    raw.setdefault("render", {}).pop("grid", None)
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "c.toml"
+        text = to_toml(raw)
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        result = invoke(["animate", "--config", str(path), *TINY, "--grid", "6", "--size", "128x64",
+                         "--out", str(Path(d) / "a")])
         assert_clean(result, f"config:\n{text}")
 
 
@@ -238,8 +300,24 @@ def csv_texts(draw: st.DrawFn) -> str:
     return bom + sep.join(",".join(r) for r in [header, *rows]) + draw(st.sampled_from(["", sep]))
 
 
+@st.composite
+def plausible_csv_texts(draw: st.DrawFn) -> str:
+    features = draw(st.integers(1, 3))
+    n = draw(st.integers(1, 15))
+    kind = draw(st.sampled_from(["binary", "multiclass", "regression", "labels"]))
+    number = st.floats(-1e6, 1e6, allow_nan=False).map(repr)
+    target = {"binary": st.sampled_from(["0", "1"]), "multiclass": st.integers(0, 25).map(str),
+              "regression": number, "labels": st.sampled_from(["-1", "1", "7"])}[kind]
+    rows = [[draw(number) for _ in range(features)] + [draw(target)] for _ in range(n)]
+    if draw(st.booleans()):  # one mutated cell
+        r, c = draw(st.integers(0, n - 1)), draw(st.integers(0, features))
+        rows[r][c] = draw(CELLS)
+    header = [f"x{i}" for i in range(features)] + ["y"]
+    return "\n".join(",".join(r) for r in [header, *rows]) + "\n"
+
+
 @FUZZ
-@given(text=csv_texts(), extra=st.lists(st.sampled_from(
+@given(text=st.one_of(csv_texts(), plausible_csv_texts()), extra=st.lists(st.sampled_from(
     ["--test-fraction=0.5", "--task=binary", "--task=regression", "--task=multiclass", "--batch-size=full",
      "--loss=mse", "--loss=bce", "--hidden=3,2"]), max_size=2, unique=True))
 def test_random_csv_files(text: str, extra: list[str]) -> None:
