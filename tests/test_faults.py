@@ -504,3 +504,22 @@ def test_ctrl_c_in_a_sweep_never_marks_a_partial_run_done(tmp_path: Path) -> Non
     for marker in (tmp_path / "o").glob("*/run.json"):
         body = json.loads(marker.read_text())
         assert body["epochs"] == 3000 or body["status"] != "ok", f"{marker.parent.name}: partial run marked done: {body}"
+
+
+def test_a_diverged_run_in_a_sweep_is_a_result_not_a_failure(tmp_path: Path) -> None:
+    _needs_sweep()
+    (tmp_path / "s.toml").write_text(
+        '[data]\nname = "sine"\n[model]\nactivation = "linear"\n[train]\noptimizer = "sgd"\nepochs = 20\n'
+        'stop_loss = 0\n[render]\ngrid = 6\nsize = "128x64"\n[sweep]\n"train.lr" = [1000.0, 0.01]\n'
+    )
+    proc = subprocess.run([sys.executable, "-m", "nnviz", "sweep", "s.toml", "--jobs", "2", "--out", "o", "-q"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    import csv
+
+    rows = {r["run"]: r for r in csv.DictReader((tmp_path / "o" / "summary.csv").open())}
+    statuses = {name: row["status"] for name, row in rows.items()}
+    assert sorted(statuses.values()) == ["diverged", "ok"], statuses
+    diverged = next(r for r in rows.values() if r["status"] == "diverged")
+    assert "diverged at epoch" in diverged["error"] and "lr=1000" in diverged["error"]
+    assert (tmp_path / "o" / diverged["path"]).is_file()  # the finite epochs were still animated
