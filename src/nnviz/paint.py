@@ -135,6 +135,23 @@ class _ClassMarkers:
             line.draw(renderer)
 
 
+def add_class_legend(fig: Figure, spec: Spec, scale: float) -> None:
+    """Say which colour is which class, in the figure's top-left corner.
+
+    It sits outside every axes, in the static background, so the blitted
+    surfaces never cover it.
+    """
+    from matplotlib.lines import Line2D
+
+    handles = [Line2D([], [], ls="none", marker="o", ms=5 * scale, mfc=c, mec="0.15", mew=0.5 * scale)
+               for c in class_colors(spec)]
+    labels = [f"class {name}" for name in spec.class_names]
+    handles.append(Line2D([], [], color=BOUNDARY_STYLE["colors"], lw=BOUNDARY_STYLE["linewidths"]))
+    labels.append("decision boundary")
+    fig.legend(handles, labels, loc="upper left", ncol=len(labels), frameon=False, fontsize=8.5 * scale,
+               handlelength=1.4, columnspacing=1.2, borderaxespad=0.2)
+
+
 def mesh_stride(grid: int, size: tuple[int, int], n_panels: int) -> int:
     """Draw warped meshes with cells of about 2.5 pixels at least.
 
@@ -415,6 +432,8 @@ class Painter:
         self.title = self.fig.suptitle(first.title, fontsize=12 * scale, animated=True)
         for p in self.panels:
             p.build(first)
+        if spec.task != "regression":
+            add_class_legend(self.fig, spec, scale)
         self._apply_limits(first)
         # Lay out once with the first frame's ticks, then freeze the layout.
         self.fig.set_layout_engine("constrained", w_pad=4 / DPI, h_pad=4 / DPI, wspace=0.06)
