@@ -151,10 +151,10 @@ def test_comparison_holds_and_marks_a_run_that_stopped_early(early_stop: sweep.S
     assert full.epochs == 6 and stopped.epochs < 6
     shots = frames(early_stop.comparison)
     assert len(shots) == len(gallery.timeline([6, stopped.epochs])) == 7
-    t, y0 = gallery.TILE, gallery.HEADER_H + gallery.LABEL_H
+    t, y0 = gallery.TILE, gallery.HEADER_H + gallery.LABEL_H + gallery.METRICS_H
     assert shots[0].shape == (y0 + t, 2 * t, 3)
 
-    def tile(k: int, col: int) -> np.ndarray:
+    def tile(k: int, col: int) -> np.ndarray:  # the input panel under the numbers strip
         return shots[k][y0 : y0 + t, col * t : (col + 1) * t].astype(int)
 
     at_stop, final = tile(stopped.epochs, 1), tile(-1, 1)

@@ -165,6 +165,7 @@ def test_dask_local_cluster_gives_byte_identical_files(
 ) -> None:
     pytest.importorskip("distributed")
     result = sweep.run_sweep(grid_file, tmp_path / "dask", executor="dask", workers=2)
+    assert [(r.name, r.error) for r in result.runs if r.status != "ok"] == []
     a, b = files(process_run.out), files(result.out)
     assert sorted(a) == sorted(b)
     timed = {sweep.SUMMARY} | {f"{n}/{sweep.MARKER}" for n in NAMES_2X3}  # hold wall-clock seconds
@@ -174,6 +175,17 @@ def test_dask_local_cluster_gives_byte_identical_files(
     drop = ["seconds"]
     pd.testing.assert_frame_equal(pd.read_csv(process_run.summary).drop(columns=drop),
                                   pd.read_csv(result.summary).drop(columns=drop))
+
+
+def test_dask_joins_an_existing_scheduler(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    spec = write(tmp_path, SMALL + '[sweep]\n"train.lr" = [0.1]\n')
+    with distributed.LocalCluster(host="127.0.0.1", n_workers=1, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster:
+        result = sweep.run_sweep(spec, tmp_path / "out", executor="dask", scheduler=cluster.scheduler_address)
+    assert [r.status for r in result.runs] == ["ok"]
+    with pytest.raises(NnvizError, match="cannot be combined with --scheduler"):
+        sweep.run_sweep(spec, tmp_path / "out", executor="dask", scheduler="tcp://127.0.0.1:1", workers=2)
 
 
 def test_missing_dask_is_a_clean_error(monkeypatch: pytest.MonkeyPatch, grid_file: Path, tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ import html
 import json
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -44,10 +44,11 @@ TILE = 180                    # px per side of one run's input panel in the comp
 THUMB = "thumb.gif"           # each run's input-space-only GIF: the comparison's tiles
 THUMB_GRID = 80               # meshgrid points per axis at most in a thumbnail
 LABEL_H = 18                  # px of label strip above each tile
+METRICS_H = 14                # px of the per-epoch numbers strip inside each thumbnail
 HEADER_H = 24                 # px of the epoch header above the grid
 MAX_FRAMES = 60               # thumbnail frames at most: longer runs step over epochs
 FLAT_COLUMNS = 3              # cards per row when the grid is not a two-key table
-LAYOUT_VERSION = "1"          # bump when the comparison's look changes
+LAYOUT_VERSION = "2"          # bump when the comparison's look changes
 
 
 # --- layout ----------------------------------------------------------------------------
@@ -261,25 +262,45 @@ def thumb_epochs(cfg: Config, last: int) -> tuple[int, ...]:
 
 
 class _Tiles:
-    """One run's input space, painted small, epoch by epoch."""
+    """One run's input space, painted small, epoch by epoch.
+
+    The painter's own title (epoch, metrics) would collide with its class
+    legend in a panel this narrow, so frames go in untitled and a compact
+    line of numbers is written in a strip above each tile instead.
+    """
 
     def __init__(self, cfg: Config, history: Any, data: Any, tile: int) -> None:
         from . import paint, scene
 
-        self.history, self._scene = history, scene
+        self.history, self._scene, self.tile = history, scene, tile
         self.spec = scene.build_spec(history, data, cfg.render.layer, min(cfg.render.grid, THUMB_GRID))
         self.epochs = thumb_epochs(cfg, history.epochs[-1].epoch)
         limits = scene.fixed_limits(self.spec, history, self.epochs)
         self.painter = paint.Painter(self.spec, self._frame(0), size=(tile, tile), panels=("input",), limits=limits)
 
     def _frame(self, i: int) -> Any:
-        return self._scene.make_frame(self.spec, self.history.epochs[i], i)
+        # A blank (not empty) title keeps its line in the layout: the legend sits there.
+        return replace(self._scene.make_frame(self.spec, self.history.epochs[i], i), title=" ")
 
     def render(self, epoch: int) -> Array:
-        return self.painter.render(self._frame(epoch))  # epochs are 0..last, so epoch == index
+        """The tile for ``epoch`` (a fresh array): the numbers strip over the input panel."""
+        pixels = self.painter.render(self._frame(epoch))  # epochs are 0..last, so epoch == index
+        strip = _text_strip(self.tile, METRICS_H, _numbers(self.history.epochs[epoch]), 10)
+        return np.concatenate([strip, pixels])
 
     def close(self) -> None:
         self.painter.close()
+
+
+def _numbers(ep: Any) -> str:
+    """``epoch 50  acc 93.3%  loss 0.177``"""
+    parts = [f"epoch {ep.epoch}"]
+    if "accuracy" in ep.metrics:
+        parts.append(f"acc {ep.metrics['accuracy']:.1%}")
+    if "rmse" in ep.metrics:
+        parts.append(f"rmse {ep.metrics['rmse']:.3f}")
+    parts.append(f"loss {ep.metrics['loss']:.3f}")
+    return "  ".join(parts)
 
 
 def write_thumb(cfg: Config, history: Any, data: Any, dest: Path, tile: int = TILE) -> Path:
@@ -363,11 +384,11 @@ def _stopped(tile: Array, text: str) -> Array:
     return np.asarray(img)
 
 
-def _blank(tile: int, text: str) -> Array:
+def _blank(width: int, height: int, text: str) -> Array:
     from PIL import Image, ImageDraw
 
-    img = Image.new("RGB", (tile, tile), (235, 235, 235))
-    ImageDraw.Draw(img).text((tile // 2, tile // 2), text, fill=(150, 0, 20), font=_font(13), anchor="mm")
+    img = Image.new("RGB", (width, height), (235, 235, 235))
+    ImageDraw.Draw(img).text((width // 2, height // 2), text, fill=(150, 0, 20), font=_font(13), anchor="mm")
     return np.asarray(img)
 
 
@@ -391,22 +412,23 @@ class _Composer:
         except BaseException:
             self.close()
             raise
-        sizes = {t.image.size for t in self.tracks if t is not None}
-        self.tile = max((max(size) for size in sizes), default=TILE)
-        self.labels = [_text_strip(self.tile, LABEL_H, run_label(spec, s)) for s in spec.runs]
-        self.failed = _blank(self.tile, "failed")
+        sizes = [t.image.size for t in self.tracks if t is not None]
+        self.tile_w = max((w for w, _ in sizes), default=TILE)
+        self.tile_h = max((h for _, h in sizes), default=TILE + METRICS_H)
+        self.labels = [_text_strip(self.tile_w, LABEL_H, run_label(spec, s)) for s in spec.runs]
+        self.failed = _blank(self.tile_w, self.tile_h, "failed")
         steps = [thumb_step(s.cfg) for s, t in zip(spec.runs, self.tracks) if t is not None]
         self.epochs = timeline([t.last for t in self.tracks if t is not None], max(steps, default=1))
 
     def frame(self, epoch: int) -> Array:
-        t, lay = self.tile, self.lay
-        h, w = lay.rows * (t + LABEL_H), lay.cols * t
+        tw, th, lay = self.tile_w, self.tile_h, self.lay
+        h, w = lay.rows * (th + LABEL_H), lay.cols * tw
         canvas = np.full((HEADER_H + h, w, 3), 255, np.uint8)
         canvas[:HEADER_H] = _text_strip(w, HEADER_H, f"{self.spec.stem}    epoch {epoch}", 14)
         for i, (r, c) in enumerate(lay.cells):
-            y, x = HEADER_H + r * (t + LABEL_H), c * t
+            y, x = HEADER_H + r * (th + LABEL_H), c * tw
             tile = self._tile(i, epoch)
-            canvas[y : y + LABEL_H, x : x + t] = self.labels[i]
+            canvas[y : y + LABEL_H, x : x + tw] = self.labels[i]
             canvas[y + LABEL_H : y + LABEL_H + tile.shape[0], x : x + tile.shape[1]] = tile
         return canvas
 

@@ -102,9 +102,13 @@ def sanitize(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._,=+-]+", "-", text).strip("-") or "run"
 
 
+# Where the last part of a key says too little on its own.
+LABELS = {"data.name": "data"}
+
+
 def key_labels(keys: Sequence[str]) -> dict[str, str]:
     """``train.lr`` -> ``lr``, unless two varied keys share that last part."""
-    last = [k.rpartition(".")[2] for k in keys]
+    last = [LABELS.get(k, k.rpartition(".")[2]) for k in keys]
     return {k: (part if last.count(part) == 1 else k) for k, part in zip(keys, last)}
 
 
@@ -494,26 +498,26 @@ def run_sweep(
     out = Path(out) if out is not None else default_out(spec)
     done = {} if force else {r.name: m for r in spec.runs if (m := read_marker(out, r)) is not None}
     pending = sorted((r for r in spec.runs if r.name not in done), key=lambda r: -r.cost)
-    bar = _Progress(len(spec.runs), progress)
     results: dict[str, RunResult] = {}
+    n = min(jobs or os.cpu_count() or 1, max(len(pending), 1))
+    # The pool opens first, so a cluster that cannot be reached fails before any output.
+    with (kind.open(n, scheduler, workers) if pending else contextlib.nullcontext()) as pool:
+        bar = _Progress(len(spec.runs), progress)
 
-    def finish(run: RunResult) -> None:
-        results[run.name] = run
-        bar.done(run)
-        if on_run:
-            on_run(run)
+        def finish(run: RunResult) -> None:
+            results[run.name] = run
+            bar.done(run)
+            if on_run:
+                on_run(run)
 
-    try:
-        for run in (r for r in spec.runs if r.name in done):
-            finish(done[run.name])
-        if pending:
-            n = min(jobs or os.cpu_count() or 1, len(pending))
-            with kind.open(n, scheduler, workers) as pool:
-                futures = {pool.submit(execute_run, r.cfg, str(out), r.name): r for r in pending}
-                for fut in cf.as_completed(futures):
-                    finish(_outcome(fut, futures[fut]))
-    finally:
-        bar.close()
+        try:
+            for run in (r for r in spec.runs if r.name in done):
+                finish(done[run.name])
+            futures = {pool.submit(execute_run, r.cfg, str(out), r.name): r for r in pending}
+            for fut in cf.as_completed(futures):
+                finish(_outcome(fut, futures[fut]))
+        finally:
+            bar.close()
     ordered = tuple(results[r.name] for r in spec.runs)
     return _write_reports(spec, out, ordered, started)
 
