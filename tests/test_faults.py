@@ -348,7 +348,7 @@ def test_really_full_disk_gives_a_clean_error_and_keeps_the_previous_file(tiny_f
 
 # --- signals during nnviz animate ------------------------------------------------------
 
-ANIMATE = ("animate", "--dataset", "xor", "--stop-loss", "0", "--grid", "20", "--size", "128x64")
+ANIMATE = ("animate", "--dataset", "xor", "--n-samples", "100", "--stop-loss", "0", "--grid", "20", "--size", "128x64")
 ANIMATE_OUTPUTS = ("a.gif", "a.png", "a.csv", "a.toml")
 
 
@@ -384,7 +384,7 @@ def test_signal_while_animate_trains_writes_nothing(tmp_path: Path, sig: int, co
 def test_signal_while_animate_renders_keeps_the_previous_gif(tmp_path: Path, sig: int, code: int) -> None:
     _needs_animate()
     (tmp_path / "a.gif").write_bytes(b"GIF89a previous")
-    proc = nnviz(*ANIMATE, "--epochs", "1500", "--out", "a.gif", cwd=tmp_path)
+    proc = nnviz(*ANIMATE, "--epochs", "600", "--out", "a.gif", cwd=tmp_path)
     wait_for_bytes(proc, "rendering", 20)
     rc, _, err = stop(proc, sig)
     assert rc == code, err
@@ -397,7 +397,7 @@ def test_signal_while_animate_renders_keeps_the_previous_gif(tmp_path: Path, sig
 def test_sigkill_while_animate_renders_leaves_the_previous_gif(tmp_path: Path) -> None:
     _needs_animate()
     (tmp_path / "a.gif").write_bytes(b"GIF89a previous")
-    proc = nnviz(*ANIMATE, "--epochs", "1500", "--out", "a.gif", cwd=tmp_path)
+    proc = nnviz(*ANIMATE, "--epochs", "600", "--out", "a.gif", cwd=tmp_path)
     wait_for_bytes(proc, "rendering", 20)
     stop(proc, signal.SIGKILL)
     assert (tmp_path / "a.gif").read_bytes() == b"GIF89a previous"
@@ -424,7 +424,7 @@ def test_full_disk_while_animate_writes_keeps_the_previous_gif(tiny_fs: Path) ->
     dest = tiny_fs / "a.gif"
     dest.write_bytes(b"GIF89a previous")
     proc = subprocess.run(
-        [sys.executable, "-m", "nnviz", *ANIMATE, "--epochs", "300", "-q", "--out", str(dest)],
+        [sys.executable, "-m", "nnviz", *ANIMATE, "--epochs", "300", "--size", "512x256", "--grid", "40", "-q", "--out", str(dest)],
         cwd=tiny_fs.parent, capture_output=True, text=True, timeout=120,
     )
     assert proc.returncode == 1, proc.stderr
@@ -448,6 +448,8 @@ def test_unwritable_out_fails_before_training(tmp_path: Path) -> None:
 # --- sweeps: interruption and resume -----------------------------------------------------
 
 SWEEP = """\
+[data]
+n_samples = 60
 [train]
 epochs = {epochs}
 stop_loss = 0
@@ -469,7 +471,7 @@ def _needs_sweep() -> None:
 
 def test_sweep_interrupted_then_resumed_skips_finished_runs(tmp_path: Path) -> None:
     _needs_sweep()
-    (tmp_path / "s.toml").write_text(SWEEP.format(epochs=60, every=1))
+    (tmp_path / "s.toml").write_text(SWEEP.format(epochs=20, every=1).replace(", 0.002", ""))
     proc = nnviz("sweep", "s.toml", "--jobs", "1", "--out", "o", cwd=tmp_path)
     seen = wait_for_bytes(proc, "lr=", 1)  # the first finished run's line
     rc, _, err = stop(proc, signal.SIGTERM)
@@ -487,11 +489,11 @@ def test_ctrl_c_in_a_sweep_never_marks_a_partial_run_done(tmp_path: Path) -> Non
     """Ctrl-C reaches the whole process group (the workers too). A run cut short must not
     be recorded as finished, or the re-run would skip it and keep a truncated result."""
     _needs_sweep()
-    (tmp_path / "s.toml").write_text(SWEEP.format(epochs=3000, every=100).replace(", 0.001, 0.002", ""))
+    (tmp_path / "s.toml").write_text(SWEEP.format(epochs=100000, every=2000).replace(", 0.001, 0.002", ""))
     proc = subprocess.Popen([sys.executable, "-m", "nnviz", "sweep", "s.toml", "--jobs", "2", "--out", "o"],
                             cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             start_new_session=True)
-    time.sleep(4)  # both workers are training (3000 epochs take far longer)
+    time.sleep(4)  # both workers are training (100000 epochs take far longer)
     os.killpg(proc.pid, signal.SIGINT)
     try:
         proc.communicate(timeout=60)
@@ -503,7 +505,7 @@ def test_ctrl_c_in_a_sweep_never_marks_a_partial_run_done(tmp_path: Path) -> Non
 
     for marker in (tmp_path / "o").glob("*/run.json"):
         body = json.loads(marker.read_text())
-        assert body["epochs"] == 3000 or body["status"] != "ok", f"{marker.parent.name}: partial run marked done: {body}"
+        assert body["epochs"] == 100000 or body["status"] != "ok", f"{marker.parent.name}: partial run marked done: {body}"
 
 
 def test_a_diverged_run_in_a_sweep_is_a_result_not_a_failure(tmp_path: Path) -> None:
