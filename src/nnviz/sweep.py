@@ -22,7 +22,6 @@ import concurrent.futures as cf
 import contextlib
 import itertools
 import json
-import math
 import multiprocessing
 import os
 import re
