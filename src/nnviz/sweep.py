@@ -512,7 +512,8 @@ def run_sweep(
         try:
             for run in (r for r in spec.runs if r.name in done):
                 finish(done[run.name])
-            futures = {pool.submit(execute_run, r.cfg, str(out), r.name): r for r in pending}
+            # Absolute: a Dask worker's working folder need not be ours.
+            futures = {pool.submit(execute_run, r.cfg, str(out.resolve()), r.name): r for r in pending}
             for fut in cf.as_completed(futures):
                 finish(_outcome(fut, futures[fut]))
         finally:
