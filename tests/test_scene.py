@@ -90,3 +90,29 @@ def test_multiclass_values_encode_class():
     out = np.array([[0.9, 0.05, 0.05], [0.2, 0.2, 0.6]])
     v = scene.surface_values(spec, out)
     assert 0 <= v[0] < 1 / 3 and 2 / 3 <= v[1] < 1
+
+
+def test_boundary_is_exact_in_activation_space():
+    """A 2-wide last hidden layer: the boundary there is the line a . w + b = 0.
+
+    Contour points interpolated on the grid miss it once a deep net maps them;
+    the refined ones lie on it (and the logit at the input points is zero).
+    """
+    spec, hist = _spec(small_cfg(model__hidden="8,2", render__layer=2, render__grid=40, train__epochs=40))
+    params = hist.last.params
+    fr = scene.make_frame(spec, hist.last, len(hist) - 1)
+    pts = np.concatenate(fr.spaces["input"].boundary)
+    act = np.concatenate(fr.spaces["activation"].boundary)
+    assert len(pts) > 10
+    w_out, b_out = params[-2][:, 0], params[-1][0]
+    assert np.abs(act @ w_out + b_out).max() < 1e-6
+    assert np.abs(scene._logits(spec, params, pts)).max() < 1e-6
+
+
+def test_multiclass_boundary_points_are_ties():
+    """Every multiclass boundary point is a tie between the two best logits."""
+    spec, hist = _spec(small_cfg(data__name="blobs3", train__epochs=30))
+    params = hist.last.params
+    fr = scene.make_frame(spec, hist.last, len(hist) - 1)
+    top2 = np.sort(scene._logits(spec, params, np.concatenate(fr.spaces["input"].boundary)), axis=1)[:, -2:]
+    assert len(top2) > 10 and np.abs(top2[:, 1] - top2[:, 0]).max() < 1e-6
