@@ -66,3 +66,15 @@ def test_palette_colors_include_classes(tiny_run):
     spec = scene.build_spec(hist, data, 1, 20)
     cols = paint.palette_colors(spec)
     assert cols.dtype == np.uint8 and cols.shape[1] == 3 and len(cols) <= 255
+
+
+def test_warped_panels_draw_every_other_grid_line_crisp(tiny_run):
+    """Mapped grid lines move every frame: fewer of them, no antialiased edges (GIF size)."""
+    spec, hist, idx, p = _painter(tiny_run, limits=None)
+    n = len(spec.line_index())
+    grids = {panel.name: panel.artists[1] for panel in p.panels}
+    assert len(grids["input"].get_segments()) == 2 * n
+    for name in ("hidden", "activation"):
+        assert len(grids[name].get_segments()) == 2 * len(range(0, n, paint.WARPED_LINE_STEP))
+        assert not grids[name].get_antialiased().any()
+    assert grids["input"].get_antialiased().all()

@@ -33,6 +33,13 @@ Array = np.ndarray
 DPI = 100
 NORM = mcolors.Normalize(0.0, 1.0)
 GRID_STYLE = {"colors": "white", "linewidths": 0.6, "alpha": 0.55}
+# Mapped grid lines move every frame, and in a folded space (a deep net's
+# layer) they tangle across the whole panel: they were a third of the spiral
+# GIF. Warped panels draw every other input grid line (the same lines, so they
+# still match up) without antialiasing, whose blended edge pixels all differ
+# from frame to frame (spiral 8.5 -> 6.6 MB).
+WARPED_GRID_STYLE = {**GRID_STYLE, "antialiaseds": False}
+WARPED_LINE_STEP = 2
 BOUNDARY_STYLE = {"colors": "0.1", "linewidths": 1.4}
 MULTICLASS_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3",
                      "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd")
@@ -230,13 +237,18 @@ class Panel:
 
 
 class SurfacePanel(Panel):
-    """The input plane or a space it is mapped into (surface mode)."""
+    """A space the input plane is mapped into (surface mode)."""
+
+    grid_style: dict[str, Any] = WARPED_GRID_STYLE
+    line_step = WARPED_LINE_STEP
+
+    def _grid_segments(self, mesh: Array) -> list[Array]:
+        return _segments_from_mesh(mesh, self.spec.line_index()[::self.line_step])
 
     def add(self, frame: Frame) -> list[Any]:
         sp = frame.spaces[self.space]
-        idx = self.spec.line_index()
         surf = self._surface(frame)
-        grid = self._lines(_segments_from_mesh(sp.mesh, idx), zorder=2, **GRID_STYLE)
+        grid = self._lines(self._grid_segments(sp.mesh), zorder=2, **self.grid_style)
         bound = self._lines(sp.boundary, zorder=3, **BOUNDARY_STYLE)
         pts = self._scatter(sp.points)
         return [surf, grid, bound, pts]
@@ -253,7 +265,7 @@ class SurfacePanel(Panel):
         sp = frame.spaces[self.space]
         surf, grid, bound, pts = self.artists
         self._update_surface(surf, frame)
-        grid.set_segments(_segments_from_mesh(sp.mesh, self.spec.line_index()))
+        grid.set_segments(self._grid_segments(sp.mesh))
         bound.set_segments(list(sp.boundary))
         pts.set_offsets(sp.points)
 
@@ -265,7 +277,13 @@ class SurfacePanel(Panel):
 
 
 class InputPanel(SurfacePanel):
-    """The input plane is axis-aligned: an image is the fastest surface."""
+    """The input plane is axis-aligned: an image is the fastest surface.
+
+    Its grid never moves, so it costs the GIF nothing: all lines, antialiased.
+    """
+
+    grid_style = GRID_STYLE
+    line_step = 1
 
     def _surface(self, frame: Frame) -> Any:
         return self.ax.imshow(frame.values, origin="lower", extent=self.spec.extent, cmap=self.cmap, norm=NORM,
