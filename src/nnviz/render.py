@@ -24,10 +24,11 @@ import base64
 import re
 import signal
 import sys
+import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import numpy as np
 
@@ -156,23 +157,74 @@ class _Stream:
         self.painter.close()
 
 
-def _progress_bar(enabled: bool) -> Progress | None:
-    """A minimal stderr bar (the library does not depend on click)."""
+PROGRESS_UNITS = {"training": "epochs", "rendering": "frames"}
+REDRAW_EVERY = 0.1  # seconds between terminal redraws: enough to look live, cheap on slow terminals
+
+
+class _StageProgress:
+    """Stage progress on a stream, the way click's progress bar behaves.
+
+    On a terminal one bar per stage is redrawn in place, at most every
+    ``REDRAW_EVERY`` seconds. Anywhere else (a log file, a pipe, CI) every
+    stage writes ``training... `` when it starts and ``done (75 epochs)``
+    when it ends, so a log holds one readable line per stage, not hundreds
+    of carriage returns.
+    """
+
+    def __init__(self, stream: TextIO, tty: bool) -> None:
+        self.stream, self.tty = stream, tty
+        self.stage: str | None = None   # the open stage, if any
+        self.done = 0                   # its last count before the closing update
+        self.drawn_at = float("-inf")
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if stage != self.stage:
+            self._start(stage)
+        closing = done >= total
+        # nnviz counts in single steps, so a closing update that jumps ahead
+        # is a stage cut short (training reached its stop loss): keep the
+        # count it got to.
+        if not closing or done - self.done <= 1:
+            self.done = done
+        if self.tty:
+            self._redraw(stage, done, total, force=closing)
+        if closing:
+            self._finish()
+        self.stream.flush()
+
+    def _start(self, stage: str) -> None:
+        if self.stage is not None:  # the last stage never closed: end its line
+            self._finish()
+        self.stage, self.done, self.drawn_at = stage, 0, float("-inf")
+        if not self.tty:
+            self.stream.write(f"{stage}... ")
+
+    def _redraw(self, stage: str, done: int, total: int, force: bool) -> None:
+        now = time.monotonic()
+        if force or now - self.drawn_at >= REDRAW_EVERY:
+            self.drawn_at = now
+            self.stream.write("\r" + _bar_line(stage, done, total))
+
+    def _finish(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+        else:
+            self.stream.write(f"done ({self.done} {PROGRESS_UNITS.get(self.stage or '', 'steps')})\n")
+        self.stage = None
+
+
+def _bar_line(stage: str, done: int, total: int, width: int = 30) -> str:
+    filled = int(width * done / max(total, 1))
+    return f"{stage:<9} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
+
+
+def _progress_bar(enabled: bool, stream: TextIO | None = None) -> Progress | None:
+    """A stderr progress report (the library does not depend on click)."""
     if not enabled:
         return None
-    state = {"stage": None}
-
-    def show(stage: str, done: int, total: int) -> None:
-        width = 30
-        filled = int(width * done / max(total, 1))
-        sys.stderr.write(f"\r{stage:<9} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}")
-        if done >= total:
-            sys.stderr.write("\n")
-        elif state["stage"] != stage:
-            state["stage"] = stage
-        sys.stderr.flush()
-
-    return show
+    stream = stream if stream is not None else sys.stderr
+    isatty = getattr(stream, "isatty", None)
+    return _StageProgress(stream, tty=bool(isatty and isatty()))
 
 
 def render_history(history: History, data: Any, cfg: Config, out: str | Path | None = None, *,
