@@ -528,8 +528,11 @@ def test_a_diverged_run_in_a_sweep_is_a_result_not_a_failure(tmp_path: Path) -> 
 
 
 @pytest.mark.xfail(strict=True, reason="sweep.py process_executor: on SIGINT/SIGTERM the pool is shut down with "
-                   "wait=True, so every queued run still trains and renders before the exit (all 4 runs finish)")
+                   "wait=True; the running run and the one already in the call queue (cancel_futures cannot "
+                   "cancel it) still train and render before the exit")
 def test_sigterm_stops_a_sweep_promptly(tmp_path: Path) -> None:
+    """Each run takes ~3 s; a clean stop abandons the running one (its files are atomic and its
+    marker comes last, so a re-run redoes it) instead of finishing it and the next."""
     _needs_sweep()
     (tmp_path / "s.toml").write_text(SWEEP.format(epochs=150, every=1).replace("n_samples = 60", "n_samples = 400"))
     proc = nnviz("sweep", "s.toml", "--jobs", "1", "--out", "o", cwd=tmp_path)
@@ -540,4 +543,4 @@ def test_sigterm_stops_a_sweep_promptly(tmp_path: Path) -> None:
     took = time.monotonic() - started
     assert proc.returncode == 143
     finished = list((tmp_path / "o").glob("*/run.json"))
-    assert len(finished) < 4 and took < 5, f"{len(finished)} runs finished, exit after {took:.1f}s"
+    assert len(finished) <= 2 and took < 2.5, f"{len(finished)} runs finished, exit after {took:.1f}s"
