@@ -368,7 +368,8 @@ def test_signal_while_animate_trains_writes_nothing(tmp_path: Path, sig: int, co
     """Ctrl-C during the training phase of animate: no GIF, PNG, CSV or TOML, exit 130/143."""
     _needs_animate()
     proc = nnviz(*ANIMATE, "--epochs", "100000", "--out", "a.gif", cwd=tmp_path)
-    wait_for_bytes(proc, "training", 30)
+    wait_for_bytes(proc, "training", 1)
+    time.sleep(1.0)  # well into the 100000 epochs (a pipe gets one line per stage)
     try:
         rc, _, err = stop(proc, sig)
     except subprocess.TimeoutExpired:
@@ -385,7 +386,8 @@ def test_signal_while_animate_renders_keeps_the_previous_gif(tmp_path: Path, sig
     _needs_animate()
     (tmp_path / "a.gif").write_bytes(b"GIF89a previous")
     proc = nnviz(*ANIMATE, "--epochs", "600", "--out", "a.gif", cwd=tmp_path)
-    wait_for_bytes(proc, "rendering", 20)
+    wait_for_bytes(proc, "rendering", 1)
+    time.sleep(0.5)  # some of the 601 frames are written, far from all
     rc, _, err = stop(proc, sig)
     assert rc == code, err
     assert "Traceback" not in err
@@ -398,7 +400,8 @@ def test_sigkill_while_animate_renders_leaves_the_previous_gif(tmp_path: Path) -
     _needs_animate()
     (tmp_path / "a.gif").write_bytes(b"GIF89a previous")
     proc = nnviz(*ANIMATE, "--epochs", "600", "--out", "a.gif", cwd=tmp_path)
-    wait_for_bytes(proc, "rendering", 20)
+    wait_for_bytes(proc, "rendering", 1)
+    time.sleep(0.5)  # some of the 601 frames are written, far from all
     stop(proc, signal.SIGKILL)
     assert (tmp_path / "a.gif").read_bytes() == b"GIF89a previous"
     leftovers = [p.name for p in tmp_path.iterdir() if p.name != "a.gif"]
