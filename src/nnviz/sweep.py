@@ -234,6 +234,20 @@ def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 
 
+_STOP: Any = None  # in a pool worker: the pool's "stop now" Event (see process_executor)
+
+
+def _init_worker(stop: Any) -> None:
+    global _STOP
+    _STOP = stop
+
+
+def _check_stop(*_: Any) -> None:
+    """Raise KeyboardInterrupt once the sweep is stopping; called at every epoch and frame."""
+    if _STOP is not None and _STOP.is_set():
+        raise KeyboardInterrupt
+
+
 def execute_run(cfg: Config, out: str, name: str) -> RunResult:
     """Train and render one run into ``out/name/``; never raises for a run's own failure.
 
@@ -241,6 +255,7 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
     returns plain picklable values. The marker is written last: if anything
     before it fails, the folder does not count as done.
     """
+    _check_stop()  # runs still queued when the sweep stopped end at once
     start = time.perf_counter()
     folder = Path(out) / name
     try:
@@ -258,11 +273,17 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
 def _train_and_render(cfg: Config, folder: Path) -> RunResult:
     from .gallery import THUMB, write_thumb
     from .render import animate, load_data
+    from .train import train
 
     stem = config_mod.run_name(cfg)
     data = load_data(cfg)
-    anim = animate(cfg, folder / f"{stem}.{cfg.render.format}", data=data)
-    history = anim.history
+    history = train(cfg, data, on_epoch=_check_stop)
+    if history.stop_reason == "interrupted":
+        # train() keeps a Ctrl-C'd History for the CLI; in a sweep the run is
+        # abandoned, never rendered or marked done as if it had finished.
+        raise KeyboardInterrupt
+    anim = animate(cfg, folder / f"{stem}.{cfg.render.format}", history=history, data=data, progress=_check_stop)
+    _check_stop()
     thumb = write_thumb(cfg, history, data, folder / THUMB)
     last = history.last
     rel = lambda p: Path(p).relative_to(folder.parent).as_posix() if p else ""  # noqa: E731
@@ -317,16 +338,43 @@ def _check_process(scheduler: str | None, workers: int | None) -> None:
         raise ConfigError("--scheduler and --workers belong to --executor dask; use --jobs with the process pool")
 
 
+STOP_GRACE = 3.0  # seconds a stopping worker gets to unwind (drop temp files) before it is killed
+
+
 @contextlib.contextmanager
 def process_executor(jobs: int, scheduler: str | None = None, workers: int | None = None) -> Iterator[cf.Executor]:
     """A local pool of spawned processes (matplotlib is not fork- or thread-safe)."""
-    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+    ctx = multiprocessing.get_context("spawn")
+    stop = ctx.Event()
+    pool = cf.ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_init_worker, initargs=(stop,))
     try:
         yield pool
     except BaseException:
-        pool.shutdown(wait=True, cancel_futures=True)
+        stop.set()
+        _stop_workers(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: cf.ProcessPoolExecutor) -> None:
+    """Stop now, once the stop Event is set: cancel what has not started, wait for the rest.
+
+    A plain ``shutdown`` would let the running runs, and the one already in
+    the pool's call queue, train and render to the end. With the Event set,
+    each worker raises KeyboardInterrupt at its next epoch or frame (writers
+    remove their temp files; the marker was never written, so a re-run redoes
+    the run) and ends queued runs at once. A signal would not do: the pool's
+    own worker loop swallows a KeyboardInterrupt that lands between runs.
+    """
+    # Python 3.11 has no public handle on the workers (3.14 adds terminate_workers).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    deadline = time.monotonic() + STOP_GRACE
+    for proc in processes:
+        proc.join(max(0.0, deadline - time.monotonic()))
+        if proc.is_alive():
+            proc.terminate()
+            proc.join(1.0)
 
 
 def _import_dask() -> Any:
