@@ -530,9 +530,6 @@ def test_a_diverged_run_in_a_sweep_is_a_result_not_a_failure(tmp_path: Path) -> 
     assert (tmp_path / "o" / diverged["path"]).is_file()  # the finite epochs were still animated
 
 
-@pytest.mark.xfail(strict=True, reason="sweep.py process_executor: on SIGINT/SIGTERM the pool is shut down with "
-                   "wait=True; the running run and the one already in the call queue (cancel_futures cannot "
-                   "cancel it) still train and render before the exit")
 def test_sigterm_stops_a_sweep_promptly(tmp_path: Path) -> None:
     """Each run takes ~3 s; a clean stop abandons the running one (its files are atomic and its
     marker comes last, so a re-run redoes it) instead of finishing it and the next."""
