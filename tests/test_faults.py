@@ -102,7 +102,7 @@ def test_signal_during_training_writes_nothing(tmp_path: Path, sig: int, code: i
     rc, out, err = stop(proc, sig)
     assert rc == code, err
     assert "Traceback" not in err
-    assert err.strip().splitlines()[-1] == "Error: interrupted; nothing was written"
+    assert err.strip().splitlines()[-1] == "Error: interrupted; no partial output was written"
     assert not dest.exists()
     assert temp_files(tmp_path) == []
 

@@ -37,7 +37,7 @@ class NnvizGroup(click.Group):
             raise
         except KeyboardInterrupt as exc:
             code = exc.exit_code if isinstance(exc, Interrupted) else 130
-            click.echo("Error: interrupted; nothing was written", err=True)
+            click.echo("Error: interrupted; no partial output was written", err=True)
             ctx.exit(code)
         except MemoryError:
             raise click.ClickException("out of memory; try a smaller --grid, --size or fewer epochs") from None
