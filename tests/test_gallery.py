@@ -165,9 +165,11 @@ def test_comparison_holds_and_marks_a_run_that_stopped_early(early_stop: sweep.S
 
 
 def test_comparison_is_rebuilt_only_when_runs_change(early_stop: sweep.SweepResult, tmp_path: Path) -> None:
-    digest = gallery.comparison_digest(early_stop.spec, early_stop.runs)
-    assert gallery.comparison_digest(early_stop.spec, [*early_stop.runs[:1], early_stop.runs[0]]) != digest
-    assert '"comparison": "' + digest in (early_stop.out / gallery.STATE).read_text()
+    out = early_stop.out
+    digest = gallery.comparison_digest(early_stop.spec, early_stop.runs, out)
+    assert gallery.comparison_digest(early_stop.spec, [*early_stop.runs[:1], early_stop.runs[0]], out) != digest
+    assert gallery.comparison_digest(early_stop.spec, early_stop.runs) != digest  # the thumbnails' bytes count
+    assert '"comparison": "' + digest in (out / gallery.STATE).read_text()
 
 
 def test_no_comparison_when_every_run_failed(tmp_path: Path) -> None:

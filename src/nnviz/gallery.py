@@ -17,6 +17,7 @@ same bytes whichever executor ran it.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import hashlib
 import html
 import json
@@ -452,11 +453,19 @@ class _Composer:
                 track.close()
 
 
-def comparison_digest(spec: SweepSpec, runs: Sequence[RunResult]) -> str:
-    """What the comparison depends on: each run's config, outcome and the layout."""
-    parts = [LAYOUT_VERSION, *spec.keys]
-    parts += [f"{r.name}:{r.config_hash}:{r.status}:{r.epochs}" for r in runs]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+def comparison_digest(spec: SweepSpec, runs: Sequence[RunResult], out: Path | None = None) -> str:
+    """What the comparison depends on: the layout, each run's outcome and its thumbnail's bytes.
+
+    The bytes matter because a forced re-run (say, after a renderer change)
+    keeps every config and outcome but not every pixel.
+    """
+    digest = hashlib.sha256("\n".join([LAYOUT_VERSION, *spec.keys]).encode())
+    for r in runs:
+        digest.update(f"\n{r.name}:{r.config_hash}:{r.status}:{r.epochs}:".encode())
+        if out is not None and r.thumb:
+            with contextlib.suppress(OSError):
+                digest.update(hashlib.sha256((out / r.thumb).read_bytes()).digest())
+    return digest.hexdigest()[:16]
 
 
 def _state(out: Path) -> dict[str, Any]:
@@ -476,7 +485,7 @@ def write_comparison(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> P
     dest = out / COMPARISON
     if not any(r.status != "failed" and r.thumb for r in runs):
         return None
-    digest = comparison_digest(spec, runs)
+    digest = comparison_digest(spec, runs, out)
     if dest.is_file() and _state(out).get("comparison") == digest:
         return dest
     composer = _Composer(spec, runs, out)
