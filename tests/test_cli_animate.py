@@ -44,3 +44,17 @@ def test_progress_goes_to_stderr(tmp_path):
     r = runner.invoke(cli, ["animate", *TINY[:-1], "--out", str(tmp_path / "p.gif")])
     assert r.exit_code == 0
     assert "rendering" in r.stderr and "rendering" not in r.stdout
+
+
+def test_warnings_are_one_line_on_stderr(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    code = ("import nnviz.render as r; r.WARN_BYTES = 1000; r.SIZE_PROBE_FRAMES = 2;"
+            "from nnviz.cli import main; main()")
+    out = subprocess.run([sys.executable, "-c", code, "animate", "--epochs", "4", "--stop-loss", "0", "--grid", "20",
+                          "--size", "300x100", "-q", "--out", str(tmp_path / "w.gif")],
+                         capture_output=True, text=True, cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
+    assert len(lines) == 1 and lines[0].startswith("Warning: ") and "on course to be about" in lines[0], out.stderr

@@ -155,3 +155,25 @@ def test_diverged_run_still_renders(tmp_path):
     if res.history.stop_reason == "diverged":
         assert "diverged at epoch" in res.history.message
     assert res.path.exists() and res.frames == len(res.history)
+
+
+def test_a_gif_on_course_to_be_too_large_is_warned_about(tmp_path, monkeypatch):
+    from nnviz.errors import LargeOutputWarning
+
+    monkeypatch.setattr(render, "SIZE_PROBE_FRAMES", 3)
+    monkeypatch.setattr(render, "WARN_BYTES", 1000)  # far below any real GIF of 7 frames
+    with pytest.warns(LargeOutputWarning, match=r"run.gif is on course to be about .* MB .*--every N"):
+        render.animate(small_cfg(), tmp_path / "run.gif")
+    assert (tmp_path / "run.gif").exists()  # a warning, not a refusal
+
+
+def test_small_gifs_are_not_warned_about(tmp_path, recwarn):
+    render.animate(small_cfg(), tmp_path / "run.gif")
+    assert not [w for w in recwarn if "on course" in str(w.message)]
+
+
+def test_out_that_is_a_device_is_refused_before_training(tmp_path):
+    from nnviz.errors import OutputError
+
+    with pytest.raises(OutputError, match="--out = '/dev/full' is not writable: .*not a regular file"):
+        render.output_paths(small_cfg(), "/dev/full")

@@ -27,6 +27,10 @@ class OutputError(NnvizError):
     """An output file could not be written."""
 
 
+class LargeOutputWarning(UserWarning):
+    """An output file is on course to be larger than is sensible to embed."""
+
+
 class Interrupted(KeyboardInterrupt):
     """SIGINT or SIGTERM arrived; ``exit_code`` is 130 or 143 as shells expect.
 

@@ -16,6 +16,7 @@ every frame's artists).
 from __future__ import annotations
 
 import functools
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -29,6 +30,10 @@ from .errors import RenderError
 from .scene import Frame, Limits, Spec
 
 Array = np.ndarray
+
+# At tiny --size values constrained layout gives up on the tick labels and
+# says so on every draw; the figure is still drawn, so the message is noise.
+warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
 
 DPI = 100
 NORM = mcolors.Normalize(0.0, 1.0)

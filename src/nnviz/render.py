@@ -25,6 +25,7 @@ import re
 import signal
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,7 +37,7 @@ from . import config as config_mod
 from . import scene
 from .atomic import check_writable, write_text_atomic
 from .config import Config
-from .errors import Interrupted, RenderError
+from .errors import Interrupted, LargeOutputWarning, RenderError
 from .train import History
 from .writers import WRITERS, PngWriter, format_of, writer_for
 
@@ -99,6 +100,8 @@ def output_paths(cfg: Config, out: str | Path | None = None) -> Outputs:
         path = OUTPUT_DIR / f"{config_mod.run_name(cfg)}.{fmt}"
     else:
         path = Path(out)
+        if path.exists() and not path.is_file():
+            check_writable(path, "--out")  # a folder or device: refuse it before adding a suffix
         by_suffix = format_of(path)
         if by_suffix is not None:
             if fmt != config_mod.RenderConfig.format and by_suffix != fmt:
@@ -227,6 +230,20 @@ def _progress_bar(enabled: bool, stream: TextIO | None = None) -> Progress | Non
     return _StageProgress(stream, tty=bool(isatty and isatty()))
 
 
+WARN_BYTES = 50 * 2**20  # past this a GIF is too heavy to embed in a page
+SIZE_PROBE_FRAMES = 10    # frames written before the size is extrapolated
+
+
+def _warn_if_large(path: Path, estimate: float) -> None:
+    # Early epochs change the most, so this overestimates: a warning, not a refusal.
+    if estimate > WARN_BYTES:
+        warnings.warn(
+            f"{path} is on course to be about {estimate / 2**20:.0f} MB (over {WARN_BYTES // 2**20} MB); "
+            "a smaller --size or --grid, --every N or --log-frames K make it lighter",
+            LargeOutputWarning, stacklevel=3,
+        )
+
+
 def render_history(history: History, data: Any, cfg: Config, out: str | Path | None = None, *,
                    poster: str | Path | None = None, progress: Progress | bool | None = None) -> Path:
     """Render ``history`` (trained on ``data``) with ``cfg.render`` and return the file written.
@@ -251,6 +268,8 @@ def render_history(history: History, data: Any, cfg: Config, out: str | Path | N
         with writer_for(outs.format)(outs.path, **options) as writer:
             for n, frame in enumerate(stream.frames(), start=1):
                 writer.write(frame)
+                if n == SIZE_PROBE_FRAMES and len(indices) > n:
+                    _warn_if_large(outs.path, writer.bytes_written / n * len(indices))
                 if report:
                     report("rendering", n, len(indices))
         if poster is not None and Path(poster) != outs.path:

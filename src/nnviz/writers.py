@@ -106,6 +106,14 @@ class Writer:
         else:
             self.abort(ev)
 
+    @property
+    def bytes_written(self) -> int:
+        """Bytes in the temporary file so far (for size estimates)."""
+        try:
+            return self.tmp.stat().st_size if self.tmp is not None else 0
+        except OSError:
+            return 0
+
     # --- for subclasses ---------------------------------------------------
     def _write(self, frame: Array) -> None:
         raise NotImplementedError
@@ -165,6 +173,10 @@ class GifWriter(Writer):
         self._clock = 0.0                       # exact time, so rounding never drifts
         self._written_cs = 0
         return self
+
+    @property
+    def bytes_written(self) -> int:
+        return self._fh.tell()
 
     def _delay_cs(self, extra: float = 0.0) -> int:
         self._clock += 100.0 / self.fps + 100.0 * extra

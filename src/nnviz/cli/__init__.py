@@ -13,6 +13,7 @@ import errno
 import os
 import signal
 import sys
+import warnings
 from typing import Any
 
 import click
@@ -105,8 +106,15 @@ def _register() -> None:
 _register()
 
 
+def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                  file: Any = None, line: str | None = None) -> None:
+    """Warnings reach users as one ``Warning: ...`` line, never a source dump."""
+    click.echo(f"Warning: {_one_line(str(message))}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    warnings.showwarning = _show_warning
     # SIGTERM gets the same clean unwinding as Ctrl-C (temp files removed).
     signal.signal(signal.SIGTERM, _raise_interrupted)
     signal.signal(signal.SIGINT, _raise_interrupted)
