@@ -122,7 +122,14 @@ def choice(names: Callable[[], tuple[str, ...]] | tuple[str, ...]) -> Parser:
             raise ValueError(f"unknown name; valid: {', '.join(valid)}")
         return v
 
+    parse.names = names  # type: ignore[attr-defined]  # lets --help list the choices
     return parse
+
+
+def choices_of(parse: Parser) -> tuple[str, ...] | None:
+    """The names a ``choice`` parser (optionally wrapped) accepts, for help text."""
+    names = getattr(parse, "names", None)
+    return None if names is None else (names() if callable(names) else names)
 
 
 def optional(parse: Parser) -> Parser:
@@ -131,6 +138,8 @@ def optional(parse: Parser) -> Parser:
     def wrapped(v: Any) -> Any:
         return None if v is None or v == "" else parse(v)
 
+    if hasattr(parse, "names"):
+        wrapped.names = parse.names  # type: ignore[attr-defined]
     return wrapped
 
 

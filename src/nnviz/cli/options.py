@@ -52,6 +52,7 @@ def _schema_options(sections: Iterable[str]) -> list[Callable]:
                     spec.flag,
                     _param_name(section, key),
                     type=_CLICK_TYPES.get(key, click.STRING),
+                    metavar=_metavar(spec),
                     default=None,
                     help=f"{spec.help} [{section}.{key}, default: {_show_default(spec.default)}]",
                 )
@@ -59,7 +60,18 @@ def _schema_options(sections: Iterable[str]) -> list[Callable]:
     return decorators
 
 
+_METAVARS = {"--data": "PATH", "--hidden": "W1,W2,...", "--size": "WxH", "--batch-size": "N|full",
+             "--panels": "P1,P2,..."}
+
+
+def _metavar(spec: config.Key) -> str | None:
+    names = config.choices_of(spec.parse)
+    return f"[{'|'.join(names)}]" if names else _METAVARS.get(spec.flag or "")
+
+
 def _show_default(value: Any) -> str:
+    if isinstance(value, tuple) and len(value) == 2 and all(isinstance(v, int) for v in value) and value[0] > 64:
+        return f"{value[0]}x{value[1]}"  # a frame size
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
     return "auto" if value is None else str(value)
