@@ -356,17 +356,9 @@ def _animate_outputs(root: Path) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.name in ANIMATE_OUTPUTS)
 
 
-def _needs_animate() -> None:
-    from nnviz.cli import cli as group
-
-    if "animate" not in group.commands:
-        pytest.skip("nnviz animate has not landed")
-
-
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_while_animate_trains_writes_nothing(tmp_path: Path, sig: int, code: int) -> None:
     """Ctrl-C during the training phase of animate: no GIF, PNG, CSV or TOML, exit 130/143."""
-    _needs_animate()
     proc = nnviz(*ANIMATE, "--epochs", "100000", "--out", "a.gif", cwd=tmp_path)
     wait_for_bytes(proc, "training", 1)
     time.sleep(1.0)  # well into the 100000 epochs (a pipe gets one line per stage)
@@ -383,7 +375,6 @@ def test_signal_while_animate_trains_writes_nothing(tmp_path: Path, sig: int, co
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_while_animate_renders_keeps_the_previous_gif(tmp_path: Path, sig: int, code: int) -> None:
-    _needs_animate()
     (tmp_path / "a.gif").write_bytes(b"GIF89a previous")
     proc = nnviz(*ANIMATE, "--epochs", "600", "--out", "a.gif", cwd=tmp_path)
     wait_for_bytes(proc, "rendering", 1)
@@ -397,7 +388,6 @@ def test_signal_while_animate_renders_keeps_the_previous_gif(tmp_path: Path, sig
 
 
 def test_sigkill_while_animate_renders_leaves_the_previous_gif(tmp_path: Path) -> None:
-    _needs_animate()
     (tmp_path / "a.gif").write_bytes(b"GIF89a previous")
     proc = nnviz(*ANIMATE, "--epochs", "600", "--out", "a.gif", cwd=tmp_path)
     wait_for_bytes(proc, "rendering", 1)
@@ -409,7 +399,6 @@ def test_sigkill_while_animate_renders_leaves_the_previous_gif(tmp_path: Path) -
 
 
 def test_divergence_in_animate_still_writes_the_finite_epochs(tmp_path: Path) -> None:
-    _needs_animate()
     proc = subprocess.run(
         [sys.executable, "-m", "nnviz", "animate", "--dataset", "sine", "--activation", "linear",
          "--optimizer", "sgd", "--lr", "1000", "--stop-loss", "0", "--epochs", "50", "--grid", "10",
@@ -423,7 +412,6 @@ def test_divergence_in_animate_still_writes_the_finite_epochs(tmp_path: Path) ->
 
 def test_full_disk_while_animate_writes_keeps_the_previous_gif(tiny_fs: Path) -> None:
     """A GIF larger than the 64 KiB tmpfs: clean error, previous GIF untouched, no temp."""
-    _needs_animate()
     dest = tiny_fs / "a.gif"
     dest.write_bytes(b"GIF89a previous")
     proc = subprocess.run(
@@ -439,7 +427,6 @@ def test_full_disk_while_animate_writes_keeps_the_previous_gif(tiny_fs: Path) ->
 
 
 def test_unwritable_out_fails_before_training(tmp_path: Path) -> None:
-    _needs_animate()
     (tmp_path / "somefile.txt").write_text("not a folder")
     result = CliRunner().invoke(cli, ["animate", "--epochs", "3", "--grid", "8", "--size", "128x64",
                                       "--out", str(tmp_path / "somefile.txt" / "a.gif")])

@@ -169,29 +169,27 @@ def to_toml(raw: dict[str, Any]) -> str:
 TINY = ["--epochs", "2", "--n-samples", "24", "-q"]
 
 
-@FUZZ
-@given(raw=tables())
-def test_random_toml_configs_train_cleanly(raw: dict[str, Any]) -> None:
+def _train_cleanly(raw: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "c.toml"
         text = to_toml(raw)
         path.write_text(text, encoding="utf-8", errors="surrogatepass")
         result = invoke(["train", "--config", str(path), *TINY, "--history", str(Path(d) / "h.csv")])
         assert_clean(result, f"config:\n{text}")
+
+
+@FUZZ
+@given(raw=tables())
+def test_random_toml_configs_train_cleanly(raw: dict[str, Any]) -> None:
+    _train_cleanly(raw)
 
 
 @FUZZ
 @given(raw=plausible_tables())
 def test_plausible_toml_configs_train_cleanly(raw: dict[str, Any]) -> None:
-    with tempfile.TemporaryDirectory() as d:
-        path = Path(d) / "c.toml"
-        text = to_toml(raw)
-        path.write_text(text, encoding="utf-8", errors="surrogatepass")
-        result = invoke(["train", "--config", str(path), *TINY, "--history", str(Path(d) / "h.csv")])
-        assert_clean(result, f"config:\n{text}")
+    _train_cleanly(raw)
 
 
-@pytest.mark.skipif("animate" not in cli.commands, reason="nnviz animate has not landed")
 @FUZZ
 @given(raw=plausible_tables())
 def test_plausible_toml_configs_animate_cleanly(raw: dict[str, Any]) -> None:
@@ -264,7 +262,6 @@ def test_random_train_flags(args: list[str]) -> None:
         assert_clean(result, f"args: {args}")
 
 
-@pytest.mark.skipif("animate" not in cli.commands, reason="nnviz animate has not landed")
 @FUZZ
 @given(args=flag_sets("animate") if "animate" in cli.commands else st.just([]))
 def test_random_animate_flags(args: list[str]) -> None:

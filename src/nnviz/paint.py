@@ -458,12 +458,13 @@ class Painter:
         if spec.task != "regression":
             add_class_legend(self.fig, spec, scale)
         self._apply_limits(first)
-        # Lay out once with the first frame's ticks, then freeze the layout.
+        # Lay out once with the first frame's ticks, then freeze the layout. The
+        # layout runs at the start of this draw, so the draw is already the
+        # final static background: snapshot it rather than draw again.
         self.fig.set_layout_engine("constrained", w_pad=4 / DPI, h_pad=4 / DPI, wspace=0.06)
         self.canvas.draw()
         self.fig.set_layout_engine("none")
-        self._background = None
-        self._snapshot_background()
+        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
 
     def _apply_limits(self, frame: Frame) -> None:
         from .scene import frame_limits

@@ -72,13 +72,16 @@ class Projection:
     basis: Array  # (width, 2)
     labels: tuple[str, str]
     projected: bool = False
+    identity_map: bool = False  # a 2-wide layer is drawn as it is
 
     def __call__(self, h: Array) -> Array:
-        return (h - self.mean) @ self.basis
+        # The identity is the common case (2 hidden units); skipping the
+        # subtract-and-multiply over 40,000 mesh points saves ~1 ms a frame.
+        return h if self.identity_map else (h - self.mean) @ self.basis
 
     @classmethod
     def identity(cls, labels: tuple[str, str]) -> "Projection":
-        return cls(np.zeros(2), np.eye(2), labels)
+        return cls(np.zeros(2), np.eye(2), labels, identity_map=True)
 
     @classmethod
     def pca(cls, h: Array) -> "Projection":
@@ -286,10 +289,12 @@ def _forward(spec: Spec, params: Sequence[Array], X: Array) -> tuple[Array, Arra
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         trace = nn.forward(spec.model, params, X)
         z, a, out = trace.z[spec.layer - 1], trace.a[spec.layer - 1], trace.a[-1]
-    big = 1e12
-    return (np.nan_to_num(z, nan=0.0, posinf=big, neginf=-big),
-            np.nan_to_num(a, nan=0.0, posinf=big, neginf=-big),
-            np.nan_to_num(out, nan=0.5))
+    return _finite(z, 0.0, 1e12), _finite(a, 0.0, 1e12), _finite(out, 0.5, 1e12)
+
+
+def _finite(x: Array, nan: float, big: float) -> Array:
+    # The check is far cheaper than nan_to_num, and only diverging runs need the fix.
+    return x if np.isfinite(x).all() else np.nan_to_num(x, nan=nan, posinf=big, neginf=-big)
 
 
 def _to_plane(spec: Spec, h: Array, which: str, base: Array) -> Array:
@@ -319,7 +324,7 @@ def _logits(spec: Spec, params: Sequence[Array], x: Array) -> Array:
     """The output layer's pre-head values (n, outputs), finite even for a diverged run."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         logits = nn.forward(spec.model, params, x).z[-1]
-    return np.nan_to_num(logits, nan=0.0, posinf=1e12, neginf=-1e12)
+    return _finite(logits, 0.0, 1e12)
 
 
 def _margin(spec: Spec, params: Sequence[Array], uv: Array, cls: Array) -> Array:

@@ -86,20 +86,12 @@ def cli() -> None:
 
 
 def _register() -> None:
-    from . import engine_cmds
+    # The command modules import matplotlib only inside their functions, so
+    # `nnviz train` and `nnviz --help` stay quick.
+    from . import animate, engine_cmds, sweep
 
-    for command in engine_cmds.COMMANDS:
-        cli.add_command(command)
-    # Rendering and sweeps import matplotlib; keep them optional here so the
-    # engine commands work even while those modules are being built.
-    for module in ("animate", "sweep"):
-        try:
-            mod = __import__(f"{__name__}.{module}", fromlist=["COMMANDS"])
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{module}":
-                raise
-            continue
-        for command in mod.COMMANDS:
+    for module in (engine_cmds, animate, sweep):
+        for command in module.COMMANDS:
             cli.add_command(command)
 
 
