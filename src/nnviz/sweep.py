@@ -459,14 +459,15 @@ class SweepResult:
 
 
 def result_line(run: RunResult) -> str:
-    """``ok  activation=tanh_lr=0.01  loss 0.262  acc 0.87  3.1s``"""
+    """``ok  activation=tanh_lr=0.01  loss 0.262  acc 87.2%  3.1s``"""
     status = "skip" if run.cached else run.status
     parts = [f"{status:<8}", run.name]
     if run.loss is not None:
         parts.append(f"loss {run.loss:.3f}")
     metric = run.metric
     if metric is not None:
-        parts.append(f"{'acc' if metric[0] == 'accuracy' else metric[0]} {metric[1]:.{2 if metric[0] == 'accuracy' else 3}f}")
+        name, value = metric
+        parts.append(f"acc {value:.1%}" if name == "accuracy" else f"{name} {value:.3f}")
     parts.append("(done before)" if run.cached else f"{run.seconds:.1f}s")
     if run.status == "failed":
         parts.append(run.error)
