@@ -177,3 +177,38 @@ def test_out_that_is_a_device_is_refused_before_training(tmp_path):
 
     with pytest.raises(OutputError, match="--out = '/dev/full' is not writable: .*not a regular file"):
         render.output_paths(small_cfg(), "/dev/full")
+
+
+def test_two_painters_write_the_same_bytes_as_one(tmp_path):
+    cfg = small_cfg(train__epochs=40)
+    one = render.animate(cfg, tmp_path / "one.gif", workers=1)
+    two = render.animate(cfg, tmp_path / "two.gif", workers=2)
+    assert one.frames == two.frames == 41
+    assert (tmp_path / "one.gif").read_bytes() == (tmp_path / "two.gif").read_bytes()
+    assert (tmp_path / "one.png").read_bytes() == (tmp_path / "two.png").read_bytes()
+
+
+def test_two_painters_mp4_has_every_frame(tmp_path):
+    import imageio_ffmpeg
+
+    res = render.animate(small_cfg(train__epochs=30, render__hold=0), tmp_path / "a.mp4", workers=2)
+    assert imageio_ffmpeg.count_frames_and_secs(str(res.path))[0] == 31
+
+
+def test_a_helper_painter_that_dies_fails_cleanly(tmp_path, monkeypatch):
+    import os
+
+    parent = os.getpid()
+    real = render._Stream.render_index
+
+    def dies_in_the_helper(self, i):
+        if os.getpid() != parent and i >= 7:
+            os._exit(3)
+        return real(self, i)
+
+    monkeypatch.setattr(render._Stream, "render_index", dies_in_the_helper)
+    dest = tmp_path / "a.gif"
+    with pytest.raises(RenderError, match=r"helper painter stopped at frame \d+ \(exit code 3\)"):
+        render.animate(small_cfg(train__epochs=40), dest, workers=2)
+    assert not dest.exists()
+    assert not [p for p in tmp_path.iterdir() if ".part" in p.name]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +38,9 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
     if history_path:
         loss = None if cfg.model.loss == "auto" else cfg.model.loss
         history = read_history(history_path, activation=cfg.model.activation, loss=loss)
-    result = render.animate(cfg, out, history=history, progress=not quiet)
+    # Two painters when the machine has the cores (the output is byte-identical).
+    workers = min(2, os.cpu_count() or 1)
+    result = render.animate(cfg, out, history=history, progress=not quiet, workers=workers)
     hist = result.history
     if hist.stop_reason == "diverged":
         click.echo(f"Warning: {hist.message}", err=True)
