@@ -117,7 +117,7 @@ CASES = [
          "Error: --every = 0 is invalid: must be a whole number from 1 to 100000"),
     Case("hold-negative", (*A, "--hold", "-1"), 1, "Error: --hold = -1.0 is invalid: must be a number >= 0 and <= 60"),
     Case("layer-missing", (*A, "--layer", "2"), 1,
-         "Error: render.layer = 2 is invalid: the network has hidden layers 1..1"),
+         "Error: --layer = 2 is invalid: the network has hidden layers 1..1"),
     # --- config files ---------------------------------------------------------------
     Case("config-missing", (*T, "--config", "nope.toml"), 1, "Error: config file 'nope.toml' does not exist"),
     Case("config-folder", (*T, "--config", "folder"), 2,

@@ -395,31 +395,34 @@ def resolve(
     where = f" in {source}" if source else ""
     _check_unknown(raw, where)
     values: dict[str, dict[str, Any]] = {s: {} for s in SCHEMA}
+    labels: dict[str, str] = {}  # how messages name each key: its flag, or where it was set
     for section, table in raw.items():
         for key, value in table.items():
-            values[section][key] = _check(section, key, value, f"{section}.{key}{where}")
+            labels[f"{section}.{key}"] = f"{section}.{key}{where}"
+            values[section][key] = _check(section, key, value, labels[f"{section}.{key}"])
     for dotted, value in (overrides or {}).items():
         section, key = split_key(dotted)
         flag = SCHEMA[section][key].flag
-        label = flag if flags and flag else dotted
-        values[section][key] = _check(section, key, value, label)
+        labels[dotted] = flag if flags and flag else dotted
+        values[section][key] = _check(section, key, value, labels[dotted])
     # --data PATH on its own means "use the csv dataset".
     if values["data"].get("path") and "name" not in values["data"]:
         values["data"]["name"] = "csv"
     cfg = Config(**{s: SECTIONS[s](**values[s]) for s in SCHEMA})
-    _check_combinations(cfg, where)
+    _check_combinations(cfg, where, lambda dotted: labels.get(dotted, dotted))
     return cfg
 
 
-def _check_combinations(cfg: Config, where: str) -> None:
-    """Rules that involve more than one key."""
+def _check_combinations(cfg: Config, where: str, label: Callable[[str], str]) -> None:
+    """Rules that involve more than one key; ``label`` names a key as the user set it."""
     if cfg.data.name == "csv" and not cfg.data.path:
         raise ConfigError(f"data.name = 'csv'{where} needs a file: set data.path or pass --data PATH")
     if cfg.render.every > 1 and cfg.render.log_frames:
         raise ConfigError("render.every and render.log_frames (--every, --log-frames) cannot be combined; pick one")
     if cfg.render.layer > len(cfg.model.hidden):
         raise ConfigError(
-            f"render.layer = {cfg.render.layer} is invalid: the network has hidden layers 1..{len(cfg.model.hidden)}"
+            f"{label('render.layer')} = {cfg.render.layer} is invalid: "
+            f"the network has hidden layers 1..{len(cfg.model.hidden)}"
         )
 
 
