@@ -58,3 +58,17 @@ def test_warnings_are_one_line_on_stderr(tmp_path, monkeypatch):
     assert out.returncode == 0, out.stderr
     lines = [ln for ln in out.stderr.splitlines() if ln.strip()]
     assert len(lines) == 1 and lines[0].startswith("Warning: ") and "on course to be about" in lines[0], out.stderr
+
+
+def test_out_suffix_beats_a_config_files_format(tmp_path):
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[render]\nformat = "mp4"\ngrid = 10\nsize = "128x64"\n[train]\nepochs = 2\nstop_loss = 0\n')
+    ok = CliRunner().invoke(cli, ["animate", "--config", str(cfg), "-q", "--out", str(tmp_path / "a.gif")])
+    assert ok.exit_code == 0, ok.output
+    assert (tmp_path / "a.gif").read_bytes()[:6] == b"GIF89a"
+    clash = CliRunner().invoke(cli, ["animate", "--config", str(cfg), "--format", "mp4", "-q", "--out", str(tmp_path / "b.gif")])
+    assert clash.exit_code == 1 and "is a .gif file but --format is mp4" in clash.output

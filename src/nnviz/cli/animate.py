@@ -32,7 +32,12 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
     """Train a network and animate its input, hidden and activation spaces."""
     from .. import render
     from ..history import read_history
+    from ..writers import format_of
 
+    if out and kwargs.get("render__format") is None and format_of(out):
+        # The --out suffix is the more specific wish than a config file's format;
+        # only an explicit --format that contradicts it is an error.
+        kwargs["render__format"] = format_of(out)
     cfg = _history_config(history_path, kwargs) if history_path else load_config(kwargs)
     history = None
     if history_path:
