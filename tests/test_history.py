@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import config, datasets, history, train
+from nnviz import config, history, train
 from nnviz.errors import DataError
 
 
 def _history(raw: dict) -> train.History:
     cfg = config.resolve(raw)
-    data = datasets.load_dataset(cfg.data.name, seed=cfg.data_seed, test_fraction=cfg.data.test_fraction)
+    data = train.load_data(cfg)
     return train.train(cfg, data)
 
 

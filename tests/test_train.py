@@ -10,9 +10,7 @@ from nnviz.errors import ConfigError
 
 
 def _data(cfg: config.Config) -> datasets.Dataset:
-    d = cfg.data
-    return datasets.load_dataset(d.name, n_samples=d.n_samples, noise=d.noise,
-                                 test_fraction=d.test_fraction, seed=cfg.data_seed)
+    return train.load_data(cfg)
 
 
 def _run(raw: dict) -> train.History:

@@ -39,7 +39,7 @@ from . import scene
 from .atomic import check_writable, write_text_atomic
 from .config import Config
 from .errors import Interrupted, LargeOutputWarning, RenderError
-from .train import History
+from .train import History, load_data  # load_data: part of this API too
 from .writers import WRITERS, PngWriter, format_of, writer_for
 
 Array = np.ndarray
@@ -116,15 +116,6 @@ def output_paths(cfg: Config, out: str | Path | None = None) -> Outputs:
         else:
             path = path.with_name(f"{path.name}.{fmt}")
     return Outputs(path, fmt, path.with_suffix(".png"), path.with_suffix(".csv"), path.with_suffix(".toml"))
-
-
-def load_data(cfg: Config):
-    """The dataset ``cfg.data`` names."""
-    from .datasets import load_dataset
-
-    d = cfg.data
-    return load_dataset(d.name, path=d.path, n_samples=d.n_samples, noise=d.noise,
-                        test_fraction=d.test_fraction, seed=cfg.data_seed, task=d.task)
 
 
 # --- frames ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import numpy as np
 
 from . import nn
 from .config import MAX_ACTIVATIONS, Config
-from .datasets import Dataset
+from .datasets import Dataset, load_dataset
 from .errors import ConfigError, DataError
 from .optimizers import OPTIMIZERS
 
@@ -99,6 +99,13 @@ def evaluate(model: nn.Model, params: tuple[Array, ...], data: Dataset) -> dict[
     if len(data.y_test):
         values |= {f"test_{k}": v for k, v in _metrics(model, params, data.X_test, data.y_test).items()}
     return values
+
+
+def load_data(cfg: Config) -> Dataset:
+    """The dataset ``cfg.data`` names, seeded as the run is."""
+    d = cfg.data
+    return load_dataset(d.name, path=d.path, n_samples=d.n_samples, noise=d.noise,
+                        test_fraction=d.test_fraction, seed=cfg.data_seed, task=d.task)
 
 
 def build_model(cfg: Config, data: Dataset) -> nn.Model:

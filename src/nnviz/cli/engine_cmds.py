@@ -10,18 +10,8 @@ import click
 
 from .. import datasets, gradcheck, history, train
 from ..atomic import check_writable
-from ..config import Config
 from ..errors import Interrupted
 from .options import config_options, load_config
-
-
-def load_data(cfg: Config) -> datasets.Dataset:
-    """The dataset a config names (shared with the other commands)."""
-    d = cfg.data
-    return datasets.load_dataset(
-        d.name, path=d.path, n_samples=d.n_samples, noise=d.noise,
-        test_fraction=d.test_fraction, seed=cfg.data_seed, task=d.task,
-    )
 
 
 def _progress_line(ep: train.Epoch, total: int) -> str:
@@ -41,7 +31,7 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
 
     dest = Path(history_path or Path("outputs") / f"{run_name(cfg)}.csv")
     check_writable(dest, "--history")  # an unwritable --history fails before training, not after
-    data = load_data(cfg)
+    data = train.load_data(cfg)
 
     def report(ep: train.Epoch) -> None:
         if not quiet:
@@ -67,7 +57,7 @@ def gradcheck_cmd(samples: int, **kwargs: Any) -> None:
     Exits 1 when any parameter array's relative error exceeds 1e-6.
     """
     cfg = load_config(kwargs)
-    data = load_data(cfg)
+    data = train.load_data(cfg)
     model = train.build_model(cfg, data)
     n = min(samples, len(data.y))
     result = gradcheck.check_run(model, data.X[:n], data.y[:n], seed=cfg.train.seed,
