@@ -237,18 +237,14 @@ class _StageProgress:
     def __init__(self, stream: TextIO, tty: bool) -> None:
         self.stream, self.tty = stream, tty
         self.stage: str | None = None   # the open stage, if any
-        self.done = 0                   # its last count before the closing update
+        self.done = 0                   # its count so far
         self.drawn_at = float("-inf")
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage != self.stage:
             self._start(stage)
         closing = done >= total
-        # nnviz counts in single steps, so a closing update that jumps ahead
-        # is a stage cut short (training reached its stop loss): keep the
-        # count it got to.
-        if not closing or done - self.done <= 1:
-            self.done = done
+        self.done = done
         if self.tty:
             self._redraw(stage, done, total, force=closing)
         if closing:
@@ -370,7 +366,7 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
             # Ctrl-C means stop, not "render what you have": nothing is written.
             raise Interrupted(history.signal or signal.SIGINT)
         if report and len(history) < total:
-            report("training", total, total)  # stopped early: close the bar
+            report("training", len(history), len(history))  # stopped early: close the stage at its count
     if not len(history):
         raise RenderError("training produced no epochs to render")
     path = render_history(history, data, cfg, outs.path, poster=outs.poster, progress=report, workers=workers)
