@@ -39,7 +39,6 @@ from .errors import ConfigError, NnvizError
 
 MARKER = "run.json"
 SUMMARY = "summary.csv"
-STATUSES = ("ok", "diverged", "failed")
 METRICS = ("accuracy", "rmse")
 
 
@@ -272,17 +271,16 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
 
 def _train_and_render(cfg: Config, folder: Path) -> RunResult:
     from .gallery import THUMB, write_thumb
-    from .render import animate, load_data
-    from .train import train
+    from .render import animate
+    from .train import load_data
 
     stem = config_mod.run_name(cfg)
     data = load_data(cfg)
-    history = train(cfg, data, on_epoch=_check_stop)
-    if history.stop_reason == "interrupted":
-        # train() keeps a Ctrl-C'd History for the CLI; in a sweep the run is
-        # abandoned, never rendered or marked done as if it had finished.
-        raise KeyboardInterrupt
-    anim = animate(cfg, folder / f"{stem}.{cfg.render.format}", history=history, data=data, progress=_check_stop)
+    # _check_stop as the progress report stops the run at its next epoch or
+    # frame; animate then raises Interrupted and writes nothing, so a stopped
+    # run is never rendered or marked done.
+    anim = animate(cfg, folder / f"{stem}.{cfg.render.format}", data=data, progress=_check_stop)
+    history = anim.history
     _check_stop()
     thumb = write_thumb(cfg, history, data, folder / THUMB)
     last = history.last
