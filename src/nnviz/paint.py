@@ -422,6 +422,11 @@ def make_figure(size: tuple[int, int], n_panels: int) -> tuple[Figure, FigureCan
     return fig, canvas, list(axes)
 
 
+def use_layout(fig: Figure) -> None:
+    """The one layout both engines use: constrained, with tight 4-pixel pads."""
+    fig.set_layout_engine("constrained", w_pad=4 / DPI, h_pad=4 / DPI, wspace=0.06)
+
+
 def font_scale(size: tuple[int, int], n_panels: int) -> float:
     """Fonts and markers shrink with small frames so the layout still fits."""
     w, h = size
@@ -461,7 +466,7 @@ class Painter:
         # Lay out once with the first frame's ticks, then freeze the layout. The
         # layout runs at the start of this draw, so the draw is already the
         # final static background: snapshot it rather than draw again.
-        self.fig.set_layout_engine("constrained", w_pad=4 / DPI, h_pad=4 / DPI, wspace=0.06)
+        use_layout(self.fig)
         self.canvas.draw()
         self.fig.set_layout_engine("none")
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)

@@ -396,7 +396,7 @@ def celluloid_animation(history: History, data: Any, cfg: Config, indices: Seque
     fig, _canvas, axes = paint.make_figure(r.size, len(r.panels))
     scale = paint.font_scale(r.size, len(r.panels))
     panels = paint.make_panels(fig, axes, spec, r.panels, scale, r.size)
-    fig.set_layout_engine("constrained", w_pad=4 / paint.DPI, h_pad=4 / paint.DPI, wspace=0.06)
+    paint.use_layout(fig)
     camera = Camera(fig)
     for i in indices:
         frame = scene.make_frame(spec, history.epochs[i], i)
