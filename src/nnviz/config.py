@@ -347,7 +347,7 @@ SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": 
 
 
 def _describe(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else json.dumps(value, default=str) if not isinstance(value, float) else repr(value)
+    return repr(value) if isinstance(value, (str, float)) else json.dumps(value, default=str)
 
 
 def _check(section: str, key: str, value: Any, label: str) -> Any:

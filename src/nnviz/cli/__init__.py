@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import os
 import signal
-import sys
 import warnings
 from typing import Any
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import click
 
-from .. import config as config_mod
 from .options import config_options, load_config
 
 
