@@ -30,6 +30,13 @@ def test_file_values_and_overrides_combine() -> None:
     assert cfg.render.panels == ("input", "loss")
 
 
+def test_negative_zero_is_zero() -> None:
+    import math
+
+    cfg = resolve({}, {"data.noise": "-0", "train.weight_decay": -0.0})
+    assert math.copysign(1, cfg.data.noise) == 1 and math.copysign(1, cfg.train.weight_decay) == 1
+
+
 def test_data_path_alone_selects_the_csv_dataset() -> None:
     assert resolve({}, {"data.path": "points.csv"}).data.name == "csv"
 

@@ -179,10 +179,15 @@ def test_out_that_is_a_device_is_refused_before_training(tmp_path):
         render.output_paths(small_cfg(), "/dev/full")
 
 
-def test_two_painters_write_the_same_bytes_as_one(tmp_path):
+def test_two_painters_write_the_same_bytes_as_one(tmp_path, monkeypatch):
+    calls = []
+    real = render._interleaved
+    monkeypatch.setattr(render, "_interleaved", lambda *a: calls.append(1) or real(*a))
     cfg = small_cfg(train__epochs=40)
     one = render.animate(cfg, tmp_path / "one.gif", workers=1)
+    assert not calls
     two = render.animate(cfg, tmp_path / "two.gif", workers=2)
+    assert calls, "the helper painter never ran"
     assert one.frames == two.frames == 41
     assert (tmp_path / "one.gif").read_bytes() == (tmp_path / "two.gif").read_bytes()
     assert (tmp_path / "one.png").read_bytes() == (tmp_path / "two.png").read_bytes()

@@ -66,7 +66,8 @@ def _number(v: Any) -> float:
         raise ValueError("must be a number")
     if not math.isfinite(v):
         raise ValueError("must be a finite number")
-    return float(v)
+    # -0.0 passes ">= 0" yet NumPy refuses it as a scale (noise, std): make it 0.0.
+    return float(v) + 0.0
 
 
 def _integer(v: Any) -> int:
