@@ -24,7 +24,7 @@ import seaborn as sns  # noqa: E402
 from celluloid import Camera  # noqa: E402
 
 from nnviz import config, nn, render  # noqa: E402
-from nnviz.train import train  # noqa: E402
+from nnviz.engine.train import train  # noqa: E402
 
 
 def main() -> None:

@@ -28,9 +28,9 @@ import matplotlib
 matplotlib.use("Agg")
 
 from nnviz import config, render, scene  # noqa: E402
-from nnviz.paint import Painter, palette_colors  # noqa: E402
-from nnviz.train import train  # noqa: E402
-from nnviz.writers import GifWriter  # noqa: E402
+from nnviz.render.paint import Painter, palette_colors  # noqa: E402
+from nnviz.engine.train import train  # noqa: E402
+from nnviz.render.writers import GifWriter  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 RSS_PROBE = (

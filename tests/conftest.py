@@ -25,7 +25,7 @@ def small_cfg(**overrides):
 def tiny_run():
     """(cfg, data, history) for a tiny blobs run, trained once per test."""
     from nnviz import render
-    from nnviz.train import train
+    from nnviz.engine.train import train
 
     cfg = small_cfg()
     data = render.load_data(cfg)

@@ -50,7 +50,7 @@ def test_warnings_are_one_line_on_stderr(tmp_path, monkeypatch):
     import subprocess
     import sys
 
-    code = ("import nnviz.render as r; r.WARN_BYTES = 1000; r.SIZE_PROBE_FRAMES = 2;"
+    code = ("import nnviz.render.pipeline as r; r.WARN_BYTES = 1000; r.SIZE_PROBE_FRAMES = 2;"
             "from nnviz.cli import main; main()")
     out = subprocess.run([sys.executable, "-c", code, "animate", "--epochs", "4", "--stop-loss", "0", "--grid", "20",
                           "--size", "300x100", "-q", "--out", str(tmp_path / "w.gif")],

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nnviz import __version__, history
+from nnviz import __version__
+from nnviz.engine import history
 from nnviz.cli import cli
 
 
@@ -103,7 +104,7 @@ def test_gradcheck_passes_and_prints_every_array() -> None:
 def test_gradcheck_exits_1_when_backprop_is_wrong(monkeypatch: pytest.MonkeyPatch) -> None:
     import numpy as np
 
-    from nnviz import nn
+    from nnviz.engine import nn
 
     monkeypatch.setitem(nn.ACTIVATIONS, "tanh", nn.Activation("tanh", np.tanh, lambda a: np.ones_like(a)))
     result = run("gradcheck")
@@ -122,7 +123,7 @@ def test_datasets_lists_every_dataset_with_task() -> None:
 
 def test_engine_does_not_import_matplotlib() -> None:
     code = (
-        "import sys; import nnviz.nn, nnviz.optimizers, nnviz.datasets, nnviz.train, nnviz.gradcheck, nnviz.config;"
+        "import sys; import nnviz.engine.nn, nnviz.engine.optimizers, nnviz.engine.datasets, nnviz.engine.train, nnviz.engine.gradcheck, nnviz.config;"
         "bad = [m for m in ('matplotlib', 'seaborn', 'celluloid', 'PIL', 'imageio') if m in sys.modules];"
         "print(','.join(bad)); sys.exit(1 if bad else 0)"
     )

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz.datasets import DATASETS, Dataset, load_dataset
+from nnviz.engine.datasets import DATASETS, Dataset, load_dataset
 from nnviz.errors import DataError
 
 GENERATED = [name for name in DATASETS if name != "csv"]
@@ -38,7 +38,7 @@ def test_csv_spec_cannot_generate() -> None:
 
 
 def test_importing_datasets_pulls_in_neither_matplotlib_nor_pandas() -> None:
-    code = "import sys, nnviz.datasets; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
+    code = "import sys, nnviz.engine.datasets; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

@@ -27,7 +27,8 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nnviz import atomic, history
+from nnviz import atomic
+from nnviz.engine import history
 from nnviz.cli import cli
 from nnviz.errors import OutputError
 

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnviz import gallery, sweep
+from nnviz.sweep import gallery
+from nnviz import sweep
 
 SMALL = """
 [data]

@@ -7,7 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import config, history, train
+from nnviz import config
+from nnviz.engine import history, train
 from nnviz.errors import DataError
 
 

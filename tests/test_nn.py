@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz import nn
+from nnviz.engine import nn
 from nnviz.errors import ConfigError
-from nnviz.gradcheck import check_gradients, relative_error
+from nnviz.engine.gradcheck import check_gradients, relative_error
 
 TASK_DATA = {
     "binary": lambda rng, n: (rng.integers(0, 2, n).astype(float), 1),

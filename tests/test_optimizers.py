@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from nnviz.optimizers import OPTIMIZERS
+from nnviz.engine.optimizers import OPTIMIZERS
 
 # One weight matrix entry and one bias, with gradients g1 then g2.
 P0 = (np.array([[1.0]]), np.array([0.5]))

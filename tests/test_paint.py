@@ -1,6 +1,6 @@
 import numpy as np
 
-from nnviz import paint, scene
+from nnviz.render import paint, scene
 
 
 def _painter(tiny_run, **kw):

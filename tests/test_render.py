@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from nnviz import render
-from nnviz.datasets import DATASETS
+from nnviz.render import pipeline as render
+from nnviz.engine.datasets import DATASETS
 from nnviz.errors import RenderError
 
 from conftest import small_cfg
@@ -125,7 +125,7 @@ def test_failure_keeps_existing_destination(tmp_path, monkeypatch, tiny_run):
     cfg, data, hist = tiny_run
     dest = tmp_path / "run.gif"
     dest.write_bytes(b"previous")
-    from nnviz import writers
+    from nnviz.render import writers
 
     def bad(self, frame):
         raise OSError("disk full")

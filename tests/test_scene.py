@@ -4,7 +4,7 @@ import sys
 import numpy as np
 import pytest
 
-from nnviz import scene
+from nnviz.render import scene
 from nnviz.errors import RenderError
 
 from conftest import small_cfg
@@ -12,7 +12,7 @@ from conftest import small_cfg
 
 def _spec(cfg):
     from nnviz import render
-    from nnviz.train import train
+    from nnviz.engine.train import train
 
     data = render.load_data(cfg)
     hist = train(cfg, data)
@@ -20,7 +20,7 @@ def _spec(cfg):
 
 
 def test_scene_does_not_import_matplotlib():
-    code = "import sys, nnviz.scene; print(any(m.startswith('matplotlib') for m in sys.modules))"
+    code = "import sys, nnviz.render.scene; print(any(m.startswith('matplotlib') for m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz import config, datasets, train
+from nnviz import config
+from nnviz.engine import datasets, train
 from nnviz.errors import ConfigError
 
 
@@ -76,7 +77,7 @@ def test_sse_loss_on_regression_and_refused_on_classification() -> None:
 
 def test_full_batch_is_one_step_per_epoch() -> None:
     # With SGD and a full batch the first update is exactly lr * gradient.
-    from nnviz import nn
+    from nnviz.engine import nn
 
     cfg = config.resolve({"train": {"epochs": 1, "stop_loss": 0, "optimizer": "sgd", "lr": 0.5, "batch_size": "full"}})
     data = _data(cfg)

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from nnviz import writers
+from nnviz.render import writers
 from nnviz.errors import RenderError
 
 

@@ -205,14 +205,14 @@ def path_string(v: Any) -> str:
 
 
 def _dataset_names() -> tuple[str, ...]:
-    from .datasets import DATASETS
+    from .engine.datasets import DATASETS
 
     return tuple(DATASETS)
 
 
 def _names(table: str) -> Callable[[], tuple[str, ...]]:
     def names() -> tuple[str, ...]:
-        from . import nn, optimizers
+        from .engine import nn, optimizers
 
         return tuple({
             "activation": nn.ACTIVATIONS,

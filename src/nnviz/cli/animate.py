@@ -30,8 +30,8 @@ def _history_config(history_path: str, kwargs: dict[str, Any]):
 def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     """Train a network and animate its input, hidden and activation spaces."""
     from .. import render
-    from ..history import read_history
-    from ..writers import format_of
+    from ..engine.history import read_history
+    from ..render.writers import format_of
 
     if out and kwargs.get("render__format") is None and format_of(out):
         # The --out suffix is the more specific wish than a config file's format;

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .. import datasets, gradcheck, history, train
+from ..engine import datasets, gradcheck, history, train
 from ..atomic import check_writable
 from ..errors import Interrupted
 from .options import config_options, load_config

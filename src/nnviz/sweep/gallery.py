@@ -30,10 +30,10 @@ from urllib.parse import quote
 
 import numpy as np
 
-from .atomic import write_text_atomic
-from .config import Config
-from .errors import RenderError
-from .sweep import RunResult, RunSpec, SweepSpec, format_value, key_labels
+from ..atomic import write_text_atomic
+from ..config import Config
+from ..errors import RenderError
+from .core import RunResult, RunSpec, SweepSpec, format_value, key_labels
 
 Array = np.ndarray
 
@@ -271,7 +271,7 @@ class _Tiles:
     """
 
     def __init__(self, cfg: Config, history: Any, data: Any, tile: int) -> None:
-        from . import paint, scene
+        from ..render import paint, scene
 
         self.history, self._scene, self.tile = history, scene, tile
         self.spec = scene.build_spec(history, data, cfg.render.layer, min(cfg.render.grid, THUMB_GRID))
@@ -310,7 +310,7 @@ def write_thumb(cfg: Config, history: Any, data: Any, dest: Path, tile: int = TI
     Rendering these in the workers keeps the comparison's serial part to
     decoding and pasting.
     """
-    from .writers import GifWriter
+    from ..render.writers import GifWriter
 
     tiles = _Tiles(cfg, history, data, tile)
     try:
@@ -480,7 +480,7 @@ def write_comparison(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> P
 
     Skipped when an up-to-date one exists (same runs, same outcomes).
     """
-    from .writers import GifWriter
+    from ..render.writers import GifWriter
 
     dest = out / COMPARISON
     if not any(r.status != "failed" and r.thumb for r in runs):

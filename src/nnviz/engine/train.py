@@ -11,62 +11,17 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..config import MAX_ACTIVATIONS, Config
+from ..errors import ConfigError, DataError
 from . import nn
-from .config import MAX_ACTIVATIONS, Config
 from .datasets import Dataset, load_dataset
-from .errors import ConfigError, DataError
+from .history import Epoch, History
 from .optimizers import OPTIMIZERS
 
 Array = np.ndarray
-
-STOP_REASONS = ("epochs", "stop_loss", "diverged", "interrupted")
-
-
-@dataclass(frozen=True)
-class Epoch:
-    """The network at the end of one epoch (epoch 0: as initialised)."""
-
-    epoch: int
-    params: tuple[Array, ...]
-    metrics: dict[str, float]
-
-    @property
-    def loss(self) -> float:
-        return self.metrics["loss"]
-
-
-@dataclass(frozen=True)
-class History:
-    """Everything training hands to rendering: the model and every epoch."""
-
-    model: nn.Model
-    epochs: tuple[Epoch, ...]
-    stop_reason: str = "epochs"
-    message: str = ""
-    metric_names: tuple[str, ...] = field(default=())
-    # The signal behind an "interrupted" stop (2 SIGINT, 15 SIGTERM), so the
-    # CLI can exit 130 or 143 as the shell expects; 0 otherwise.
-    signal: int = 0
-
-    @property
-    def task(self) -> str:
-        return self.model.task
-
-    @property
-    def last(self) -> Epoch:
-        return self.epochs[-1]
-
-    def __len__(self) -> int:
-        return len(self.epochs)
-
-    def column(self, name: str) -> Array:
-        """One metric over all epochs, e.g. ``history.column("loss")``."""
-        return np.array([e.metrics[name] for e in self.epochs])
-
 
 class Diverged(Exception):
     """Raised inside the loop when the loss or a parameter stops being finite."""

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import nn
-from .errors import RenderError
+from ..engine import nn
+from ..errors import RenderError
 
 Array = np.ndarray
 Limits = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax

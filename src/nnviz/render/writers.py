@@ -26,8 +26,8 @@ from typing import Any, ClassVar
 import numpy as np
 from PIL import GifImagePlugin, Image
 
-from .atomic import atomic_path
-from .errors import RenderError
+from ..atomic import atomic_path
+from ..errors import RenderError
 
 Array = np.ndarray
 # 63 colours hold the banded surfaces (paint.LEVELS steps), the class colours and

@@ -34,12 +34,13 @@ from typing import Any, TextIO
 
 import numpy as np
 
-from . import config as config_mod
+from .. import config as config_mod
+from ..atomic import check_writable, write_text_atomic
+from ..config import Config
+from ..engine.history import History
+from ..engine.train import load_data  # load_data: part of this API too
+from ..errors import Interrupted, LargeOutputWarning, RenderError
 from . import scene
-from .atomic import check_writable, write_text_atomic
-from .config import Config
-from .errors import Interrupted, LargeOutputWarning, RenderError
-from .train import History, load_data  # load_data: part of this API too
 from .writers import WRITERS, PngWriter, format_of, writer_for
 
 Array = np.ndarray
@@ -347,8 +348,8 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
     resolved config ``.toml``. A run that diverged is rendered up to its
     last finite epoch (``result.history.message`` says what happened).
     """
-    from .history import write_history
-    from .train import train
+    from ..engine.history import write_history
+    from ..engine.train import train
 
     report = _progress_bar(progress) if isinstance(progress, bool) else progress
     outs = output_paths(cfg, out)

@@ -32,10 +32,10 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from . import config as config_mod
-from .atomic import write_text_atomic
-from .config import Config
-from .errors import ConfigError, NnvizError
+from .. import config as config_mod
+from ..atomic import write_text_atomic
+from ..config import Config
+from ..errors import ConfigError, NnvizError
 
 MARKER = "run.json"
 SUMMARY = "summary.csv"
@@ -271,8 +271,8 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
 
 def _train_and_render(cfg: Config, folder: Path) -> RunResult:
     from .gallery import THUMB, write_thumb
-    from .render import animate
-    from .train import load_data
+    from ..engine.train import load_data
+    from ..render import animate
 
     stem = config_mod.run_name(cfg)
     data = load_data(cfg)
@@ -605,7 +605,7 @@ def write_summary(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> Path
     """``summary.csv``, written atomically."""
     import pandas as pd
 
-    from .atomic import atomic_path
+    from ..atomic import atomic_path
 
     frame = pd.DataFrame(summary_rows(spec, runs)).astype({"epochs": "Int64"})
     dest = out / SUMMARY

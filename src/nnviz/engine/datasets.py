@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .errors import DataError
+from ..errors import DataError
 
 Array = np.ndarray
 Maker = Callable[[int, float, np.random.Generator], tuple[Array, Array]]

@@ -26,7 +26,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, QuadMesh
 from matplotlib.figure import Figure
 
-from .errors import RenderError
+from ..errors import RenderError
 from .scene import Frame, Limits, Spec
 
 Array = np.ndarray
