@@ -40,11 +40,11 @@ from ..config import Config
 from ..engine.history import History
 from ..engine.train import load_data  # load_data: part of this API too
 from ..errors import Interrupted, LargeOutputWarning, RenderError
+from ..progress import Progress, reporter
 from . import scene
 from .writers import WRITERS, PngWriter, format_of, writer_for
 
 Array = np.ndarray
-Progress = Callable[[str, int, int], None]  # (stage, done, total)
 OUTPUT_DIR = Path("outputs")
 
 
@@ -221,72 +221,6 @@ def _paint_every_other(stream: "_Stream", indices: Sequence[int], send: Any, rec
         send.close()
 
 
-PROGRESS_UNITS = {"training": "epochs", "rendering": "frames"}
-REDRAW_EVERY = 0.1  # seconds between terminal redraws: enough to look live, cheap on slow terminals
-
-
-class _StageProgress:
-    """Stage progress on a stream, the way click's progress bar behaves.
-
-    On a terminal one bar per stage is redrawn in place, at most every
-    ``REDRAW_EVERY`` seconds. Anywhere else (a log file, a pipe, CI) every
-    stage writes ``training... `` when it starts and ``done (75 epochs)``
-    when it ends, so a log holds one readable line per stage, not hundreds
-    of carriage returns.
-    """
-
-    def __init__(self, stream: TextIO, tty: bool) -> None:
-        self.stream, self.tty = stream, tty
-        self.stage: str | None = None   # the open stage, if any
-        self.done = 0                   # its count so far
-        self.drawn_at = float("-inf")
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage != self.stage:
-            self._start(stage)
-        closing = done >= total
-        self.done = done
-        if self.tty:
-            self._redraw(stage, done, total, force=closing)
-        if closing:
-            self._finish()
-        self.stream.flush()
-
-    def _start(self, stage: str) -> None:
-        if self.stage is not None:  # the last stage never closed: end its line
-            self._finish()
-        self.stage, self.done, self.drawn_at = stage, 0, float("-inf")
-        if not self.tty:
-            self.stream.write(f"{stage}... ")
-
-    def _redraw(self, stage: str, done: int, total: int, force: bool) -> None:
-        now = time.monotonic()
-        if force or now - self.drawn_at >= REDRAW_EVERY:
-            self.drawn_at = now
-            self.stream.write("\r" + _bar_line(stage, done, total))
-
-    def _finish(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
-        else:
-            self.stream.write(f"done ({self.done} {PROGRESS_UNITS.get(self.stage or '', 'steps')})\n")
-        self.stage = None
-
-
-def _bar_line(stage: str, done: int, total: int, width: int = 30) -> str:
-    filled = int(width * done / max(total, 1))
-    return f"{stage:<9} [{'#' * filled}{'-' * (width - filled)}] {done}/{total}"
-
-
-def _progress_bar(enabled: bool, stream: TextIO | None = None) -> Progress | None:
-    """A stderr progress report (the library does not depend on click)."""
-    if not enabled:
-        return None
-    stream = stream if stream is not None else sys.stderr
-    isatty = getattr(stream, "isatty", None)
-    return _StageProgress(stream, tty=bool(isatty and isatty()))
-
-
 WARN_BYTES = 50 * 2**20  # past this a GIF is too heavy to embed in a page
 SIZE_PROBE_FRAMES = 10    # frames written before the size is extrapolated
 
@@ -310,7 +244,7 @@ def render_history(history: History, data: Any, cfg: Config, out: str | Path | N
     on failure nothing appears at its destination. ``workers=2`` paints on
     two cores (Linux, from a process without threads; the bytes are the same).
     """
-    report = _progress_bar(progress) if isinstance(progress, bool) or progress is None else progress
+    report = reporter(progress) if isinstance(progress, bool) or progress is None else progress
     outs = output_paths(cfg, out)
     indices = frame_indices(history, cfg)
     if cfg.render.engine == "celluloid":
@@ -351,7 +285,7 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
     from ..engine.history import write_history
     from ..engine.train import train
 
-    report = _progress_bar(progress) if isinstance(progress, bool) else progress
+    report = reporter(progress) if isinstance(progress, bool) else progress
     outs = output_paths(cfg, out)
     check_writable(outs.path, "--out")  # an unwritable --out fails now, not after training
     data = data if data is not None else load_data(cfg)
