@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
+from nnviz.render import engines, parallel
 from nnviz.render import pipeline as render
 from nnviz.engine.datasets import DATASETS
 from nnviz.errors import RenderError
@@ -92,7 +93,9 @@ def test_celluloid_engine_matches_frame_count(tmp_path):
 
 def test_celluloid_animation_object(tiny_run):
     cfg, data, hist = tiny_run
-    anim = render.celluloid_animation(hist, data, cfg)
+    from nnviz.render.celluloid import celluloid_animation
+
+    anim = celluloid_animation(hist, data, cfg)
     assert type(anim).__name__ == "ArtistAnimation"
 
 
@@ -107,7 +110,7 @@ def test_failure_midway_leaves_no_file(tmp_path, monkeypatch, fmt, tiny_run):
     cfg, data, hist = tiny_run
     dest = tmp_path / f"run.{fmt}"
     calls = {"n": 0}
-    real = render._Stream.render_index
+    real = engines.StreamEngine.still
 
     def flaky(self, i):
         calls["n"] += 1
@@ -115,7 +118,7 @@ def test_failure_midway_leaves_no_file(tmp_path, monkeypatch, fmt, tiny_run):
             raise RuntimeError("boom")
         return real(self, i)
 
-    monkeypatch.setattr(render._Stream, "render_index", flaky)
+    monkeypatch.setattr(engines.StreamEngine, "still", flaky)
     with pytest.raises(RuntimeError, match="boom"):
         render.render_history(hist, data, cfg, dest, poster=tmp_path / "run.png")
     assert list(tmp_path.iterdir()) == []
@@ -181,8 +184,8 @@ def test_out_that_is_a_device_is_refused_before_training(tmp_path):
 
 def test_two_painters_write_the_same_bytes_as_one(tmp_path, monkeypatch):
     calls = []
-    real = render._interleaved
-    monkeypatch.setattr(render, "_interleaved", lambda *a: calls.append(1) or real(*a))
+    real = parallel._interleaved
+    monkeypatch.setattr(parallel, "_interleaved", lambda *a: calls.append(1) or real(*a))
     cfg = small_cfg(train__epochs=40)
     one = render.animate(cfg, tmp_path / "one.gif", workers=1)
     assert not calls
@@ -204,14 +207,14 @@ def test_a_helper_painter_that_dies_fails_cleanly(tmp_path, monkeypatch):
     import os
 
     parent = os.getpid()
-    real = render._Stream.render_index
+    real = engines.StreamEngine.still
 
     def dies_in_the_helper(self, i):
         if os.getpid() != parent and i >= 7:
             os._exit(3)
         return real(self, i)
 
-    monkeypatch.setattr(render._Stream, "render_index", dies_in_the_helper)
+    monkeypatch.setattr(engines.StreamEngine, "still", dies_in_the_helper)
     dest = tmp_path / "a.gif"
     with pytest.raises(RenderError, match=r"helper painter stopped at frame \d+ \(exit code 3\)"):
         render.animate(small_cfg(train__epochs=40), dest, workers=2)

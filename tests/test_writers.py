@@ -30,7 +30,7 @@ def test_registry():
 
 
 def test_gif_loops_and_holds_last_frame(tmp_path):
-    path = _write(tmp_path / "a.gif", "gif", n=5, fps=10, hold=2.0, palette=next(_frames(1)))
+    path = _write(tmp_path / "a.gif", "gif", n=5, fps=10, hold=2.0, sample=next(_frames(1)))
     im = Image.open(path)
     assert im.info["loop"] == 0
     durations = [f.info["duration"] for f in ImageSequence.Iterator(im)]

@@ -42,11 +42,7 @@ MAX_ACTIVATIONS = 20_000_000
 # draws a 2-2-1 net levels off at 0.28-0.29. Seed 5's draw is one where the
 # default run reaches it (at epoch 74), as the reference run did; README says so.
 DEFAULT_SEED = 5
-FORMATS = ("gif", "mp4", "png")
-ENGINES = ("stream", "celluloid")
-PANELS = ("input", "hidden", "activation", "loss")
 AXES = ("fixed", "per-frame")
-TASKS = ("binary", "multiclass", "regression")
 
 
 # --- value parsers ------------------------------------------------------------
@@ -92,6 +88,7 @@ def int_range(lo: int, hi: int | None = None) -> Parser:
             raise ValueError(f"must be {allowed}")
         return n
 
+    parse.kind = int  # type: ignore[attr-defined]  # the CLI gives the flag click's INT type
     return parse
 
 
@@ -111,6 +108,7 @@ def float_range(lo: float, hi: float | None = None, *, lo_open: bool = False, hi
             raise ValueError(f"must be {allowed}")
         return x
 
+    parse.kind = float  # type: ignore[attr-defined]  # the CLI gives the flag click's FLOAT type
     return parse
 
 
@@ -139,8 +137,9 @@ def optional(parse: Parser) -> Parser:
     def wrapped(v: Any) -> Any:
         return None if v is None or v == "" else parse(v)
 
-    if hasattr(parse, "names"):
-        wrapped.names = parse.names  # type: ignore[attr-defined]
+    for attr in ("names", "kind"):  # what --help and the CLI's types read
+        if hasattr(parse, attr):
+            setattr(wrapped, attr, getattr(parse, attr))
     return wrapped
 
 
@@ -190,8 +189,9 @@ def frame_size(v: Any) -> tuple[int, int]:
 
 def panel_list(v: Any) -> tuple[str, ...]:
     parts = _split(v)
-    allowed = f"a comma-separated list of distinct panels from: {', '.join(PANELS)}"
-    if not parts or any(p not in PANELS for p in parts) or len(set(parts)) != len(parts):
+    panels = _names("panel")()
+    allowed = f"a comma-separated list of distinct panels from: {', '.join(panels)}"
+    if not parts or any(p not in panels for p in parts) or len(set(parts)) != len(parts):
         raise ValueError(f"must be {allowed}")
     return tuple(parts)
 
@@ -211,7 +211,25 @@ def _dataset_names() -> tuple[str, ...]:
 
 
 def _names(table: str) -> Callable[[], tuple[str, ...]]:
+    """The names in one registry, looked up when a value is checked.
+
+    Late, because the registries live in the engine and the renderer, which
+    import this module; and so ``nnviz train`` never imports the renderer.
+    """
+
     def names() -> tuple[str, ...]:
+        if table == "format":
+            from .render.writers import WRITERS
+
+            return tuple(WRITERS)
+        if table == "engine":
+            from .render.engines import ENGINES
+
+            return tuple(ENGINES)
+        if table == "panel":
+            from .render.scene import PANELS
+
+            return tuple(PANELS)
         from .engine import nn, optimizers
 
         return tuple({
@@ -219,12 +237,16 @@ def _names(table: str) -> Callable[[], tuple[str, ...]]:
             "init": nn.INITIALIZERS,
             "loss": ("auto", *nn.LOSSES),
             "optimizer": optimizers.OPTIMIZERS,
+            "task": nn.TASKS,
         }[table])
 
     return names
 
 
 # --- the schema --------------------------------------------------------------
+# Each section is a frozen dataclass whose fields *are* the schema: a field's
+# default, parser, flag and help are written once, in ``key(...)``, and
+# ``SCHEMA`` (what validation, the TOML writer and the CLI read) is derived.
 
 @dataclass(frozen=True)
 class Key:
@@ -236,94 +258,55 @@ class Key:
     help: str = ""
 
 
-SCHEMA: dict[str, dict[str, Key]] = {
-    "data": {
-        "name": Key("blobs", choice(_dataset_names), "--dataset", "dataset name"),
-        "path": Key(None, optional(path_string), "--data", "CSV file for the csv dataset"),
-        "n_samples": Key(None, optional(int_range(4, MAX_SAMPLES)), "--n-samples", "points to generate"),
-        "noise": Key(None, optional(float_range(0.0, 10.0)), "--noise", "dataset noise level"),
-        "test_fraction": Key(0.0, float_range(0.0, 0.9), "--test-fraction", "share held out as a test set"),
-        "seed": Key(None, optional(int_range(0, 2**32 - 1)), None, "data seed (default: train.seed)"),
-        "task": Key(None, optional(choice(TASKS)), "--task", "override the task inferred from a CSV"),
-    },
-    "model": {
-        "hidden": Key((2,), hidden_widths, "--hidden", "hidden layer widths"),
-        "activation": Key("tanh", choice(_names("activation")), "--activation", "hidden activation"),
-        "init": Key("glorot_uniform", choice(_names("init")), "--init", "weight initialiser"),
-        "init_std": Key(0.05, float_range(0.0, 100.0, lo_open=True), "--init-std", "std for normal inits"),
-        "loss": Key("auto", choice(_names("loss")), "--loss", "output loss (auto picks by task)"),
-    },
-    "train": {
-        "optimizer": Key("adam", choice(_names("optimizer")), "--optimizer", "optimizer"),
-        "lr": Key(0.01, float_range(0.0, 1e6, lo_open=True), "--lr", "learning rate"),
-        "batch_size": Key(32, batch_size, "--batch-size", "minibatch size or 'full'"),
-        "epochs": Key(200, int_range(1, MAX_EPOCHS), "--epochs", "maximum epochs"),
-        "stop_loss": Key(0.263, float_range(0.0), "--stop-loss", "stop once the loss is <= this (0: never)"),
-        "seed": Key(DEFAULT_SEED, int_range(0, 2**32 - 1), "--seed", "random seed"),
-        "weight_decay": Key(0.0, float_range(0.0, 10.0), "--weight-decay", "L2 weight decay"),
-    },
-    "render": {
-        "grid": Key(200, int_range(2, MAX_GRID), "--grid", "meshgrid points per axis"),
-        "format": Key("gif", choice(FORMATS), "--format", "output format"),
-        "fps": Key(10.0, float_range(0.0, MAX_FPS, lo_open=True), "--fps", "frames per second"),
-        "size": Key((1200, 400), frame_size, "--size", "frame size WxH in pixels"),
-        "engine": Key("stream", choice(ENGINES), "--engine", "drawing engine"),
-        "panels": Key(("input", "hidden", "activation"), panel_list, "--panels", "panels to draw"),
-        "every": Key(1, int_range(1, MAX_EPOCHS), "--every", "draw every Nth epoch"),
-        "log_frames": Key(0, int_range(0, MAX_FRAMES), "--log-frames", "K log-spaced frames (0: off)"),
-        "hold": Key(1.0, float_range(0.0, 60.0), "--hold", "seconds to hold the last frame"),
-        "layer": Key(1, int_range(1, MAX_DEPTH), "--layer", "hidden layer to show"),
-        "axes": Key("fixed", choice(AXES), "--axes", "axis limits: fixed or per-frame"),
-    },
-}
+def key(default: Any, parse: Parser, flag: str | None = None, help: str = "") -> Any:
+    """A dataclass field that carries its own schema entry."""
+    return field(default=default, metadata={"key": Key(default, parse, flag, help)})
 
-
-# --- the frozen config -------------------------------------------------------
 
 @dataclass(frozen=True)
 class DataConfig:
-    name: str = "blobs"
-    path: str | None = None
-    n_samples: int | None = None
-    noise: float | None = None
-    test_fraction: float = 0.0
-    seed: int | None = None
-    task: str | None = None
+    name: str = key("blobs", choice(_dataset_names), "--dataset", "dataset name")
+    path: str | None = key(None, optional(path_string), "--data", "data file for a file-backed dataset")
+    n_samples: int | None = key(None, optional(int_range(4, MAX_SAMPLES)), "--n-samples", "points to generate")
+    noise: float | None = key(None, optional(float_range(0.0, 10.0)), "--noise", "dataset noise level")
+    test_fraction: float = key(0.0, float_range(0.0, 0.9), "--test-fraction", "share held out as a test set")
+    seed: int | None = key(None, optional(int_range(0, 2**32 - 1)), None, "data seed (default: train.seed)")
+    task: str | None = key(None, optional(choice(_names("task"))), "--task", "override the task inferred from a file")
 
 
 @dataclass(frozen=True)
 class ModelConfig:
-    hidden: tuple[int, ...] = (2,)
-    activation: str = "tanh"
-    init: str = "glorot_uniform"
-    init_std: float = 0.05
-    loss: str = "auto"
+    hidden: tuple[int, ...] = key((2,), hidden_widths, "--hidden", "hidden layer widths")
+    activation: str = key("tanh", choice(_names("activation")), "--activation", "hidden activation")
+    init: str = key("glorot_uniform", choice(_names("init")), "--init", "weight initialiser")
+    init_std: float = key(0.05, float_range(0.0, 100.0, lo_open=True), "--init-std", "std for normal inits")
+    loss: str = key("auto", choice(_names("loss")), "--loss", "output loss (auto picks by task)")
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    optimizer: str = "adam"
-    lr: float = 0.01
-    batch_size: int | str = 32
-    epochs: int = 200
-    stop_loss: float = 0.263
-    seed: int = DEFAULT_SEED
-    weight_decay: float = 0.0
+    optimizer: str = key("adam", choice(_names("optimizer")), "--optimizer", "optimizer")
+    lr: float = key(0.01, float_range(0.0, 1e6, lo_open=True), "--lr", "learning rate")
+    batch_size: int | str = key(32, batch_size, "--batch-size", "minibatch size or 'full'")
+    epochs: int = key(200, int_range(1, MAX_EPOCHS), "--epochs", "maximum epochs")
+    stop_loss: float = key(0.263, float_range(0.0), "--stop-loss", "stop once the loss is <= this (0: never)")
+    seed: int = key(DEFAULT_SEED, int_range(0, 2**32 - 1), "--seed", "random seed")
+    weight_decay: float = key(0.0, float_range(0.0, 10.0), "--weight-decay", "L2 weight decay")
 
 
 @dataclass(frozen=True)
 class RenderConfig:
-    grid: int = 200
-    format: str = "gif"
-    fps: float = 10.0
-    size: tuple[int, int] = (1200, 400)
-    engine: str = "stream"
-    panels: tuple[str, ...] = ("input", "hidden", "activation")
-    every: int = 1
-    log_frames: int = 0
-    hold: float = 1.0
-    layer: int = 1
-    axes: str = "fixed"
+    grid: int = key(200, int_range(2, MAX_GRID), "--grid", "meshgrid points per axis")
+    format: str = key("gif", choice(_names("format")), "--format", "output format")
+    fps: float = key(10.0, float_range(0.0, MAX_FPS, lo_open=True), "--fps", "frames per second")
+    size: tuple[int, int] = key((1200, 400), frame_size, "--size", "frame size WxH in pixels")
+    engine: str = key("stream", choice(_names("engine")), "--engine", "drawing engine")
+    panels: tuple[str, ...] = key(("input", "hidden", "activation"), panel_list, "--panels", "panels to draw")
+    every: int = key(1, int_range(1, MAX_EPOCHS), "--every", "draw every Nth epoch")
+    log_frames: int = key(0, int_range(0, MAX_FRAMES), "--log-frames", "K log-spaced frames (0: off)")
+    hold: float = key(1.0, float_range(0.0, 60.0), "--hold", "seconds to hold the last frame")
+    layer: int = key(1, int_range(1, MAX_DEPTH), "--layer", "hidden layer to show")
+    axes: str = key("fixed", choice(AXES), "--axes", "axis limits: fixed or per-frame")
 
 
 @dataclass(frozen=True)
@@ -345,6 +328,9 @@ class Config:
 
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "render": RenderConfig}
+SCHEMA: dict[str, dict[str, Key]] = {
+    section: {f.name: f.metadata["key"] for f in fields(cls)} for section, cls in SECTIONS.items()
+}
 
 
 def _describe(value: Any) -> str:

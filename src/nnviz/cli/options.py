@@ -16,25 +16,13 @@ import click
 from .. import config
 from ..config import Config
 
-# Flags whose values are numbers get click types, so `--lr abc` is a usage
-# error (exit 2) from click itself; everything else is checked by the schema.
-_CLICK_TYPES: dict[str, click.ParamType] = {
-    "lr": click.FLOAT,
-    "epochs": click.INT,
-    "stop_loss": click.FLOAT,
-    "seed": click.INT,
-    "fps": click.FLOAT,
-    "grid": click.INT,
-    "every": click.INT,
-    "log_frames": click.INT,
-    "hold": click.FLOAT,
-    "layer": click.INT,
-    "n_samples": click.INT,
-    "noise": click.FLOAT,
-    "test_fraction": click.FLOAT,
-    "init_std": click.FLOAT,
-    "weight_decay": click.FLOAT,
-}
+# Number flags get click's types (from their parser's ``kind``), so `--lr abc`
+# is a usage error (exit 2) from click itself; the schema checks the rest.
+_CLICK_TYPES: dict[type, click.ParamType] = {int: click.INT, float: click.FLOAT}
+
+
+def _click_type(spec: config.Key) -> click.ParamType:
+    return _CLICK_TYPES.get(getattr(spec.parse, "kind", str), click.STRING)
 
 
 def _param_name(section: str, key: str) -> str:
@@ -51,7 +39,7 @@ def _schema_options(sections: Iterable[str]) -> list[Callable]:
                 click.option(
                     spec.flag,
                     _param_name(section, key),
-                    type=_CLICK_TYPES.get(key, click.STRING),
+                    type=_click_type(spec),
                     metavar=_metavar(spec),
                     default=None,
                     help=f"{spec.help} [{section}.{key}, default: {_show_default(spec.default)}]",

@@ -19,11 +19,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
+from .nn import TASKS
 
 Array = np.ndarray
 Maker = Callable[[int, float, np.random.Generator], tuple[Array, Array]]
 
-TASKS = ("binary", "multiclass", "regression")
 MIN_SAMPLES = 4  # matches the config's lower bound for data.n_samples
 MAX_CLASSES = 20  # beyond this an integer target is far likelier a count than a label
 

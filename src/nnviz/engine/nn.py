@@ -137,6 +137,9 @@ LOSSES: dict[str, Loss] = {
     )
 }
 
+# Every task, in one place: the losses say which task they serve.
+TASKS: tuple[str, ...] = tuple(dict.fromkeys(loss.task for loss in LOSSES.values()))
+
 # The loss a task gets unless the config names one.
 DEFAULT_LOSS: dict[str, str] = {"binary": "bce", "multiclass": "ce", "regression": "mse"}
 

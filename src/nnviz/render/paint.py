@@ -7,10 +7,11 @@ background, updates the animated artists in place (``set_data``,
 a view of the RGB buffer. No pyplot: nothing is registered globally, so
 nothing leaks between runs.
 
-Panels are small classes in ``PANELS`` (name -> class) with two entry
-points: ``update(frame)`` changes the artists made once (the stream engine),
-``add(frame)`` makes fresh artists (the celluloid engine, which snapshots
-every frame's artists).
+Each kind of panel is a class in ``PAINTERS``; ``scene.PANELS`` says which
+kind draws each panel. A panel has two entry points: ``update(frame)``
+changes the artists made once (the stream engine), ``add(frame)`` makes
+fresh artists (the celluloid engine, which snapshots every frame's artists).
+Every frame carries its own axis limits, so the painter never computes any.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from matplotlib.collections import LineCollection, QuadMesh
 from matplotlib.figure import Figure
 
 from ..errors import RenderError
-from .scene import Frame, Limits, Spec
+from .scene import PANELS, Frame, Limits, PanelDef, Spec
 
 Array = np.ndarray
 
@@ -188,12 +189,17 @@ def _curve_segments(curve: Array) -> Array:
 
 
 class Panel:
-    """One axes of the figure. Subclasses make and update the artists."""
+    """One axes of the figure, drawing one ``scene.PanelDef``.
 
-    space = "input"
+    ``build(frame)`` makes the animated artists once; ``update(frame)``
+    changes them in place (the stream engine); ``add(frame)`` makes fresh
+    ones (the celluloid engine snapshots every frame's artists); ``draw()``
+    draws the animated artists over the restored background.
+    """
 
-    def __init__(self, ax: Any, spec: Spec, scale: float, stride: int = 1) -> None:
+    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, scale: float, stride: int = 1) -> None:
         self.ax, self.spec, self.scale = ax, spec, scale
+        self.name, self.space = panel.name, panel.space or panel.name
         self.mesh_index = _mesh_index(spec.grid, stride)
         self.cmap = surface_cmap(spec)
         self.artists: list[Any] = []
@@ -203,15 +209,10 @@ class Panel:
         ax.set_ylabel(yl, fontsize=9 * scale, labelpad=2)
         ax.tick_params(labelsize=8 * scale, length=3 * scale, pad=2)
 
-    @property
-    def name(self) -> str:
-        return self.space
-
     def set_limits(self, lim: Limits) -> None:
         self.ax.set_xlim(lim[0], lim[1])
         self.ax.set_ylim(lim[2], lim[3])
 
-    # The two engines' entry points.
     def build(self, frame: Frame) -> list[Any]:
         """Make the animated artists once, showing ``frame``."""
         self.artists = self.add(frame)
@@ -224,6 +225,13 @@ class Panel:
 
     def update(self, frame: Frame) -> None:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    def draw(self) -> None:
+        """Draw the animated artists, then the frame on top of the surface."""
+        for a in self.artists:
+            self.ax.draw_artist(a)
+        for spine in self.ax.spines.values():
+            self.ax.draw_artist(spine)
 
     def _scatter(self, points: Array) -> Any:
         """The data. Classes are one marker line each: Agg stamps a cached
@@ -241,8 +249,8 @@ class Panel:
         return lc
 
 
-class SurfacePanel(Panel):
-    """A space the input plane is mapped into (surface mode)."""
+class WarpedPanel(Panel):
+    """A space the input plane is mapped into: the mesh drawn as a QuadMesh."""
 
     grid_style: dict[str, Any] = WARPED_GRID_STYLE
     line_step = WARPED_LINE_STEP
@@ -281,7 +289,7 @@ class SurfacePanel(Panel):
         surf.set_array(frame.values[np.ix_(ix[:-1], ix[:-1])].ravel())
 
 
-class InputPanel(SurfacePanel):
+class ImagePanel(WarpedPanel):
     """The input plane is axis-aligned: an image is the fastest surface.
 
     Its grid never moves, so it costs the GIF nothing: all lines, antialiased.
@@ -296,14 +304,6 @@ class InputPanel(SurfacePanel):
 
     def _update_surface(self, surf: Any, frame: Frame) -> None:
         surf.set_data(frame.values)
-
-
-class HiddenPanel(SurfacePanel):
-    space = "hidden"
-
-
-class ActivationPanel(SurfacePanel):
-    space = "activation"
 
 
 class CurvePanel(Panel):
@@ -329,25 +329,11 @@ class CurvePanel(Panel):
         pts.set_offsets(sp.points)
 
 
-class InputCurvePanel(CurvePanel):
-    space = "input"
-
-
-class HiddenCurvePanel(CurvePanel):
-    space = "hidden"
-
-
-class ActivationCurvePanel(CurvePanel):
-    space = "activation"
-
-
 class LossPanel(Panel):
     """Loss and metric over all epochs; a marker shows the current one."""
 
-    space = "loss"
-
-    def __init__(self, ax: Any, spec: Spec, scale: float, stride: int = 1) -> None:
-        super().__init__(ax, spec, scale, stride)
+    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, scale: float, stride: int = 1) -> None:
+        super().__init__(ax, spec, panel, scale, stride)
         self.twin = ax.twinx()
         self.twin.tick_params(labelsize=8 * scale, length=3 * scale, pad=2)
         self.twin.set_ylabel(spec.metric, fontsize=9 * scale, labelpad=2, color="C1")
@@ -390,7 +376,8 @@ class LossPanel(Panel):
         m1.set_data([frame.epoch], [frame.loss])
         m2.set_data([frame.epoch], [frame.metric])
 
-    def draw_animated(self) -> None:
+    def draw(self) -> None:
+        # The metric marker belongs to the twin axes, drawn in its coordinates.
         for a in self.artists[:2]:
             self.ax.draw_artist(a)
         self.twin.draw_artist(self.artists[2])
@@ -404,10 +391,12 @@ def _range(v: Array, floor: float | None = None) -> tuple[float, float]:
     return lo - 0.03 * span, hi + 0.05 * span
 
 
-PANELS: dict[str, dict[str, type[Panel]]] = {
-    "surface": {"input": InputPanel, "hidden": HiddenPanel, "activation": ActivationPanel, "loss": LossPanel},
-    "curve": {"input": InputCurvePanel, "hidden": HiddenCurvePanel, "activation": ActivationCurvePanel,
-              "loss": LossPanel},
+# The painter of each kind of panel (``scene.PanelDef.painter`` names one).
+PAINTERS: dict[str, type[Panel]] = {
+    "image": ImagePanel,
+    "warped": WarpedPanel,
+    "curve": CurvePanel,
+    "curves": LossPanel,
 }
 
 
@@ -433,30 +422,29 @@ def font_scale(size: tuple[int, int], n_panels: int) -> float:
     return float(np.clip(min(w / (400 * n_panels), h / 400), 0.45, 1.6))
 
 
-def make_panels(fig: Figure, axes: Sequence[Any], spec: Spec, names: Sequence[str], scale: float,
+def make_panels(axes: Sequence[Any], spec: Spec, names: Sequence[str], scale: float,
                 size: tuple[int, int] = (1200, 400)) -> list[Panel]:
-    table = PANELS[spec.mode]
     stride = mesh_stride(spec.grid, size, len(names))
-    return [table[name](ax, spec, scale, stride) for ax, name in zip(axes, names)]
+    defs = [PANELS[name] for name in names]
+    return [PAINTERS[d.painter(spec)](ax, spec, d, scale, stride) for ax, d in zip(axes, defs)]
 
 
 class Painter:
     """Draws frames of one animation onto one Agg figure, in place.
 
-    ``limits`` fixes every panel's axes for the whole animation; ``None``
-    fits each frame (``--axes per-frame``, a full redraw every frame).
-    ``painter.limits`` reports the limits the last frame was drawn with.
+    With ``fixed=True`` (the first frame's limits hold for the whole
+    animation) the static background is drawn once and each frame only
+    restores it and draws the animated artists; otherwise every frame
+    redraws everything with its own limits (``--axes per-frame``).
     """
 
     def __init__(self, spec: Spec, first: Frame, *, size: tuple[int, int] = (1200, 400),
-                 panels: Sequence[str] = ("input", "hidden", "activation"),
-                 limits: Mapping[str, Limits] | None = None) -> None:
-        self.spec, self.size, self.names = spec, tuple(size), tuple(panels)
-        self.fixed = dict(limits) if limits is not None else None
+                 panels: Sequence[str] = ("input", "hidden", "activation"), fixed: bool = True) -> None:
+        self.spec, self.size, self.names, self.fixed = spec, tuple(size), tuple(panels), fixed
         self.fig, self.canvas, axes = make_figure(self.size, len(self.names))
         scale = font_scale(self.size, len(self.names))
         self.scale = scale
-        self.panels = make_panels(self.fig, axes, spec, self.names, scale, self.size)
+        self.panels = make_panels(axes, spec, self.names, scale, self.size)
         self.title = self.fig.suptitle(first.title, fontsize=12 * scale, animated=True)
         for p in self.panels:
             p.build(first)
@@ -472,16 +460,9 @@ class Painter:
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)
 
     def _apply_limits(self, frame: Frame) -> None:
-        from .scene import frame_limits
-
-        lims = self.fixed if self.fixed is not None else frame_limits(self.spec, frame)
         for p in self.panels:
-            if p.name in lims:
-                p.set_limits(lims[p.name])
-
-    def _snapshot_background(self) -> None:
-        self.canvas.draw()
-        self._background = self.canvas.copy_from_bbox(self.fig.bbox)
+            if p.name in frame.limits:
+                p.set_limits(frame.limits[p.name])
 
     @property
     def limits(self) -> dict[str, Limits]:
@@ -496,19 +477,13 @@ class Painter:
         for p in self.panels:
             p.update(frame)
         self.title.set_text(frame.title)
-        if self.fixed is None:
+        if self.fixed:
+            self.canvas.restore_region(self._background)
+        else:
             self._apply_limits(frame)
             self.canvas.draw()  # ticks change: redraw the background too
-        else:
-            self.canvas.restore_region(self._background)
         for p in self.panels:
-            if isinstance(p, LossPanel):
-                p.draw_animated()
-            else:
-                for a in p.artists:
-                    p.ax.draw_artist(a)
-                for spine in p.ax.spines.values():  # keep the frame on top of the surface
-                    p.ax.draw_artist(spine)
+            p.draw()
         self.fig.draw_artist(self.title)
         return rgb_view(self.canvas)
 

@@ -15,18 +15,19 @@ one feature it is an interval, and every space shows a curve ("curve" mode).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
 from ..engine import nn
+from ..engine.datasets import Dataset
+from ..engine.history import Epoch, History
 from ..errors import RenderError
 
 Array = np.ndarray
 Limits = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
 
-SPACES = ("input", "hidden", "activation")
 MARGIN = 0.1        # share of the data range added around it by the meshgrid
 PAD = 0.05          # share of the range added around limits
 GRID_LINES = 15     # grid lines per direction in every space
@@ -158,7 +159,11 @@ class Space:
 
 @dataclass(frozen=True)
 class Frame:
-    """One epoch, ready to draw."""
+    """One epoch, ready to draw: the painter needs nothing else.
+
+    ``limits`` are each panel's axes (xmin, xmax, ymin, ymax): the fixed
+    ones of the whole animation, or this frame's own with ``--axes per-frame``.
+    """
 
     index: int                    # position in the history (the loss panel's marker)
     epoch: int
@@ -167,6 +172,40 @@ class Frame:
     spaces: Mapping[str, Space]
     loss: float
     metric: float
+    limits: Mapping[str, Limits] = field(default_factory=dict)
+
+
+# --- the panels a figure can show -------------------------------------------------------
+
+@dataclass(frozen=True)
+class PanelDef:
+    """One panel: the space of the frame it draws (None: the training curves).
+
+    ``PANELS`` is the only list of panel names (the config checks against
+    it). The painter draws a panel with ``paint.PAINTERS[panel.painter(spec)]``.
+    """
+
+    name: str
+    space: str | None
+
+    def painter(self, spec: "Spec") -> str:
+        if self.space is None:
+            return "curves"
+        if spec.mode == "curve":
+            return "curve"
+        # The input plane is axis-aligned (an image); the others are warped meshes.
+        return "image" if self.space == "input" else "warped"
+
+
+PANELS: dict[str, PanelDef] = {
+    p.name: p
+    for p in (
+        PanelDef("input", "input"),
+        PanelDef("hidden", "hidden"),
+        PanelDef("activation", "activation"),
+        PanelDef("loss", None),
+    )
+}
 
 
 def _sub(name: str, j: int) -> str:
@@ -189,7 +228,7 @@ def _input_plane(X: Array, names: Sequence[str]) -> Projection:
     return Projection.pca(X)
 
 
-def build_spec(history, data, layer: int = 1, grid: int = 200) -> Spec:
+def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200) -> Spec:
     """The fixed part of the scene for ``history`` trained on ``data``."""
     model = history.model
     if not 1 <= layer <= model.n_hidden:
@@ -247,12 +286,12 @@ def build_spec(history, data, layer: int = 1, grid: int = 200) -> Spec:
     y_lo, y_hi = (float(y.min()), float(y.max())) if history.task == "regression" else (0.0, 1.0)
     if y_hi <= y_lo:
         y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
-    n_classes = int(getattr(data, "n_classes", 0) or (model.sizes[-1] if model.task == "multiclass" else 2))
+    n_classes = data.n_classes or (model.sizes[-1] if model.task == "multiclass" else 2)
     return Spec(
         model=model, task=history.task, mode=mode, layer=layer, width=width, plane=plane,
         grid_u=grid_u, grid_v=grid_v, mesh_x=mesh_x, mesh_uv=mesh_uv, X=X, y=y, data_plane=data_plane,
         value_range=(y_lo, y_hi), n_classes=n_classes,
-        class_names=tuple(getattr(data, "class_names", ()) or ()),
+        class_names=data.class_names,
         proj_z=proj_z, proj_a=proj_a,
         labels={"input": input_labels, "hidden": z_labels, "activation": a_labels, "loss": ("epoch", "loss")},
         titles=titles, metric=metric,
@@ -430,7 +469,7 @@ def _map_lines(spec: Spec, params: Sequence[Array], lines: list[Array]) -> tuple
     return np.split(zp, cuts), np.split(ap, cuts)
 
 
-def make_frame(spec: Spec, epoch, index: int) -> Frame:
+def make_frame(spec: Spec, epoch: Epoch, index: int) -> Frame:
     """Everything one epoch's panels show: a forward pass over mesh and data."""
     params = epoch.params
     z, a, out = _forward(spec, params, spec.mesh_x)
@@ -471,12 +510,6 @@ def title(spec: Spec, epoch: int, metrics: Mapping[str, float]) -> str:
     return f"Epoch {epoch}    accuracy {metrics['accuracy']:.1%}    loss {loss:.4f}"
 
 
-def iter_frames(spec: Spec, history, indices: Sequence[int]) -> Iterator[Frame]:
-    """Frames for the chosen epoch indices, computed lazily (memory stays flat)."""
-    for i in indices:
-        yield make_frame(spec, history.epochs[i], i)
-
-
 # --- axis limits -----------------------------------------------------------------
 
 def _bounds(*arrays: Array) -> Limits:
@@ -497,6 +530,11 @@ def pad(lim: Limits, share: float = PAD) -> Limits:
     wx = (x1 - x0) or max(abs(x0), 1.0)
     wy = (y1 - y0) or max(abs(y0), 1.0)
     return x0 - share * wx, x1 + share * wx, y0 - share * wy, y1 + share * wy
+
+
+def with_limits(spec: Spec, frame: Frame, fixed: Mapping[str, Limits] | None) -> Frame:
+    """``frame`` carrying its axes: ``fixed`` ones, or its own when None (``--axes per-frame``)."""
+    return replace(frame, limits=dict(fixed) if fixed is not None else frame_limits(spec, frame))
 
 
 def frame_limits(spec: Spec, frame: Frame) -> dict[str, Limits]:
@@ -528,7 +566,7 @@ def _coarse_sample(spec: Spec) -> tuple[Array, Array]:
     return spec.mesh_x[mask], uv[:, 0]
 
 
-def fixed_limits(spec: Spec, history, indices: Sequence[int]) -> dict[str, Limits]:
+def fixed_limits(spec: Spec, history: History, indices: Sequence[int]) -> dict[str, Limits]:
     """One set of limits for every rendered epoch: the cheap first pass."""
     xs, base = _coarse_sample(spec)
     acc: dict[str, Limits | None] = {"hidden": None, "activation": None, "input": None}

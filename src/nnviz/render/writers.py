@@ -42,6 +42,10 @@ class Writer:
 
     format: ClassVar[str] = ""
     suffix: ClassVar[str] = ""
+    mime: ClassVar[str] = ""
+    video: ClassVar[bool] = False          # shown with <video> in pages
+    animated: ClassVar[bool] = True        # False: a still (only the last frame matters)
+    wants_palette: ClassVar[bool] = False  # takes ``sample=`` and ``colors=`` for its palette
 
     def __init__(self, path: str | os.PathLike[str], *, fps: float = 10.0, hold: float = 0.0, **options: Any) -> None:
         self.path = Path(path)
@@ -59,8 +63,8 @@ class Writer:
         self.tmp = self._atomic.__enter__()
         return self
 
-    def write(self, frame: Array) -> None:
-        """Add one (h, w, 3) uint8 frame."""
+    def write(self, frame: Array, info: Any = None) -> None:
+        """Add one (h, w, 3) uint8 frame (``info``: its epoch, title and metrics, for writers that show them)."""
         frame = np.asarray(frame)
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise RenderError(f"a frame must be an (h, w, 3) uint8 array, got {frame.shape} {frame.dtype}")
@@ -150,7 +154,7 @@ def build_palette(sample: Array, colors: int = GIF_COLORS, fixed: Array | None =
 class GifWriter(Writer):
     """Animated GIF with one palette, looping forever, streamed frame by frame.
 
-    Pass ``palette=`` (an RGB sample array covering the animation's colours,
+    Pass ``sample=`` (an RGB sample array covering the animation's colours,
     or a ``P`` image from ``build_palette``); without it the first frame
     decides. Each frame after the first stores only the rectangle that
     changed, with unchanged pixels transparent: LZW packs those runs into
@@ -160,13 +164,15 @@ class GifWriter(Writer):
 
     format = "gif"
     suffix = ".gif"
+    mime = "image/gif"
+    wants_palette = True
 
     def open(self) -> "GifWriter":
         super().open()
         self._fh = open(self.tmp, "wb")
-        pal = self.options.get("palette")
+        pal = self.options.get("sample")
         if pal is not None and not isinstance(pal, Image.Image):
-            pal = build_palette(pal, fixed=self.options.get("palette_colors"))
+            pal = build_palette(pal, fixed=self.options.get("colors"))
         self._palette: Image.Image | None = pal
         self._prev: Array | None = None       # the last frame as shown (palette indices)
         self._pending: tuple[Image.Image, tuple[int, int], bool] | None = None
@@ -257,6 +263,8 @@ class Mp4Writer(Writer):
 
     format = "mp4"
     suffix = ".mp4"
+    mime = "video/mp4"
+    video = True
     crf = 20
 
     def open(self) -> "Mp4Writer":
@@ -338,6 +346,8 @@ class PngWriter(Writer):
 
     format = "png"
     suffix = ".png"
+    mime = "image/png"
+    animated = False
 
     def _write(self, frame: Array) -> None:
         self._last = np.array(frame, dtype=np.uint8, copy=True)

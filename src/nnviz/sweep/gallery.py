@@ -32,6 +32,8 @@ import numpy as np
 
 from ..atomic import write_text_atomic
 from ..config import Config
+from ..engine.datasets import Dataset
+from ..engine.history import History
 from ..errors import RenderError
 from .core import RunResult, RunSpec, SweepSpec, format_value, key_labels
 
@@ -270,22 +272,20 @@ class _Tiles:
     line of numbers is written in a strip above each tile instead.
     """
 
-    def __init__(self, cfg: Config, history: Any, data: Any, tile: int) -> None:
-        from ..render import paint, scene
+    def __init__(self, cfg: Config, history: History, data: Dataset, tile: int) -> None:
+        from ..render.animation import Animation
 
-        self.history, self._scene, self.tile = history, scene, tile
-        self.spec = scene.build_spec(history, data, cfg.render.layer, min(cfg.render.grid, THUMB_GRID))
-        self.epochs = thumb_epochs(cfg, history.epochs[-1].epoch)
-        limits = scene.fixed_limits(self.spec, history, self.epochs)
-        self.painter = paint.Painter(self.spec, self._frame(0), size=(tile, tile), panels=("input",), limits=limits)
-
-    def _frame(self, i: int) -> Any:
-        # A blank (not empty) title keeps its line in the layout: the legend sits there.
-        return replace(self._scene.make_frame(self.spec, self.history.epochs[i], i), title=" ")
+        self.history, self.tile = history, tile
+        small = replace(cfg.render, size=(tile, tile), panels=("input",), grid=min(cfg.render.grid, THUMB_GRID),
+                        axes="fixed")
+        # Epochs are 0..last, so an epoch is its own index in the history.
+        self.anim = Animation(history, data, small, thumb_epochs(cfg, history.epochs[-1].epoch), titles=False)
+        self.epochs = self.anim.indices
+        self.painter = self.anim.painter()
 
     def render(self, epoch: int) -> Array:
         """The tile for ``epoch`` (a fresh array): the numbers strip over the input panel."""
-        pixels = self.painter.render(self._frame(epoch))  # epochs are 0..last, so epoch == index
+        pixels = self.painter.render(self.anim.frame(epoch))
         strip = _text_strip(self.tile, METRICS_H, _numbers(self.history.epochs[epoch]), 10)
         return np.concatenate([strip, pixels])
 
@@ -304,7 +304,7 @@ def _numbers(ep: Any) -> str:
     return "  ".join(parts)
 
 
-def write_thumb(cfg: Config, history: Any, data: Any, dest: Path, tile: int = TILE) -> Path:
+def write_thumb(cfg: Config, history: History, data: Dataset, dest: Path, tile: int = TILE) -> Path:
     """A small input-space-only GIF of one run: the comparison's tiles.
 
     Rendering these in the workers keeps the comparison's serial part to
@@ -315,7 +315,7 @@ def write_thumb(cfg: Config, history: Any, data: Any, dest: Path, tile: int = TI
     tiles = _Tiles(cfg, history, data, tile)
     try:
         sample = np.concatenate([tiles.render(tiles.epochs[0]).copy(), tiles.render(tiles.epochs[-1])])
-        with GifWriter(dest, fps=cfg.render.fps, hold=0, palette=sample) as writer:
+        with GifWriter(dest, fps=cfg.render.fps, hold=0, sample=sample) as writer:
             for epoch in tiles.epochs:
                 writer.write(tiles.render(epoch))
     finally:
@@ -493,7 +493,7 @@ def write_comparison(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> P
         render = spec.runs[0].cfg.render
         # The first and last composites hold nearly every colour the animation uses.
         sample = np.concatenate([composer.frame(composer.epochs[0]), composer.frame(composer.epochs[-1])])
-        with GifWriter(dest, fps=render.fps, hold=max(render.hold, 1.0), palette=sample) as writer:
+        with GifWriter(dest, fps=render.fps, hold=max(render.hold, 1.0), sample=sample) as writer:
             for frame in composer.frames():
                 writer.write(frame)
     finally:

@@ -1,0 +1,78 @@
+"""One animation: what every rendering path needs, computed once.
+
+An ``Animation`` is the spec (the fixed part of the scene), the epochs to
+draw, the axis limits that hold for all of them, and a ``frames()`` iterator
+of scene frames that carry those limits. The stream engine, the celluloid
+engine, the sweep's thumbnails and the benchmarks all start from one, so
+there is one way from a History to pixels.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..config import RenderConfig
+from ..engine.datasets import Dataset
+from ..engine.history import History
+from . import scene
+
+if TYPE_CHECKING:
+    from .paint import Painter
+
+Array = np.ndarray
+
+
+class Animation:
+    """The frames of ``history`` drawn with ``render`` settings.
+
+    ``indices`` are positions in the history (default: ``render.every`` /
+    ``render.log_frames``). ``titles=False`` leaves frames untitled (a
+    thumbnail writes its own numbers).
+    """
+
+    def __init__(self, history: History, data: Dataset, render: RenderConfig,
+                 indices: Sequence[int] | None = None, *, titles: bool = True) -> None:
+        self.history, self.render, self.titles = history, render, titles
+        self.indices = (tuple(indices) if indices is not None
+                        else scene.select_epochs(len(history), render.every, render.log_frames))
+        self.spec = scene.build_spec(history, data, render.layer, render.grid)
+        self.limits: Mapping[str, scene.Limits] | None = (
+            scene.fixed_limits(self.spec, history, self.indices) if render.axes == "fixed" else None
+        )
+
+    def __len__(self) -> int:
+        return len(self.indices)
+
+    def frame(self, index: int) -> scene.Frame:
+        """The scene of history position ``index``, with its axis limits."""
+        frame = scene.make_frame(self.spec, self.history.epochs[index], index)
+        if not self.titles:
+            frame = replace(frame, title=" ")  # blank, not empty: the title keeps its line in the layout
+        return scene.with_limits(self.spec, frame, self.limits)
+
+    def frames(self) -> Iterator[scene.Frame]:
+        """Every frame to draw, in order, computed lazily (memory stays flat)."""
+        for i in self.indices:
+            yield self.frame(i)
+
+    def info(self, index: int) -> dict[str, Any]:
+        """What a writer may show beside frame ``index``: its epoch, title and metrics."""
+        ep = self.history.epochs[index]
+        return {"epoch": ep.epoch, "title": scene.title(self.spec, ep.epoch, ep.metrics), "metrics": dict(ep.metrics)}
+
+    def painter(self) -> Painter:
+        """A painter laid out for this animation (fixed axes unless ``--axes per-frame``)."""
+        from .paint import Painter
+
+        return Painter(self.spec, self.frame(self.indices[0]), size=self.render.size, panels=self.render.panels,
+                       fixed=self.limits is not None)
+
+    def palette_colors(self) -> Array:
+        """(n, 3) uint8: the exact colours the frames are made of (for a GIF palette)."""
+        from .paint import palette_colors
+
+        return palette_colors(self.spec)

@@ -1,0 +1,98 @@
+"""The reference approach: fresh artists every epoch, ``celluloid.Camera``.
+
+It is how the blog that inspired nnviz drew its animations, and what a
+notebook user gets as a matplotlib ``ArtistAnimation``. Every frame's artists
+stay alive until the animation is saved, so memory grows with the number of
+frames: the stream engine is the one for files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from ..config import Config
+from ..engine.datasets import Dataset
+from ..engine.history import History
+from . import paint
+from .animation import Animation
+from .engines import OnFrame
+
+Array = np.ndarray
+
+
+def artist_animation(anim: Animation) -> Any:
+    """``anim`` as a ``matplotlib.animation.ArtistAnimation`` (its figure is ``._fig``)."""
+    from celluloid import Camera
+
+    r = anim.render
+    fig, _canvas, axes = paint.make_figure(r.size, len(r.panels))
+    scale = paint.font_scale(r.size, len(r.panels))
+    panels = paint.make_panels(axes, anim.spec, r.panels, scale, r.size)
+    paint.use_layout(fig)
+    camera = Camera(fig)
+    for frame in anim.frames():
+        for p in panels:
+            if p.name in frame.limits:
+                p.set_limits(frame.limits[p.name])
+            p.ax.set_autoscale_on(False)
+            p.add(frame)
+        # celluloid only captures artists inside axes, so the title is axes text.
+        axes[0].text(0.5 * len(axes) + 0.0, 1.13, frame.title, transform=axes[0].transAxes,
+                     ha="center", va="bottom", fontsize=12 * scale)
+        camera.snap()
+    return camera.animate(interval=1000.0 / r.fps, blit=False, repeat=True)
+
+
+def celluloid_animation(history: History, data: Dataset, cfg: Config, indices: Sequence[int] | None = None) -> Any:
+    """The run as a matplotlib ``ArtistAnimation``, e.g. for ``anim.to_jshtml()`` in a notebook."""
+    return artist_animation(Animation(history, data, cfg.render, indices))
+
+
+class CelluloidEngine:
+    """Frames through matplotlib's own saving loop, fed into an nnviz writer."""
+
+    def __init__(self, anim: Animation) -> None:
+        self.anim = anim
+        self.artists = artist_animation(anim)
+
+    def still(self, index: int) -> Array:
+        from .engines import StreamEngine
+
+        # One frame alone: the celluloid figure only draws inside its saving loop.
+        stream = StreamEngine(self.anim)
+        try:
+            return stream.still(index).copy()
+        finally:
+            stream.close()
+
+    def write(self, writer: Any, workers: int = 1, on_frame: OnFrame | None = None) -> Array:
+        from matplotlib.animation import AbstractMovieWriter
+
+        fig, indices, info = self.artists._fig, self.anim.indices, self.anim.info
+        last: list[Array] = []
+
+        class _Adapter(AbstractMovieWriter):
+            def setup(self, fig: Any, outfile: Any, dpi: float | None = None) -> None:
+                self.fig, self.outfile, self.dpi = fig, outfile, dpi
+                self.count = 0
+
+            def grab_frame(self, **savefig_kwargs: Any) -> None:
+                fig.canvas.draw()
+                pixels = paint.rgb_view(fig.canvas)
+                writer.write(pixels, info(indices[self.count]))
+                last[:] = [pixels.copy()]
+                self.count += 1
+                if on_frame:
+                    on_frame(self.count)
+
+            def finish(self) -> None:
+                pass
+
+        self.artists.save(str(writer.path), writer=_Adapter(fps=self.anim.render.fps), dpi=paint.DPI)
+        return last[0]
+
+    def close(self) -> None:
+        self.artists._fig.clear()
