@@ -23,7 +23,8 @@ import numpy as np  # noqa: E402
 import seaborn as sns  # noqa: E402
 from celluloid import Camera  # noqa: E402
 
-from nnviz import config, nn, render  # noqa: E402
+from nnviz import config, render  # noqa: E402
+from nnviz.engine import nn  # noqa: E402
 from nnviz.engine.train import train  # noqa: E402
 
 

@@ -27,9 +27,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from nnviz import config, render, scene  # noqa: E402
-from nnviz.render.paint import Painter, palette_colors  # noqa: E402
+from nnviz import config, render  # noqa: E402
 from nnviz.engine.train import train  # noqa: E402
+from nnviz.render.animation import Animation  # noqa: E402
 from nnviz.render.writers import GifWriter  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -51,22 +51,20 @@ def timed(fn) -> float:
 
 def engine_ms(hist, data, cfg, tmp: Path, engine: str, every: int = 1, workers: int = 1) -> tuple[float, int]:
     c = cfg.with_values({"render.engine": engine, "render.every": every})
-    n = len(render.frame_indices(hist, c))
+    n = len(Animation(hist, data, c.render))
     dt = timed(lambda: render.render_history(hist, data, c, tmp / f"{engine}.gif", workers=workers))
     return 1000 * dt / n, n
 
 
 def floor_ms(hist, data, cfg, tmp: Path) -> float:
     """Same figure, same blitting, same GIF encoder; frames precomputed."""
-    r = cfg.render
-    spec = scene.build_spec(hist, data, r.layer, r.grid)
-    idx = scene.select_epochs(len(hist))
-    frames = [scene.make_frame(spec, hist.epochs[i], i) for i in idx]
-    painter = Painter(spec, frames[0], size=r.size, panels=r.panels, limits=scene.fixed_limits(spec, hist, idx))
+    anim = Animation(hist, data, cfg.render)
+    frames = list(anim.frames())
+    painter = anim.painter()
     sample = painter.render(frames[-1]).copy()
 
     def loop() -> None:
-        with GifWriter(tmp / "floor.gif", fps=r.fps, palette=sample, palette_colors=palette_colors(spec)) as w:
+        with GifWriter(tmp / "floor.gif", fps=cfg.render.fps, sample=sample, colors=anim.palette_colors()) as w:
             for f in frames:
                 w.write(painter.render(f))
 
