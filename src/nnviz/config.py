@@ -490,5 +490,3 @@ def run_name(cfg: Config) -> str:
     name = cfg.data.name if cfg.data.name != "csv" or not cfg.data.path else Path(cfg.data.path).stem
     return f"{name}-{cfg.model.activation}-lr{cfg.train.lr:g}"
 
-
-DEFAULT = Config()

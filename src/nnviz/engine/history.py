@@ -22,9 +22,6 @@ from . import nn
 Array = np.ndarray
 
 
-STOP_REASONS = ("epochs", "stop_loss", "diverged", "interrupted")
-
-
 @dataclass(frozen=True)
 class Epoch:
     """The network at the end of one epoch (epoch 0: as initialised)."""
@@ -44,7 +41,7 @@ class History:
 
     model: nn.Model
     epochs: tuple[Epoch, ...]
-    stop_reason: str = "epochs"
+    stop_reason: str = "epochs"  # or stop_loss, diverged, interrupted
     message: str = ""
     metric_names: tuple[str, ...] = field(default=())
     # The signal behind an "interrupted" stop (2 SIGINT, 15 SIGTERM), so the

@@ -342,7 +342,6 @@ class LossPanel(Panel):
         ax.set_xlim(x[0], max(x[-1], x[0] + 1))
         ax.set_ylim(*_range(spec.loss, floor=0.0))
         self.twin.set_ylim(*((0.0, 1.02) if spec.metric == "accuracy" else _range(spec.metric_values, floor=0.0)))
-        self.static: list[Any] = []
 
     def set_limits(self, lim: Limits) -> None:
         pass  # the curves' limits never change
@@ -361,7 +360,7 @@ class LossPanel(Panel):
         return [vline, m1, m2]
 
     def build(self, frame: Frame) -> list[Any]:
-        self.static = self._curves()
+        self._curves()  # static: drawn once into the background
         self.artists = self._markers(frame)
         for a in self.artists:
             a.set_animated(True)

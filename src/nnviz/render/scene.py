@@ -80,6 +80,10 @@ class Projection:
         # subtract-and-multiply over 40,000 mesh points saves ~1 ms a frame.
         return h if self.identity_map else (h - self.mean) @ self.basis
 
+    def inverse(self, uv: Array) -> Array:
+        """Plane coordinates back to the full space (exact for points on the plane)."""
+        return uv if self.identity_map else self.mean + uv @ self.basis.T
+
     @classmethod
     def identity(cls, labels: tuple[str, str]) -> "Projection":
         return cls(np.zeros(2), np.eye(2), labels, identity_map=True)
@@ -252,7 +256,7 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
         grid_v = np.linspace(cv - half, cv + half, grid)
         uu, vv = np.meshgrid(grid_u, grid_v)
         uv = np.column_stack([uu.ravel(), vv.ravel()])
-        mesh_x = plane.mean + uv @ plane.basis.T if plane.projected else uv
+        mesh_x = plane.inverse(uv)
         mesh_uv = np.stack([uu, vv], axis=-1)
         input_labels = plane.labels
     else:
@@ -373,7 +377,7 @@ def _margin(spec: Spec, params: Sequence[Array], uv: Array, cls: Array) -> Array
     the zero set is the same, and logits are far closer to linear, which the
     final secant step relies on.
     """
-    x = spec.plane.mean + uv @ spec.plane.basis.T if spec.plane.projected else uv
+    x = spec.plane.inverse(uv)
     logits = _logits(spec, params, x)
     if logits.shape[1] == 1:  # binary: sigmoid(logit) = 0.5 exactly at logit 0
         return logits[:, 0]
@@ -462,7 +466,7 @@ def _map_lines(spec: Spec, params: Sequence[Array], lines: list[Array]) -> tuple
     if not lines:
         return [], []
     pts = np.concatenate(lines)
-    x = spec.plane.mean + pts @ spec.plane.basis.T if spec.plane.projected else pts
+    x = spec.plane.inverse(pts)
     z, a, _ = _forward(spec, params, x)
     zp, ap = _to_plane(spec, z, "hidden", pts[:, 0]), _to_plane(spec, a, "activation", pts[:, 0])
     cuts = np.cumsum([len(ln) for ln in lines])[:-1]
