@@ -5,7 +5,7 @@ from nnviz.render import paint, scene
 
 def _framer(spec, lims):
     """Frames that carry ``lims`` (or their own limits when None), as an Animation makes them."""
-    return lambda hist, i: scene.with_limits(spec, scene.make_frame(spec, hist.epochs[i], i), lims)
+    return lambda hist, i: scene.make_frame(spec, hist.epochs[i], i, lims)
 
 
 def _painter(tiny_run, fixed=False, **kw):
@@ -86,3 +86,61 @@ def test_warped_panels_draw_every_other_grid_line_crisp(tiny_run):
         assert len(grids[name].get_segments()) == 2 * len(range(0, n, paint.WARPED_LINE_STEP))
         assert not grids[name].get_antialiased().any()
     assert grids["input"].get_antialiased().all()
+
+
+def _default_run(**over):
+    from nnviz import config, render
+    from nnviz.engine.train import train
+
+    cfg = config.resolve({}, {"render.size": "1200x400", **over})
+    data = render.load_data(cfg)
+    return cfg, data, train(cfg, data)
+
+
+def test_activation_plane_shows_both_class_colours_across_its_straight_boundary():
+    """The README's lesson, as a pixel fact: in the last 2-wide activation space
+    the boundary is the line a.w + b = 0, and the plane is red (class 1) on its
+    positive side and blue (class 0) on the other, across the whole panel."""
+    from nnviz.render.animation import Animation
+
+    cfg, data, hist = _default_run()
+    anim = Animation(hist, data, cfg.render)
+    painter = anim.painter()
+    last = anim.indices[-1]
+    pixels = painter.render(anim.frame(last)).copy()
+    panel = next(p for p in painter.panels if p.name == "activation")
+    W, b = hist.epochs[last].params[2][:, 0], hist.epochs[last].params[3][0]
+    x0, x1, y0, y1 = anim.limits["activation"]
+    # Sample the panel on a coarse grid; keep points well away from the line.
+    blue, red = (np.array(c) * 255 for c in paint.class_colors(anim.spec))
+    seen = {True: 0, False: 0}
+    for u in np.linspace(x0, x1, 9)[1:-1]:
+        for v in np.linspace(y0, y1, 9)[1:-1]:
+            side = u * W[0] + v * W[1] + b
+            if abs(side) < 1.5 * np.linalg.norm(W) * 0.1:
+                continue
+            col, row = panel.ax.transData.transform((u, v))
+            rgb = pixels[int(round(pixels.shape[0] - row)), int(round(col))].astype(float)
+            # Faded bands near the line are tints of the class colour: compare hues by distance.
+            nearer_red = np.linalg.norm(rgb - red) < np.linalg.norm(rgb - blue)
+            assert nearer_red == (side > 0), (u, v, side, rgb)
+            seen[side > 0] += 1
+    assert seen[True] >= 3 and seen[False] >= 3  # both sides are really in the panel
+
+
+def test_boundary_in_the_last_activation_space_is_the_straight_line():
+    cfg, data, hist = _default_run()
+    spec = scene.build_spec(hist, data, 1, 60)
+    ep = hist.last
+    frame = scene.make_frame(spec, ep, len(hist) - 1)
+    W, b = ep.params[2][:, 0], ep.params[3][0]
+    lines = frame.spaces["activation"].boundary
+    assert lines, "no boundary in the activation space"
+    pts = np.concatenate(lines)
+    assert np.abs(pts @ W + b).max() < 1e-6
+    # It crosses the whole panel: both ends of the line sit on the panel's edges.
+    x0, x1, y0, y1 = frame.limits["activation"]
+    tol = 0.02 * max(x1 - x0, y1 - y0)
+    for end in (pts[0], pts[-1]):
+        to_edge = min(abs(end[0] - x0), abs(end[0] - x1), abs(end[1] - y0), abs(end[1] - y1))
+        assert to_edge < tol, (end, frame.limits["activation"])

@@ -49,10 +49,9 @@ class Animation:
 
     def frame(self, index: int) -> scene.Frame:
         """The scene of history position ``index``, with its axis limits."""
-        frame = scene.make_frame(self.spec, self.history.epochs[index], index)
-        if not self.titles:
-            frame = replace(frame, title=" ")  # blank, not empty: the title keeps its line in the layout
-        return scene.with_limits(self.spec, frame, self.limits)
+        frame = scene.make_frame(self.spec, self.history.epochs[index], index, self.limits)
+        # Blank, not empty: an untitled frame's title keeps its line in the layout.
+        return frame if self.titles else replace(frame, title=" ")
 
     def frames(self) -> Iterator[scene.Frame]:
         """Every frame to draw, in order, computed lazily (memory stays flat)."""

@@ -28,7 +28,7 @@ from matplotlib.collections import LineCollection, QuadMesh
 from matplotlib.figure import Figure
 
 from ..errors import RenderError
-from .scene import PANELS, Frame, Limits, PanelDef, Spec
+from .scene import PANELS, Frame, Limits, PanelDef, Space, Spec
 
 Array = np.ndarray
 
@@ -290,20 +290,34 @@ class WarpedPanel(Panel):
 
 
 class ImagePanel(WarpedPanel):
-    """The input plane is axis-aligned: an image is the fastest surface.
+    """A plane coloured on its own regular grid: the input plane, or a 2-wide layer's.
 
-    Its grid never moves, so it costs the GIF nothing: all lines, antialiased.
+    An image is the fastest surface. The input plane's grid never moves, so
+    it costs the GIF nothing: all lines, antialiased. A hidden plane's grid
+    is the warped input grid, drawn like any warped panel's.
     """
 
-    grid_style = GRID_STYLE
-    line_step = 1
+    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, scale: float, stride: int = 1) -> None:
+        super().__init__(ax, spec, panel, scale, stride)
+        if self.space == "input":
+            self.grid_style, self.line_step = GRID_STYLE, 1
 
     def _surface(self, frame: Frame) -> Any:
-        return self.ax.imshow(frame.values, origin="lower", extent=self.spec.extent, cmap=self.cmap, norm=NORM,
-                              interpolation="bilinear", interpolation_stage="data", aspect="auto", zorder=1)
+        return _plane_image(self.ax, frame.spaces[self.space], self.cmap)
 
     def _update_surface(self, surf: Any, frame: Frame) -> None:
-        surf.set_data(frame.values)
+        _update_plane_image(surf, frame.spaces[self.space])
+
+
+def _plane_image(ax: Any, space: Space, cmap: Any) -> Any:
+    return ax.imshow(space.values, origin="lower", extent=space.extent, cmap=cmap, norm=NORM,
+                     interpolation="bilinear", interpolation_stage="data", aspect="auto", zorder=1)
+
+
+def _update_plane_image(image: Any, space: Space) -> None:
+    image.set_data(space.values)
+    if tuple(image.get_extent()) != tuple(space.extent or ()):  # only --axes per-frame moves it
+        image.set_extent(space.extent)
 
 
 class CurvePanel(Panel):
@@ -311,11 +325,15 @@ class CurvePanel(Panel):
 
     def add(self, frame: Frame) -> list[Any]:
         sp = frame.spaces[self.space]
-        lc = self._lines(_curve_segments(sp.curve), cmap=self.cmap, norm=NORM,
-                         linewidths=2.2 * self.scale, zorder=2)
-        lc.set_array(self._curve_values(frame))
+        # A 2-wide layer's plane is coloured by what the network predicts from
+        # each point of it; the curve is then a white thread across the colours.
+        plane = [_plane_image(self.ax, sp, self.cmap)] if sp.values is not None else []
+        style = {"colors": "white", "alpha": 0.8} if plane else {"cmap": self.cmap, "norm": NORM}
+        lc = self._lines(_curve_segments(sp.curve), linewidths=2.2 * self.scale, zorder=2, **style)
+        if not plane:
+            lc.set_array(self._curve_values(frame))
         pts = self._scatter(sp.points)
-        return [lc, pts]
+        return [*plane, lc, pts]
 
     def _curve_values(self, frame: Frame) -> Array:
         v = frame.values
@@ -323,9 +341,12 @@ class CurvePanel(Panel):
 
     def update(self, frame: Frame) -> None:
         sp = frame.spaces[self.space]
-        lc, pts = self.artists
+        *plane, lc, pts = self.artists
         lc.set_segments(_curve_segments(sp.curve))
-        lc.set_array(self._curve_values(frame))
+        if plane:
+            _update_plane_image(plane[0], sp)
+        else:
+            lc.set_array(self._curve_values(frame))
         pts.set_offsets(sp.points)
 
 

@@ -103,6 +103,31 @@ class Projection:
 
 
 @dataclass(frozen=True)
+class Grid:
+    """A regular grid over a plane: ``u`` (g,) by ``v`` (g,) nodes, rows along ``v``."""
+
+    u: Array
+    v: Array
+
+    @classmethod
+    def over(cls, lim: Limits, n: int) -> "Grid":
+        return cls(np.linspace(lim[0], lim[1], n), np.linspace(lim[2], lim[3], n))
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        return len(self.v), len(self.u)
+
+    @property
+    def extent(self) -> Limits:
+        return float(self.u[0]), float(self.u[-1]), float(self.v[0]), float(self.v[-1])
+
+    def points(self) -> Array:
+        """Every node as (n, 2), row by row (the layout of ``np.meshgrid``)."""
+        uu, vv = np.meshgrid(self.u, self.v)
+        return np.column_stack([uu.ravel(), vv.ravel()])
+
+
+@dataclass(frozen=True)
 class Spec:
     """Everything that is the same in every frame."""
 
@@ -140,6 +165,15 @@ class Spec:
         v = self.grid_v if self.mode == "surface" else self.grid_u
         return float(self.grid_u[0]), float(self.grid_u[-1]), float(v[0]), float(v[-1])
 
+    @property
+    def input_grid(self) -> Grid:
+        return Grid(self.grid_u, self.grid_v)
+
+    @property
+    def exact_planes(self) -> bool:
+        """A 2-wide layer: its spaces are planes the rest of the network is a function of."""
+        return self.width == 2
+
     def line_index(self) -> Array:
         """Which mesh rows and columns the light grid lines follow."""
         return np.unique(np.linspace(0, self.grid - 1, min(GRID_LINES, self.grid)).round().astype(int))
@@ -153,12 +187,20 @@ class Space:
     surface mode; ``curve`` is the input interval mapped (g, 2) in curve
     mode. ``points`` are the data, ``boundary`` the decision boundary as
     polylines (each (m, 2)).
+
+    ``values`` colour the space's own regular grid over ``extent`` (rows
+    along y) by what the network predicts from each point of it: the input
+    plane, and every 2-wide hidden space, where the rest of the network is a
+    function of the two coordinates. None for a projected (wider) layer,
+    which is coloured through the warped mesh instead.
     """
 
     mesh: Array | None
     curve: Array | None
     points: Array
     boundary: tuple[Array, ...]
+    values: Array | None = None
+    extent: Limits | None = None
 
 
 @dataclass(frozen=True)
@@ -197,8 +239,9 @@ class PanelDef:
             return "curves"
         if spec.mode == "curve":
             return "curve"
-        # The input plane is axis-aligned (an image); the others are warped meshes.
-        return "image" if self.space == "input" else "warped"
+        # The input plane and a 2-wide layer's planes are images on their own
+        # grids; a projected (wider) layer shows the warped input mesh.
+        return "image" if self.space == "input" or spec.exact_planes else "warped"
 
 
 PANELS: dict[str, PanelDef] = {
@@ -280,10 +323,12 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
     else:  # one unit: plot it against the first input coordinate
         z_labels, a_labels = (input_labels[0], "z"), (input_labels[0], act)
     where = "" if layer == 1 else f" of layer {layer}"
+    # A projected layer is coloured through the warped input mesh, not on its own plane.
+    how = ", projected" if width >= 3 else ""
     titles = {
         "input": "Input space",
-        "hidden": f"Hidden space{where} (pre-activation z)",
-        "activation": f"Activation space{where} ({act})",
+        "hidden": f"Hidden space{where} (pre-activation z{how})",
+        "activation": f"Activation space{where} ({act}{how})",
         "loss": "Training curves",
     }
     metric = "rmse" if history.task == "regression" else "accuracy"
@@ -370,56 +415,71 @@ def _logits(spec: Spec, params: Sequence[Array], x: Array) -> Array:
     return _finite(logits, 0.0, 1e12)
 
 
-def _margin(spec: Spec, params: Sequence[Array], uv: Array, cls: Array) -> Array:
+def _downstream(spec: Spec, params: Sequence[Array], h: Array, space: str) -> tuple[Array, Array]:
+    """(logits, output) of the rest of the network, from the shown layer's ``space``.
+
+    ``h`` is that layer's pre-activation (``"hidden"``) or activation
+    (``"activation"``): for a 2-wide layer, a point of its plane.
+    """
+    model = spec.model
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        x = model.act.f(h) if space == "hidden" else h
+        z = x
+        for k in range(spec.layer, model.n_layers):
+            z = x @ params[2 * k] + params[2 * k + 1]
+            x = model.act.f(z) if k < model.n_layers - 1 else model.out.head(z)
+    return _finite(z, 0.0, 1e12), _finite(x, 0.5, 1e12)
+
+
+def _margin(logits: Array, cls: Array) -> Array:
     """Positive where class ``cls`` (per point) wins, zero on its boundary.
 
     Logits, not probabilities: the heads (sigmoid, softmax) are monotone so
     the zero set is the same, and logits are far closer to linear, which the
     final secant step relies on.
     """
-    x = spec.plane.inverse(uv)
-    logits = _logits(spec, params, x)
     if logits.shape[1] == 1:  # binary: sigmoid(logit) = 0.5 exactly at logit 0
         return logits[:, 0]
-    rows = np.arange(len(uv))
+    rows = np.arange(len(logits))
     own = logits[rows, cls]
+    logits = logits.copy()
     logits[rows, cls] = -np.inf
     return own - logits.max(axis=1)
 
 
-def _traced(spec: Spec, out: Array) -> list[tuple[int, Array]]:
-    """Rough boundary polylines from the meshgrid, each with the class it bounds."""
-    if spec.task == "binary":
+def _traced(task: str, grid: Grid, out: Array) -> list[tuple[int, Array]]:
+    """Rough boundary polylines on ``grid``, each with the class it bounds."""
+    if task == "binary":
         fields = [(0, out.reshape(len(out), -1)[:, 0] - 0.5)]
-    elif spec.task == "multiclass":
+    elif task == "multiclass":
         # Where the winning class changes: the zero line of each class's margin.
         fields = [(k, out[:, k] - np.delete(out, k, axis=1).max(axis=1)) for k in range(out.shape[1])]
     else:
         return []
     import contourpy  # NumPy-only C extension; matplotlib depends on it
 
-    g = spec.grid
     lines: list[tuple[int, Array]] = []
-    for k, field in fields:
-        if field.max() <= 0 or field.min() >= 0:
+    for k, values in fields:
+        if values.max() <= 0 or values.min() >= 0:
             continue
-        gen = contourpy.contour_generator(spec.grid_u, spec.grid_v, field.reshape(g, g), line_type="Separate")
+        gen = contourpy.contour_generator(grid.u, grid.v, values.reshape(grid.shape), line_type="Separate")
         lines += [(k, ln) for ln in gen.lines(0.0) if len(ln) > 1]
     return lines
 
 
-def _edge_ends(spec: Spec, pts: Array) -> tuple[Array, Array]:
+def _edge_ends(grid: Grid, pts: Array) -> tuple[Array, Array]:
     """The two grid nodes at the ends of the cell edge each contour point lies on.
 
     contourpy puts every point on a cell edge, so one coordinate sits on a
     grid line (a whole fractional index) and the other between two nodes.
     """
-    nodes = (spec.grid_u, spec.grid_v)
+    nodes = (grid.u, grid.v)
     frac = np.column_stack([(pts[:, j] - nodes[j][0]) / (nodes[j][1] - nodes[j][0]) for j in (0, 1)])
     on_line = np.abs(frac - frac.round()).argmin(axis=1)  # 0: u is a grid value, 1: v is
-    lo = np.clip(np.floor(frac).astype(int), 0, spec.grid - 2)
+    size = np.array([len(grid.u), len(grid.v)])
+    lo = np.clip(np.floor(frac).astype(int), 0, size - 2)
     rows = np.arange(len(pts))
-    lo[rows, on_line] = np.clip(frac[rows, on_line].round().astype(int), 0, spec.grid - 1)
+    lo[rows, on_line] = np.clip(frac[rows, on_line].round().astype(int), 0, size[on_line] - 1)
     hi = lo.copy()
     hi[rows, 1 - on_line] += 1
 
@@ -449,16 +509,29 @@ def _bisect(f: Callable[[Array], Array], a: Array, b: Array, fallback: Array) ->
     return np.where(bracketed[:, None], a + t[:, None] * (b - a), fallback)
 
 
-def _boundaries(spec: Spec, params: Sequence[Array], out: Array) -> list[Array]:
-    """Decision boundary polylines in plane coordinates, each point on the exact boundary."""
-    traced = _traced(spec, out)
+def boundaries(task: str, grid: Grid, out: Array, logits_of: Callable[[Array], Array]) -> list[Array]:
+    """Decision boundary polylines on a plane, each point moved onto the exact boundary.
+
+    ``out`` is the network's output at the grid's nodes; ``logits_of(points)``
+    the logits at any points of the plane, which the refinement bisects on.
+    """
+    traced = _traced(task, grid, out)
     if not traced:
         return []
     pts = np.concatenate([ln for _, ln in traced])
     cls = np.concatenate([np.full(len(ln), k) for k, ln in traced])
-    a, b = _edge_ends(spec, pts)
-    exact = _bisect(lambda uv: _margin(spec, params, uv, cls), a, b, fallback=pts)
+    a, b = _edge_ends(grid, pts)
+    exact = _bisect(lambda uv: _margin(logits_of(uv), cls), a, b, fallback=pts)
     return np.split(exact, np.cumsum([len(ln) for _, ln in traced])[:-1])
+
+
+def _plane(spec: Spec, params: Sequence[Array], space: str, lim: Limits, mapped: Space) -> Space:
+    """``mapped`` with its plane coloured by the prediction downstream of it, and its exact boundary."""
+    grid = Grid.over(lim, spec.grid)
+    _, out = _downstream(spec, params, grid.points(), space)
+    lines = boundaries(spec.task, grid, out, lambda h: _downstream(spec, params, h, space)[0])
+    values = surface_values(spec, out).reshape(grid.shape)
+    return replace(mapped, values=values, extent=grid.extent, boundary=tuple(lines))
 
 
 def _map_lines(spec: Spec, params: Sequence[Array], lines: list[Array]) -> tuple[list[Array], list[Array]]:
@@ -473,8 +546,24 @@ def _map_lines(spec: Spec, params: Sequence[Array], lines: list[Array]) -> tuple
     return np.split(zp, cuts), np.split(ap, cuts)
 
 
-def make_frame(spec: Spec, epoch: Epoch, index: int) -> Frame:
-    """Everything one epoch's panels show: a forward pass over mesh and data."""
+def make_frame(spec: Spec, epoch: Epoch, index: int, limits: Mapping[str, Limits] | None = None) -> Frame:
+    """Everything one epoch's panels show, with each panel's axis limits.
+
+    ``limits`` are the animation's fixed limits; None fits this frame alone
+    (``--axes per-frame``). A 2-wide layer's planes are coloured over those
+    limits, so the colour fills each panel whatever the mesh does.
+    """
+    params = epoch.params
+    frame = _mapped(spec, epoch, index)
+    limits = dict(limits) if limits is not None else frame_limits(spec, frame)
+    if spec.exact_planes:
+        planes = {name: _plane(spec, params, name, limits[name], frame.spaces[name]) for name in ("hidden", "activation")}
+        frame = replace(frame, spaces={**frame.spaces, **planes})
+    return replace(frame, limits=limits)
+
+
+def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
+    """The frame's data, input mesh and input boundary, mapped into every space."""
     params = epoch.params
     z, a, out = _forward(spec, params, spec.mesh_x)
     zd, ad, _ = _forward(spec, params, spec.X)
@@ -483,16 +572,18 @@ def make_frame(spec: Spec, epoch: Epoch, index: int) -> Frame:
         g = spec.grid
         uv = spec.mesh_uv
         u_flat = uv[..., 0].ravel()
-        lines = _boundaries(spec, params, out)
-        z_lines, a_lines = _map_lines(spec, params, lines)
+        lines = boundaries(spec.task, spec.input_grid, out,
+                           lambda p: _logits(spec, params, spec.plane.inverse(p)))
+        # A 2-wide layer traces its own boundary over its whole plane (make_frame).
+        z_lines, a_lines = ([], []) if spec.exact_planes else _map_lines(spec, params, lines)
+        values = values.reshape(g, g)
         spaces = {
-            "input": Space(uv, None, spec.data_plane, tuple(lines)),
+            "input": Space(uv, None, spec.data_plane, tuple(lines), values, spec.extent),
             "hidden": Space(_to_plane(spec, z, "hidden", u_flat).reshape(g, g, 2), None,
                             _to_plane(spec, zd, "hidden", spec.data_plane[:, 0]), tuple(z_lines)),
             "activation": Space(_to_plane(spec, a, "activation", u_flat).reshape(g, g, 2), None,
                                 _to_plane(spec, ad, "activation", spec.data_plane[:, 0]), tuple(a_lines)),
         }
-        values = values.reshape(g, g)
     else:
         xs, xd = spec.grid_u, spec.X[:, 0]
         pred = out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else (out.max(axis=1) if out.ndim == 2 else out)
@@ -534,11 +625,6 @@ def pad(lim: Limits, share: float = PAD) -> Limits:
     wx = (x1 - x0) or max(abs(x0), 1.0)
     wy = (y1 - y0) or max(abs(y0), 1.0)
     return x0 - share * wx, x1 + share * wx, y0 - share * wy, y1 + share * wy
-
-
-def with_limits(spec: Spec, frame: Frame, fixed: Mapping[str, Limits] | None) -> Frame:
-    """``frame`` carrying its axes: ``fixed`` ones, or its own when None (``--axes per-frame``)."""
-    return replace(frame, limits=dict(fixed) if fixed is not None else frame_limits(spec, frame))
 
 
 def frame_limits(spec: Spec, frame: Frame) -> dict[str, Limits]:
