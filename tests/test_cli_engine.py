@@ -106,7 +106,7 @@ def test_gradcheck_exits_1_when_backprop_is_wrong(monkeypatch: pytest.MonkeyPatc
 
     from nnviz.engine import nn
 
-    monkeypatch.setitem(nn.ACTIVATIONS, "tanh", nn.Activation("tanh", np.tanh, lambda a: np.ones_like(a)))
+    monkeypatch.setitem(nn.ACTIVATIONS, "tanh", nn.Activation("tanh", np.tanh, lambda z, a: np.ones_like(a)))
     result = run("gradcheck")
     assert result.exit_code == 1
     assert "Error: gradient check failed" in result.output
