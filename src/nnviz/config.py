@@ -204,10 +204,28 @@ def path_string(v: Any) -> str:
     return v
 
 
+def column_name(v: Any) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise ValueError("must be a column name")
+    return v.strip()
+
+
 def _dataset_names() -> tuple[str, ...]:
     from .engine.datasets import DATASETS
 
     return tuple(DATASETS)
+
+
+def _reads_file(name: str) -> bool:
+    from .engine.datasets import reads_file
+
+    return reads_file(name)
+
+
+def _file_kind(path: str) -> str:
+    from .engine.datasets import file_kind
+
+    return file_kind(path)
 
 
 def _names(table: str) -> Callable[[], tuple[str, ...]]:
@@ -239,12 +257,13 @@ class Key:
 SCHEMA: dict[str, dict[str, Key]] = {
     "data": {
         "name": Key("blobs", choice(_dataset_names), "--dataset", "dataset name"),
-        "path": Key(None, optional(path_string), "--data", "CSV file for the csv dataset"),
+        "path": Key(None, optional(path_string), "--data", "data file (CSV, mnist.npz, IDX) for a file dataset"),
         "n_samples": Key(None, optional(int_range(4, MAX_SAMPLES)), "--n-samples", "points to generate"),
         "noise": Key(None, optional(float_range(0.0, 10.0)), "--noise", "dataset noise level"),
         "test_fraction": Key(0.0, float_range(0.0, 0.9), "--test-fraction", "share held out as a test set"),
         "seed": Key(None, optional(int_range(0, 2**32 - 1)), None, "data seed (default: train.seed)"),
         "task": Key(None, optional(choice(TASKS)), "--task", "override the task inferred from a CSV"),
+        "target": Key(None, optional(column_name), "--target", "CSV column to predict (default: the last)"),
     },
     "model": {
         "hidden": Key((2,), hidden_widths, "--hidden", "hidden layer widths"),
@@ -289,6 +308,7 @@ class DataConfig:
     test_fraction: float = 0.0
     seed: int | None = None
     task: str | None = None
+    target: str | None = None
 
 
 @dataclass(frozen=True)
@@ -406,9 +426,9 @@ def resolve(
         flag = SCHEMA[section][key].flag
         labels[dotted] = flag if flags and flag else dotted
         values[section][key] = _check(section, key, value, labels[dotted])
-    # --data PATH on its own means "use the csv dataset".
+    # --data PATH on its own means "the file dataset that reads such a file" (csv unless the name says otherwise).
     if values["data"].get("path") and "name" not in values["data"]:
-        values["data"]["name"] = "csv"
+        values["data"]["name"] = _file_kind(values["data"]["path"])
     cfg = Config(**{s: SECTIONS[s](**values[s]) for s in SCHEMA})
     _check_combinations(cfg, where, lambda dotted: labels.get(dotted, dotted))
     return cfg
@@ -416,8 +436,8 @@ def resolve(
 
 def _check_combinations(cfg: Config, where: str, label: Callable[[str], str]) -> None:
     """Rules that involve more than one key; ``label`` names a key as the user set it."""
-    if cfg.data.name == "csv" and not cfg.data.path:
-        raise ConfigError(f"data.name = 'csv'{where} needs a file: set data.path or pass --data PATH")
+    if _reads_file(cfg.data.name) and not cfg.data.path:
+        raise ConfigError(f"data.name = {cfg.data.name!r}{where} needs a file: set data.path or pass --data PATH")
     if cfg.render.every > 1 and cfg.render.log_frames:
         raise ConfigError("render.every and render.log_frames (--every, --log-frames) cannot be combined; pick one")
     if cfg.render.layer > len(cfg.model.hidden):
@@ -501,7 +521,7 @@ def config_hash(cfg: Config) -> str:
 
 def run_name(cfg: Config) -> str:
     """The default output stem, e.g. ``blobs-tanh-lr0.01``."""
-    name = cfg.data.name if cfg.data.name != "csv" or not cfg.data.path else Path(cfg.data.path).stem
+    name = Path(cfg.data.path).stem if cfg.data.path and _reads_file(cfg.data.name) else cfg.data.name
     return f"{name}-{cfg.model.activation}-lr{cfg.train.lr:g}"
 
 
