@@ -12,6 +12,7 @@ before anything is allocated, and every malformed file becomes one
 from __future__ import annotations
 
 import gzip
+import math
 import re
 import zipfile
 import zlib
@@ -64,8 +65,8 @@ def read(path: Path) -> Images:
 # --- budgeting and scaling ------------------------------------------------------
 
 def _check_budget(path: Path, what: str, shape: tuple[int, ...]) -> None:
-    values = int(np.prod(shape, dtype=np.int64))
-    need = values * 8  # as float64
+    # Python ints: three 32-bit header sizes can overflow int64 (a corrupt header must not wrap round the cap).
+    need = math.prod(shape) * 8  # as float64
     if need > MAX_ARRAY_BYTES:
         raise DataError(
             f"data file {path}: {what} {'x'.join(map(str, shape))} would take {need / 2**20:,.0f} MiB as floats; "
@@ -126,7 +127,7 @@ def read_idx(path: Path, magic: int) -> Array:
             ndim = magic & 0xFF
             dims = tuple(int.from_bytes(_read_exact(f, 4, path, "the IDX header"), "big") for _ in range(ndim))
             _check_budget(path, kind, dims)
-            count = int(np.prod(dims, dtype=np.int64))
+            count = math.prod(dims)
             body = _read_exact(f, count, path, f"{kind} {'x'.join(map(str, dims))}")
             if f.read(1):
                 raise DataError(f"data file {path} has bytes after its {kind} {'x'.join(map(str, dims))}; it is malformed")
@@ -203,7 +204,7 @@ def _read_npz(path: Path) -> Images:
                     f"data file {path} has arrays {', '.join(keys) or '(none)'}; expected "
                     f"{', '.join(NPZ_KEYS)} as in Keras' mnist.npz (the test pair may be left out)"
                 )
-            for key in ("x_train", "x_test"):
+            for key in NPZ_KEYS:
                 if key in keys:
                     _check_budget(path, key, _npz_shape(path, archive, key))
         with np.load(path, allow_pickle=False) as npz:
