@@ -457,6 +457,7 @@ def load_csv(path: str | Path, task: str | None = None, target: str | None = Non
     values = _target_numbers(cells, path, column)
     inferred = task is None
     task = task or _infer_task(values, labels)
+    classes: tuple[str, ...] = ()
     if task == "regression":
         if values is None:
             line, cell = next((line, cell) for line, cell in cells if not _is_number(cell))
@@ -464,7 +465,7 @@ def load_csv(path: str | Path, task: str | None = None, target: str | None = Non
                 f"data file {path}: line {line}, column {column!r}: {cell!r} is not a number; "
                 "task = 'regression' needs a numeric target"
             )
-        y, classes = values, ()
+        y = values
     else:
         y, classes = _encode_classes(values, labels, column, task)
     features = tuple(name for i, name in enumerate(header) if i != t)

@@ -12,13 +12,13 @@ before anything is allocated, and every malformed file becomes one
 from __future__ import annotations
 
 import gzip
+import io
 import math
 import re
 import zipfile
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
 
 import numpy as np
 
@@ -99,14 +99,14 @@ def _labels(path: Path, what: str, raw: Array, n_images: int) -> Array:
 
 # --- IDX ------------------------------------------------------------------------------
 
-def _open(path: Path) -> BinaryIO:
+def _open(path: Path) -> io.BufferedIOBase:
     # Go by the gzip magic bytes, not the name: a renamed file still reads.
     with path.open("rb") as f:
         gzipped = f.read(2) == b"\x1f\x8b"
     return gzip.open(path, "rb") if gzipped else path.open("rb")
 
 
-def _read_exact(f: BinaryIO, n: int, path: Path, what: str) -> bytes:
+def _read_exact(f: io.BufferedIOBase, n: int, path: Path, what: str) -> bytes:
     data = f.read(n)
     if len(data) != n:
         raise DataError(f"data file {path} is truncated: {what} needs {n:,} bytes, found {len(data):,}")
