@@ -109,6 +109,19 @@ def test_gelu_is_the_tanh_approximation() -> None:
     assert abs(expected - 0.8413447461) < 1e-3
 
 
+@pytest.mark.parametrize("name", ["gelu", "silu", "softplus", "sigmoid", "tanh"])
+def test_smooth_activations_stay_finite_and_silent_on_huge_inputs(name: str) -> None:
+    # A diverging run feeds huge pre-activations; no overflow warning, inf or nan may come out.
+    act = nn.ACTIVATIONS[name]
+    z = np.array([-1e200, -800.0, -30.0, 30.0, 800.0, 1e200])
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):  # underflow to 0 is fine
+        a = act.f(z)
+        da = act.df(z, a)
+    assert np.isfinite(a).all() and np.isfinite(da).all()
+    saturating = name in ("tanh", "sigmoid")  # flat at both ends; the others grow like z on the right
+    assert da[0] == pytest.approx(0.0, abs=1e-12) and da[-1] == pytest.approx(0.0 if saturating else 1.0)
+
+
 def test_bce_is_stable_for_huge_logits() -> None:
     logits = np.array([[800.0], [-800.0]])
     y = np.array([0.0, 1.0])

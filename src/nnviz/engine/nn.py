@@ -51,17 +51,29 @@ def _sigmoid(z: Array) -> Array:
     return out
 
 
+def _gelu_tanh(z: Array) -> tuple[Array, Array]:
+    """``tanh(c (z + k z^3))`` and ``z`` clipped to [-10, 10].
+
+    Beyond |z| = 10 the tanh is exactly +-1 in float64 (its argument is over
+    43), so clipping changes no value; it only keeps ``z^3`` (and the
+    derivative's ``z * 0``) from overflowing into inf or nan on a diverging run.
+    """
+    zc = np.clip(z, -10.0, 10.0)
+    return np.tanh(_GELU_C * (zc + _GELU_K * zc**3)), zc
+
+
 def _gelu(z: Array) -> Array:
     """GELU in its tanh approximation, as PyTorch's ``GELU(approximate="tanh")``.
 
     The exact form needs erf, which NumPy lacks; the two differ by under 1e-3.
     """
-    return 0.5 * z * (1.0 + np.tanh(_GELU_C * (z + _GELU_K * z**3)))
+    t, _ = _gelu_tanh(z)
+    return 0.5 * z * (1.0 + t)
 
 
 def _gelu_df(z: Array, a: Array) -> Array:
-    t = np.tanh(_GELU_C * (z + _GELU_K * z**3))
-    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * z * z)
+    t, zc = _gelu_tanh(z)
+    return 0.5 * (1.0 + t) + 0.5 * zc * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * zc * zc)
 
 
 def _silu(z: Array) -> Array:
