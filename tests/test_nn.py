@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -106,8 +108,6 @@ def test_gelu_is_the_tanh_approximation() -> None:
     assert nn.ACTIVATIONS["gelu"].f(np.array([1.0]))[0] == pytest.approx(expected, abs=1e-15)
     assert expected == pytest.approx(0.8411919906, abs=1e-9)
     # The docstring's promise: within 1e-3 of the exact z * Phi(z) everywhere.
-    import math
-
     z = np.linspace(-8.0, 8.0, 1601)
     exact = np.array([0.5 * v * (1.0 + math.erf(v / math.sqrt(2.0))) for v in z])
     assert np.abs(nn.ACTIVATIONS["gelu"].f(z) - exact).max() < 1e-3
