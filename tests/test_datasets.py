@@ -474,8 +474,11 @@ def test_csv_n_samples_takes_a_seeded_subset(tmp_path: Path) -> None:
     a = load_dataset("csv", path=path, n_samples=6, seed=1)
     assert len(a.y) == 6 and np.all(np.diff(a.X[:, 0]) > 0)  # a subset, in file order
     assert np.array_equal(a.X, load_dataset("csv", path=path, n_samples=6, seed=1).X)
-    with pytest.raises(DataError, match=r"n_samples = 11 is more than the 10 rows of data file .*data.csv; use at most 10"):
-        load_dataset("csv", path=path, n_samples=11)
+    assert a.note == "binary task inferred from column 'y' (2 classes: 0, 1); a seeded subset of 6 of its 10 rows"
+    # A file's size is not known in advance: asking for more keeps every row and says so.
+    more = load_dataset("csv", path=path, n_samples=11)
+    assert len(more.y) == 10 and more.note.endswith("; n_samples = 11 is more than its 10 rows, so all are used")
+    assert load_dataset("csv", path=path, n_samples=10).note == "binary task inferred from column 'y' (2 classes: 0, 1)"
     with pytest.raises(DataError, match="noise does not apply to the csv dataset"):
         load_dataset("csv", path=path, noise=0.1)
 

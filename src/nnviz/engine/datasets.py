@@ -534,13 +534,22 @@ def _generate(spec: DatasetSpec, n_samples: int | None, noise: float | None, rng
 
 
 def _read(spec: DatasetSpec, path: str, options: ReadOptions, n_samples: int | None, rng: np.random.Generator) -> Dataset:
-    """A file-backed dataset, cut to a seeded ``n_samples`` training rows when asked."""
+    """A file-backed dataset, cut to a seeded ``n_samples`` training rows when it has more.
+
+    A file's row count is not known before reading it (and a config or sweep
+    may set n_samples for every dataset), so a larger n_samples keeps every
+    row and the note says so, rather than failing.
+    """
     assert spec.read is not None
     data = spec.read(Path(path), options)
     if n_samples is None:
         return data
-    rows = _subset(_check_count(n_samples), len(data.y), f"data file {path}", rng)
-    return replace(data, X=data.X[rows], y=data.y[rows])
+    n, total = _check_count(n_samples), len(data.y)
+    if n >= total:
+        short = f"; n_samples = {n} is more than its {total:,} rows, so all are used" if n > total else ""
+        return replace(data, note=f"{data.note}{short}")
+    rows = _subset(n, total, f"data file {path}", rng)
+    return replace(data, X=data.X[rows], y=data.y[rows], note=f"{data.note}; a seeded subset of {n:,} of its {total:,} rows")
 
 
 def _split(data: Dataset, test_fraction: float, rng: np.random.Generator) -> Dataset:
@@ -587,7 +596,8 @@ def load_dataset(
     arrays. ``path`` applies to the file datasets only; ``task`` and ``target``
     to the CSV (a fixed-task dataset accepts its own task); ``noise`` to the
     generated datasets. ``n_samples`` on bundled or file data takes a seeded
-    subset of the rows. A file with its own test split (MNIST) keeps it and
+    subset of the rows (more than the digits have is an error; more than a
+    file has keeps the whole file). A file with its own test split (MNIST) keeps it and
     ignores ``test_fraction``.
     """
     spec = _spec(name)
