@@ -30,7 +30,7 @@ class Case:
 
 T = ("train", "-q", "--epochs", "2")
 A = ("animate", "-q", "--epochs", "2", "--grid", "8", "--size", "128x64")
-ACTIVATIONS = "linear, sigmoid, tanh, relu, leaky_relu"
+ACTIVATIONS = "linear, sigmoid, tanh, relu, leaky_relu, gelu, silu, softplus"
 CFG_KEYS_TRAIN = "optimizer, lr, batch_size, epochs, stop_loss, seed, weight_decay"
 HIDDEN = "must be a list of 1 to 16 widths from 1 to 1024, e.g. 2 or 4,2"
 SIZE = "must be WIDTHxHEIGHT in pixels, each from 64 to 4096, e.g. 1200x400"
@@ -42,9 +42,9 @@ CASES = [
          f"Error: --activation = 'swish' is invalid: unknown name; valid: {ACTIVATIONS}"),
     Case("optimizer", (*T, "--optimizer", "adamw"), 1,
          "Error: --optimizer = 'adamw' is invalid: unknown name; valid: sgd, momentum, adam, rmsprop"),
-    Case("dataset", (*T, "--dataset", "mnist"), 1,
-         "Error: --dataset = 'mnist' is invalid: unknown name; valid: blobs, blobs3, xor, sine, circles, moons, "
-         "spiral, gaussians, csv"),
+    Case("dataset", (*T, "--dataset", "imagenet"), 1,
+         "Error: --dataset = 'imagenet' is invalid: unknown name; valid: blobs, blobs3, xor, sine, circles, moons, "
+         "spiral, gaussians, digits, csv, mnist"),
     Case("init", (*T, "--init", "zeros"), 1,
          "Error: --init = 'zeros' is invalid: unknown name; valid: glorot_uniform, he_normal, normal, "
          "truncated_normal, uniform"),
@@ -159,8 +159,8 @@ CASES = [
     Case("csv-header-only", (*T, "--data", "d.csv"), 1, "Error: data file d.csv has a header but no data rows",
          {"d.csv": "x0,x1,label\n"}),
     Case("csv-one-column", (*T, "--data", "d.csv"), 1,
-         "Error: data file d.csv has 1 column ('label'); need at least 2: one or more features, then the target "
-         "in the last column", {"d.csv": "label\n0\n1\n"}),
+         "Error: data file d.csv has 1 column ('label'); need at least 2: one or more features and a target "
+         "column", {"d.csv": "label\n0\n1\n"}),
     Case("csv-missing-column", (*T, "--data", "d.csv"), 1,
          "Error: data file d.csv: line 3: expected 3 fields, found 2", {"d.csv": "x0,x1,label\n0,0,0\n1,1\n"}),
     Case("csv-missing-value", (*T, "--data", "d.csv"), 1,
@@ -193,7 +193,8 @@ CASES = [
     Case("csv-without-path", (*T, "--dataset", "csv"), 1,
          "Error: data.name = 'csv' needs a file: set data.path or pass --data PATH"),
     Case("csv-path-for-generated", (*T, "--dataset", "blobs", "--data", "d.csv"), 1,
-         "Error: data.path is only used by the csv dataset, not 'blobs'; set data.name = 'csv' or drop data.path",
+         "Error: data.path is only used by the file datasets (csv, mnist), not 'blobs'; set data.name to one of those "
+         "or drop data.path",
          {"d.csv": GOOD_CSV}),
     # --- outputs that cannot be written ----------------------------------------------
     Case("history-under-a-file", (*T, "--history", "somefile.txt/h.csv"), 1,

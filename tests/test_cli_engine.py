@@ -62,7 +62,7 @@ def test_divergence_warns_and_still_writes(tmp_path: Path) -> None:
     [
         (["--activation", "swish"], 1, "Error: --activation = 'swish' is invalid: unknown name; valid: linear, sigmoid, tanh, relu, leaky_relu"),
         (["--optimizer", "adamw"], 1, "Error: --optimizer = 'adamw' is invalid: unknown name; valid: sgd, momentum, adam, rmsprop"),
-        (["--dataset", "mnist"], 1, "Error: --dataset = 'mnist' is invalid: unknown name; valid: blobs, blobs3, xor, sine"),
+        (["--dataset", "imagenet"], 1, "Error: --dataset = 'imagenet' is invalid: unknown name; valid: blobs, blobs3, xor, sine"),
         (["--lr", "-1"], 1, "Error: --lr = -1.0 is invalid: must be a number > 0"),
         (["--lr", "fast"], 2, "Error: Invalid value for '--lr': 'fast' is not a valid float."),
         (["--epochs", "0"], 1, "Error: --epochs = 0 is invalid: must be a whole number from 1 to 100000"),
@@ -106,7 +106,7 @@ def test_gradcheck_exits_1_when_backprop_is_wrong(monkeypatch: pytest.MonkeyPatc
 
     from nnviz.engine import nn
 
-    monkeypatch.setitem(nn.ACTIVATIONS, "tanh", nn.Activation("tanh", np.tanh, lambda a: np.ones_like(a)))
+    monkeypatch.setitem(nn.ACTIVATIONS, "tanh", nn.Activation("tanh", np.tanh, lambda z, a: np.ones_like(a)))
     result = run("gradcheck")
     assert result.exit_code == 1
     assert "Error: gradient check failed" in result.output

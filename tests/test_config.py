@@ -57,7 +57,7 @@ def test_toml_round_trip(tmp_path: Path) -> None:
     [
         ({"model": {"activation": "swish"}}, {}, "model.activation = 'swish' is invalid: unknown name; valid: linear, sigmoid, tanh, relu, leaky_relu"),
         ({}, {"train.optimizer": "adamw"}, "--optimizer = 'adamw' is invalid: unknown name; valid: sgd, momentum, adam, rmsprop"),
-        ({"data": {"name": "mnist"}}, {}, "data.name = 'mnist' is invalid: unknown name; valid: blobs"),
+        ({"data": {"name": "imagenet"}}, {}, "data.name = 'imagenet' is invalid: unknown name; valid: blobs"),
         ({"train": {"lr": -0.1}}, {}, "train.lr = -0.1 is invalid: must be a number > 0"),
         ({"train": {"lr": "fast"}}, {}, "train.lr = 'fast' is invalid: must be a number > 0"),
         ({"train": {"epochs": 0}}, {}, "train.epochs = 0 is invalid: must be a whole number from 1 to 100000"),

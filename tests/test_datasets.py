@@ -1,18 +1,22 @@
-"""Tests for nnviz.datasets: every generator, the split, and the CSV loader."""
+"""Tests for nnviz.datasets: every generator, the split, the CSV loader and the bundled digits."""
 
 from __future__ import annotations
 
+import hashlib
+import re
 import subprocess
 import sys
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from nnviz.engine.datasets import DATASETS, Dataset, load_dataset
+from nnviz.engine.datasets import DATASETS, Dataset, file_kind, load_dataset, reads_file
 from nnviz.errors import DataError
 
-GENERATED = [name for name in DATASETS if name != "csv"]
+# The 2-D (and 1-D) toy generators: everything made, not read, that takes noise.
+GENERATED = [name for name, spec in DATASETS.items() if spec.make is not None and spec.noise is not None]
 
 
 def _csv(tmp_path: Path, text: str | bytes, name: str = "data.csv") -> str:
@@ -27,14 +31,40 @@ def _csv(tmp_path: Path, text: str | bytes, name: str = "data.csv") -> str:
 # --- the table ----------------------------------------------------------------
 
 def test_table_names_are_exactly_the_documented_ones() -> None:
-    assert list(DATASETS) == ["blobs", "blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians", "csv"]
+    assert list(DATASETS) == [
+        "blobs", "blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians", "digits", "csv", "mnist",
+    ]
+    assert GENERATED == ["blobs", "blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians"]
     assert all(spec.name == name and spec.description for name, spec in DATASETS.items())
     assert DATASETS["csv"].task == "auto"
 
 
-def test_csv_spec_cannot_generate() -> None:
-    with pytest.raises(DataError, match="read from a file"):
-        DATASETS["csv"].make(10, 0.0, np.random.default_rng(0))
+def test_every_row_either_makes_or_reads() -> None:
+    for spec in DATASETS.values():
+        assert (spec.make is None) != (spec.read is None), spec.name
+    assert [name for name in DATASETS if reads_file(name)] == ["csv", "mnist"]
+    assert not reads_file("blobs") and not reads_file("digits") and not reads_file("nope")
+
+
+@pytest.mark.parametrize(
+    ("path", "kind"),
+    [
+        ("data.csv", "csv"),
+        ("table.TXT", "csv"),  # unknown endings stay CSV, as --data always meant
+        ("/x/mnist.npz", "mnist"),
+        ("train-images-idx3-ubyte", "mnist"),
+        ("train-images-idx3-ubyte.gz", "mnist"),
+        ("t10k-labels-idx1-ubyte.GZ", "mnist"),
+    ],
+)
+def test_file_kind_goes_by_the_name(path: str, kind: str) -> None:
+    assert file_kind(path) == kind
+
+
+@pytest.mark.parametrize("name", ["csv", "mnist"])
+def test_file_kinds_need_a_path(name: str) -> None:
+    with pytest.raises(DataError, match=f"the {name} dataset needs a file: set data.path"):
+        load_dataset(name)
 
 
 def test_importing_datasets_pulls_in_neither_matplotlib_nor_pandas() -> None:
@@ -191,7 +221,7 @@ def test_arrays_are_read_only() -> None:
     ("kwargs", "message"),
     [
         ({"name": "nope"}, "unknown dataset 'nope'; choose one of: blobs, blobs3, xor"),
-        ({"name": "blobs", "path": "x.csv"}, "data.path is only used by the csv dataset"),
+        ({"name": "blobs", "path": "x.csv"}, "data.path is only used by the file datasets (csv, mnist), not 'blobs'"),
         ({"name": "csv"}, "csv dataset needs a file"),
         ({"name": "blobs", "n_samples": 2}, "n_samples must be an integer of at least 4"),
         ({"name": "blobs", "noise": -0.1}, "noise must be a finite number of at least 0"),
@@ -199,10 +229,14 @@ def test_arrays_are_read_only() -> None:
         ({"name": "blobs", "seed": -1}, "seed must be a non-negative integer"),
         ({"name": "blobs", "task": "ranking"}, "unknown task 'ranking'; choose one of: binary, multiclass, regression"),
         ({"name": "blobs", "task": "regression"}, "only overrides a CSV's task; the blobs dataset is binary"),
+        ({"name": "blobs", "target": "y"}, "data.target picks a CSV column; the blobs dataset has no columns to pick"),
+        ({"name": "digits", "noise": 0.1}, "noise does not apply to the digits dataset; drop data.noise (--noise)"),
+        ({"name": "digits", "n_samples": 1798}, "n_samples = 1798 is more than the 1,797 rows of the digits dataset"),
+        ({"name": "digits", "n_samples": 3}, "n_samples must be an integer of at least 4"),
     ],
 )
 def test_bad_arguments(kwargs: dict, message: str) -> None:
-    with pytest.raises(DataError, match=message.replace("(", r"\(").replace(".", r"\.")):
+    with pytest.raises(DataError, match=re.escape(message)):
         load_dataset(**kwargs)
 
 
@@ -214,8 +248,9 @@ def test_matching_task_is_accepted_for_generated_data() -> None:
 
 def test_csv_binary(tmp_path: Path) -> None:
     path = _csv(tmp_path, "a,b,label\n0.5,1,3\n-1,2e-1,7\n\n2,3,3\n")
-    data = load_dataset("csv", path=path, n_samples=999, noise=5.0)  # both ignored for csv
+    data = load_dataset("csv", path=path)
     assert data.task == "binary" and data.feature_names == ("a", "b") and data.class_names == ("3", "7")
+    assert data.note == "binary task inferred from column 'label' (2 classes: 3, 7)"
     assert np.array_equal(data.X, [[0.5, 1], [-1, 0.2], [2, 3]]) and np.array_equal(data.y, [0, 1, 0])
     assert data.X.dtype == np.float64 and data.y.dtype == np.float64 and data.X_test.shape == (0, 2)
 
@@ -286,10 +321,10 @@ def test_csv_split_keeps_file_order_and_is_seeded(tmp_path: Path) -> None:
         ("x1,y\nNaN,0\n", "line 2, column 'x1': NaN is not allowed"),
         ("x1,y\nnan,0\n", "line 2, column 'x1': NaN is not allowed"),
         ("x1,y\n1,0\n2,inf\n", "line 3, column 'y': 'inf' is not allowed"),
-        ("x1,y\n1,0\n2,cat\n", "line 3, column 'y': 'cat' is not a number"),
+        ("x1,y\n1,cat\ndog,1\n", "line 3, column 'x1': 'dog' is not a number"),  # text only in the target
         ('x,"y\n1,0\n', "line 1: unexpected end of data"),
         # A quoted name spanning lines 1-2 must not throw off later line numbers.
-        ('x,"y\nz"\n1,0\n2,q\n', "line 4, column 'y\\nz': 'q' is not a number"),
+        ('"x\nw",y\n1,0\nq,1\n', "line 4, column 'x\\nw': 'q' is not a number"),
         ("x,,y\n1,2,3\n", "line 1: column 2 has no name"),
         ("x,x,y\n1,2,3\n", "line 1: column name 'x' appears twice"),
         ("x,y\n1,4\n2,4\n", "target column 'y' has a single class (4); need at least 2"),
@@ -356,3 +391,126 @@ def test_csv_split_needs_two_rows(tmp_path: Path) -> None:
     assert len(load_dataset("csv", path=path).y) == 1
     with pytest.raises(DataError, match="leaves no training data"):
         load_dataset("csv", path=path, test_fraction=0.5)
+
+
+# --- CSV: choosing and reading the target -------------------------------------------
+
+def test_csv_target_names_a_column_anywhere(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "label,a,b\ncat,1,2\ndog,3,4\ncat,5,6\n")
+    data = load_dataset("csv", path=path, target="label")
+    assert data.task == "binary" and data.class_names == ("cat", "dog") and data.n_classes == 2
+    assert data.feature_names == ("a", "b") and data.X.tolist() == [[1, 2], [3, 4], [5, 6]]
+    assert data.y.tolist() == [0, 1, 0]
+    assert data.note == "binary task inferred from column 'label' (2 classes: cat, dog)"
+
+
+def test_csv_target_in_the_middle_keeps_feature_order(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "a,t,b\n1,0.5,2\n3,1.5,4\n")
+    data = load_dataset("csv", path=path, target="t")
+    assert data.feature_names == ("a", "b") and data.X.tolist() == [[1, 2], [3, 4]]
+    assert data.task == "regression" and data.y.tolist() == [0.5, 1.5]
+    assert data.note == "regression task inferred from column 't' (numeric target)"
+
+
+def test_csv_missing_target_column_lists_the_columns(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "a,b,label\n1,2,0\n3,4,1\n")
+    with pytest.raises(DataError) as info:
+        load_dataset("csv", path=path, target="lbl")
+    assert str(info.value) == f"data file {path} has no column 'lbl' (data.target); columns: a, b, label"
+
+
+def test_csv_float_integral_labels_are_classes(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "x,y\n1,1.0\n2,0.0\n3,1.0\n")
+    data = load_dataset("csv", path=path)
+    assert data.task == "binary" and data.class_names == ("0.0", "1.0") and data.y.tolist() == [1, 0, 1]
+    assert data.note == "binary task inferred from column 'y' (2 classes: 0.0, 1.0)"
+
+
+def test_csv_yes_no_labels_sort_as_text(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "x,answer\n1,yes\n2,no\n3, yes \n")
+    data = load_dataset("csv", path=path)
+    assert data.task == "binary" and data.class_names == ("no", "yes") and data.y.tolist() == [1, 0, 1]
+
+
+def test_csv_text_multiclass_and_mixed_labels(tmp_path: Path) -> None:
+    data = load_dataset("csv", path=_csv(tmp_path, "x,y\n1,b\n2,a\n3,c\n4,a\n"))
+    assert data.task == "multiclass" and data.class_names == ("a", "b", "c") and data.y.tolist() == [1, 0, 2, 0]
+    # One text cell makes the whole column labels; the note shows what that meant.
+    mixed = load_dataset("csv", path=_csv(tmp_path, "x,y\n1,1\n2,2\n3,cat\n", "mixed.csv"))
+    assert mixed.class_names == ("1", "2", "cat")
+    assert mixed.note == "multiclass task inferred from column 'y' (3 classes: 1, 2, cat)"
+
+
+def test_csv_task_override_on_text_labels(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "x,y\n1,cat\n2,dog\n")
+    data = load_dataset("csv", path=path, task="multiclass")
+    assert data.task == "multiclass" and data.n_classes == 2
+    assert data.note == "multiclass task (set by data.task) on column 'y' (2 classes: cat, dog)"
+    with pytest.raises(DataError) as info:
+        load_dataset("csv", path=path, task="regression")
+    assert str(info.value) == (
+        f"data file {path}: line 2, column 'y': 'cat' is not a number; task = 'regression' needs a numeric target"
+    )
+
+
+def test_csv_too_many_text_labels(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "x,name\n" + "".join(f"{i},id{i:02d}\n" for i in range(21)))
+    with pytest.raises(DataError) as info:
+        load_dataset("csv", path=path)
+    assert str(info.value) == (
+        "target column 'name' has 21 distinct values; at most 20 classes are supported; "
+        "text labels cannot be regressed; pick the label column with data.target (--target)"
+    )
+
+
+def test_csv_missing_target_cell(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "label,x\ncat,1\n,2\n")
+    with pytest.raises(DataError, match="line 3, column 'label': missing value"):
+        load_dataset("csv", path=path, target="label")
+
+
+def test_csv_n_samples_takes_a_seeded_subset(tmp_path: Path) -> None:
+    path = _csv(tmp_path, "x,y\n" + "".join(f"{i},{i % 2}\n" for i in range(10)))
+    a = load_dataset("csv", path=path, n_samples=6, seed=1)
+    assert len(a.y) == 6 and np.all(np.diff(a.X[:, 0]) > 0)  # a subset, in file order
+    assert np.array_equal(a.X, load_dataset("csv", path=path, n_samples=6, seed=1).X)
+    assert a.note == "binary task inferred from column 'y' (2 classes: 0, 1); a seeded subset of 6 of its 10 rows"
+    # A file's size is not known in advance: asking for more keeps every row and says so.
+    more = load_dataset("csv", path=path, n_samples=11)
+    assert len(more.y) == 10 and more.note.endswith("; n_samples = 11 is more than its 10 rows, so all are used")
+    assert load_dataset("csv", path=path, n_samples=10).note == "binary task inferred from column 'y' (2 classes: 0, 1)"
+    with pytest.raises(DataError, match="noise does not apply to the csv dataset"):
+        load_dataset("csv", path=path, noise=0.1)
+
+
+# --- digits (bundled) ------------------------------------------------------------
+
+DIGITS_SHA256 = "09f66e6debdee2cd2b5ae59e0d6abbb73fc2b0e0185d2e1957e9ebb51e23aa22"
+DIGITS_X_SHA256 = "23a53393488b04f92efc45ebc92767e2dcfdf206ba37a928f497d261e42267d2"
+DIGITS_Y_SHA256 = "061ad6ef55db43219297185e36e289bb03a3645efcf351c452b19739ecdfb900"
+
+
+def test_bundled_digits_file_is_the_pinned_one() -> None:
+    raw = resources.files("nnviz.data").joinpath("digits.csv.gz").read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == DIGITS_SHA256
+
+
+def test_digits_shape_classes_and_scaling() -> None:
+    data = load_dataset("digits")
+    assert data.task == "multiclass" and data.X.shape == (1797, 64) and data.y.shape == (1797,)
+    assert data.class_names == tuple("0123456789") and data.n_classes == 10
+    assert data.X.min() == 0.0 and data.X.max() == 1.0 and np.all(data.X * 16 == np.round(data.X * 16))
+    # The counts scikit-learn documents for its copy, and the first image's top row.
+    assert np.bincount(data.y.astype(int)).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
+    assert (data.X[0, :8] * 16).tolist() == [0, 0, 5, 13, 9, 1, 0, 0] and data.y[0] == 0
+    assert hashlib.sha256(data.X.tobytes()).hexdigest() == DIGITS_X_SHA256
+    assert hashlib.sha256(data.y.tobytes()).hexdigest() == DIGITS_Y_SHA256
+
+
+def test_digits_subset_is_seeded_rows_of_the_full_set() -> None:
+    full = load_dataset("digits")
+    a, b = load_dataset("digits", n_samples=100, seed=2), load_dataset("digits", n_samples=100, seed=2)
+    c = load_dataset("digits", n_samples=100, seed=3)
+    assert a.X.shape == (100, 64) and np.array_equal(a.X, b.X) and not np.array_equal(a.X, c.X)
+    rows = {r.tobytes() for r in full.X}
+    assert all(r.tobytes() in rows for r in a.X)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -37,10 +39,24 @@ def test_backprop_matches_finite_differences(activation: str, loss: str) -> None
     assert result.worst <= 1e-7, result.errors
 
 
-def test_gradcheck_catches_a_wrong_derivative(monkeypatch: pytest.MonkeyPatch) -> None:
-    broken = nn.Activation("tanh", np.tanh, lambda a: 1.0 - a)  # should be 1 - a^2
-    monkeypatch.setitem(nn.ACTIVATIONS, "tanh", broken)
-    model, params, X, y = _problem("bce", "tanh")
+def test_new_activations_are_checked_by_the_gradcheck_test() -> None:
+    # The parametrised gradcheck above runs over ACTIVATIONS; make sure the new rows are in it.
+    assert {"gelu", "silu", "softplus"} <= set(nn.ACTIVATIONS)
+
+
+@pytest.mark.parametrize(
+    ("name", "wrong_df"),
+    [
+        ("tanh", lambda z, a: 1.0 - a),  # should be 1 - a^2
+        ("silu", lambda z, a: nn._sigmoid(z)),  # drops the z * s'(z) term
+        ("gelu", lambda z, a: 0.5 * (1.0 + np.tanh(z))),  # a plausible-looking but wrong derivative
+        ("softplus", lambda z, a: a),  # the value, not the slope
+    ],
+)
+def test_gradcheck_catches_a_wrong_derivative(monkeypatch: pytest.MonkeyPatch, name: str, wrong_df) -> None:
+    broken = nn.Activation(name, nn.ACTIVATIONS[name].f, wrong_df)
+    monkeypatch.setitem(nn.ACTIVATIONS, name, broken)
+    model, params, X, y = _problem("bce", name)
     assert check_gradients(model, params, X, y).worst > 1e-3
 
 
@@ -69,13 +85,45 @@ def test_layer_is_x_at_w_plus_b() -> None:
         ("leaky_relu", [-2.0, 0.5], [-0.02, 0.5], [0.01, 1.0]),
         ("tanh", [0.0, 1.0], [0.0, np.tanh(1.0)], [1.0, 1 - np.tanh(1.0) ** 2]),
         ("sigmoid", [0.0, -800.0], [0.5, 0.0], [0.25, 0.0]),
+        # silu(z) = z s(z); silu'(z) = s(z) (1 + z (1 - s(z)))
+        ("silu", [0.0, 1.0, -800.0], [0.0, 1 / (1 + np.exp(-1)), 0.0],
+         [0.5, 1 / (1 + np.exp(-1)) * (1 + np.exp(-1) / (1 + np.exp(-1))), 0.0]),
+        # softplus(0) = ln 2, softplus' = sigmoid; no overflow at +-800
+        ("softplus", [0.0, 800.0, -800.0], [np.log(2.0), 800.0, 0.0], [0.5, 1.0, 0.0]),
+        # gelu(0) = 0 with slope 1/2; large |z| behaves like relu
+        ("gelu", [0.0, 10.0, -10.0], [0.0, 10.0, 0.0], [0.5, 1.0, 0.0]),
     ],
 )
 def test_activation_values_and_derivatives(name: str, z: list, a: list, da: list) -> None:
     act = nn.ACTIVATIONS[name]
-    out = act.f(np.array(z))
+    zs = np.array(z)
+    out = act.f(zs)
     np.testing.assert_allclose(out, a, atol=1e-12)
-    np.testing.assert_allclose(act.df(out), da, atol=1e-12)
+    np.testing.assert_allclose(act.df(zs, out), da, atol=1e-12)
+
+
+def test_gelu_is_the_tanh_approximation() -> None:
+    # PyTorch GELU(approximate="tanh") at z = 1: 0.5 * (1 + tanh(sqrt(2/pi) * 1.044715)).
+    expected = 0.5 * (1 + np.tanh(np.sqrt(2 / np.pi) * 1.044715))
+    assert nn.ACTIVATIONS["gelu"].f(np.array([1.0]))[0] == pytest.approx(expected, abs=1e-15)
+    assert expected == pytest.approx(0.8411919906, abs=1e-9)
+    # The docstring's promise: within 1e-3 of the exact z * Phi(z) everywhere.
+    z = np.linspace(-8.0, 8.0, 1601)
+    exact = np.array([0.5 * v * (1.0 + math.erf(v / math.sqrt(2.0))) for v in z])
+    assert np.abs(nn.ACTIVATIONS["gelu"].f(z) - exact).max() < 1e-3
+
+
+@pytest.mark.parametrize("name", ["gelu", "silu", "softplus", "sigmoid", "tanh"])
+def test_smooth_activations_stay_finite_and_silent_on_huge_inputs(name: str) -> None:
+    # A diverging run feeds huge pre-activations; no overflow warning, inf or nan may come out.
+    act = nn.ACTIVATIONS[name]
+    z = np.array([-1e200, -800.0, -30.0, 30.0, 800.0, 1e200])
+    with np.errstate(over="raise", invalid="raise", divide="raise", under="ignore"):  # underflow to 0 is fine
+        a = act.f(z)
+        da = act.df(z, a)
+    assert np.isfinite(a).all() and np.isfinite(da).all()
+    saturating = name in ("tanh", "sigmoid")  # flat at both ends; the others grow like z on the right
+    assert da[0] == pytest.approx(0.0, abs=1e-12) and da[-1] == pytest.approx(0.0 if saturating else 1.0)
 
 
 def test_bce_is_stable_for_huge_logits() -> None:

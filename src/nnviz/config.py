@@ -204,10 +204,28 @@ def path_string(v: Any) -> str:
     return v
 
 
+def column_name(v: Any) -> str:
+    if not isinstance(v, str) or not v.strip():
+        raise ValueError("must be a column name")
+    return v.strip()
+
+
 def _dataset_names() -> tuple[str, ...]:
     from .engine.datasets import DATASETS
 
     return tuple(DATASETS)
+
+
+def _reads_file(name: str) -> bool:
+    from .engine.datasets import reads_file
+
+    return reads_file(name)
+
+
+def _file_kind(path: str) -> str:
+    from .engine.datasets import file_kind
+
+    return file_kind(path)
 
 
 def _names(table: str) -> Callable[[], tuple[str, ...]]:
@@ -266,12 +284,13 @@ def key(default: Any, parse: Parser, flag: str | None = None, help: str = "") ->
 @dataclass(frozen=True)
 class DataConfig:
     name: str = key("blobs", choice(_dataset_names), "--dataset", "dataset name")
-    path: str | None = key(None, optional(path_string), "--data", "data file for a file-backed dataset")
+    path: str | None = key(None, optional(path_string), "--data", "data file (CSV, mnist.npz, IDX) for a file dataset")
     n_samples: int | None = key(None, optional(int_range(4, MAX_SAMPLES)), "--n-samples", "points to generate")
     noise: float | None = key(None, optional(float_range(0.0, 10.0)), "--noise", "dataset noise level")
     test_fraction: float = key(0.0, float_range(0.0, 0.9), "--test-fraction", "share held out as a test set")
     seed: int | None = key(None, optional(int_range(0, 2**32 - 1)), None, "data seed (default: train.seed)")
     task: str | None = key(None, optional(choice(_names("task"))), "--task", "override the task inferred from a file")
+    target: str | None = key(None, optional(column_name), "--target", "column to predict (default: the last)")
 
 
 @dataclass(frozen=True)
@@ -392,9 +411,9 @@ def resolve(
         flag = SCHEMA[section][key].flag
         labels[dotted] = flag if flags and flag else dotted
         values[section][key] = _check(section, key, value, labels[dotted])
-    # --data PATH on its own means "use the csv dataset".
+    # --data PATH on its own means "the file dataset that reads such a file" (csv unless the name says otherwise).
     if values["data"].get("path") and "name" not in values["data"]:
-        values["data"]["name"] = "csv"
+        values["data"]["name"] = _file_kind(values["data"]["path"])
     cfg = Config(**{s: SECTIONS[s](**values[s]) for s in SCHEMA})
     _check_combinations(cfg, where, lambda dotted: labels.get(dotted, dotted))
     return cfg
@@ -402,8 +421,8 @@ def resolve(
 
 def _check_combinations(cfg: Config, where: str, label: Callable[[str], str]) -> None:
     """Rules that involve more than one key; ``label`` names a key as the user set it."""
-    if cfg.data.name == "csv" and not cfg.data.path:
-        raise ConfigError(f"data.name = 'csv'{where} needs a file: set data.path or pass --data PATH")
+    if _reads_file(cfg.data.name) and not cfg.data.path:
+        raise ConfigError(f"data.name = {cfg.data.name!r}{where} needs a file: set data.path or pass --data PATH")
     if cfg.render.every > 1 and cfg.render.log_frames:
         raise ConfigError("render.every and render.log_frames (--every, --log-frames) cannot be combined; pick one")
     if cfg.render.layer > len(cfg.model.hidden):
@@ -487,6 +506,6 @@ def config_hash(cfg: Config) -> str:
 
 def run_name(cfg: Config) -> str:
     """The default output stem, e.g. ``blobs-tanh-lr0.01``."""
-    name = cfg.data.name if cfg.data.name != "csv" or not cfg.data.path else Path(cfg.data.path).stem
+    name = Path(cfg.data.path).stem if cfg.data.path and _reads_file(cfg.data.name) else cfg.data.name
     return f"{name}-{cfg.model.activation}-lr{cfg.train.lr:g}"
 

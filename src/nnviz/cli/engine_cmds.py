@@ -75,8 +75,9 @@ def gradcheck_cmd(samples: int, **kwargs: Any) -> None:
 def datasets_cmd() -> None:
     """List the built-in datasets with their task and defaults."""
     rows = [
-        (spec.name, spec.task, "-" if spec.name == "csv" else str(spec.n_samples),
-         "-" if spec.name == "csv" else f"{spec.noise:g}", spec.description)
+        # "-": a file's row count is unknown until read; noise None means the dataset has no noise.
+        (spec.name, spec.task, str(spec.n_samples) if spec.n_samples else "-",
+         "-" if spec.noise is None else f"{spec.noise:g}", spec.description)
         for spec in datasets.DATASETS.values()
     ]
     header = ("name", "task", "samples", "noise", "description")

@@ -1,24 +1,29 @@
-"""Toy 2-D datasets and a CSV loader, as plain NumPy arrays.
+"""Toy 2-D datasets, bundled digits and file readers (CSV, MNIST), as plain NumPy arrays.
 
 Every generator is a pure function ``(n_samples, noise, rng) -> (X, y)`` that
 draws only from the ``np.random.Generator`` it is handed, so the same seed
-always gives bit-identical arrays. ``DATASETS`` maps each name to a
-``DatasetSpec``; ``load_dataset`` builds one, optionally holds out a test
-split, and returns a frozen ``Dataset``.
+always gives bit-identical arrays. A file-backed kind has a reader
+``(path, ReadOptions) -> Dataset`` instead. ``DATASETS`` maps each name to a
+``DatasetSpec``; ``load_dataset`` builds or reads one, optionally holds out a
+test split, and returns a frozen ``Dataset``.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import numpy as np
 
 from ..errors import DataError
+from . import mnist
 from .nn import TASKS
 
 Array = np.ndarray
@@ -26,6 +31,9 @@ Maker = Callable[[int, float, np.random.Generator], tuple[Array, Array]]
 
 MIN_SAMPLES = 4  # matches the config's lower bound for data.n_samples
 MAX_CLASSES = 20  # beyond this an integer target is far likelier a count than a label
+# What a class label written as a number looks like: "1", "-2", "1.0", "0.00".
+# "2.5", "1e3" and "1e308" read as measurements (a regression target).
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+(\.0*)?")
 
 
 @dataclass(frozen=True)
@@ -40,6 +48,9 @@ class Dataset:
     y_test: Array
     feature_names: tuple[str, ...]
     class_names: tuple[str, ...]
+    # One line on what was inferred or chosen (a CSV's task, an MNIST file's
+    # split) for the CLI to print; empty when there is nothing to say.
+    note: str = ""
 
     @property
     def n_features(self) -> int:
@@ -51,18 +62,39 @@ class Dataset:
 
 
 @dataclass(frozen=True)
+class ReadOptions:
+    """What a file reader may be told: a task to force and the target column."""
+
+    task: str | None = None
+    target: str | None = None
+
+
+Reader = Callable[[Path, ReadOptions], "Dataset"]
+
+
+@dataclass(frozen=True)
 class DatasetSpec:
-    """A named dataset: how to make it, its defaults and a one-line description."""
+    """A named dataset: how to make or read it, its defaults and a one-line description.
+
+    Exactly one of ``make`` (generated or bundled data) and ``read`` (a file
+    the user names with data.path) is set. ``n_samples`` is the default count
+    (0: every row there is); ``noise`` is None where noise does not apply.
+    Task ``"auto"`` means the task is inferred from a chosen column, so only
+    those kinds accept the task and target options.
+    """
 
     name: str
     task: str
-    make: Maker
-    n_samples: int
-    noise: float
     description: str
+    make: Maker | None = None
+    read: Reader | None = None
+    n_samples: int = 0
+    noise: float | None = None
     # Carried here, not read off y, so a tiny sample missing a class still
     # sizes the network's output correctly.
     class_names: tuple[str, ...] = ()
+    # How ``--data PATH`` is recognised as this kind (lower-case name endings).
+    suffixes: tuple[str, ...] = ()
 
 
 # --- generators ---------------------------------------------------------------
@@ -165,8 +197,43 @@ def make_spiral(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, 
     return _shuffled(X, y, rng)
 
 
-def _csv_make(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
-    raise DataError("the csv dataset is read from a file, not generated: use load_dataset('csv', path=...)")
+DIGITS_FILE = "digits.csv.gz"
+DIGITS_ROWS = 1797
+DIGIT_NAMES = tuple(str(k) for k in range(10))
+
+
+@lru_cache(maxsize=1)
+def _digits_table() -> Array:
+    """The bundled 1,797 x 65 table (64 pixels 0..16, then the label), read once."""
+    with resources.files("nnviz.data").joinpath(DIGITS_FILE).open("rb") as raw, gzip.open(raw, "rt") as text:
+        table = np.loadtxt(text, delimiter=",", dtype=np.float64)
+    table.flags.writeable = False
+    return table
+
+
+def _subset(n: int, total: int, what: str, rng: np.random.Generator) -> Array:
+    """Row indices: all ``total`` rows in order, or a seeded sorted sample of ``n``."""
+    if n > total:
+        raise DataError(f"n_samples = {n} is more than the {total:,} rows of {what}; use at most {total}")
+    return np.arange(total) if n == total else np.sort(rng.choice(total, size=n, replace=False))
+
+
+def make_digits(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, Array]:
+    """UCI handwritten digits (8x8, as scikit-learn ships them), pixels scaled to [0, 1]."""
+    table = _digits_table()
+    rows = _subset(n, len(table), "the digits dataset", rng)
+    return table[rows, :-1] / 16.0, table[rows, -1].copy()
+
+
+def _read_csv(path: Path, options: ReadOptions) -> Dataset:
+    return load_csv(path, options.task, options.target)
+
+
+def _read_mnist(path: Path, options: ReadOptions) -> Dataset:
+    images = mnist.read(path)
+    features = tuple(f"px{i}" for i in range(images.X.shape[1]))
+    return Dataset("mnist", "multiclass", images.X, images.y, images.X_test, images.y_test,
+                   features, mnist.CLASS_NAMES, images.note)
 
 
 BINARY = ("0", "1")
@@ -174,31 +241,51 @@ BINARY = ("0", "1")
 DATASETS: dict[str, DatasetSpec] = {
     s.name: s
     for s in (
-        DatasetSpec("blobs", "binary", make_blobs, 400, 0.5,
-                    "three Gaussian blobs on a diagonal; the middle one is class 1", BINARY),
-        DatasetSpec("blobs3", "multiclass", make_blobs3, 600, 0.5,
-                    "three Gaussian blobs on a diagonal, one class each", ("0", "1", "2")),
-        DatasetSpec("xor", "binary", make_xor, 1000, 0.0,
-                    "uniform square, class 1 in the quadrants where x0*x1 > 0", BINARY),
-        DatasetSpec("sine", "regression", make_sine, 100, 0.1,
-                    "1-D regression: t = x + 0.3 sin(2 pi x) + uniform noise"),
-        DatasetSpec("circles", "binary", make_circles, 400, 0.1,
-                    "a small circle (class 1) inside a larger one", BINARY),
-        DatasetSpec("moons", "binary", make_moons, 400, 0.1,
-                    "two interleaving half circles", BINARY),
-        DatasetSpec("spiral", "binary", make_spiral, 400, 0.1,
-                    "two interleaved spirals (TensorFlow Playground)", BINARY),
-        DatasetSpec("gaussians", "binary", make_gaussians, 400, 0.5,
-                    "two linearly separable Gaussian blobs", BINARY),
-        DatasetSpec("csv", "auto", _csv_make, 0, 0.0,
-                    "your own CSV file (data.path): header row, target in the last column"),
+        DatasetSpec("blobs", "binary", "three Gaussian blobs on a diagonal; the middle one is class 1",
+                    make_blobs, n_samples=400, noise=0.5, class_names=BINARY),
+        DatasetSpec("blobs3", "multiclass", "three Gaussian blobs on a diagonal, one class each",
+                    make_blobs3, n_samples=600, noise=0.5, class_names=("0", "1", "2")),
+        DatasetSpec("xor", "binary", "uniform square, class 1 in the quadrants where x0*x1 > 0",
+                    make_xor, n_samples=1000, noise=0.0, class_names=BINARY),
+        DatasetSpec("sine", "regression", "1-D regression: t = x + 0.3 sin(2 pi x) + uniform noise",
+                    make_sine, n_samples=100, noise=0.1),
+        DatasetSpec("circles", "binary", "a small circle (class 1) inside a larger one",
+                    make_circles, n_samples=400, noise=0.1, class_names=BINARY),
+        DatasetSpec("moons", "binary", "two interleaving half circles",
+                    make_moons, n_samples=400, noise=0.1, class_names=BINARY),
+        DatasetSpec("spiral", "binary", "two interleaved spirals (TensorFlow Playground)",
+                    make_spiral, n_samples=400, noise=0.1, class_names=BINARY),
+        DatasetSpec("gaussians", "binary", "two linearly separable Gaussian blobs",
+                    make_gaussians, n_samples=400, noise=0.5, class_names=BINARY),
+        DatasetSpec("digits", "multiclass", "8x8 handwritten digits 0-9 (UCI, bundled), 64 pixels in [0, 1]",
+                    make_digits, n_samples=DIGITS_ROWS, class_names=DIGIT_NAMES),
+        DatasetSpec("csv", "auto", "your CSV file (data.path): header row; target = data.target or the last column",
+                    read=_read_csv, suffixes=(".csv",)),
+        DatasetSpec("mnist", "multiclass", "your MNIST file (data.path): mnist.npz or train-images-idx3-ubyte[.gz]",
+                    read=_read_mnist, class_names=mnist.CLASS_NAMES, suffixes=mnist.SUFFIXES),
     )
 }
+
+DEFAULT_FILE_KIND = "csv"  # what --data PATH means when no kind claims the file's name
+
+
+def reads_file(name: str) -> bool:
+    """Whether dataset ``name`` is read from a file the user names (data.path)."""
+    spec = DATASETS.get(name)
+    return spec is not None and spec.read is not None
+
+
+def file_kind(path: str) -> str:
+    """The file-backed dataset ``--data PATH`` means, by the file's name ending."""
+    lower = str(path).lower()
+    for spec in DATASETS.values():
+        if spec.read is not None and any(lower.endswith(suffix) for suffix in spec.suffixes):
+            return spec.name
+    return DEFAULT_FILE_KIND
 
 
 # --- CSV ----------------------------------------------------------------------
 
-_INTEGER = re.compile(r"[+-]?[0-9]+")
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -234,13 +321,21 @@ def _check_header(header: list[str], path: Path) -> None:
     if len(header) < 2:
         raise DataError(
             f"data file {path} has {len(header)} column ({', '.join(map(repr, header))}); "
-            "need at least 2: one or more features, then the target in the last column"
+            "need at least 2: one or more features and a target column"
         )
     for i, name in enumerate(header):
         if not name:
             raise DataError(f"data file {path}: line 1: column {i + 1} has no name; every column needs a header")
         if name in header[:i]:
             raise DataError(f"data file {path}: line 1: column name {name!r} appears twice; names must be unique")
+
+
+def _target_index(header: list[str], target: str | None, path: Path) -> int:
+    if target is None:
+        return len(header) - 1
+    if target not in header:
+        raise DataError(f"data file {path} has no column {target!r} (data.target); columns: {', '.join(header)}")
+    return header.index(target)
 
 
 def _number(text: str, path: Path, line: int, column: str) -> float:
@@ -259,50 +354,95 @@ def _number(text: str, path: Path, line: int, column: str) -> float:
     return value
 
 
-def _parse_table(header: list[str], rows: list[tuple[int, list[str]]], path: Path) -> tuple[Array, Array, list[str]]:
-    """Features and target as floats, plus the stripped target strings."""
+def _is_number(cell: str) -> bool:
+    try:
+        float(cell)
+    except ValueError:
+        return False
+    return True
+
+
+def _parse_table(
+    header: list[str], rows: list[tuple[int, list[str]]], path: Path, target: int
+) -> tuple[Array, list[tuple[int, str]]]:
+    """Features as floats, plus the target column's stripped cells with their lines.
+
+    The target stays text here: whether it holds numbers or labels is decided
+    once the whole column is seen.
+    """
     k = len(header)
     X = np.empty((len(rows), k - 1), dtype=np.float64)
-    t = np.empty(len(rows), dtype=np.float64)
-    labels: list[str] = []
+    cells: list[tuple[int, str]] = []
     for i, (line, row) in enumerate(rows):
         if len(row) != k:
             raise DataError(f"data file {path}: line {line}: expected {k} fields, found {len(row)}")
-        values = [_number(cell, path, line, name) for cell, name in zip(row, header)]
-        X[i], t[i] = values[:-1], values[-1]
-        labels.append(row[-1].strip())
-    return X, t, labels
+        X[i] = [_number(cell, path, line, name) for j, (cell, name) in enumerate(zip(row, header)) if j != target]
+        cell = row[target].strip()
+        if not cell:
+            raise DataError(f"data file {path}: line {line}, column {header[target]!r}: missing value")
+        cells.append((line, cell))
+    return X, cells
 
 
-def _infer_task(labels: list[str]) -> str:
-    # Only integer literals look like class labels; "1.0" or "2.5" reads as a measurement.
-    if not all(_INTEGER.fullmatch(s) for s in labels):
+def _target_numbers(cells: list[tuple[int, str]], path: Path, column: str) -> Array | None:
+    """The target column as finite floats, or None when any cell is text (a label)."""
+    if not all(_is_number(cell) for _, cell in cells):
+        return None
+    return np.array([_number(cell, path, line, column) for line, cell in cells], dtype=np.float64)
+
+
+def _infer_task(values: Array | None, labels: list[str]) -> str:
+    # Text labels and whole numbers (0, 1, also 0.0, 1.0) name classes;
+    # anything else numeric (2.5, 1e3) makes the column a measurement.
+    if values is not None and not all(_WHOLE_NUMBER.fullmatch(s) for s in labels):
         return "regression"
-    return "binary" if len({int(s) for s in labels}) == 2 else "multiclass"
+    distinct = len(set(labels)) if values is None else len(np.unique(values))
+    return "binary" if distinct == 2 else "multiclass"
 
 
-def _encode_classes(t: Array, labels: list[str], target: str, task: str) -> tuple[Array, tuple[str, ...]]:
-    """Sorted distinct target values mapped to 0..k-1, with their original strings."""
-    values, first, codes = np.unique(t, return_index=True, return_inverse=True)
-    k = len(values)
-    shown = ", ".join(labels[i] for i in first[:5]) + (", ..." if k > 5 else "")
+def _shown(names: Sequence[str], limit: int = 10) -> str:
+    return ", ".join(names[:limit]) + (", ..." if len(names) > limit else "")
+
+
+def _encode_classes(values: Array | None, labels: list[str], column: str, task: str) -> tuple[Array, tuple[str, ...]]:
+    """Sorted distinct targets mapped to 0..k-1, with their names as written in the file.
+
+    Numbers sort by value (so "-2" < "9" < "10"), text labels as strings.
+    """
+    if values is None:
+        distinct, codes = np.unique(np.array(labels), return_inverse=True)
+        names = [str(d) for d in distinct]
+    else:
+        _, first, codes = np.unique(values, return_index=True, return_inverse=True)
+        names = [labels[i] for i in first]
+    k = len(names)
     if k < 2:
-        raise DataError(f"target column {target!r} has a single class ({shown}); need at least 2")
+        raise DataError(f"target column {column!r} has a single class ({_shown(names)}); need at least 2")
     if task == "binary" and k != 2:
-        raise DataError(f"task = 'binary' needs exactly 2 distinct target values; column {target!r} has {k} ({shown})")
+        raise DataError(f"task = 'binary' needs exactly 2 distinct target values; column {column!r} has {k} ({_shown(names, 5)})")
     if k > MAX_CLASSES:
-        raise DataError(
-            f"target column {target!r} has {k} distinct values; at most {MAX_CLASSES} classes are "
-            "supported; set task = 'regression' to predict it as a number"
+        fix = (
+            "set task = 'regression' to predict it as a number" if values is not None
+            else "text labels cannot be regressed; pick the label column with data.target (--target)"
         )
-    return codes.astype(np.float64).reshape(-1), tuple(labels[i] for i in first)
+        raise DataError(
+            f"target column {column!r} has {k} distinct values; at most {MAX_CLASSES} classes are supported; {fix}"
+        )
+    return codes.astype(np.float64).reshape(-1), tuple(names)
 
 
-def load_csv(path: str | Path, task: str | None = None) -> Dataset:
-    """Read a CSV with a header row; the last column is the target, the rest features.
+def _describe_target(task: str, column: str, classes: tuple[str, ...], inferred: bool) -> str:
+    how = "inferred from" if inferred else "(set by data.task) on"
+    what = f"{len(classes)} classes: {_shown(classes)}" if classes else "numeric target"
+    return f"{task} task {how} column {column!r} ({what})"
 
-    The task is inferred unless given: integer targets with 2 values are
-    binary, 3..20 values multiclass; anything else is regression.
+
+def load_csv(path: str | Path, task: str | None = None, target: str | None = None) -> Dataset:
+    """Read a CSV with a header row; ``target`` (default: the last column) is predicted from the rest.
+
+    The task is inferred unless given: text labels and whole numbers written
+    plainly (``1`` or ``1.0``, not ``1e3``) are classes (2 values binary, 3..20 multiclass), fractional
+    numbers regression. ``Dataset.note`` says what was inferred.
     """
     _check_task(task)
     path = Path(path)
@@ -310,12 +450,26 @@ def load_csv(path: str | Path, task: str | None = None) -> Dataset:
     _check_header(header, path)
     if not rows:
         raise DataError(f"data file {path} has a header but no data rows")
-    X, t, labels = _parse_table(header, rows, path)
-    task = task or _infer_task(labels)
+    t = _target_index(header, target, path)
+    column = header[t]
+    X, cells = _parse_table(header, rows, path, t)
+    labels = [cell for _, cell in cells]
+    values = _target_numbers(cells, path, column)
+    inferred = task is None
+    task = task or _infer_task(values, labels)
     classes: tuple[str, ...] = ()
-    if task != "regression":
-        t, classes = _encode_classes(t, labels, header[-1], task)
-    return _full("csv", task, X, t, tuple(header[:-1]), classes)
+    if task == "regression":
+        if values is None:
+            line, cell = next((line, cell) for line, cell in cells if not _is_number(cell))
+            raise DataError(
+                f"data file {path}: line {line}, column {column!r}: {cell!r} is not a number; "
+                "task = 'regression' needs a numeric target"
+            )
+        y = values
+    else:
+        y, classes = _encode_classes(values, labels, column, task)
+    features = tuple(name for i, name in enumerate(header) if i != t)
+    return replace(_full("csv", task, X, y, features, classes), note=_describe_target(task, column, classes, inferred))
 
 
 # --- building and splitting ---------------------------------------------------
@@ -336,36 +490,74 @@ def _check_task(task: str | None) -> None:
         raise DataError(f"unknown task {task!r}; choose one of: {', '.join(TASKS)}")
 
 
-def _check_options(spec: DatasetSpec, path: str | None, task: str | None, test_fraction: float, seed: int) -> None:
+def _check_count(n: object) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < MIN_SAMPLES:
+        raise DataError(f"n_samples must be an integer of at least {MIN_SAMPLES}, got {n!r}")
+    return int(n)
+
+
+def _check_options(
+    spec: DatasetSpec, path: str | None, task: str | None, target: str | None,
+    noise: float | None, test_fraction: float, seed: int,
+) -> None:
     _check_task(task)
     if not 0.0 <= test_fraction < 1.0:
         raise DataError(f"test_fraction must be at least 0 and below 1, got {test_fraction}")
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise DataError(f"seed must be a non-negative integer, got {seed!r}")
-    if spec.name == "csv":
-        if not path:
-            raise DataError("the csv dataset needs a file: set data.path (or pass --data PATH)")
-        return
-    if path is not None:
-        raise DataError(f"data.path is only used by the csv dataset, not {spec.name!r}; set data.name = 'csv' or drop data.path")
-    if task is not None and task != spec.task:
-        raise DataError(f"task = {task!r} only overrides a CSV's task; the {spec.name} dataset is {spec.task}")
+    if spec.read is not None and not path:
+        raise DataError(f"the {spec.name} dataset needs a file: set data.path (or pass --data PATH)")
+    if spec.read is None and path is not None:
+        kinds = ", ".join(s.name for s in DATASETS.values() if s.read is not None)
+        raise DataError(
+            f"data.path is only used by the file datasets ({kinds}), not {spec.name!r}; "
+            "set data.name to one of those or drop data.path"
+        )
+    if spec.task != "auto":
+        if task is not None and task != spec.task:
+            raise DataError(f"task = {task!r} only overrides a CSV's task; the {spec.name} dataset is {spec.task}")
+        if target is not None:
+            raise DataError(f"data.target picks a CSV column; the {spec.name} dataset has no columns to pick")
+    if noise is not None and spec.noise is None:
+        raise DataError(f"noise does not apply to the {spec.name} dataset; drop data.noise (--noise)")
 
 
 def _generate(spec: DatasetSpec, n_samples: int | None, noise: float | None, rng: np.random.Generator) -> Dataset:
-    n = spec.n_samples if n_samples is None else n_samples
-    sigma = spec.noise if noise is None else noise
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < MIN_SAMPLES:
-        raise DataError(f"n_samples must be an integer of at least {MIN_SAMPLES}, got {n!r}")
+    assert spec.make is not None
+    n = _check_count(spec.n_samples if n_samples is None else n_samples)
+    sigma = (spec.noise or 0.0) if noise is None else noise
     if not (isinstance(sigma, (int, float)) and math.isfinite(sigma) and sigma >= 0):
         raise DataError(f"noise must be a finite number of at least 0, got {sigma!r}")
-    X, y = spec.make(int(n), float(sigma), rng)
+    X, y = spec.make(n, float(sigma), rng)
     features = tuple(f"x{i}" for i in range(X.shape[1]))
     return _full(spec.name, spec.task, X, y, features, spec.class_names)
 
 
+def _read(spec: DatasetSpec, path: str, options: ReadOptions, n_samples: int | None, rng: np.random.Generator) -> Dataset:
+    """A file-backed dataset, cut to a seeded ``n_samples`` training rows when it has more.
+
+    A file's row count is not known before reading it (and a config or sweep
+    may set n_samples for every dataset), so a larger n_samples keeps every
+    row and the note says so, rather than failing.
+    """
+    assert spec.read is not None
+    data = spec.read(Path(path), options)
+    if n_samples is None:
+        return data
+    n, total = _check_count(n_samples), len(data.y)
+    if n >= total:
+        short = f"; n_samples = {n} is more than its {total:,} rows, so all are used" if n > total else ""
+        return replace(data, note=f"{data.note}{short}")
+    rows = _subset(n, total, f"data file {path}", rng)
+    return replace(data, X=data.X[rows], y=data.y[rows], note=f"{data.note}; a seeded subset of {n:,} of its {total:,} rows")
+
+
 def _split(data: Dataset, test_fraction: float, rng: np.random.Generator) -> Dataset:
     n = len(data.y)
+    if len(data.y_test):
+        # The file brought its own test set (MNIST's t10k); that beats a random cut.
+        ignored = f"; test_fraction = {test_fraction:g} is ignored" if test_fraction else ""
+        return replace(data, note=f"{data.note}; test set: the file's own split{ignored}")
     if test_fraction == 0.0:
         return data
     if n < 2:
@@ -395,16 +587,25 @@ def load_dataset(
     test_fraction: float = 0.0,
     seed: int = 0,
     task: str | None = None,
+    target: str | None = None,
 ) -> Dataset:
     """Build or read a dataset and hold out ``round(n * test_fraction)`` points for testing.
 
-    Generation and the split both draw from ``np.random.default_rng(seed)``, so
-    equal arguments give bit-identical arrays. ``path`` and ``task`` apply to
-    the csv dataset only (a generated dataset accepts its own task);
-    ``n_samples`` and ``noise`` apply to generated datasets only.
+    Generation, subsetting and the split all draw from
+    ``np.random.default_rng(seed)``, so equal arguments give bit-identical
+    arrays. ``path`` applies to the file datasets only; ``task`` and ``target``
+    to the CSV (a fixed-task dataset accepts its own task); ``noise`` to the
+    generated datasets. ``n_samples`` on bundled or file data takes a seeded
+    subset of the rows (more than the digits have is an error; more than a
+    file has keeps the whole file). A file with its own test split (MNIST) keeps it and
+    ignores ``test_fraction``.
     """
     spec = _spec(name)
-    _check_options(spec, path, task, test_fraction, seed)
+    _check_options(spec, path, task, target, noise, test_fraction, seed)
     rng = np.random.default_rng(seed)
-    full = load_csv(path, task) if spec.name == "csv" else _generate(spec, n_samples, noise, rng)
+    if spec.read is not None:
+        assert path is not None
+        full = _read(spec, path, ReadOptions(task, target), n_samples, rng)
+    else:
+        full = _generate(spec, n_samples, noise, rng)
     return _read_only(_split(full, test_fraction, rng))

@@ -24,18 +24,21 @@ Params = tuple[Array, ...]
 
 @dataclass(frozen=True)
 class Activation:
-    """A hidden nonlinearity and its derivative.
+    """A hidden nonlinearity ``a = f(z)`` and its derivative ``df(z, a)``.
 
-    The derivative takes the activation's *output* ``a`` (as in scikit-learn's
-    ``DERIVATIVES``): the backward pass then needs no stored pre-activations.
+    The derivative gets both the pre-activation ``z`` and the output ``a``
+    (``forward`` keeps both in its ``Trace``): tanh and sigmoid are cheapest
+    from ``a``, but GELU, SiLU or softplus can only be written from ``z``.
     """
 
     name: str
     f: Callable[[Array], Array]
-    df: Callable[[Array], Array]
+    df: Callable[[Array, Array], Array]
 
 
 LEAKY_SLOPE = 0.01  # Keras' LeakyReLU uses 0.3, PyTorch 0.01; we follow PyTorch.
+_GELU_C = np.sqrt(2.0 / np.pi)
+_GELU_K = 0.044715
 
 
 def _sigmoid(z: Array) -> Array:
@@ -48,19 +51,62 @@ def _sigmoid(z: Array) -> Array:
     return out
 
 
+def _gelu_tanh(z: Array) -> tuple[Array, Array]:
+    """``tanh(c (z + k z^3))`` and ``z`` clipped to [-10, 10].
+
+    Beyond |z| = 10 the tanh is exactly +-1 in float64 (its argument is over
+    43), so clipping changes no value; it only keeps ``z^3`` (and the
+    derivative's ``z * 0``) from overflowing into inf or nan on a diverging run.
+    """
+    zc = np.clip(z, -10.0, 10.0)
+    return np.tanh(_GELU_C * (zc + _GELU_K * zc**3)), zc
+
+
+def _gelu(z: Array) -> Array:
+    """GELU in its tanh approximation, as PyTorch's ``GELU(approximate="tanh")``.
+
+    The exact form needs erf, which NumPy lacks; the two differ by under 1e-3.
+    """
+    t, _ = _gelu_tanh(z)
+    return 0.5 * z * (1.0 + t)
+
+
+def _gelu_df(z: Array, a: Array) -> Array:
+    t, zc = _gelu_tanh(z)
+    return 0.5 * (1.0 + t) + 0.5 * zc * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * zc * zc)
+
+
+def _silu(z: Array) -> Array:
+    """SiLU (swish): z * sigmoid(z)."""
+    return z * _sigmoid(z)
+
+
+def _silu_df(z: Array, a: Array) -> Array:
+    # d/dz z s(z) = s + z s (1 - s) = s + a (1 - s)
+    s = _sigmoid(z)
+    return s + a * (1.0 - s)
+
+
+def _softplus(z: Array) -> Array:
+    """log(1 + e^z), written as max(z, 0) + log1p(e^-|z|) so exp never overflows."""
+    return np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+
+
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("linear", lambda z: z, lambda a: np.ones_like(a)),
-        Activation("sigmoid", _sigmoid, lambda a: a * (1.0 - a)),
-        Activation("tanh", np.tanh, lambda a: 1.0 - a * a),
-        Activation("relu", lambda z: np.maximum(z, 0.0), lambda a: (a > 0).astype(float)),
+        Activation("linear", lambda z: z, lambda z, a: np.ones_like(z)),
+        Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a)),
+        Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a),
+        Activation("relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
         Activation(
             "leaky_relu",
             lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
-            # a > 0 exactly when z > 0, so the output suffices here too.
-            lambda a: np.where(a > 0, 1.0, LEAKY_SLOPE),
+            lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE),
         ),
+        Activation("gelu", _gelu, _gelu_df),
+        Activation("silu", _silu, _silu_df),
+        Activation("softplus", _softplus, lambda z, a: _sigmoid(z)),
     )
 }
 
@@ -257,7 +303,7 @@ def loss_and_grads(model: Model, params: Sequence[Array], X: Array, y: Array) ->
         grads[2 * k] = inputs.T @ delta
         grads[2 * k + 1] = delta.sum(axis=0)
         if k > 0:
-            delta = (delta @ params[2 * k].T) * model.act.df(trace.a[k - 1])
+            delta = (delta @ params[2 * k].T) * model.act.df(trace.z[k - 1], trace.a[k - 1])
     return value, grads
 
 

@@ -60,7 +60,7 @@ def load_data(cfg: Config) -> Dataset:
     """The dataset ``cfg.data`` names, seeded as the run is."""
     d = cfg.data
     return load_dataset(d.name, path=d.path, n_samples=d.n_samples, noise=d.noise,
-                        test_fraction=d.test_fraction, seed=cfg.data_seed, task=d.task)
+                        test_fraction=d.test_fraction, seed=cfg.data_seed, task=d.task, target=d.target)
 
 
 def build_model(cfg: Config, data: Dataset) -> nn.Model:
