@@ -51,7 +51,7 @@ class Animation:
         """The scene of history position ``index``, with its axis limits."""
         frame = scene.make_frame(self.spec, self.history.epochs[index], index, self.limits)
         # Blank, not empty: an untitled frame's title keeps its line in the layout.
-        return frame if self.titles else replace(frame, title=" ")
+        return frame if self.titles else replace(frame, title=" ", short_title=" ")
 
     def frames(self) -> Iterator[scene.Frame]:
         """Every frame to draw, in order, computed lazily (memory stays flat)."""

@@ -16,7 +16,7 @@ import numpy as np
 from ..config import Config
 from ..engine.datasets import Dataset
 from ..engine.history import History
-from . import paint
+from . import layout, paint
 from .animation import Animation
 from .engines import OnFrame
 
@@ -29,9 +29,19 @@ def artist_animation(anim: Animation) -> Any:
 
     r = anim.render
     fig, _canvas, axes = paint.make_figure(r.size, len(r.panels))
-    scale = paint.font_scale(r.size, len(r.panels))
-    panels = paint.make_panels(axes, anim.spec, r.panels, scale, r.size)
-    paint.use_layout(fig)
+    style = layout.style_for(r.size, len(r.panels))
+    panels = paint.make_panels(axes, anim.spec, r.panels, style, r.size)
+    first = anim.frame(anim.indices[0])
+    for p in panels:  # the first frame's ticks, as the stream painter lays out with
+        if p.name in first.limits:
+            p.set_limits(first.limits[p.name])
+    # The same layout as the stream engine: the title's line is kept (blank),
+    # and the legend or colour scale and the fitting are shared.
+    title = fig.suptitle(first.title, fontsize=style.title)
+    paint.decorate(fig, panels, anim.spec, style, title)
+    fig.set_layout_engine("none")
+    x, y = title.get_position()
+    title.set_text(" ")
     camera = Camera(fig)
     for frame in anim.frames():
         for p in panels:
@@ -39,9 +49,9 @@ def artist_animation(anim: Animation) -> Any:
                 p.set_limits(frame.limits[p.name])
             p.ax.set_autoscale_on(False)
             p.add(frame)
-        # celluloid only captures artists inside axes, so the title is axes text.
-        axes[0].text(0.5 * len(axes) + 0.0, 1.13, frame.title, transform=axes[0].transAxes,
-                     ha="center", va="bottom", fontsize=12 * scale)
+        # celluloid only captures artists inside axes, so the title is axes text where the title was.
+        axes[0].text(x, y, frame.title, transform=fig.transFigure, ha="center", va="top",
+                     fontsize=title.get_fontsize(), in_layout=False)
         camera.snap()
     return camera.animate(interval=1000.0 / r.fps, blit=False, repeat=True)
 
@@ -91,7 +101,7 @@ class CelluloidEngine:
             def finish(self) -> None:
                 pass
 
-        self.artists.save(str(writer.path), writer=_Adapter(fps=self.anim.render.fps), dpi=paint.DPI)
+        self.artists.save(str(writer.path), writer=_Adapter(fps=self.anim.render.fps), dpi=layout.DPI)
         return last[0]
 
     def close(self) -> None:

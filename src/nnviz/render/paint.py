@@ -28,6 +28,8 @@ from matplotlib.collections import LineCollection, QuadMesh
 from matplotlib.figure import Figure
 
 from ..errors import RenderError
+from . import layout
+from .layout import DPI, Style
 from .scene import PANELS, Frame, Limits, PanelDef, Space, Spec
 
 Array = np.ndarray
@@ -36,7 +38,6 @@ Array = np.ndarray
 # says so on every draw; the figure is still drawn, so the message is noise.
 warnings.filterwarnings("ignore", message="constrained_layout not applied", category=UserWarning)
 
-DPI = 100
 NORM = mcolors.Normalize(0.0, 1.0)
 GRID_STYLE = {"colors": "white", "linewidths": 0.6, "alpha": 0.55}
 # Mapped grid lines move every frame, and in a folded space (a deep net's
@@ -126,43 +127,94 @@ def palette_colors(spec: Spec) -> Array:
 
 # --- panels ------------------------------------------------------------------------
 
-class _ClassMarkers:
-    """One ``Line2D`` of markers per class, moved together with ``set_offsets``."""
+class _Points:
+    """The data as marker lines, one per (class, split), moved together with ``set_offsets``.
 
-    def __init__(self, ax: Any, spec: Spec, points: Array, style: dict[str, Any]) -> None:
-        labels = spec.y.astype(int)
-        self.masks = [labels == c for c in range(len(class_colors(spec)))]
-        self.lines = [ax.plot(points[m, 0], points[m, 1], marker="o", mfc=colour, **style)[0]
-                      for m, colour in zip(self.masks, class_colors(spec))]
+    Agg stamps a line's cached marker (``draw_markers``), many times faster
+    than a scatter with per-point colours. Test points are hollow rings in
+    their class colour. Regression has no classes: its points are coloured
+    by their target through the surface's colormap (a scatter).
+    """
+
+    def __init__(self, ax: Any, spec: Spec, points: Array, scale: float) -> None:
+        style = {"ms": max(4.6 * scale, 3.0), "mew": 0.5 * scale, "ls": "none", "zorder": 4}
+        self.scatters: list[tuple[Any, Array]] = []
+        self.lines: list[tuple[Any, Array]] = []
+        for test in (False, True):
+            split = spec.test == test
+            if not split.any():
+                continue
+            if spec.task == "regression":
+                colours = point_colors(spec)[split]
+                face = "none" if test else colours
+                s = ax.scatter(points[split, 0], points[split, 1], s=style["ms"] ** 2, facecolors=face,
+                               edgecolors=colours if test else "0.15", linewidths=(1.4 if test else 0.5) * scale,
+                               zorder=4)
+                self.scatters.append((s, split))
+                continue
+            labels = spec.y.astype(int)
+            for c, colour in enumerate(class_colors(spec)):
+                m = split & (labels == c)
+                ring = {"mfc": "none", "mec": colour, "mew": 1.4 * scale} if test else {"mfc": colour, "mec": "0.15"}
+                line = ax.plot(points[m, 0], points[m, 1], marker="o", **{**style, **ring})[0]
+                self.lines.append((line, m))
 
     def set_offsets(self, points: Array) -> None:
-        for line, m in zip(self.lines, self.masks):
+        for line, m in self.lines:
             line.set_data(points[m, 0], points[m, 1])
+        for s, m in self.scatters:
+            s.set_offsets(points[m])
 
     def set_animated(self, value: bool) -> None:
-        for line in self.lines:
-            line.set_animated(value)
+        for artist in self._artists():
+            artist.set_animated(value)
 
     def draw(self, renderer: Any) -> None:
-        for line in self.lines:
-            line.draw(renderer)
+        for artist in self._artists():
+            artist.draw(renderer)
+
+    def _artists(self) -> list[Any]:
+        return [a for a, _ in self.lines] + [a for a, _ in self.scatters]
 
 
-def add_class_legend(fig: Figure, spec: Spec, scale: float) -> None:
-    """Say which colour is which class, in the figure's top-left corner.
-
-    It sits outside every axes, in the static background, so the blitted
-    surfaces never cover it.
-    """
+def legend_entries(spec: Spec, scale: float) -> tuple[list[Any], list[str]]:
+    """Which colour is which class (and the test rings and the boundary line)."""
     from matplotlib.lines import Line2D
 
-    handles = [Line2D([], [], ls="none", marker="o", ms=5 * scale, mfc=c, mec="0.15", mew=0.5 * scale)
-               for c in class_colors(spec)]
+    ms = max(5 * scale, 3.5)
+    handles: list[Any] = [Line2D([], [], ls="none", marker="o", ms=ms, mfc=c, mec="0.15", mew=0.5 * scale)
+                          for c in class_colors(spec)]
     labels = [f"class {name}" for name in spec.class_names]
+    if spec.test.any():
+        handles.append(Line2D([], [], ls="none", marker="o", ms=ms, mfc="none", mec="0.3", mew=1.2 * scale))
+        labels.append("test point")
     handles.append(Line2D([], [], color=BOUNDARY_STYLE["colors"], lw=BOUNDARY_STYLE["linewidths"]))
     labels.append("decision boundary")
-    fig.legend(handles, labels, loc="upper left", ncol=len(labels), frameon=False, fontsize=8.5 * scale,
-               handlelength=1.4, columnspacing=1.2, borderaxespad=0.2)
+    return handles, labels
+
+
+def add_class_legend(fig: Figure, spec: Spec, style: Style, ncol: int | None = None) -> Any:
+    """The class legend, centred under the panels.
+
+    It sits outside every axes, in the static background, so the blitted
+    surfaces never cover it, and apart from the title, so the two never meet.
+    """
+    handles, labels = legend_entries(spec, style.scale)
+    return fig.legend(handles, labels, loc="outside lower center", ncol=ncol or len(labels), frameon=False,
+                      fontsize=style.legend, handlelength=1.4, columnspacing=1.2, borderaxespad=0.2,
+                      handletextpad=0.4)
+
+
+def add_colour_scale(fig: Figure, axes: Sequence[Any], spec: Spec, style: Style) -> Any:
+    """Regression: what the surface colours mean, as a colour bar on the right."""
+    from matplotlib.cm import ScalarMappable
+
+    lo, hi = spec.value_range
+    bar = fig.colorbar(ScalarMappable(mcolors.Normalize(lo, hi), surface_cmap(spec)), ax=list(axes),
+                       location="right", fraction=0.025, pad=0.01, aspect=30)
+    bar.set_label("prediction", fontsize=style.label)
+    bar.ax.tick_params(labelsize=style.tick, length=3 * style.scale)
+    return bar
 
 
 def mesh_stride(grid: int, size: tuple[int, int], n_panels: int) -> int:
@@ -197,17 +249,22 @@ class Panel:
     draws the animated artists over the restored background.
     """
 
-    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, scale: float, stride: int = 1) -> None:
-        self.ax, self.spec, self.scale = ax, spec, scale
+    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, style: Style, stride: int = 1) -> None:
+        self.ax, self.spec, self.style, self.scale = ax, spec, style, style.scale
         self.name, self.space = panel.name, panel.space or panel.name
         self.mesh_index = _mesh_index(spec.grid, stride)
         self.cmap = surface_cmap(spec)
         self.artists: list[Any] = []
-        ax.set_title(spec.titles[self.name], fontsize=11 * scale)
+        ax.set_title(spec.titles[self.name], fontsize=style.panel)
         xl, yl = spec.labels[self.name]
-        ax.set_xlabel(xl, fontsize=9 * scale, labelpad=2)
-        ax.set_ylabel(yl, fontsize=9 * scale, labelpad=2)
-        ax.tick_params(labelsize=8 * scale, length=3 * scale, pad=2)
+        ax.set_xlabel(xl, fontsize=style.label, labelpad=2)
+        ax.set_ylabel(yl, fontsize=style.label, labelpad=2)
+        ax.tick_params(labelsize=style.tick, length=3 * style.scale, pad=2)
+
+    @property
+    def axes(self) -> list[Any]:
+        """Every axes this panel draws on (the loss panel has a twin)."""
+        return [self.ax]
 
     def set_limits(self, lim: Limits) -> None:
         self.ax.set_xlim(lim[0], lim[1])
@@ -234,14 +291,7 @@ class Panel:
             self.ax.draw_artist(spine)
 
     def _scatter(self, points: Array) -> Any:
-        """The data. Classes are one marker line each: Agg stamps a cached
-        marker (``draw_markers``), many times faster than a scatter with
-        per-point colours."""
-        style = {"ms": 4.6 * self.scale, "mec": "0.15", "mew": 0.5 * self.scale, "ls": "none", "zorder": 4}
-        if self.spec.task == "regression":
-            return self.ax.scatter(points[:, 0], points[:, 1], c=point_colors(self.spec), s=(style["ms"]) ** 2,
-                                   edgecolors="0.15", linewidths=style["mew"], zorder=4)
-        return _ClassMarkers(self.ax, self.spec, points, style)
+        return _Points(self.ax, self.spec, points, self.scale)
 
     def _lines(self, segments: Sequence[Array], **style: Any) -> LineCollection:
         lc = LineCollection(list(segments), **style)
@@ -297,8 +347,8 @@ class ImagePanel(WarpedPanel):
     is the warped input grid, drawn like any warped panel's.
     """
 
-    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, scale: float, stride: int = 1) -> None:
-        super().__init__(ax, spec, panel, scale, stride)
+    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, style: Style, stride: int = 1) -> None:
+        super().__init__(ax, spec, panel, style, stride)
         if self.space == "input":
             self.grid_style, self.line_step = GRID_STYLE, 1
 
@@ -351,56 +401,79 @@ class CurvePanel(Panel):
 
 
 class LossPanel(Panel):
-    """Loss and metric over all epochs; a marker shows the current one."""
+    """Loss (left axis) and metric (right axis) up to the current epoch.
 
-    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, scale: float, stride: int = 1) -> None:
-        super().__init__(ax, spec, panel, scale, stride)
+    The whole run is drawn faint underneath, so the axes never move and the
+    viewer sees where training is heading without the curve giving it away;
+    the part up to the frame's epoch is drawn strong on top. Test curves,
+    when there is a test split, are dashed.
+    """
+
+    FAINT = 0.18
+
+    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, style: Style, stride: int = 1) -> None:
+        super().__init__(ax, spec, panel, style, stride)
         self.twin = ax.twinx()
-        self.twin.tick_params(labelsize=8 * scale, length=3 * scale, pad=2)
-        self.twin.set_ylabel(spec.metric, fontsize=9 * scale, labelpad=2, color="C1")
-        ax.set_ylabel("loss", fontsize=9 * scale, labelpad=2, color="C0")
+        self.twin.tick_params(labelsize=style.tick, length=3 * style.scale, pad=2)
+        self.twin.set_ylabel(spec.metric, fontsize=style.label, labelpad=2, color="C1")
+        ax.set_ylabel("loss", fontsize=style.label, labelpad=2, color="C0")
         x = spec.epochs
         ax.set_xlim(x[0], max(x[-1], x[0] + 1))
-        ax.set_ylim(*_range(spec.loss, floor=0.0))
-        self.twin.set_ylim(*((0.0, 1.02) if spec.metric == "accuracy" else _range(spec.metric_values, floor=0.0)))
+        losses = [v for v in (spec.loss, spec.test_loss) if v is not None]
+        metrics = [v for v in (spec.metric_values, spec.test_metric) if v is not None]
+        ax.set_ylim(*_range(np.concatenate(losses), floor=0.0))
+        self.twin.set_ylim(*((0.0, 1.02) if spec.metric == "accuracy" else _range(np.concatenate(metrics), floor=0.0)))
+        # (axes, values, colour, dashes) per curve: train solid, test dashed.
+        self.series = [(ax, spec.loss, "C0", "-"), (self.twin, spec.metric_values, "C1", "-")]
+        if spec.test_loss is not None and spec.test_metric is not None:
+            self.series += [(ax, spec.test_loss, "C0", "--"), (self.twin, spec.test_metric, "C1", "--")]
+
+    @property
+    def axes(self) -> list[Any]:
+        return [self.ax, self.twin]
 
     def set_limits(self, lim: Limits) -> None:
         pass  # the curves' limits never change
 
-    def _curves(self) -> list[Any]:
-        s = self.spec
-        (l1,) = self.ax.plot(s.epochs, s.loss, color="C0", lw=1.4 * self.scale)
-        (l2,) = self.twin.plot(s.epochs, s.metric_values, color="C1", lw=1.4 * self.scale)
-        return [l1, l2]
+    def _faint(self) -> list[Any]:
+        lw = 1.2 * self.scale
+        return [a.plot(self.spec.epochs, v, color=c, ls=ls, lw=lw, alpha=self.FAINT)[0] for a, v, c, ls in self.series]
+
+    def _so_far(self, frame: Frame) -> list[Any]:
+        n = frame.index + 1
+        lw = 1.5 * self.scale
+        return [a.plot(self.spec.epochs[:n], v[:n], color=c, ls=ls, lw=lw)[0] for a, v, c, ls in self.series]
 
     def _markers(self, frame: Frame) -> list[Any]:
-        kw = {"ms": 6 * self.scale, "mec": "white", "mew": 0.8 * self.scale, "zorder": 5}
+        kw = {"ms": max(6 * self.scale, 4.0), "mec": "white", "mew": 0.8 * self.scale, "zorder": 5}
         vline = self.ax.axvline(frame.epoch, color="0.4", lw=0.8 * self.scale, ls="--")
         (m1,) = self.ax.plot([frame.epoch], [frame.loss], "o", color="C0", **kw)
         (m2,) = self.twin.plot([frame.epoch], [frame.metric], "o", color="C1", **kw)
         return [vline, m1, m2]
 
     def build(self, frame: Frame) -> list[Any]:
-        self._curves()  # static: drawn once into the background
-        self.artists = self._markers(frame)
+        self._faint()  # static: drawn once into the background
+        self.artists = self._so_far(frame) + self._markers(frame)
         for a in self.artists:
             a.set_animated(True)
         return self.artists
 
     def add(self, frame: Frame) -> list[Any]:
-        return self._curves() + self._markers(frame)
+        return self._faint() + self._so_far(frame) + self._markers(frame)
 
     def update(self, frame: Frame) -> None:
-        vline, m1, m2 = self.artists
+        n = frame.index + 1
+        *curves, vline, m1, m2 = self.artists
+        for line, (_, values, _, _) in zip(curves, self.series):
+            line.set_data(self.spec.epochs[:n], values[:n])
         vline.set_xdata([frame.epoch, frame.epoch])
         m1.set_data([frame.epoch], [frame.loss])
         m2.set_data([frame.epoch], [frame.metric])
 
     def draw(self) -> None:
-        # The metric marker belongs to the twin axes, drawn in its coordinates.
-        for a in self.artists[:2]:
-            self.ax.draw_artist(a)
-        self.twin.draw_artist(self.artists[2])
+        # Each artist is drawn by the axes it belongs to (the metric's is the twin).
+        for a in self.artists:
+            a.axes.draw_artist(a)
 
 
 def _range(v: Array, floor: float | None = None) -> tuple[float, float]:
@@ -431,22 +504,30 @@ def make_figure(size: tuple[int, int], n_panels: int) -> tuple[Figure, FigureCan
     return fig, canvas, list(axes)
 
 
-def use_layout(fig: Figure) -> None:
-    """The one layout both engines use: constrained, with tight 4-pixel pads."""
-    fig.set_layout_engine("constrained", w_pad=4 / DPI, h_pad=4 / DPI, wspace=0.06)
-
-
-def font_scale(size: tuple[int, int], n_panels: int) -> float:
-    """Fonts and markers shrink with small frames so the layout still fits."""
-    w, h = size
-    return float(np.clip(min(w / (400 * n_panels), h / 400), 0.45, 1.6))
-
-
-def make_panels(axes: Sequence[Any], spec: Spec, names: Sequence[str], scale: float,
+def make_panels(axes: Sequence[Any], spec: Spec, names: Sequence[str], style: Style,
                 size: tuple[int, int] = (1200, 400)) -> list[Panel]:
     stride = mesh_stride(spec.grid, size, len(names))
     defs = [PANELS[name] for name in names]
-    return [PAINTERS[d.painter(spec)](ax, spec, d, scale, stride) for ax, d in zip(axes, defs)]
+    return [PAINTERS[d.painter(spec)](ax, spec, d, style, stride) for ax, d in zip(axes, defs)]
+
+
+def decorate(fig: Figure, panels: Sequence[Panel], spec: Spec, style: Style, title: Any,
+             compact_title: Any = None) -> list[str]:
+    """The legend (classes) or colour scale (regression), then a layout with no clashing text.
+
+    Returns what still clashes after every fitting step (nothing, normally).
+    """
+    axes = [ax for p in panels for ax in p.axes]
+    legend: Any = None
+    entries = 0
+    if spec.task == "regression":
+        axes.append(add_colour_scale(fig, [p.ax for p in panels], spec, style).ax)
+    else:
+        entries = len(legend_entries(spec, style.scale)[1])
+        legend = lambda ncol: add_class_legend(fig, spec, style, ncol)  # noqa: E731
+        legend(None)
+    parts = layout.Parts(fig, axes, [p.ax for p in panels], legend, entries, title, compact_title)
+    return layout.fit(parts)
 
 
 class Painter:
@@ -462,20 +543,22 @@ class Painter:
                  panels: Sequence[str] = ("input", "hidden", "activation"), fixed: bool = True) -> None:
         self.spec, self.size, self.names, self.fixed = spec, tuple(size), tuple(panels), fixed
         self.fig, self.canvas, axes = make_figure(self.size, len(self.names))
-        scale = font_scale(self.size, len(self.names))
-        self.scale = scale
-        self.panels = make_panels(axes, spec, self.names, scale, self.size)
-        self.title = self.fig.suptitle(first.title, fontsize=12 * scale, animated=True)
+        self.style = layout.style_for(self.size, len(self.names))
+        self.panels = make_panels(axes, spec, self.names, self.style, self.size)
+        self.title = self.fig.suptitle(first.title, fontsize=self.style.title, animated=True)
         for p in self.panels:
             p.build(first)
-        if spec.task != "regression":
-            add_class_legend(self.fig, spec, scale)
         self._apply_limits(first)
-        # Lay out once with the first frame's ticks, then freeze the layout. The
-        # layout runs at the start of this draw, so the draw is already the
-        # final static background: snapshot it rather than draw again.
-        use_layout(self.fig)
-        self.canvas.draw()
+        # Lay out once with the first frame's ticks, then freeze the layout.
+        # The fit ends with a draw of the final layout, which is already the
+        # static background: snapshot it rather than draw again.
+        self.short = False  # set by the fit when the full title does not fit the frame
+
+        def compact() -> None:
+            self.short = True
+            self.title.set_text(first.short_title)
+
+        self.clashes = decorate(self.fig, self.panels, spec, self.style, self.title, compact)
         self.fig.set_layout_engine("none")
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)
 
@@ -496,7 +579,7 @@ class Painter:
         """
         for p in self.panels:
             p.update(frame)
-        self.title.set_text(frame.title)
+        self.title.set_text(frame.short_title if self.short else frame.title)
         if self.fixed:
             self.canvas.restore_region(self._background)
         else:

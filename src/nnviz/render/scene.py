@@ -141,8 +141,9 @@ class Spec:
     grid_v: Array                 # (g,) second plane coordinate (empty in curve mode)
     mesh_x: Array                 # (g*g, d) or (g, 1): the meshgrid in input features
     mesh_uv: Array                # (g, g, 2) the meshgrid in plane coordinates (surface mode)
-    X: Array                      # training inputs
-    y: Array                      # training targets
+    X: Array                      # inputs: the training points, then the test points
+    y: Array                      # targets, in the same order
+    test: Array                   # (n,) bool: which points are held out
     data_plane: Array             # (n, 2) data in plane coordinates (surface mode)
     value_range: tuple[float, float]   # regression: target range that maps to colours 0..1
     n_classes: int
@@ -155,6 +156,8 @@ class Spec:
     epochs: Array                 # every epoch of the history (for the loss panel)
     loss: Array
     metric_values: Array
+    test_loss: Array | None       # the same on the test split, when there is one
+    test_metric: Array | None
 
     @property
     def grid(self) -> int:
@@ -219,6 +222,7 @@ class Frame:
     loss: float
     metric: float
     limits: Mapping[str, Limits] = field(default_factory=dict)
+    short_title: str = ""         # the title for a frame too narrow for the full one
 
 
 # --- the panels a figure can show -------------------------------------------------------
@@ -280,8 +284,11 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
     model = history.model
     if not 1 <= layer <= model.n_hidden:
         raise RenderError(f"layer {layer} is out of range: the network has hidden layers 1..{model.n_hidden}")
-    X = np.asarray(data.X, dtype=float)
-    y = np.asarray(data.y)
+    # Test points travel with the training points (the ``test`` mask tells them
+    # apart), so every space, limit and boundary already covers them.
+    X = np.concatenate([np.asarray(data.X, dtype=float), np.asarray(data.X_test, dtype=float)])
+    y = np.concatenate([np.asarray(data.y), np.asarray(data.y_test)])
+    test = np.arange(len(y)) >= len(data.y)
     d = X.shape[1]
     names = tuple(data.feature_names) or tuple(_sub("x", j) for j in range(d))
     mode = "curve" if d == 1 else "surface"
@@ -338,7 +345,7 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
     n_classes = data.n_classes or (model.sizes[-1] if model.task == "multiclass" else 2)
     return Spec(
         model=model, task=history.task, mode=mode, layer=layer, width=width, plane=plane,
-        grid_u=grid_u, grid_v=grid_v, mesh_x=mesh_x, mesh_uv=mesh_uv, X=X, y=y, data_plane=data_plane,
+        grid_u=grid_u, grid_v=grid_v, mesh_x=mesh_x, mesh_uv=mesh_uv, X=X, y=y, test=test, data_plane=data_plane,
         value_range=(y_lo, y_hi), n_classes=n_classes,
         class_names=data.class_names,
         proj_z=proj_z, proj_a=proj_a,
@@ -346,7 +353,12 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
         titles=titles, metric=metric,
         epochs=np.array([e.epoch for e in history.epochs]),
         loss=history.column("loss"), metric_values=history.column(metric),
+        test_loss=_column(history, "test_loss"), test_metric=_column(history, f"test_{metric}"),
     )
+
+
+def _column(history: History, name: str) -> Array | None:
+    return history.column(name) if name in history.epochs[0].metrics else None
 
 
 # --- one frame ----------------------------------------------------------------
@@ -595,14 +607,27 @@ def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
         }
     metrics = epoch.metrics
     return Frame(index, epoch.epoch, title(spec, epoch.epoch, metrics), values, spaces,
-                 float(metrics["loss"]), float(metrics.get(spec.metric, np.nan)))
+                 float(metrics["loss"]), float(metrics.get(spec.metric, np.nan)),
+                 short_title=short_title(spec, epoch.epoch, metrics))
 
 
 def title(spec: Spec, epoch: int, metrics: Mapping[str, float]) -> str:
-    loss = metrics["loss"]
-    if spec.task == "regression":
-        return f"Epoch {epoch}    rmse {metrics['rmse']:.4f}    loss {loss:.4f}"
-    return f"Epoch {epoch}    accuracy {metrics['accuracy']:.1%}    loss {loss:.4f}"
+    """``Epoch 12    accuracy 91.5% (test 89.0%)    loss 0.2345 (test 0.2611)``"""
+    style = ".4f" if spec.metric == "rmse" else ".1%"
+
+    def shown(name: str, fmt: str) -> str:
+        test = metrics.get(f"test_{name}")
+        return f"{metrics[name]:{fmt}}" + ("" if test is None else f" (test {test:{fmt}})")
+
+    return f"Epoch {epoch}    {spec.metric} {shown(spec.metric, style)}    loss {shown('loss', '.4f')}"
+
+
+def short_title(spec: Spec, epoch: int, metrics: Mapping[str, float]) -> str:
+    """``Epoch 12  acc 91.5% (test 89.0%)  loss 0.235``: the title for small frames."""
+    name, fmt = ("rmse", ".3f") if spec.metric == "rmse" else ("acc", ".1%")
+    test = metrics.get(f"test_{spec.metric}")
+    tested = "" if test is None else f" (test {test:{fmt}})"
+    return f"Epoch {epoch}  {name} {metrics[spec.metric]:{fmt}}{tested}  loss {metrics['loss']:.3f}"
 
 
 # --- axis limits -----------------------------------------------------------------

@@ -1,0 +1,201 @@
+"""Text sizes that scale with the frame, and a layout in which no text overlaps.
+
+Fonts, markers and lines scale with the frame, but text never shrinks below
+a size that can be read at 1:1. When a small frame cannot hold everything at
+that size, the layout gives way step by step (``FIT_STEPS``): fewer ticks,
+then no tick labels, then no axis labels, then a two-row legend, then
+shorter panel titles, then smaller titles; only a frame too small for even
+that loses its panel titles. Titles and the legend are the last to give way. After each step the figure is laid out again and its text boxes
+checked; the first arrangement with no overlap (and no text off the frame)
+is kept.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.text import Text
+from matplotlib.ticker import MaxNLocator
+from matplotlib.transforms import Bbox
+
+DPI = 100
+
+
+@dataclass(frozen=True)
+class Style:
+    """Sizes for one frame: ``scale`` for markers and lines, points for text."""
+
+    scale: float
+    title: float
+    panel: float
+    label: float
+    tick: float
+    legend: float
+
+
+# (size at scale 1, the smallest size that still reads at 1:1) in points.
+TEXT_PT = {"title": (12.0, 8.0), "panel": (11.0, 7.5), "label": (9.0, 7.0), "tick": (8.0, 6.5), "legend": (8.5, 7.0)}
+
+
+def style_for(size: tuple[int, int], n_panels: int) -> Style:
+    """Sizes for a ``size`` frame of ``n_panels`` panels side by side (scale 1 at 400x400 px a panel)."""
+    w, h = size
+    scale = float(np.clip(min(w / (400 * n_panels), h / 400), 0.45, 1.6))
+    text = {k: max(base * scale, floor) for k, (base, floor) in TEXT_PT.items()}
+    return Style(scale, **text)
+
+
+def use_layout(fig: Figure) -> None:
+    """Constrained layout with tight 4-pixel pads (both engines use it)."""
+    fig.set_layout_engine("constrained", w_pad=4 / DPI, h_pad=4 / DPI, wspace=0.06)
+
+
+# --- finding overlaps ----------------------------------------------------------------------
+
+def _drawn_ticklabels(axis: Any) -> list[Text]:
+    """The tick labels the last draw showed (ticks inside the view, labels on)."""
+    lo, hi = sorted(axis.get_view_interval())
+    locs = axis.get_majorticklocs()
+    ticks = axis.get_major_ticks(len(locs))
+    labels = []
+    for tick, loc in zip(ticks, locs):
+        if lo - 1e-9 * (hi - lo) <= loc <= hi + 1e-9 * (hi - lo):
+            labels += [t for t in (tick.label1, tick.label2) if t.get_visible() and t.get_text()]
+    return labels
+
+
+def visible_texts(fig: Figure) -> list[Text]:
+    """Every piece of text the figure shows: titles, legends, axis and tick labels."""
+    texts: list[Text] = list(fig.texts)  # the suptitle is one of them
+    for legend in fig.legends:
+        texts += legend.get_texts()
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        texts += [ax.title, ax._left_title, ax._right_title]  # noqa: SLF001
+        texts += [ax.xaxis.label, ax.yaxis.label]
+        texts += _drawn_ticklabels(ax.xaxis) + _drawn_ticklabels(ax.yaxis)
+        texts += [t for t in ax.texts if t.get_visible()]
+    unique = {id(t): t for t in texts}.values()
+    return [t for t in unique if t.get_visible() and t.get_text().strip()]
+
+
+def text_clashes(fig: Figure) -> list[str]:
+    """What is wrong with the figure's text after a draw: overlaps and text off the frame."""
+    renderer = fig.canvas.get_renderer()
+    frame = Bbox.from_bounds(0, 0, *fig.canvas.get_width_height())
+    boxes = [(t, t.get_window_extent(renderer)) for t in visible_texts(fig)]
+    problems = [f"{t.get_text()!r} is off the frame" for t, b in boxes if not _inside(b, frame)]
+    for i, (ta, a) in enumerate(boxes):
+        for tb, b in boxes[i + 1:]:
+            if _overlap(a, b):
+                problems.append(f"{ta.get_text()!r} overlaps {tb.get_text()!r}")
+    return problems
+
+
+def _inside(b: Bbox, frame: Bbox) -> bool:
+    return b.x0 >= frame.x0 - 0.5 and b.y0 >= frame.y0 - 0.5 and b.x1 <= frame.x1 + 0.5 and b.y1 <= frame.y1 + 0.5
+
+
+GAP = 2.0  # px of clear space two texts keep between them: labels that touch read as one
+
+
+def _overlap(a: Bbox, b: Bbox) -> bool:
+    return min(a.x1, b.x1) - max(a.x0, b.x0) > -GAP and min(a.y1, b.y1) - max(a.y0, b.y0) > -GAP
+
+
+# --- giving way ------------------------------------------------------------------------------
+
+@dataclass
+class Parts:
+    """The figure's adjustable parts: every axes, the panel titles, the legend maker, the title."""
+
+    fig: Figure
+    axes: Sequence[Any]
+    panel_axes: Sequence[Any]
+    legend: Callable[[int], Any] | None   # ncol -> a new figure legend
+    legend_entries: int
+    title: Text
+    compact_title: Callable[[], None] | None = None  # switch to the short title
+
+
+def _fewer_ticks(p: Parts) -> None:
+    for ax in p.axes:
+        ax.xaxis.set_major_locator(MaxNLocator(3))
+        ax.yaxis.set_major_locator(MaxNLocator(3))
+
+
+def _no_tick_labels(p: Parts) -> None:
+    for ax in p.axes:
+        ax.tick_params(labelbottom=False, labelleft=False, labelright=False, labeltop=False)
+
+
+def _no_axis_labels(p: Parts) -> None:
+    for ax in p.axes:
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+
+
+def _two_row_legend(p: Parts) -> None:
+    if p.legend is not None:
+        for legend in list(p.fig.legends):
+            legend.remove()
+        p.legend(math.ceil(p.legend_entries / 2))
+
+
+def _short_panel_titles(p: Parts) -> None:
+    for ax in p.panel_axes:
+        ax.set_title(ax.get_title().split(" (")[0])
+
+
+def _one_word_panel_titles(p: Parts) -> None:
+    for ax in p.panel_axes:
+        ax.set_title(ax.get_title().split(" ")[0])
+
+
+def _short_title(p: Parts) -> None:
+    if p.compact_title is not None:
+        p.compact_title()
+
+
+def _smaller_title(p: Parts) -> None:
+    p.title.set_fontsize(max(6.0, 0.85 * p.title.get_fontsize()))
+
+
+def _smaller_panel_titles(p: Parts) -> None:
+    for ax in p.panel_axes:
+        ax.title.set_fontsize(max(6.0, 0.85 * ax.title.get_fontsize()))
+
+
+def _no_panel_titles(p: Parts) -> None:
+    for ax in p.panel_axes:
+        ax.set_title("")
+
+
+FIT_STEPS: tuple[Callable[[Parts], None], ...] = (
+    _fewer_ticks, _no_tick_labels, _no_axis_labels, _two_row_legend, _short_panel_titles,
+    _one_word_panel_titles, _short_title, _smaller_title, _smaller_panel_titles, _smaller_title, _smaller_panel_titles,
+    _no_panel_titles,
+)
+
+
+def fit(parts: Parts) -> list[str]:
+    """Lay the figure out, giving way until no text clashes; returns what still clashes (ideally nothing).
+
+    The figure is drawn (its final layout) when this returns.
+    """
+    use_layout(parts.fig)
+    parts.fig.canvas.draw()
+    problems = text_clashes(parts.fig)
+    for step in FIT_STEPS:
+        if not problems:
+            break
+        step(parts)
+        parts.fig.canvas.draw()
+        problems = text_clashes(parts.fig)
+    return problems

@@ -1,0 +1,102 @@
+"""Text never overlaps, at any frame size and with any panel set (issue: layout that scales)."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from nnviz import config, render
+from nnviz.engine.train import train
+from nnviz.render import layout, paint
+from nnviz.render.animation import Animation
+from nnviz.render.scene import PANELS
+
+SIZES = ["320x160", "600x200", "1200x400", "1600x1600"]
+PANEL_SETS = [",".join(c) for n in range(1, len(PANELS) + 1) for c in itertools.combinations(PANELS, n)]
+
+
+def _run(**over):
+    cfg = config.resolve({}, {"train.epochs": 12, "train.stop_loss": 0, "render.grid": 30, **over})
+    data = render.load_data(cfg)
+    return cfg, data, train(cfg, data)
+
+
+@pytest.fixture(scope="module")
+def runs():
+    """A binary run with a test split (the most text: test rings, test metrics), a multiclass
+    run and a regression run (a colour scale instead of a legend)."""
+    return {
+        "binary": _run(**{"data.test_fraction": 0.25}),
+        "multiclass": _run(**{"data.name": "blobs3"}),
+        "regression": _run(**{"data.name": "sine", "data.test_fraction": 0.25}),
+    }
+
+
+def _painter(run, size, panels):
+    cfg, data, hist = run
+    r = cfg.with_values({"render.size": size, "render.panels": panels}).render
+    anim = Animation(hist, data, r)
+    painter = anim.painter()
+    painter.render(anim.frame(anim.indices[-1]))
+    return painter
+
+
+def _assert_clean(painter):
+    painter.canvas.draw()  # a full draw: every text at its final place
+    clashes = layout.text_clashes(painter.fig)
+    assert not clashes, clashes
+    texts = [t.get_text() for t in layout.visible_texts(painter.fig)]
+    # The title and (for classes) the legend are the last to give way: always there.
+    assert any(t.startswith("Epoch") for t in texts), texts
+    return texts
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("panels", PANEL_SETS)
+def test_no_text_overlaps_for_any_panel_set(runs, size, panels):
+    painter = _painter(runs["binary"], size, panels)
+    try:
+        texts = _assert_clean(painter)
+        assert "class 0" in texts and "test point" in texts
+    finally:
+        painter.close()
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_no_text_overlaps_multiclass_and_regression(runs, size, task):
+    painter = _painter(runs[task], size, "input,hidden,activation,loss")
+    try:
+        _assert_clean(painter)
+    finally:
+        painter.close()
+
+
+def test_tick_labels_give_way_before_titles_and_legend(runs):
+    """At the gallery's 600x200 a four-panel frame drops tick labels, never the legend."""
+    painter = _painter(runs["binary"], "320x160", "input,hidden,activation,loss")
+    try:
+        texts = _assert_clean(painter)
+        ticks = [t for ax in painter.fig.axes for t in layout._drawn_ticklabels(ax.xaxis)]
+        assert not ticks  # gone first
+        assert "decision boundary" in texts
+    finally:
+        painter.close()
+
+
+def test_default_size_keeps_everything(runs):
+    painter = _painter(runs["binary"], "1200x400", "input,hidden,activation")
+    try:
+        texts = _assert_clean(painter)
+        assert "Hidden space (pre-activation z)" in texts and "x0" in texts
+        assert any(t.strip("−-").replace(".", "").isdigit() for t in texts)  # tick labels are shown
+    finally:
+        painter.close()
+
+
+def test_text_is_readable_at_small_sizes(runs):
+    """Text does not shrink below the readable floor (about 9 px for tick labels)."""
+    style = layout.style_for((600, 200), 3)
+    assert style.tick >= layout.TEXT_PT["tick"][1] and style.legend >= 7.0
+    assert paint.DPI * style.tick / 72 >= 9
