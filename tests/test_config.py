@@ -8,17 +8,43 @@ from pathlib import Path
 import pytest
 
 from nnviz import config
-from nnviz.config import Config, resolve
+from nnviz.config import resolve
 from nnviz.errors import ConfigError
 
 
 def test_defaults_are_the_reference_run() -> None:
     cfg = resolve()
-    assert cfg == Config()
     assert (cfg.data.name, cfg.model.hidden, cfg.model.activation) == ("blobs", (2,), "tanh")
     assert (cfg.train.optimizer, cfg.train.lr, cfg.train.batch_size) == ("adam", 0.01, 32)
+    # The blog's stop loss is the blobs' own default, not every dataset's.
     assert (cfg.train.epochs, cfg.train.stop_loss) == (200, 0.263)
+    assert cfg.render.layer == 1  # 0 (auto) resolved: the only hidden layer
     assert config.run_name(cfg) == "blobs-tanh-lr0.01"
+
+
+@pytest.mark.parametrize("name", ["blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians", "digits"])
+def test_each_dataset_brings_its_own_defaults(name: str) -> None:
+    from nnviz.engine.datasets import DATASETS
+
+    cfg = resolve({}, {"data.name": name})
+    assert cfg.train.stop_loss != 0.263  # the blobs' threshold stays with the blobs
+    for dotted, value in DATASETS[name].defaults.items():
+        section, key = dotted.split(".")
+        assert getattr(getattr(cfg, section), key) == value
+
+
+def test_what_the_user_sets_beats_the_dataset_defaults() -> None:
+    cfg = resolve({"train": {"epochs": 7}}, {"data.name": "spiral", "model.hidden": "8"}, flags=True)
+    assert cfg.train.epochs == 7 and cfg.model.hidden == (8,)
+    assert cfg.train.stop_loss == 0.05  # the rest still comes from the dataset
+    assert cfg.render.layer == 1  # auto follows the user's network, not the dataset's
+
+
+def test_auto_layer_is_the_last_two_wide_layer() -> None:
+    assert resolve({}, {"model.hidden": "16,16,2"}).render.layer == 3
+    assert resolve({}, {"model.hidden": "2,8"}).render.layer == 1
+    assert resolve({}, {"model.hidden": "8,4"}).render.layer == 1
+    assert resolve({}, {"model.hidden": "8,4", "render.layer": 2}).render.layer == 2
 
 
 def test_file_values_and_overrides_combine() -> None:

@@ -52,7 +52,7 @@ def test_file_kinds_without_a_path_are_config_errors() -> None:
 def test_target_key_flag_and_round_trip(tmp_path: Path) -> None:
     assert config.SCHEMA["data"]["target"].flag == "--target"
     cfg = resolve({"data": {"path": "pets.csv", "target": " label "}})
-    assert cfg.data.target == "label" and config.Config().data.target is None
+    assert cfg.data.target == "label" and config.resolve().data.target is None
     toml = tmp_path / "c.toml"
     toml.write_text(config.to_toml(cfg), encoding="utf-8")
     assert config.load(toml) == cfg
@@ -91,7 +91,7 @@ def test_digits_trains_with_64_inputs_and_10_outputs(tmp_path: Path) -> None:
 
     cfg = resolve({"data": {"name": "digits", "n_samples": 60}, "train": {"epochs": 2}})
     data = train.load_data(cfg)
-    assert train.build_model(cfg, data).sizes == (64, 2, 10)
+    assert train.build_model(cfg, data).sizes == (64, 32, 2, 10)  # the dataset's bottleneck default
     result = run(tmp_path, "train", "-q", "--epochs", "2", "--dataset", "digits", "--n-samples", "60",
                  "--history", "h.csv")
     assert result.exit_code == 0, result.output

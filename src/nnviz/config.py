@@ -308,7 +308,7 @@ class TrainConfig:
     lr: float = key(0.01, float_range(0.0, 1e6, lo_open=True), "--lr", "learning rate")
     batch_size: int | str = key(32, batch_size, "--batch-size", "minibatch size or 'full'")
     epochs: int = key(200, int_range(1, MAX_EPOCHS), "--epochs", "maximum epochs")
-    stop_loss: float = key(0.263, float_range(0.0), "--stop-loss", "stop once the loss is <= this (0: never)")
+    stop_loss: float = key(0.0, float_range(0.0), "--stop-loss", "stop once the loss is <= this (0: never)")
     seed: int = key(DEFAULT_SEED, int_range(0, 2**32 - 1), "--seed", "random seed")
     weight_decay: float = key(0.0, float_range(0.0, 10.0), "--weight-decay", "L2 weight decay")
 
@@ -324,7 +324,8 @@ class RenderConfig:
     every: int = key(1, int_range(1, MAX_EPOCHS), "--every", "draw every Nth epoch")
     log_frames: int = key(0, int_range(0, MAX_FRAMES), "--log-frames", "K log-spaced frames (0: off)")
     hold: float = key(1.0, float_range(0.0, 60.0), "--hold", "seconds to hold the last frame")
-    layer: int = key(1, int_range(1, MAX_DEPTH), "--layer", "hidden layer to show")
+    layer: int = key(0, int_range(0, MAX_DEPTH), "--layer",
+                     "hidden layer to show (0: the last 2-wide one, which is drawn exactly; else the first)")
     axes: str = key("fixed", choice(AXES), "--axes", "axis limits: fixed or per-frame")
 
 
@@ -414,9 +415,31 @@ def resolve(
     # --data PATH on its own means "the file dataset that reads such a file" (csv unless the name says otherwise).
     if values["data"].get("path") and "name" not in values["data"]:
         values["data"]["name"] = _file_kind(values["data"]["path"])
+    _dataset_defaults(values)
+    _auto_layer(values)
     cfg = Config(**{s: SECTIONS[s](**values[s]) for s in SCHEMA})
     _check_combinations(cfg, where, lambda dotted: labels.get(dotted, dotted))
     return cfg
+
+
+def _dataset_defaults(values: dict[str, dict[str, Any]]) -> None:
+    """Fill the keys the user left unset with the dataset's own defaults (then the schema's)."""
+    from .engine.datasets import DATASETS
+
+    name = values["data"].get("name", SCHEMA["data"]["name"].default)
+    for dotted, value in DATASETS[name].defaults.items():
+        section, key = split_key(dotted)
+        if key not in values[section]:
+            values[section][key] = _check(section, key, value, f"dataset {name!r} default {dotted}")
+
+
+def _auto_layer(values: dict[str, dict[str, Any]]) -> None:
+    """``render.layer = 0``: the last 2-wide hidden layer (drawn exactly), else the first."""
+    if values["render"].get("layer", 0):
+        return
+    hidden = values["model"].get("hidden", SCHEMA["model"]["hidden"].default)
+    two_wide = [i for i, width in enumerate(hidden, start=1) if width == 2]
+    values["render"]["layer"] = two_wide[-1] if two_wide else 1
 
 
 def _check_combinations(cfg: Config, where: str, label: Callable[[str], str]) -> None:
