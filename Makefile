@@ -1,32 +1,74 @@
 # Two commands on a fresh machine with Python 3.11 and pip:
 #   make run    installs nnviz into .venv and renders the default animation
 #   make test   installs nnviz with its test extras and runs the suite
+# Every install is pinned by constraints.txt (exact versions, so the rendered
+# bytes are the same everywhere); editing it or pyproject.toml reinstalls.
+#   make lint   ruff check, ruff format --check, mypy
+#   make docs   re-renders docs/blobs-tanh-lr0.01.gif and .png (after a deliberate change)
+#   make lock   re-resolves constraints.txt from scratch (then review the diff)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
+CONSTRAINTS := constraints.txt
+PIP    := $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test bench clean
+.PHONY: run test lint docs bench lock clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed-run: pyproject.toml | $(BIN)/activate
-	$(BIN)/python -m pip install --quiet -e .
+# pip first (pinned: --build-constraint needs pip >= 25.3), then the project;
+# the build constraint pins setuptools inside pip's isolated build environment.
+$(VENV)/.installed-run: pyproject.toml $(CONSTRAINTS) | $(BIN)/activate
+	$(PIP) --upgrade pip
+	$(PIP) --build-constraint $(CONSTRAINTS) -e .
 	touch $@
 
-$(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+$(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/activate
+	$(PIP) --upgrade pip
+	$(PIP) --build-constraint $(CONSTRAINTS) -e ".[test]"
 	touch $@ $(VENV)/.installed-run
 
 run: $(VENV)/.installed-run
 	$(BIN)/nnviz animate
 
 test: $(VENV)/.installed-test
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q --durations=10
+
+# All three run even if one fails, so one CI log shows every problem. One line per
+# finding; `ruff check src tests` / `ruff format --diff src` show the details.
+lint: $(VENV)/.installed-test
+	@status=0; \
+	echo "+ ruff check src tests"; $(BIN)/ruff check --output-format concise src tests || status=1; \
+	echo "+ ruff format --check src"; $(BIN)/ruff format --check --output-format concise src || status=1; \
+	echo "+ mypy"; $(BIN)/mypy || status=1; \
+	exit $$status
+
+# The README's hero animation: exactly what `nnviz animate` writes with no
+# arguments (tests/test_reproducible.py compares it byte for byte).
+docs: $(VENV)/.installed-run
+	@tmp=$$(mktemp -d) && \
+	(cd $$tmp && $(abspath $(BIN))/python -m nnviz animate --out $$tmp/blobs-tanh-lr0.01.gif --quiet) && \
+	cp $$tmp/blobs-tanh-lr0.01.gif $$tmp/blobs-tanh-lr0.01.png docs/ && \
+	rm -rf $$tmp && \
+	sha256sum docs/blobs-tanh-lr0.01.gif docs/blobs-tanh-lr0.01.png
 
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_render.py
+
+# Fresh venv, newest versions allowed by pyproject.toml, then freeze. playwright is
+# named explicitly until it is in the test extra; pip and setuptools (the build
+# backend) are pinned too. Review `git diff constraints.txt`, then `make docs`.
+lock:
+	rm -rf $(VENV)-lock
+	$(PYTHON) -m venv $(VENV)-lock
+	$(VENV)-lock/bin/python -m pip install --quiet --upgrade pip setuptools
+	$(VENV)-lock/bin/python -m pip install --quiet -e ".[test,dask]" playwright
+	grep '^#' $(CONSTRAINTS) > $(CONSTRAINTS).new
+	$(VENV)-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^wheel==' >> $(CONSTRAINTS).new
+	mv $(CONSTRAINTS).new $(CONSTRAINTS)
+	rm -rf $(VENV)-lock
 
 clean:
 	rm -rf $(VENV) outputs/*
