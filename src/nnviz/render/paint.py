@@ -442,10 +442,11 @@ def font_scale(size: tuple[int, int], n_panels: int) -> float:
     return float(np.clip(min(w / (400 * n_panels), h / 400), 0.45, 1.6))
 
 
-def make_panels(axes: Sequence[Any], spec: Spec, names: Sequence[str], scale: float,
+def make_panels(axes: Sequence[Any], spec: Spec, names: Sequence[str | PanelDef], scale: float,
                 size: tuple[int, int] = (1200, 400)) -> list[Panel]:
     stride = mesh_stride(spec.grid, size, len(names))
-    defs = [PANELS[name] for name in names]
+    # A PanelDef itself (the morph's) draws a panel that --panels does not list.
+    defs = [name if isinstance(name, PanelDef) else PANELS[name] for name in names]
     return [PAINTERS[d.painter(spec)](ax, spec, d, scale, stride) for ax, d in zip(axes, defs)]
 
 
@@ -459,7 +460,7 @@ class Painter:
     """
 
     def __init__(self, spec: Spec, first: Frame, *, size: tuple[int, int] = (1200, 400),
-                 panels: Sequence[str] = ("input", "hidden", "activation"), fixed: bool = True) -> None:
+                 panels: Sequence[str | PanelDef] = ("input", "hidden", "activation"), fixed: bool = True) -> None:
         self.spec, self.size, self.names, self.fixed = spec, tuple(size), tuple(panels), fixed
         self.fig, self.canvas, axes = make_figure(self.size, len(self.names))
         scale = font_scale(self.size, len(self.names))
