@@ -54,6 +54,7 @@ def morph_cmd(out: str | None, history_path: str | None, epochs: str | None, ste
         kwargs["render__axes"] = "per-frame"
     cfg = _history_config(history_path, kwargs) if history_path else load_config(kwargs)
     data = load_data(cfg)
+    morph.check_data(data)  # before training, not after
     if history_path:
         loss = None if cfg.model.loss == "auto" else cfg.model.loss
         history = read_history(history_path, activation=cfg.model.activation, loss=loss)

@@ -294,6 +294,12 @@ def _check_counts(steps: int, pause: int) -> None:
         raise RenderError(f"--pause {pause!r} is invalid; valid: a whole number of still frames from 0 to {MAX_PAUSE}")
 
 
+def check_data(data: Dataset) -> None:
+    """A morph moves a plane: one input feature (a curve) has no plane to move."""
+    if np.asarray(data.X).shape[1] < 2:
+        raise RenderError(f"a morph needs 2 or more input features; the {data.name} data has 1")
+
+
 # --- the animation ----------------------------------------------------------------------------
 
 class Morph:
@@ -311,8 +317,7 @@ class Morph:
         _check_counts(steps, pause)
         model = history.model
         self.reps = chain(model)
-        if np.asarray(data.X).shape[1] < 2:
-            raise RenderError(f"a morph needs 2 or more input features; the {data.name} data has 1")
+        check_data(data)
         self.history, self.render, self.steps, self.pause = history, render, steps, pause
         self.positions = tuple(positions) if positions is not None else (len(history) - 1,)
         self.moments = timeline(len(self.reps), steps, pause)
