@@ -170,6 +170,10 @@ def test_cli_writes_and_says_what(tmp_path):
     assert r.stdout.strip() == f"wrote {frames} frames (6 stages x 2 steps, epoch 1,5): {out}"
     assert Image.open(out).n_frames == frames
     assert Image.open(out).size == (200, 200)
+    png = tmp_path / "m.png"
+    r = CliRunner().invoke(cli, ["morph", *TINY, "--steps", "2", "--pause", "0", "--out", str(png)])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == f"wrote the last of 7 frames (3 stages x 2 steps, epoch 5): {png}"
 
 
 @pytest.mark.parametrize("args, message", [

@@ -42,7 +42,7 @@ def morph_cmd(out: str | None, history_path: str | None, epochs: str | None, ste
     from ..errors import Interrupted
     from ..render import morph
     from ..render.pipeline import OUTPUT_DIR
-    from ..render.writers import format_of
+    from ..render.writers import format_of, writer_for
 
     if out and kwargs.get("render__format") is None and format_of(out):
         kwargs["render__format"] = format_of(out)
@@ -71,7 +71,8 @@ def morph_cmd(out: str | None, history_path: str | None, epochs: str | None, ste
                                     progress=not quiet, workers=workers)
     shown = ",".join(str(history.epochs[p].epoch) for p in anim.positions)
     stages = len(anim.reps) - 1
-    click.echo(f"wrote {len(anim)} frames ({stages} stages x {steps} steps, epoch {shown}): {Path(path)}")
+    what = f"{len(anim)} frames" if writer_for(cfg.render.format).animated else f"the last of {len(anim)} frames"
+    click.echo(f"wrote {what} ({stages} stages x {steps} steps, epoch {shown}): {Path(path)}")
 
 
 COMMANDS = [morph_cmd]
