@@ -197,3 +197,15 @@ def test_cli_bad_values_are_one_line(tmp_path, args, message):
 def test_cli_usage_errors_exit_2():
     r = CliRunner().invoke(cli, ["morph", "--steps", "many"])
     assert r.exit_code == 2 and "Error:" in r.stderr
+
+
+def test_cli_morphs_a_saved_run_with_its_toml(tmp_path):
+    run = tmp_path / "run.gif"
+    r = CliRunner().invoke(cli, ["animate", *TINY, "--hidden", "3,2", "--out", str(run)])
+    assert r.exit_code == 0, r.output
+    out = tmp_path / "m.gif"
+    # No model flags: the 3-2 network comes from run.toml beside run.csv.
+    r = CliRunner().invoke(cli, ["morph", "--history", str(run.with_suffix(".csv")), "--steps", "1", "--pause", "0",
+                                 "--epoch", "2", "--out", str(out), "-q"])
+    assert r.exit_code == 0, r.output
+    assert r.stdout.strip() == f"wrote 7 frames (6 stages x 1 steps, epoch 2): {out}"

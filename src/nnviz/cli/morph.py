@@ -34,7 +34,8 @@ def morph_cmd(out: str | None, history_path: str | None, epochs: str | None, ste
     --axes per-frame (the default here) gives each stage its own axes, the
     union of its two ends, and moves the camera only during the pauses;
     --axes fixed keeps one set of axes for the whole morph. --size defaults
-    to 600x600 (one square panel).
+    to 600x600 (one square panel). --panels, --layer, --every, --log-frames
+    and --engine shape the training animation and do not apply here.
     """
     from .. import config as config_mod
     from ..engine.history import read_history
