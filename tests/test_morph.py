@@ -209,3 +209,16 @@ def test_cli_morphs_a_saved_run_with_its_toml(tmp_path):
                                  "--epoch", "2", "--out", str(out), "-q"])
     assert r.exit_code == 0, r.output
     assert r.stdout.strip() == f"wrote 7 frames (6 stages x 1 steps, epoch 2): {out}"
+
+
+def test_painter_draws_every_grid_line(deep):
+    cfg, data, hist = deep
+    m = morph.Morph(hist, data, small_cfg(render__grid=40, render__size="200x200").render, steps=1, pause=0)
+    painter = m.painter()
+    try:
+        (panel,) = painter.panels
+        grid = panel.artists[1]
+        assert len(grid.get_segments()) == 2 * len(m.spec.line_index()) == 2 * scene.GRID_LINES
+        assert painter.render(m.frame(len(m) - 1)).shape == (200, 200, 3)
+    finally:
+        painter.close()

@@ -60,14 +60,14 @@ COARSE = 8             # the limits pass samples every COARSE-th mesh row and co
 
 @dataclass(frozen=True)
 class MorphPanel(PanelDef):
-    """The morph's one panel: always the warped painter (mesh, grid lines, boundary, points).
+    """The morph's one panel: the warped painter with every grid line (``paint.PAINTERS["morph"]``).
 
     It is not in ``scene.PANELS``: that registry lists what ``--panels``
     accepts, and a morph panel means nothing in a training animation.
     """
 
     def painter(self, spec: Spec) -> str:
-        return "warped"
+        return "morph"
 
 
 PANEL = MorphPanel("morph", "morph")

@@ -289,6 +289,12 @@ class WarpedPanel(Panel):
         surf.set_array(frame.values[np.ix_(ix[:-1], ix[:-1])].ravel())
 
 
+class MorphGridPanel(WarpedPanel):
+    """The morph's panel (``render.morph``): every input grid line, since watching them bend is its point."""
+
+    line_step = 1
+
+
 class ImagePanel(WarpedPanel):
     """A plane coloured on its own regular grid: the input plane, or a 2-wide layer's.
 
@@ -415,6 +421,7 @@ def _range(v: Array, floor: float | None = None) -> tuple[float, float]:
 PAINTERS: dict[str, type[Panel]] = {
     "image": ImagePanel,
     "warped": WarpedPanel,
+    "morph": MorphGridPanel,
     "curve": CurvePanel,
     "curves": LossPanel,
 }
