@@ -116,7 +116,9 @@ def test_frame_count_titles_and_gif(tmp_path, deep):
     assert titles[0] == "Epoch 0    input space"
     assert titles[-1] == f"Epoch 0    stage {stages}/{stages}: layer 2: tanh"
     assert m.title(per_epoch).startswith(f"Epoch {hist.last.epoch}    input")
-    assert [t for t in titles if "layer 1: tanh" in t] == [f"Epoch 0    stage 3/{stages}: layer 1: tanh"] * (steps - 1 + 1 + pause)
+    # The stage's moving frames, its arrival and the pause after it.
+    tanh = [t for t in titles if "layer 1: tanh" in t]
+    assert tanh == [f"Epoch 0    stage 3/{stages}: layer 1: tanh"] * (steps - 1 + 1 + pause)
 
 
 def test_png_and_deterministic_bytes(tmp_path, deep):

@@ -257,7 +257,8 @@ def moment_limits(cams: Sequence[Limits], m: Moment, pause: int) -> Limits:
     if m.pause < 0:  # moving from representation m.rep to the next
         return cams[m.rep + 1]
     s = ease(m.pause / pause) if pause else 1.0
-    return tuple(float(v) for v in lerp(np.array(cams[m.rep]), np.array(cams[m.rep + 1]), s))  # type: ignore[return-value]
+    x0, x1, y0, y1 = (float(v) for v in lerp(np.array(cams[m.rep]), np.array(cams[m.rep + 1]), s))
+    return x0, x1, y0, y1
 
 
 # --- choosing epochs -----------------------------------------------------------------------
@@ -289,9 +290,11 @@ def parse_epochs(text: str | None, history: History) -> tuple[int, ...]:
 
 def _check_counts(steps: int, pause: int) -> None:
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise RenderError(f"--steps {steps!r} is invalid; valid: a whole number of frames per stage from 1 to {MAX_STEPS}")
+        raise RenderError(f"--steps {steps!r} is invalid; valid: a whole number of frames per stage "
+                          f"from 1 to {MAX_STEPS}")
     if isinstance(pause, bool) or not isinstance(pause, int) or not 0 <= pause <= MAX_PAUSE:
-        raise RenderError(f"--pause {pause!r} is invalid; valid: a whole number of still frames from 0 to {MAX_PAUSE}")
+        raise RenderError(f"--pause {pause!r} is invalid; valid: a whole number of still frames "
+                          f"from 0 to {MAX_PAUSE}")
 
 
 def check_data(data: Dataset) -> None:
