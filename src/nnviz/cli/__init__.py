@@ -87,9 +87,9 @@ def cli() -> None:
 def _register() -> None:
     # The command modules import matplotlib only inside their functions, so
     # `nnviz train` and `nnviz --help` stay quick.
-    from . import animate, engine_cmds, sweep
+    from . import animate, engine_cmds, morph, sweep
 
-    for module in (engine_cmds, animate, sweep):
+    for module in (engine_cmds, animate, morph, sweep):
         for command in module.COMMANDS:
             cli.add_command(command)
 

@@ -339,6 +339,12 @@ class WarpedPanel(Panel):
         surf.set_array(frame.values[np.ix_(ix[:-1], ix[:-1])].ravel())
 
 
+class MorphGridPanel(WarpedPanel):
+    """The morph's panel (``render.morph``): every input grid line, since watching them bend is its point."""
+
+    line_step = 1
+
+
 class ImagePanel(WarpedPanel):
     """A plane coloured on its own regular grid: the input plane, or a 2-wide layer's.
 
@@ -488,6 +494,7 @@ def _range(v: Array, floor: float | None = None) -> tuple[float, float]:
 PAINTERS: dict[str, type[Panel]] = {
     "image": ImagePanel,
     "warped": WarpedPanel,
+    "morph": MorphGridPanel,
     "curve": CurvePanel,
     "curves": LossPanel,
 }
@@ -504,10 +511,11 @@ def make_figure(size: tuple[int, int], n_panels: int) -> tuple[Figure, FigureCan
     return fig, canvas, list(axes)
 
 
-def make_panels(axes: Sequence[Any], spec: Spec, names: Sequence[str], style: Style,
+def make_panels(axes: Sequence[Any], spec: Spec, names: Sequence[str | PanelDef], style: Style,
                 size: tuple[int, int] = (1200, 400)) -> list[Panel]:
     stride = mesh_stride(spec.grid, size, len(names))
-    defs = [PANELS[name] for name in names]
+    # A PanelDef itself (the morph's) draws a panel that --panels does not list.
+    defs = [name if isinstance(name, PanelDef) else PANELS[name] for name in names]
     return [PAINTERS[d.painter(spec)](ax, spec, d, style, stride) for ax, d in zip(axes, defs)]
 
 
@@ -540,7 +548,7 @@ class Painter:
     """
 
     def __init__(self, spec: Spec, first: Frame, *, size: tuple[int, int] = (1200, 400),
-                 panels: Sequence[str] = ("input", "hidden", "activation"), fixed: bool = True) -> None:
+                 panels: Sequence[str | PanelDef] = ("input", "hidden", "activation"), fixed: bool = True) -> None:
         self.spec, self.size, self.names, self.fixed = spec, tuple(size), tuple(panels), fixed
         self.fig, self.canvas, axes = make_figure(self.size, len(self.names))
         self.style = layout.style_for(self.size, len(self.names))

@@ -122,7 +122,7 @@ def _warn_if_large(path: Path, estimate: float) -> None:
 
 def render_history(history: History, data: Dataset, cfg: Config, out: str | Path | None = None, *,
                    poster: str | Path | None = None, progress: Progress | bool | None = None,
-                   workers: int = 1) -> Path:
+                   workers: int = 1, anim: Any = None) -> Path:
     """Render ``history`` (trained on ``data``) with ``cfg.render`` and return the file written.
 
     ``poster`` also writes the last frame as a PNG. Every file is atomic:
@@ -132,7 +132,7 @@ def render_history(history: History, data: Dataset, cfg: Config, out: str | Path
     report = reporter(progress)
     outs = output_paths(cfg, out)
     kind = writer_for(outs.format)
-    anim = Animation(history, data, cfg.render)
+    anim = anim if anim is not None else Animation(history, data, cfg.render)  # or any Animation-like (morph)
     engine = ENGINES[cfg.render.engine](anim)
     try:
         if not kind.animated:  # a still: only the last frame is drawn

@@ -1,0 +1,79 @@
+"""``nnviz morph``: the data and the input grid carried through the network, stage by stage."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .animate import _history_config
+from .options import load_config, config_options
+
+# One square panel: the config's default size is for three panels side by side.
+DEFAULT_SIZE = "600x600"
+
+
+@click.command("morph")
+@config_options(sections=("data", "model", "train", "render"))
+@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
+              help="Output path [default: outputs/<run>-morph.<format>].")
+@click.option("--history", "history_path", type=click.Path(dir_okay=False, exists=True), default=None,
+              help="Morph a saved history CSV (its .toml beside it) instead of training.")
+@click.option("--epoch", "epochs", default=None, metavar="E1,E2,...|last",
+              help="Epochs to morph, one after another [default: last].")
+@click.option("--steps", "steps", type=int, default=20, show_default=True, help="Frames per stage.")
+@click.option("--pause", "pause", type=int, default=6, show_default=True,
+              help="Extra still frames at each representation.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+def morph_cmd(out: str | None, history_path: str | None, epochs: str | None, steps: int, pause: int,
+              quiet: bool, **kwargs: Any) -> None:
+    """Morph the input plane through every layer: x, xW, xW+b, f(xW+b), ... to the last hidden layer.
+
+    --axes per-frame (the default here) gives each stage its own axes, the
+    union of its two ends, and moves the camera only during the pauses;
+    --axes fixed keeps one set of axes for the whole morph. --size defaults
+    to 600x600 (one square panel). --panels, --layer, --every, --log-frames
+    and --engine shape the training animation and do not apply here.
+    """
+    from .. import config as config_mod
+    from ..engine.history import read_history
+    from ..engine.train import load_data, train
+    from ..errors import Interrupted
+    from ..render import morph
+    from ..render.pipeline import OUTPUT_DIR
+    from ..render.writers import format_of, writer_for
+
+    if out and kwargs.get("render__format") is None and format_of(out):
+        kwargs["render__format"] = format_of(out)
+    if kwargs.get("render__size") is None:
+        kwargs["render__size"] = DEFAULT_SIZE
+    if kwargs.get("render__axes") is None:
+        # Layers differ in scale by orders of magnitude (x·W can be 30x the
+        # input, tanh squeezes to ±1): one set of axes leaves most stages a dot.
+        kwargs["render__axes"] = "per-frame"
+    cfg = _history_config(history_path, kwargs) if history_path else load_config(kwargs)
+    data = load_data(cfg)
+    morph.check_data(data)  # before training, not after
+    if history_path:
+        loss = None if cfg.model.loss == "auto" else cfg.model.loss
+        history = read_history(history_path, activation=cfg.model.activation, loss=loss)
+    else:
+        history = train(cfg, data)
+        if history.stop_reason == "interrupted":
+            raise Interrupted(history.signal or 2)
+        if history.stop_reason == "diverged":
+            click.echo(f"Warning: {history.message}", err=True)
+    if out is None:
+        out = str(OUTPUT_DIR / f"{config_mod.run_name(cfg)}-morph.{cfg.render.format}")
+    workers = min(2, os.cpu_count() or 1)
+    path, anim = morph.render_morph(history, data, cfg, out, epochs=epochs, steps=steps, pause=pause,
+                                    progress=not quiet, workers=workers)
+    shown = ",".join(str(history.epochs[p].epoch) for p in anim.positions)
+    stages = len(anim.reps) - 1
+    what = f"{len(anim)} frames" if writer_for(cfg.render.format).animated else f"the last of {len(anim)} frames"
+    click.echo(f"wrote {what} ({stages} stages x {steps} steps, epoch {shown}): {Path(path)}")
+
+
+COMMANDS = [morph_cmd]
