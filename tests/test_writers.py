@@ -23,14 +23,90 @@ def _write(path, fmt, n=5, **kw):
 
 
 def test_registry():
-    assert set(writers.WRITERS) == {"gif", "mp4", "png"}
+    assert list(writers.WRITERS) == ["gif", "mp4", "webp", "html", "png"]
     assert writers.format_of("a/b.GIF") == "gif" and writers.format_of("x.txt") is None
-    with pytest.raises(RenderError, match="valid: gif, mp4, png"):
+    with pytest.raises(RenderError, match="valid: gif, mp4, webp, html, png"):
         writers.writer_for("webm")
 
 
+def test_registry_describes_each_format():
+    got = {name: (w.suffix, w.mime, w.video, w.animated, w.wants_palette) for name, w in writers.WRITERS.items()}
+    assert got == {
+        "gif": (".gif", "image/gif", False, True, True),
+        "mp4": (".mp4", "video/mp4", True, True, False),
+        "webp": (".webp", "image/webp", False, True, False),
+        "html": (".html", "text/html", False, True, False),
+        "png": (".png", "image/png", False, False, False),
+    }
+    for name, w in writers.WRITERS.items():
+        assert writers.format_of(f"x/run{w.suffix.upper()}") == name
+
+
+def test_every_format_is_available_here():
+    # The bundled ffmpeg has libx264 and libwebp_anim; Pillow has WebP.
+    assert {name: w.unavailable() for name, w in writers.WRITERS.items()} == dict.fromkeys(writers.WRITERS)
+    for name in writers.WRITERS:
+        writers.check_available(name)
+
+
+def test_missing_encoder_fails_early_with_the_reason(monkeypatch):
+    monkeypatch.setattr(writers, "ffmpeg_encoders", lambda exe: frozenset({"libx264"}))
+    assert writers.WebpWriter.unavailable() == "the bundled ffmpeg has no libwebp_anim encoder"
+    with pytest.raises(RenderError, match=r"^format 'webp' cannot be written here: the bundled ffmpeg has no "
+                                          r"libwebp_anim encoder; use another format: gif, mp4, html, png$"):
+        writers.check_available("webp")
+    writers.check_available("mp4")
+
+
+def test_missing_ffmpeg_makes_ffmpeg_formats_unavailable(monkeypatch):
+    def missing():
+        raise RenderError("ffmpeg is not available (no binary); use --format gif")
+
+    monkeypatch.setattr(writers, "ffmpeg_exe", missing)
+    with pytest.raises(RenderError, match="format 'mp4' cannot be written here: ffmpeg is not available.*"
+                                          "use another format: gif, html, png$"):
+        writers.check_available("mp4")
+    with pytest.raises(RenderError, match="unknown format 'avi'"):
+        writers.check_available("avi")
+
+
+@pytest.mark.parametrize("kw, message", [
+    ({"fps": 0}, "fps must be a finite number > 0, got 0"),
+    ({"fps": float("nan")}, "fps must be a finite number > 0"),
+    ({"fps": "fast"}, "fps must be a finite number > 0, got 'fast'"),
+    ({"hold": -1}, "hold must be a finite number >= 0, got -1"),
+])
+def test_bad_fps_or_hold_is_refused(tmp_path, kw, message):
+    with pytest.raises(RenderError, match=message):
+        writers.GifWriter(tmp_path / "a.gif", **kw)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("info, message", [
+    ({"epoch": "3"}, "frame info 'epoch' must be an integer, got '3'"),
+    ({"epoch": True}, "'epoch' must be an integer"),
+    ({"title": 3}, "'title' must be a string"),
+    ({"metrics": {"loss": "low"}}, "metric 'loss' = 'low': metrics map names"),
+    ({"metrics": [1.0]}, "'metrics' must map names to numbers"),
+    ({"loss": 0.5}, "unknown frame info key.* loss; allowed: epoch, title, metrics"),
+    ([("epoch", 1)], "frame info must be a mapping"),
+])
+@pytest.mark.parametrize("fmt", ["gif", "html"])
+def test_bad_frame_info_is_refused_by_every_writer(tmp_path, fmt, info, message):
+    with pytest.raises(RenderError, match=message):
+        with writers.WRITERS[fmt](tmp_path / f"a.{fmt}") as w:
+            w.write(next(_frames(1)), info)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_frame_info_is_normalised():
+    info = {"epoch": np.int64(4), "title": "Epoch 4", "metrics": {"loss": np.float32(0.5), "acc": 1}}
+    assert writers.check_info(info) == {"epoch": 4, "title": "Epoch 4", "metrics": {"loss": 0.5, "acc": 1.0}}
+    assert writers.check_info(None) is None
+
+
 def test_gif_loops_and_holds_last_frame(tmp_path):
-    path = _write(tmp_path / "a.gif", "gif", n=5, fps=10, hold=2.0, palette=next(_frames(1)))
+    path = _write(tmp_path / "a.gif", "gif", n=5, fps=10, hold=2.0, sample=next(_frames(1)))
     im = Image.open(path)
     assert im.info["loop"] == 0
     durations = [f.info["duration"] for f in ImageSequence.Iterator(im)]
@@ -71,7 +147,7 @@ def test_mp4_frame_count_with_hold_and_odd_size(tmp_path):
     assert n == 4 + 5
 
 
-@pytest.mark.parametrize("fmt", ["gif", "mp4", "png"])
+@pytest.mark.parametrize("fmt", ["gif", "mp4", "webp", "html", "png"])
 def test_failure_leaves_nothing_and_keeps_existing(tmp_path, fmt):
     dest = tmp_path / f"a.{fmt}"
     dest.write_bytes(b"old")
@@ -83,8 +159,9 @@ def test_failure_leaves_nothing_and_keeps_existing(tmp_path, fmt):
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"a.{fmt}"]
 
 
-def test_mp4_kills_ffmpeg_on_error(tmp_path):
-    w = writers.Mp4Writer(tmp_path / "a.mp4").open()
+@pytest.mark.parametrize("fmt", ["mp4", "webp"])
+def test_ffmpeg_is_killed_on_error(tmp_path, fmt):
+    w = writers.WRITERS[fmt](tmp_path / f"a.{fmt}").open()
     w.write(next(_frames(1)))
     proc = w._proc
     w.abort(RuntimeError("boom"))
@@ -92,10 +169,11 @@ def test_mp4_kills_ffmpeg_on_error(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_missing_ffmpeg_suggests_gif(tmp_path, monkeypatch):
+@pytest.mark.parametrize("fmt", ["mp4", "webp"])
+def test_missing_ffmpeg_suggests_gif(tmp_path, monkeypatch, fmt):
     monkeypatch.setattr(writers, "ffmpeg_exe", lambda: str(tmp_path / "no-ffmpeg"))
     with pytest.raises(RenderError, match="--format gif"):
-        _write(tmp_path / "a.mp4", "mp4", n=2)
+        _write(tmp_path / f"a.{fmt}", fmt, n=2)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -1,4 +1,4 @@
-"""Pixels -> files: GIF, MP4 and PNG writers that take one frame at a time.
+"""Pixels -> files: GIF, MP4, WebP, HTML and PNG writers that take one frame at a time.
 
 A writer is opened on a destination, receives (h, w, 3) uint8 frames through
 ``write`` and finishes in ``close``. It works on a temporary file beside the
@@ -9,16 +9,25 @@ Nothing holds more than one or two frames, so memory stays flat however long
 the animation is.
 
 ``WRITERS`` maps a format name to its class (as matplotlib's writer registry
-does); ``open_writer(path, fmt, ...)`` picks one.
+does) and is the only list of formats: each class declares what callers need
+(``suffix``, ``mime``, ``video``, ``animated``, ``wants_palette``) and
+whether it can write here (``unavailable()``), so pages, galleries, config
+and CLI read them from the registry instead of keeping copies.
+``open_writer(path, fmt, ...)`` picks one; ``check_available(fmt)`` fails
+before any training when an encoder is missing.
 """
 
 from __future__ import annotations
 
 import contextlib
+import functools
+import math
+import numbers
 import os
 import struct
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
@@ -35,23 +44,77 @@ Array = np.ndarray
 # index, which LZW packs tighter: the default GIF is ~25% smaller than with 255.
 GIF_COLORS = 63
 TRANSPARENT = GIF_COLORS  # the index kept free for "unchanged pixel", just past the palette
+INFO_KEYS = ("epoch", "title", "metrics")  # what ``write(frame, info)`` may describe
+
+
+def check_info(info: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``info`` as a plain dict with checked types, or None.
+
+    Checked for every writer (not only those that show it) so a caller's
+    mistake shows up whatever the format.
+    """
+    if info is None:
+        return None
+    if not isinstance(info, Mapping):
+        raise RenderError(f"frame info must be a mapping with keys {', '.join(INFO_KEYS)}, got {type(info).__name__}")
+    unknown = sorted(str(k) for k in info if k not in INFO_KEYS)
+    if unknown:
+        raise RenderError(f"unknown frame info key(s) {', '.join(unknown)}; allowed: {', '.join(INFO_KEYS)}")
+    out: dict[str, Any] = {}
+    if "epoch" in info:
+        epoch = info["epoch"]
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
+            raise RenderError(f"frame info 'epoch' must be an integer, got {epoch!r}")
+        out["epoch"] = int(epoch)
+    if "title" in info:
+        if not isinstance(info["title"], str):
+            raise RenderError(f"frame info 'title' must be a string, got {info['title']!r}")
+        out["title"] = info["title"]
+    if "metrics" in info:
+        metrics = info["metrics"]
+        if not isinstance(metrics, Mapping):
+            raise RenderError(f"frame info 'metrics' must map names to numbers, got {type(metrics).__name__}")
+        checked: dict[str, float] = {}
+        for name, value in metrics.items():
+            if not isinstance(name, str) or isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise RenderError(f"frame info metric {name!r} = {value!r}: metrics map names (str) to numbers")
+            checked[name] = float(value)
+        out["metrics"] = checked
+    return out
 
 
 class Writer:
-    """Base class: atomic temp-file handling and the open/write/close protocol."""
+    """Base class: atomic temp-file handling and the open/write/close protocol.
 
-    format: ClassVar[str] = ""
-    suffix: ClassVar[str] = ""
+    ``sample`` (an RGB array covering the animation's colours, e.g. the first
+    and last frame stacked) and ``colors`` ((n, 3) uint8 colours to keep
+    exactly) are for writers with ``wants_palette``; the others ignore them.
+    """
 
-    def __init__(self, path: str | os.PathLike[str], *, fps: float = 10.0, hold: float = 0.0, **options: Any) -> None:
+    format: ClassVar[str] = ""         # the registry name, e.g. "gif"
+    suffix: ClassVar[str] = ""         # ".gif"
+    mime: ClassVar[str] = ""           # "image/gif", for data: URLs and pages
+    video: ClassVar[bool] = False      # a page shows it with <video>, not <img>
+    animated: ClassVar[bool] = True    # False: a poster, only the last frame matters
+    wants_palette: ClassVar[bool] = False  # pass sample= and colors= for exact colours
+
+    def __init__(self, path: str | os.PathLike[str], *, fps: float = 10.0, hold: float = 0.0,
+                 sample: Any = None, colors: Array | None = None, **options: Any) -> None:
         self.path = Path(path)
-        self.fps = float(fps)
-        self.hold = float(hold)
+        self.fps = _positive("fps", fps)
+        self.hold = _positive("hold", hold, zero=True)
+        self.sample = sample
+        self.colors = colors
         self.options = options
         self.frames = 0
         self._atomic: Any = None
         self.tmp: Path | None = None
         self.size: tuple[int, int] | None = None  # (w, h) of the first frame
+
+    @classmethod
+    def unavailable(cls) -> str | None:
+        """None when this format can be written here; else the reason it cannot."""
+        return None
 
     # --- protocol ---------------------------------------------------------
     def open(self) -> "Writer":
@@ -59,8 +122,13 @@ class Writer:
         self.tmp = self._atomic.__enter__()
         return self
 
-    def write(self, frame: Array) -> None:
-        """Add one (h, w, 3) uint8 frame."""
+    def write(self, frame: Array, info: Mapping[str, Any] | None = None) -> None:
+        """Add one (h, w, 3) uint8 frame.
+
+        ``info`` optionally describes it: ``{"epoch": int, "title": str,
+        "metrics": {name: float}}``; the HTML player shows it, others ignore it.
+        """
+        checked = check_info(info)
         frame = np.asarray(frame)
         if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
             raise RenderError(f"a frame must be an (h, w, 3) uint8 array, got {frame.shape} {frame.dtype}")
@@ -69,7 +137,7 @@ class Writer:
             self.size = size
         elif size != self.size:
             raise RenderError(f"frame {self.frames} is {size[0]}x{size[1]}, the first was {self.size[0]}x{self.size[1]}")
-        self._write(frame)
+        self._write(frame, checked)
         self.frames += 1
 
     def close(self) -> Path:
@@ -115,7 +183,7 @@ class Writer:
             return 0
 
     # --- for subclasses ---------------------------------------------------
-    def _write(self, frame: Array) -> None:
+    def _write(self, frame: Array, info: dict[str, Any] | None) -> None:
         raise NotImplementedError
 
     def _finish(self) -> None:
@@ -123,6 +191,18 @@ class Writer:
 
     def _cleanup(self) -> None:
         pass
+
+
+def _positive(name: str, value: Any, zero: bool = False) -> float:
+    """``value`` as a finite float > 0 (>= 0 with ``zero``), else a RenderError."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
+        allowed = "a finite number >= 0" if zero else "a finite number > 0"
+        raise RenderError(f"{name} must be {allowed}, got {value!r}")
+    return number
 
 
 # --- GIF ------------------------------------------------------------------------
@@ -150,9 +230,9 @@ def build_palette(sample: Array, colors: int = GIF_COLORS, fixed: Array | None =
 class GifWriter(Writer):
     """Animated GIF with one palette, looping forever, streamed frame by frame.
 
-    Pass ``palette=`` (an RGB sample array covering the animation's colours,
-    or a ``P`` image from ``build_palette``); without it the first frame
-    decides. Each frame after the first stores only the rectangle that
+    Pass ``sample=`` (an RGB sample array covering the animation's colours,
+    or a ``P`` image from ``build_palette``) and ``colors=`` (colours kept
+    exactly); without a sample the first frame decides. Each frame after the first stores only the rectangle that
     changed, with unchanged pixels transparent: LZW packs those runs into
     almost nothing. The last frame is held back one step so ``hold`` can
     lengthen its duration at ``close`` without extra frames.
@@ -160,13 +240,15 @@ class GifWriter(Writer):
 
     format = "gif"
     suffix = ".gif"
+    mime = "image/gif"
+    wants_palette = True
 
     def open(self) -> "GifWriter":
         super().open()
         self._fh = open(self.tmp, "wb")
-        pal = self.options.get("palette")
+        pal = self.sample
         if pal is not None and not isinstance(pal, Image.Image):
-            pal = build_palette(pal, fixed=self.options.get("palette_colors"))
+            pal = build_palette(pal, fixed=self.colors)
         self._palette: Image.Image | None = pal
         self._prev: Array | None = None       # the last frame as shown (palette indices)
         self._pending: tuple[Image.Image, tuple[int, int], bool] | None = None
@@ -190,7 +272,7 @@ class GifWriter(Writer):
         self._fh.write(b"GIF89a" + struct.pack("<HHBBB", w, h, 0xF7, 0, 0) + table)
         self._fh.write(b"!\xff\x0bNETSCAPE2.0\x03\x01" + struct.pack("<H", 0) + b"\x00")  # loop=0: forever
 
-    def _write(self, frame: Array) -> None:
+    def _write(self, frame: Array, info: dict[str, Any] | None) -> None:
         img = Image.fromarray(np.ascontiguousarray(frame), "RGB")
         if self._palette is None:
             self._palette = build_palette(frame)
@@ -236,7 +318,7 @@ class GifWriter(Writer):
             fh.close()
 
 
-# --- MP4 ---------------------------------------------------------------------------
+# --- ffmpeg pipe: MP4 and WebP -------------------------------------------------------
 
 def ffmpeg_exe() -> str:
     """The ffmpeg binary imageio-ffmpeg ships (or IMAGEIO_FFMPEG_EXE)."""
@@ -248,31 +330,67 @@ def ffmpeg_exe() -> str:
         raise RenderError(f"ffmpeg is not available ({exc}); use --format gif") from None
 
 
-class Mp4Writer(Writer):
-    """H.264 yuv420p MP4 through an ffmpeg pipe; odd sizes are cropped to even.
+@functools.lru_cache(maxsize=4)
+def ffmpeg_encoders(exe: str) -> frozenset[str] | str:
+    """The encoder names ``exe -encoders`` lists, or why it could not be asked.
 
-    The last frame is repeated ``round(hold * fps)`` times. ffmpeg is killed
-    if anything fails, and the partial file removed.
+    Cached per binary: it runs once per process, not once per writer.
+    """
+    try:
+        out = subprocess.run([exe, "-hide_banner", "-encoders"], capture_output=True, timeout=30, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"cannot run ffmpeg ({getattr(exc, 'strerror', None) or exc})"
+    if out.returncode != 0:
+        return f"ffmpeg -encoders failed with exit code {out.returncode}"
+    # Lines look like " V....D libx264   libx264 H.264 ..."; the listing starts after " ------".
+    lines = out.stdout.decode(errors="replace").split(" ------", 1)[-1].splitlines()
+    return frozenset(parts[1] for parts in (line.split() for line in lines) if len(parts) >= 2)
+
+
+class FfmpegWriter(Writer):
+    """Raw rgb24 frames piped to an ffmpeg child that writes the temporary file.
+
+    Subclasses give the ``encoder`` and its arguments. The last frame is held
+    back so ``close`` can repeat it ``round(hold * fps)`` times. ffmpeg is
+    killed if anything fails, and the partial file removed.
     """
 
-    format = "mp4"
-    suffix = ".mp4"
-    crf = 20
+    encoder: ClassVar[str] = ""
 
-    def open(self) -> "Mp4Writer":
+    @classmethod
+    def unavailable(cls) -> str | None:
+        try:
+            exe = ffmpeg_exe()
+        except RenderError:
+            return "ffmpeg is not available (imageio-ffmpeg is missing or has no binary)"
+        encoders = ffmpeg_encoders(exe)
+        if isinstance(encoders, str):
+            return encoders
+        if cls.encoder not in encoders:
+            return f"the bundled ffmpeg has no {cls.encoder} encoder"
+        return None
+
+    def open(self) -> "FfmpegWriter":
         super().open()
         self._proc: subprocess.Popen | None = None
         self._last: Array | None = None
         self._log = tempfile.TemporaryFile()
         return self
 
+    def _fit(self, frame: Array) -> Array:
+        """The part of ``frame`` the encoder takes (MP4 crops to even sides)."""
+        return frame
+
+    def _codec_args(self) -> list[str]:
+        raise NotImplementedError
+
     def _start(self, w: int, h: int) -> None:
         cmd = [
             ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
             "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{self.fps:g}", "-i", "-",
-            "-an", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", str(self.crf), "-preset", "medium",
-            "-movflags", "+faststart", "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-            "-f", "mp4", str(self.tmp),
+            "-an", *self._codec_args(),
+            "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+            "-f", self.format, str(self.tmp),
         ]
         try:
             self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log)
@@ -286,11 +404,10 @@ class Mp4Writer(Writer):
         except (BrokenPipeError, OSError):
             raise RenderError(f"ffmpeg stopped: {self._stderr()}; use --format gif") from None
 
-    def _write(self, frame: Array) -> None:
-        h, w = frame.shape[0] & ~1, frame.shape[1] & ~1  # H.264 4:2:0 needs even sides
-        frame = frame[:h, :w]
+    def _write(self, frame: Array, info: dict[str, Any] | None) -> None:
+        frame = self._fit(frame)
         if self._proc is None:
-            self._start(w, h)
+            self._start(frame.shape[1], frame.shape[0])
         if self._last is not None:
             self._send(self._last)
         self._last = frame.copy()
@@ -328,6 +445,44 @@ class Mp4Writer(Writer):
             log.close()
 
 
+class Mp4Writer(FfmpegWriter):
+    """H.264 yuv420p MP4; odd sizes are cropped to even."""
+
+    format = "mp4"
+    suffix = ".mp4"
+    mime = "video/mp4"
+    video = True
+    encoder = "libx264"
+    crf = 20
+
+    def _fit(self, frame: Array) -> Array:
+        return frame[: frame.shape[0] & ~1, : frame.shape[1] & ~1]  # H.264 4:2:0 needs even sides
+
+    def _codec_args(self) -> list[str]:
+        return ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", str(self.crf), "-preset", "medium",
+                "-movflags", "+faststart"]
+
+
+class WebpWriter(FfmpegWriter):
+    """Lossless animated WebP (libwebp's animation encoder), looping forever.
+
+    bgra keeps every rgb24 pixel exact (yuv would not). libwebp stores only
+    the rectangle that changed and merges identical consecutive frames into
+    one longer frame, so the ``hold`` repeats of the last frame cost nothing.
+    """
+
+    format = "webp"
+    suffix = ".webp"
+    mime = "image/webp"
+    encoder = "libwebp_anim"
+    compression_level = 4  # libwebp's method 0-6: see the size/time table in the report
+
+    def _codec_args(self) -> list[str]:
+        level = self.options.get("compression_level", self.compression_level)
+        return ["-c:v", "libwebp_anim", "-lossless", "1", "-compression_level", str(level),
+                "-pix_fmt", "bgra", "-loop", "0"]
+
+
 # --- PNG ---------------------------------------------------------------------------
 
 class PngWriter(Writer):
@@ -338,15 +493,23 @@ class PngWriter(Writer):
 
     format = "png"
     suffix = ".png"
+    mime = "image/png"
+    animated = False
 
-    def _write(self, frame: Array) -> None:
+    def _write(self, frame: Array, info: dict[str, Any] | None) -> None:
         self._last = np.array(frame, dtype=np.uint8, copy=True)
 
     def _finish(self) -> None:
         Image.fromarray(self._last, "RGB").save(self.tmp, format="PNG", optimize=False, compress_level=6)
 
 
-WRITERS: dict[str, type[Writer]] = {w.format: w for w in (GifWriter, Mp4Writer, PngWriter)}
+def _registry() -> dict[str, type[Writer]]:
+    from .player import HtmlWriter  # the player module builds on Writer, so it is imported last
+
+    return {w.format: w for w in (GifWriter, Mp4Writer, WebpWriter, HtmlWriter, PngWriter)}
+
+
+WRITERS: dict[str, type[Writer]] = _registry()
 
 
 def writer_for(fmt: str) -> type[Writer]:
@@ -354,6 +517,20 @@ def writer_for(fmt: str) -> type[Writer]:
         return WRITERS[fmt]
     except KeyError:
         raise RenderError(f"unknown format {fmt!r}; valid: {', '.join(WRITERS)}") from None
+
+
+def available_formats() -> list[str]:
+    """The formats that can be written here, in registry order."""
+    return [name for name, w in WRITERS.items() if w.unavailable() is None]
+
+
+def check_available(fmt: str) -> None:
+    """Raise a RenderError saying why ``fmt`` cannot be written here (call it before training)."""
+    reason = writer_for(fmt).unavailable()
+    if reason is not None:
+        others = [name for name in available_formats() if name != fmt]
+        hint = f"; use another format: {', '.join(others)}" if others else ""
+        raise RenderError(f"format {fmt!r} cannot be written here: {reason}{hint}")
 
 
 def format_of(path: str | os.PathLike[str]) -> str | None:
