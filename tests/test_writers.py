@@ -185,3 +185,116 @@ def test_bad_frames_are_refused(tmp_path):
         with writers.GifWriter(tmp_path / "b.gif"):
             pass
     assert list(tmp_path.iterdir()) == []
+
+
+# --- WebP ---------------------------------------------------------------------------
+
+def _webp_frames(path):
+    """Each frame of an animated WebP as (RGB array, duration in ms), as Pillow decodes it."""
+    im = Image.open(path)
+    out = []
+    for i in range(im.n_frames):
+        im.seek(i)
+        im.load()  # Pillow fills in the duration on load
+        out.append((np.asarray(im.convert("RGB")), im.info["duration"]))
+    return im, out
+
+
+def test_webp_is_lossless_loops_and_holds_last_frame(tmp_path):
+    frames = list(_frames(5))
+    path = _write(tmp_path / "a.webp", "webp", n=5, fps=10, hold=2.0)
+    im, got = _webp_frames(path)
+    assert im.format == "WEBP" and im.info["loop"] == 0
+    assert len(got) == 5  # the 20 hold repeats merge into the last frame
+    for f, (pixels, _) in zip(frames, got):
+        assert np.array_equal(pixels, f)
+    assert [d for _, d in got] == [100, 100, 100, 100, 2100]
+
+
+def test_webp_odd_size_and_fractional_fps(tmp_path):
+    frames = list(_frames(3, w=65, h=49))
+    with writers.WebpWriter(tmp_path / "a.webp", fps=12) as w:
+        for f in frames:
+            w.write(f)
+    _, got = _webp_frames(tmp_path / "a.webp")
+    assert all(np.array_equal(p, f) for f, (p, _) in zip(frames, got))
+    durations = [d for _, d in got]
+    assert set(durations) <= {83, 84} and abs(sum(durations) - 250) <= 1  # 1/12 s each, no drift
+
+
+def test_webp_is_deterministic(tmp_path):
+    a = _write(tmp_path / "a.webp", "webp", n=6, hold=1.0).read_bytes()
+    b = _write(tmp_path / "b.webp", "webp", n=6, hold=1.0).read_bytes()
+    assert a == b
+
+
+# --- HTML player ----------------------------------------------------------------------
+
+def _player_frames(path):
+    """(decoded RGB frame, info) for each frame stored in an HTML player."""
+    import base64
+    import io
+    import json
+
+    out = []
+    for line in path.read_text(encoding="ascii").splitlines():
+        if line.startswith('["'):
+            data, info = json.loads(line.rstrip(","))
+            out.append((np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")), info))
+    return out
+
+
+def _write_html(path, n=4, **kw):
+    with writers.HtmlWriter(path, **kw) as w:
+        for i, f in enumerate(_frames(n)):
+            w.write(f, {"epoch": i * 10, "title": f"Epoch {i * 10}", "metrics": {"loss": 1 / (i + 1)}})
+    return path
+
+
+@pytest.mark.parametrize("image", ["webp", "png"])
+def test_html_stores_every_frame_losslessly_with_its_info(tmp_path, image):
+    frames = list(_frames(4))
+    got = _player_frames(_write_html(tmp_path / "a.html", image=image))
+    assert len(got) == 4
+    for i, (f, (pixels, info)) in enumerate(zip(frames, got)):
+        assert np.array_equal(pixels, f)
+        assert info == {"epoch": i * 10, "title": f"Epoch {i * 10}", "metrics": {"loss": 1 / (i + 1)}}
+
+
+def test_html_is_self_contained_and_deterministic(tmp_path):
+    a = _write_html(tmp_path / "a.html", fps=5, hold=1.5)
+    text = a.read_text(encoding="ascii")
+    assert text.startswith("<!DOCTYPE html>") and text.endswith("</html>\n")
+    code = "\n".join(line for line in text.splitlines() if not line.startswith('["'))  # all but frame data
+    for remote in ("http:", "https:", "://", "src=\"", "<link", "@import", "url(", "document.write", " id="):
+        assert remote not in code, remote
+    assert "var FPS = 5.0, HOLD = 1.5" in text
+    assert a.read_bytes() == _write_html(tmp_path / "b.html", fps=5, hold=1.5).read_bytes()
+
+
+def test_html_info_cannot_break_out_of_the_script(tmp_path):
+    with writers.HtmlWriter(tmp_path / "a.html", title="<b>run</b>") as w:
+        w.write(next(_frames(1)), {"title": "</script><script>alert(1)</script>", "metrics": {"nan": float("nan")}})
+    text = (tmp_path / "a.html").read_text(encoding="ascii")
+    assert text.count("</script>") == 1 and text.count("<script>") == 1
+    assert "<title>&lt;b&gt;run&lt;/b&gt;</title>" in text
+    assert _player_frames(tmp_path / "a.html")[0][1]["title"] == "</script><script>alert(1)</script>"
+
+
+def test_player_html_is_the_fragment_for_a_notebook(tmp_path):
+    from nnviz.render.player import player_html
+
+    frag = player_html(_write_html(tmp_path / "a.html"))
+    assert frag.startswith("<!-- nnviz-player -->") and frag.endswith("<!-- /nnviz-player -->")
+    assert "<html" not in frag and "<head" not in frag and frag.count('class="nnviz-player"') == 1
+    (tmp_path / "b.gif").write_bytes(b"GIF89a")
+    with pytest.raises(RenderError, match="is not an nnviz HTML player"):
+        player_html(tmp_path / "b.gif")
+    with pytest.raises(RenderError, match="cannot read the player"):
+        player_html(tmp_path / "missing.html")
+
+
+def test_html_bad_image_option(tmp_path):
+    with pytest.raises(RenderError, match="html image='jpeg' is not allowed; use one of: webp, png"):
+        _write_html(tmp_path / "a.html", image="jpeg")
+    assert list(tmp_path.iterdir()) == []

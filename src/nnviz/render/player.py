@@ -25,7 +25,7 @@ import numpy as np
 from PIL import Image, features
 
 from ..errors import RenderError
-from .writers import Array, Writer
+from .writerbase import Array, Writer
 
 BEGIN = "<!-- nnviz-player -->"  # player_html cuts the fragment between these markers
 END = "<!-- /nnviz-player -->"
