@@ -53,13 +53,17 @@ def page(browser):
 
 
 def _frames(n: int = N, w: int = 40, h: int = 30) -> list[np.ndarray]:
-    """Distinct frames: noise plus a bar whose length is the frame number."""
+    """Distinct frames, each the one before plus a random patch.
+
+    A delta alone is not its frame, so drawing one on the wrong frame shows.
+    """
     rng = np.random.default_rng(1)
-    base = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
+    f = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
     out = []
-    for i in range(n):
-        f = base.copy()
-        f[:, : 4 * (i + 1)] = (37 * i) % 256, 200, (90 + 50 * i) % 256
+    for _ in range(n):
+        f = f.copy()
+        y, x = rng.integers(0, h - 4), rng.integers(0, w - 4)
+        f[y: y + rng.integers(2, 5), x: x + rng.integers(2, 5)] = rng.integers(0, 255, 3, dtype=np.uint8)
         out.append(f)
     return out
 
@@ -75,17 +79,20 @@ def _player(path, frames, **kw):
     return path
 
 
-# Draws a player's current <img> onto a canvas and returns its RGB bytes.
-_SHOWN = """(root) => { const img = root.querySelector('.nnviz-frame');
-  return img.decode().then(() => {
-    const c = document.createElement('canvas'); c.width = img.naturalWidth; c.height = img.naturalHeight;
-    const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
-    const d = ctx.getImageData(0, 0, c.width, c.height).data;
-    const rgb = []; for (let i = 0; i < d.length; i += 4) rgb.push(d[i], d[i + 1], d[i + 2]);
-    return {w: c.width, h: c.height, rgb: rgb, frame: +root.dataset.frame}; }); }"""
+# The RGB pixels on a player's canvas once the frame it was asked for is drawn.
+_SHOWN = """async (root) => {
+  for (let t = 0; root.dataset.shown !== root.dataset.frame; t++) {
+    if (t > 500) throw new Error('frame ' + root.dataset.frame + ' was never drawn');
+    await new Promise(r => setTimeout(r, 10));
+  }
+  const c = root.querySelector('.nnviz-frame');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const rgb = []; for (let i = 0; i < d.length; i += 4) rgb.push(d[i], d[i + 1], d[i + 2]);
+  return {w: c.width, h: c.height, rgb: rgb, frame: +root.dataset.shown}; }"""
 
 
 def _shown(player) -> tuple[int, np.ndarray]:
+    """(index, pixels) of the frame the player shows."""
     got = player.evaluate(_SHOWN)
     return got["frame"], np.array(got["rgb"], np.uint8).reshape(got["h"], got["w"], 3)
 
@@ -98,7 +105,7 @@ def _assert_shows(player, frames, k: int) -> None:
 
 def test_player_counts_scrubs_and_steps(page, tmp_path):
     frames = _frames()
-    path = _player(tmp_path / "a.html", frames, autoplay=False)
+    path = _player(tmp_path / "a.html", frames, autoplay=False, keyframes=4)
     page.goto(path.as_uri())
     player = page.locator(".nnviz-player")
     assert player.get_attribute("data-frames") == str(N)
@@ -122,6 +129,20 @@ def test_player_counts_scrubs_and_steps(page, tmp_path):
     _assert_shows(player, frames, N - 1)
     page.get_by_role("button", name="Next frame (Right arrow)").click()  # loops
     _assert_shows(player, frames, 0)
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("image", ["webp", "png"])
+def test_any_seek_order_shows_the_exact_frame(page, tmp_path, image):
+    # Across keyframes, backwards, repeated, and a burst of seeks where only the last may win.
+    frames = _frames(9)
+    page.goto(_player(tmp_path / "a.html", frames, autoplay=False, keyframes=3, image=image).as_uri())
+    player = page.locator(".nnviz-player")
+    for k in [5, 2, 8, 0, 3, 3, 7, 1, 6, 4]:
+        player.evaluate(f"root => root.nnviz.show({k})")
+        _assert_shows(player, frames, k)
+    player.evaluate("root => { for (const k of [8, 1, 7, 2, 5]) root.nnviz.show(k); }")
+    _assert_shows(player, frames, 5)
     assert page.errors == []
 
 

@@ -231,16 +231,26 @@ def test_webp_is_deterministic(tmp_path):
 # --- HTML player ----------------------------------------------------------------------
 
 def _player_frames(path):
-    """(decoded RGB frame, info) for each frame stored in an HTML player."""
+    """(RGB frame, info) for each frame of an HTML player, composited as its script does."""
     import base64
     import io
     import json
 
-    out = []
+    out, canvas = [], None
     for line in path.read_text(encoding="ascii").splitlines():
-        if line.startswith('["'):
-            data, info = json.loads(line.rstrip(","))
-            out.append((np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGB")), info))
+        if not line.startswith('["'):
+            continue
+        data, info, *at = json.loads(line.rstrip(","))
+        image = np.asarray(Image.open(io.BytesIO(base64.b64decode(data))).convert("RGBA")) if data else None
+        if not at:  # a keyframe: the whole frame, opaque
+            assert image is not None and (image[..., 3] == 255).all()
+            canvas = image[..., :3].copy()
+        elif image is not None:  # a delta: opaque pixels replace, transparent ones keep
+            x, y = at
+            region = canvas[y: y + image.shape[0], x: x + image.shape[1]]
+            assert set(np.unique(image[..., 3])) <= {0, 255}
+            region[image[..., 3] == 255] = image[..., :3][image[..., 3] == 255]
+        out.append((canvas.copy(), info))
     return out
 
 
@@ -259,6 +269,27 @@ def test_html_stores_every_frame_losslessly_with_its_info(tmp_path, image):
     for i, (f, (pixels, info)) in enumerate(zip(frames, got)):
         assert np.array_equal(pixels, f)
         assert info == {"epoch": i * 10, "title": f"Epoch {i * 10}", "metrics": {"loss": 1 / (i + 1)}}
+
+
+def test_html_stores_keyframes_and_deltas(tmp_path):
+    frames = list(_frames(12))
+    frames[6] = frames[5]  # an unchanged frame stores nothing
+    with writers.HtmlWriter(tmp_path / "a.html", keyframes=5) as w:
+        for f in frames:
+            w.write(f)
+    lines = [ln for ln in (tmp_path / "a.html").read_text(encoding="ascii").splitlines() if ln.startswith('["')]
+    kinds = ["key" if ln.endswith("{}],") else "empty" if ln.startswith('["",') else "delta" for ln in lines]
+    assert kinds == ["key"] + ["delta"] * 4 + ["key", "empty"] + ["delta"] * 3 + ["key", "delta"]
+    assert all(np.array_equal(f, got) for f, (got, _) in zip(frames, _player_frames(tmp_path / "a.html")))
+    whole = _write_html(tmp_path / "b.html", n=12, keyframes=1)
+    assert (tmp_path / "a.html").stat().st_size < 0.7 * whole.stat().st_size
+
+
+@pytest.mark.parametrize("keyframes", [0, 2.5, True])
+def test_html_bad_keyframes(tmp_path, keyframes):
+    with pytest.raises(RenderError, match=f"html keyframes={keyframes!r} is not allowed; use a whole number >= 1"):
+        _write_html(tmp_path / "a.html", keyframes=keyframes)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_html_is_self_contained_and_deterministic(tmp_path):

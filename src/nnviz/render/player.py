@@ -2,9 +2,15 @@
 
 The page needs no server, network, external script or font: it opens from
 disk and, through ``player_html``, inside a Jupyter output cell (which
-matplotlib's ``to_jshtml`` refuses past 20 MB). Each frame is stored as a
-lossless WebP (or PNG), base64-encoded, and written to the temporary file as
-soon as it arrives, so memory stays flat however many frames there are.
+matplotlib's ``to_jshtml`` refuses past 20 MB). Every ``keyframes``-th frame
+is stored whole; the others store only the rectangle that changed since the
+previous frame, with unchanged pixels transparent, which halves the file
+(most of an epoch's pixels repeat the last one). Each image is a lossless
+WebP (or PNG), base64-encoded and written to the temporary file as soon as
+its frame arrives, so memory stays flat however many frames there are.
+The player composites a frame on a canvas from its keyframe and the deltas
+after it, so any frame is exact and a seek decodes at most ``keyframes``
+small images.
 
 The player finds its own elements from its ``<script>`` (no ids, no globals),
 so two players on one page stay independent, and it never uses
@@ -32,15 +38,17 @@ END = "<!-- /nnviz-player -->"
 IMAGE_MIME = {"webp": "image/webp", "png": "image/png"}
 # Lossless WebP effort: method 4 / quality 50 is within 2% of the smallest
 # (method 6 / quality 100) at a fraction of the time; see the measurements in the report.
-WEBP_OPTIONS: dict[str, Any] = {"lossless": True, "method": 4, "quality": 50, "exact": True}
+# exact=False lets libwebp change the colour under fully transparent pixels: invisible, and smaller.
+WEBP_OPTIONS: dict[str, Any] = {"lossless": True, "method": 4, "quality": 50, "exact": False}
 PNG_OPTIONS: dict[str, Any] = {"optimize": False, "compress_level": 6}
+KEYFRAMES = 10  # a whole frame every 10: a seek composites at most 10 images
 
 _STYLE = """
 .nnviz-player{display:inline-flex;flex-wrap:wrap;gap:12px;align-items:flex-start;
  font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;outline:none}
 .nnviz-player:focus-visible{box-shadow:0 0 0 2px #4a90d9}
 .nnviz-player .nnviz-stage{margin:0;max-width:100%}
-.nnviz-player .nnviz-frame{display:block;max-width:100%;height:auto;image-rendering:auto}
+.nnviz-player .nnviz-frame{display:block;max-width:100%;height:auto}
 .nnviz-player .nnviz-controls{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-top:6px}
 .nnviz-player button{font:inherit;min-width:2.4em;padding:2px 6px;cursor:pointer}
 .nnviz-player .nnviz-scrub{flex:1 1 200px;min-width:120px}
@@ -71,10 +79,11 @@ _SCRIPT = r"""
 var root = (document.currentScript && document.currentScript.parentNode) ||
   [].slice.call(document.querySelectorAll(".nnviz-player:not([data-ready])")).pop();
 var $ = function (s) { return root.querySelector(s); };
-var img = $(".nnviz-frame"), scrub = $(".nnviz-scrub"), speedSel = $(".nnviz-speed"),
-  counter = $(".nnviz-counter"), playBtn = $('[data-act="play"]'),
+var canvas = $(".nnviz-frame"), ctx = canvas.getContext("2d"), scrub = $(".nnviz-scrub"),
+  speedSel = $(".nnviz-speed"), counter = $(".nnviz-counter"), playBtn = $('[data-act="play"]'),
   titleEl = $(".nnviz-title"), metricsEl = $(".nnviz-metrics");
-var n = F.length, k = -1, playing = false, timer = null, speed = 1;
+// F[i] = [image, info] for a keyframe, [image, info, x, y] for a delta drawn at (x, y).
+var n = F.length, k = -1, shown = -1, token = 0, playing = false, timer = null, speed = 1;
 scrub.max = String(n - 1);
 function fmt(v) {
   if (!isFinite(v)) return String(v);
@@ -85,13 +94,35 @@ function describe(info, i) {
   if (info.title) return info.title;
   return info.epoch !== undefined ? "Epoch " + info.epoch : "Frame " + (i + 1);
 }
+function decode(data) {
+  if (!data) return Promise.resolve(null);  // a frame identical to the one before
+  var im = new Image();
+  im.src = "data:" + MIME + ";base64," + data;
+  return im.decode().then(function () { return im; });
+}
+function paint(i) {
+  // From what the canvas holds, or else from frame i's keyframe: draw the images in order.
+  var my = ++token, key = i;
+  while (F[key].length > 2) key--;
+  var from = (shown >= key && shown <= i) ? shown + 1 : key, todo = [];
+  for (var j = from; j <= i; j++) todo.push(j);
+  return Promise.all(todo.map(function (j) { return decode(F[j][0]); })).then(function (images) {
+    if (my !== token) return;  // a later seek won; it starts from what is drawn
+    images.forEach(function (im, m) {
+      var e = F[todo[m]];
+      if (im) ctx.drawImage(im, e.length > 2 ? e[2] : 0, e.length > 2 ? e[3] : 0);
+    });
+    shown = i;
+    root.setAttribute("data-shown", String(i));
+  });
+}
 function show(i) {
   i = ((Math.round(i) % n) + n) % n;
   if (i === k) return;
   k = i;
   var info = F[k][1] || {};
-  img.src = "data:" + MIME + ";base64," + F[k][0];
-  img.alt = describe(info, k);
+  paint(k);
+  canvas.setAttribute("aria-label", describe(info, k));
   scrub.value = String(k);
   scrub.setAttribute("aria-valuetext", "frame " + (k + 1) + " of " + n + ", " + describe(info, k));
   counter.textContent = (k + 1) + " / " + n;
@@ -165,8 +196,9 @@ class HtmlWriter(Writer):
     """A self-contained HTML player: play/pause, scrubber, steps, speed, keyboard.
 
     Options: ``image`` ("webp", the default, or "png") is how each frame is
-    stored; ``title`` names the page; ``autoplay`` (default True) starts
-    playing on load unless the reader prefers reduced motion.
+    stored; ``keyframes`` (default 10) how often a whole frame is stored;
+    ``title`` names the page; ``autoplay`` (default True) starts playing on
+    load unless the reader prefers reduced motion.
     """
 
     format = "html"
@@ -182,6 +214,11 @@ class HtmlWriter(Writer):
         if image not in IMAGE_MIME:
             raise RenderError(f"html image={image!r} is not allowed; use one of: {', '.join(IMAGE_MIME)}")
         self._image: str = image
+        every = self.options.get("keyframes", KEYFRAMES)
+        if isinstance(every, bool) or not isinstance(every, int) or every < 1:
+            raise RenderError(f"html keyframes={every!r} is not allowed; use a whole number >= 1")
+        self._keyframes: int = every
+        self._prev: Array | None = None  # the frame before, for the delta
         super().open()
         self._fh = open(self.tmp, "w", encoding="ascii", newline="\n")
         return self
@@ -190,9 +227,9 @@ class HtmlWriter(Writer):
     def bytes_written(self) -> int:
         return self._fh.tell()
 
-    def _encode(self, frame: Array) -> str:
+    def _encode(self, pixels: Array) -> str:
         buf = io.BytesIO()
-        img = Image.fromarray(np.ascontiguousarray(frame), "RGB")
+        img = Image.fromarray(np.ascontiguousarray(pixels), "RGBA" if pixels.shape[2] == 4 else "RGB")
         if self._image == "webp":
             img.save(buf, format="WEBP", **WEBP_OPTIONS)
         else:
@@ -207,7 +244,7 @@ class HtmlWriter(Writer):
             f"<title>{title}</title>\n</head>\n<body>\n{BEGIN}\n"
             f"<div class=\"nnviz-player\" tabindex=\"0\" role=\"region\" aria-label=\"{title}: animation player\">\n"
             f"<style>{_STYLE}</style>\n"
-            f"<figure class=\"nnviz-stage\"><img class=\"nnviz-frame\" width=\"{w}\" height=\"{h}\" alt=\"\">\n"
+            f"<figure class=\"nnviz-stage\"><canvas class=\"nnviz-frame\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"\"></canvas>\n"
             f"{_CONTROLS}\n</figure>\n"
             "<div class=\"nnviz-info\" aria-live=\"off\"><p class=\"nnviz-title\"></p><dl class=\"nnviz-metrics\"></dl></div>\n"
             "<noscript>This animation player needs JavaScript.</noscript>\n"
@@ -217,11 +254,30 @@ class HtmlWriter(Writer):
             "var F = [\n"
         )
 
+    def _delta(self, frame: Array) -> tuple[str, int, int]:
+        """The pixels that changed since the previous frame: (image, x, y); the rest transparent."""
+        assert self._prev is not None
+        changed = (frame != self._prev).any(axis=2)
+        rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+        if len(rows) == 0:
+            return "", 0, 0
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        mask = changed[r0:r1, c0:c1]
+        rgba = np.zeros((r1 - r0, c1 - c0, 4), np.uint8)
+        rgba[mask, :3] = frame[r0:r1, c0:c1][mask]
+        rgba[mask, 3] = 255
+        return self._encode(rgba), int(c0), int(r0)
+
     def _write(self, frame: Array, info: dict[str, Any] | None) -> None:
         if self.frames == 0:
             self._header(frame.shape[1], frame.shape[0])
         # One frame per line, written now: nothing accumulates in memory.
-        self._fh.write(f"[\"{self._encode(frame)}\",{_js(info or {})}],\n")
+        if self._prev is None or self.frames % self._keyframes == 0:
+            self._fh.write(f"[\"{self._encode(frame)}\",{_js(info or {})}],\n")
+        else:
+            data, x, y = self._delta(frame)
+            self._fh.write(f"[\"{data}\",{_js(info or {})},{x},{y}],\n")
+        self._prev = frame.copy()
 
     def _finish(self) -> None:
         self._fh.write(f"];\n{_SCRIPT}}})();\n</script>\n</div>\n{END}\n</body>\n</html>\n")
