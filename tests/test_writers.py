@@ -228,6 +228,16 @@ def test_webp_is_deterministic(tmp_path):
     assert a == b
 
 
+@pytest.mark.parametrize("kw, message", [
+    ({"compression_level": 7}, "webp compression_level=7 is not allowed; use a whole number from 0 to 6"),
+    ({"quality": "best"}, "webp quality='best' is not allowed; use a whole number from 0 to 100"),
+])
+def test_webp_bad_options(tmp_path, kw, message):
+    with pytest.raises(RenderError, match=message):
+        _write(tmp_path / "a.webp", "webp", **kw)
+    assert list(tmp_path.iterdir()) == []
+
+
 # --- HTML player ----------------------------------------------------------------------
 
 def _player_frames(path):

@@ -312,18 +312,33 @@ class WebpWriter(FfmpegWriter):
     bgra keeps every rgb24 pixel exact (yuv would not). libwebp stores only
     the rectangle that changed and merges identical consecutive frames into
     one longer frame, so the ``hold`` repeats of the last frame cost nothing.
+    Options ``compression_level`` (libwebp's method, 0-6) and ``quality``
+    (for lossless: the effort, 0-100) trade time for size.
     """
 
     format = "webp"
     suffix = ".webp"
     mime = "image/webp"
     encoder = "libwebp_anim"
-    compression_level = 4  # libwebp's method 0-6: see the size/time table in the report
+    # Measured on the default run (75 frames, 1200x400): level 3 / effort 25 is the
+    # smallest of those tried and ~10x faster than ffmpeg's default 4 / 75.
+    compression_level = 3
+    quality = 25
+
+    def _level(self, name: str, top: int) -> int:
+        value = self.options.get(name, getattr(self, name))
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
+            raise RenderError(f"webp {name}={value!r} is not allowed; use a whole number from 0 to {top}")
+        return value
+
+    def open(self) -> "WebpWriter":
+        self._args = ["-compression_level", str(self._level("compression_level", 6)),
+                      "-quality", str(self._level("quality", 100))]  # checked before the temp file exists
+        super().open()
+        return self
 
     def _codec_args(self) -> list[str]:
-        level = self.options.get("compression_level", self.compression_level)
-        return ["-c:v", "libwebp_anim", "-lossless", "1", "-compression_level", str(level),
-                "-pix_fmt", "bgra", "-loop", "0"]
+        return ["-c:v", "libwebp_anim", "-lossless", "1", *self._args, "-pix_fmt", "bgra", "-loop", "0"]
 
 
 # --- PNG ---------------------------------------------------------------------------
