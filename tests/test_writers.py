@@ -228,6 +228,18 @@ def test_webp_is_deterministic(tmp_path):
     assert a == b
 
 
+def test_webp_with_a_sample_shows_the_gifs_pixels(tmp_path):
+    frames = list(_frames(4))
+    sample, colors = np.concatenate([frames[0], frames[-1]]), np.array([[255, 0, 0], [0, 0, 255]], np.uint8)
+    gif = _write(tmp_path / "a.gif", "gif", n=4, sample=sample, colors=colors)
+    webp = _write(tmp_path / "a.webp", "webp", n=4, sample=sample, colors=colors)
+    gif_frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(Image.open(gif))]
+    _, got = _webp_frames(webp)
+    assert len(got) == 4 and all(np.array_equal(g, p) for g, (p, _) in zip(gif_frames, got))
+    assert not np.array_equal(got[0][0], frames[0])  # quantised, not the input
+    assert webp.stat().st_size < _write(tmp_path / "b.webp", "webp", n=4).stat().st_size
+
+
 @pytest.mark.parametrize("kw, message", [
     ({"compression_level": 7}, "webp compression_level=7 is not allowed; use a whole number from 0 to 6"),
     ({"quality": "best"}, "webp quality='best' is not allowed; use a whole number from 0 to 100"),
