@@ -70,7 +70,8 @@ class Writer:
 
     ``sample`` (an RGB array covering the animation's colours, e.g. the first
     and last frame stacked) and ``colors`` ((n, 3) uint8 colours to keep
-    exactly) are for writers with ``wants_palette``; the others ignore them.
+    exactly) are for writers with ``wants_palette`` (GIF); WebP maps to that
+    palette only when given them; the others ignore them.
     """
 
     format: ClassVar[str] = ""         # the registry name, e.g. "gif"
