@@ -330,20 +330,23 @@ class WebpWriter(FfmpegWriter):
     # smaller than 25 and within 2% of 100 at 60% of its time; the level hardly matters.
     compression_level = 4
     quality = 75
+    # Frames mapped to a palette are the opposite case: effort 25 is 2% smaller than 75 and ~7x faster.
+    palette_quality = 25
 
-    def _level(self, name: str, top: int) -> int:
-        value = self.options.get(name, getattr(self, name))
+    def _level(self, name: str, top: int, default: int) -> int:
+        value = self.options.get(name, default)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
             raise RenderError(f"webp {name}={value!r} is not allowed; use a whole number from 0 to {top}")
         return value
 
     def open(self) -> "WebpWriter":
-        self._args = ["-compression_level", str(self._level("compression_level", 6)),
-                      "-quality", str(self._level("quality", 100))]  # checked before the temp file exists
         pal = self.sample
         if pal is not None and not isinstance(pal, Image.Image):
             pal = build_palette(pal, fixed=self.colors)
         self._palette: Image.Image | None = pal
+        quality = self._level("quality", 100, self.palette_quality if pal is not None else self.quality)
+        self._args = ["-compression_level", str(self._level("compression_level", 6, self.compression_level)),
+                      "-quality", str(quality)]  # checked before the temp file exists
         super().open()
         return self
 
