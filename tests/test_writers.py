@@ -326,18 +326,21 @@ def test_html_is_self_contained_and_deterministic(tmp_path):
 
 
 def test_html_info_cannot_break_out_of_the_script(tmp_path):
-    with writers.HtmlWriter(tmp_path / "a.html", title="<b>run</b>") as w:
+    with writers.HtmlWriter(tmp_path / "a.html", title="<b>run</b> été") as w:
         w.write(next(_frames(1)), {"title": "</script><script>alert(1)</script>", "metrics": {"nan": float("nan")}})
     text = (tmp_path / "a.html").read_text(encoding="ascii")
     assert text.count("</script>") == 1 and text.count("<script>") == 1
-    assert "<title>&lt;b&gt;run&lt;/b&gt;</title>" in text
+    assert "<title>&lt;b&gt;run&lt;/b&gt; &#233;t&#233;</title>" in text
     assert _player_frames(tmp_path / "a.html")[0][1]["title"] == "</script><script>alert(1)</script>"
 
 
 def test_player_html_is_the_fragment_for_a_notebook(tmp_path):
     from nnviz.render.player import player_html
 
+    from nnviz.render.player import Player
+
     frag = player_html(_write_html(tmp_path / "a.html"))
+    assert Player(tmp_path / "a.html")._repr_html_() == frag
     assert frag.startswith("<!-- nnviz-player -->") and frag.endswith("<!-- /nnviz-player -->")
     assert "<html" not in frag and "<head" not in frag and frag.count('class="nnviz-player"') == 1
     (tmp_path / "b.gif").write_bytes(b"GIF89a")

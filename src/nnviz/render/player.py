@@ -238,7 +238,9 @@ class HtmlWriter(Writer):
         return base64.b64encode(buf.getvalue()).decode("ascii")
 
     def _header(self, w: int, h: int) -> None:
+        # Character references keep the file ASCII whatever the title's language.
         title = html.escape(str(self.options.get("title", "nnviz animation")))
+        title = title.encode("ascii", "xmlcharrefreplace").decode("ascii")
         self._fh.write(
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
             "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
@@ -306,3 +308,13 @@ def player_html(path: str | os.PathLike[str]) -> str:
     if start < 0 or end < start:
         raise RenderError(f"{str(path)!r} is not an nnviz HTML player (write one with --format html)")
     return text[start: end + len(END)]
+
+
+class Player:
+    """An HTML player file shown in a notebook: make ``Player("run.html")`` a cell's last line."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+
+    def _repr_html_(self) -> str:
+        return player_html(self.path)
