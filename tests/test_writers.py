@@ -113,6 +113,13 @@ def test_gif_loops_and_holds_last_frame(tmp_path):
     assert durations == [100, 100, 100, 100, 2100]
 
 
+def test_old_palette_keywords_fail_loudly(tmp_path):
+    with pytest.raises(TypeError, match="GifWriter: palette= is now sample="):
+        writers.GifWriter(tmp_path / "a.gif", palette=next(_frames(1)))
+    with pytest.raises(TypeError, match="palette_colors= is now colors="):
+        writers.GifWriter(tmp_path / "a.gif", palette_colors=np.zeros((1, 3), np.uint8))
+
+
 def test_gif_frames_round_trip(tmp_path):
     frames = list(_frames(4))
     path = _write(tmp_path / "a.gif", "gif", n=4, tolerance=0)

@@ -83,6 +83,10 @@ class Writer:
 
     def __init__(self, path: str | os.PathLike[str], *, fps: float = 10.0, hold: float = 0.0,
                  sample: Any = None, colors: Array | None = None, **options: Any) -> None:
+        renamed = {"palette": "sample", "palette_colors": "colors"}
+        for old in sorted(set(options) & set(renamed)):
+            # Fail loudly: an ignored palette would silently change a GIF's colours.
+            raise TypeError(f"{type(self).__name__}: {old}= is now {renamed[old]}=")
         self.path = Path(path)
         self.fps = _positive("fps", fps)
         self.hold = _positive("hold", hold, zero=True)
