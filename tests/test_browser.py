@@ -195,6 +195,24 @@ def test_player_plays_loops_and_pauses(page, tmp_path):
     assert page.errors == []
 
 
+def test_playback_keeps_drawing_when_decoding_is_slower_than_the_frame_rate(page, tmp_path):
+    frames = _frames(9)
+    # Every image takes 80 ms to decode; frames are due every 20 ms.
+    page.add_init_script("""const decode = HTMLImageElement.prototype.decode;
+      HTMLImageElement.prototype.decode = function () {
+        return decode.call(this).then(() => new Promise(r => setTimeout(r, 80))); };""")
+    page.goto(_player(tmp_path / "a.html", frames, fps=50, hold=0.0).as_uri())
+    player = page.locator(".nnviz-player")
+    drawn = set()
+    for _ in range(40):
+        drawn.add(player.get_attribute("data-shown"))
+        page.wait_for_timeout(25)
+    assert len(drawn) >= 5, f"only frames {sorted(drawn)} were drawn while playing"
+    page.get_by_role("button", name="Pause (Space)").click()
+    _assert_shows(player, frames, int(player.get_attribute("data-frame")))
+    assert page.errors == []
+
+
 def test_two_players_inserted_like_a_notebook_are_independent(page, tmp_path):
     a, b = _frames(N), _frames(3, w=20, h=10)
     frag_a = player_html(_player(tmp_path / "a.html", a, autoplay=False))

@@ -84,7 +84,7 @@ var canvas = $(".nnviz-frame"), ctx = canvas.getContext("2d"), scrub = $(".nnviz
   speedSel = $(".nnviz-speed"), counter = $(".nnviz-counter"), playBtn = $('[data-act="play"]'),
   titleEl = $(".nnviz-title"), metricsEl = $(".nnviz-metrics");
 // F[i] = [image, info] for a keyframe, [image, info, x, y] for a delta drawn at (x, y).
-var n = F.length, k = -1, shown = -1, token = 0, playing = false, timer = null, speed = 1;
+var n = F.length, k = -1, shown = -1, token = 0, playing = false, timer = null, runs = 0, speed = 1;
 scrub.max = String(n - 1);
 function fmt(v) {
   if (!isFinite(v)) return String(v);
@@ -118,11 +118,12 @@ function paint(i) {
   });
 }
 function show(i) {
+  // Sets the controls to frame i at once; the returned promise settles once it is drawn.
   i = ((Math.round(i) % n) + n) % n;
-  if (i === k) return;
+  if (i === k) return Promise.resolve();
   k = i;
   var info = F[k][1] || {};
-  paint(k);
+  var drawn = paint(k);
   canvas.setAttribute("aria-label", describe(info, k));
   scrub.value = String(k);
   scrub.setAttribute("aria-valuetext", "frame " + (k + 1) + " of " + n + ", " + describe(info, k));
@@ -136,20 +137,30 @@ function show(i) {
     metricsEl.appendChild(dt); metricsEl.appendChild(dd);
   });
   root.setAttribute("data-frame", String(k));
+  return drawn;
 }
-function schedule() {
+function duration() {
   // Each frame lasts 1/fps; the last one `hold` seconds longer, as in the GIF.
-  var ms = 1000 / FPS + (k === n - 1 ? 1000 * HOLD : 0);
-  timer = setTimeout(function () { timer = null; if (playing) { show(k + 1); schedule(); } }, ms / speed);
+  return (1000 / FPS + (k === n - 1 ? 1000 * HOLD : 0)) / speed;
+}
+function wait(run, ms) {
+  timer = setTimeout(function () { timer = null; if (run === runs) step(run); }, Math.max(0, ms));
+}
+function step(run) {
+  // The next frame waits until this one is drawn: a slow decoder slows playback
+  // down rather than every frame being superseded before it is drawn.
+  var t0 = Date.now();
+  show(k + 1).then(function () { if (run === runs) wait(run, duration() - (Date.now() - t0)); });
 }
 function setPlaying(on) {
   playing = on && n > 1;
+  runs++;  // callbacks of an earlier run of playback stop
   if (timer !== null) { clearTimeout(timer); timer = null; }
   playBtn.innerHTML = playing ? "&#x23F8;&#xFE0E;" : "&#x25B6;&#xFE0E;";
   playBtn.setAttribute("aria-label", playing ? "Pause (Space)" : "Play (Space)");
   playBtn.setAttribute("aria-pressed", String(playing));
   root.setAttribute("data-playing", String(playing));
-  if (playing) schedule();
+  if (playing) wait(runs, duration());
 }
 function seek(i) { setPlaying(false); show(i); }
 var acts = {
