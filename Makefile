@@ -64,7 +64,7 @@ lock:
 	rm -rf $(VENV)-lock
 	$(PYTHON) -m venv $(VENV)-lock
 	$(VENV)-lock/bin/python -m pip install --quiet --upgrade pip setuptools
-	$(VENV)-lock/bin/python -m pip install --quiet -e ".[test,dask]" playwright
+	$(VENV)-lock/bin/python -m pip install --quiet -e ".[test,dask]"
 	grep '^#' $(CONSTRAINTS) > $(CONSTRAINTS).new
 	$(VENV)-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^wheel==' >> $(CONSTRAINTS).new
 	mv $(CONSTRAINTS).new $(CONSTRAINTS)

@@ -130,7 +130,7 @@ def test_failure_keeps_existing_destination(tmp_path, monkeypatch, tiny_run):
     dest.write_bytes(b"previous")
     from nnviz.render import writers
 
-    def bad(self, frame):
+    def bad(self, frame, info):
         raise OSError("disk full")
 
     monkeypatch.setattr(writers.GifWriter, "_write", bad)

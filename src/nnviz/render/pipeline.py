@@ -39,7 +39,7 @@ from .animation import Animation
 from .scene import select_epochs
 from .engines import ENGINES
 from .notebook import to_html
-from .writers import WRITERS, PngWriter, Writer, format_of, writer_for
+from .writers import WRITERS, PngWriter, Writer, check_available, format_of, writer_for
 
 Array = np.ndarray
 OUTPUT_DIR = Path("outputs")
@@ -182,6 +182,7 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
     report = reporter(progress) if isinstance(progress, bool) else progress
     outs = output_paths(cfg, out)
     check_writable(outs.path, "--out")  # an unwritable --out fails now, not after training
+    check_available(outs.format)  # so does a format whose encoder this machine lacks
     data = data if data is not None else load_data(cfg)
     if history is None:
         total = cfg.train.epochs + 1

@@ -1,0 +1,192 @@
+"""The writer protocol every output format shares: open, write frames, close.
+
+A writer is opened on a destination, receives (h, w, 3) uint8 frames through
+``write`` and finishes in ``close``. It works on a temporary file beside the
+destination (``atomic.atomic_path``) and renames it only when ``close``
+succeeds; on any error (or Ctrl-C) inside a ``with`` block the temporary file
+is removed and the destination is untouched. The formats themselves live in
+``writers`` (and ``player`` for HTML); this module is apart so both can
+build on it without importing each other.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import numbers
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ..atomic import atomic_path
+from ..errors import RenderError
+
+Array = np.ndarray
+INFO_KEYS = ("epoch", "title", "metrics")  # what ``write(frame, info)`` may describe
+
+
+def check_info(info: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """``info`` as a plain dict with checked types, or None.
+
+    Checked for every writer (not only those that show it) so a caller's
+    mistake shows up whatever the format.
+    """
+    if info is None:
+        return None
+    if not isinstance(info, Mapping):
+        raise RenderError(f"frame info must be a mapping with keys {', '.join(INFO_KEYS)}, got {type(info).__name__}")
+    unknown = sorted(str(k) for k in info if k not in INFO_KEYS)
+    if unknown:
+        raise RenderError(f"unknown frame info key(s) {', '.join(unknown)}; allowed: {', '.join(INFO_KEYS)}")
+    out: dict[str, Any] = {}
+    if "epoch" in info:
+        epoch = info["epoch"]
+        if isinstance(epoch, bool) or not isinstance(epoch, numbers.Integral):
+            raise RenderError(f"frame info 'epoch' must be an integer, got {epoch!r}")
+        out["epoch"] = int(epoch)
+    if "title" in info:
+        if not isinstance(info["title"], str):
+            raise RenderError(f"frame info 'title' must be a string, got {info['title']!r}")
+        out["title"] = info["title"]
+    if "metrics" in info:
+        metrics = info["metrics"]
+        if not isinstance(metrics, Mapping):
+            raise RenderError(f"frame info 'metrics' must map names to numbers, got {type(metrics).__name__}")
+        checked: dict[str, float] = {}
+        for name, value in metrics.items():
+            if not isinstance(name, str) or isinstance(value, bool) or not isinstance(value, numbers.Real):
+                raise RenderError(f"frame info metric {name!r} = {value!r}: metrics map names (str) to numbers")
+            checked[name] = float(value)
+        out["metrics"] = checked
+    return out
+
+
+class Writer:
+    """Base class: atomic temp-file handling and the open/write/close protocol.
+
+    ``sample`` (an RGB array covering the animation's colours, e.g. the first
+    and last frame stacked) and ``colors`` ((n, 3) uint8 colours to keep
+    exactly) are for writers with ``wants_palette`` (GIF); WebP maps to that
+    palette only when given them; the others ignore them.
+    """
+
+    format: ClassVar[str] = ""         # the registry name, e.g. "gif"
+    suffix: ClassVar[str] = ""         # ".gif"
+    mime: ClassVar[str] = ""           # "image/gif", for data: URLs and pages
+    video: ClassVar[bool] = False      # a page shows it with <video>, not <img>
+    animated: ClassVar[bool] = True    # False: a poster, only the last frame matters
+    wants_palette: ClassVar[bool] = False  # pass sample= and colors= for exact colours
+
+    def __init__(self, path: str | os.PathLike[str], *, fps: float = 10.0, hold: float = 0.0,
+                 sample: Any = None, colors: Array | None = None, **options: Any) -> None:
+        renamed = {"palette": "sample", "palette_colors": "colors"}
+        for old in sorted(set(options) & set(renamed)):
+            # Fail loudly: an ignored palette would silently change a GIF's colours.
+            raise TypeError(f"{type(self).__name__}: {old}= is now {renamed[old]}=")
+        self.path = Path(path)
+        self.fps = _positive("fps", fps)
+        self.hold = _positive("hold", hold, zero=True)
+        self.sample = sample
+        self.colors = colors
+        self.options = options
+        self.frames = 0
+        self._atomic: Any = None
+        self.tmp: Path | None = None
+        self.size: tuple[int, int] | None = None  # (w, h) of the first frame
+
+    @classmethod
+    def unavailable(cls) -> str | None:
+        """None when this format can be written here; else the reason it cannot."""
+        return None
+
+    # --- protocol ---------------------------------------------------------
+    def open(self) -> "Writer":
+        self._atomic = atomic_path(self.path)
+        self.tmp = self._atomic.__enter__()
+        return self
+
+    def write(self, frame: Array, info: Mapping[str, Any] | None = None) -> None:
+        """Add one (h, w, 3) uint8 frame.
+
+        ``info`` optionally describes it: ``{"epoch": int, "title": str,
+        "metrics": {name: float}}``; the HTML player shows it, others ignore it.
+        """
+        checked = check_info(info)
+        frame = np.asarray(frame)
+        if frame.ndim != 3 or frame.shape[2] != 3 or frame.dtype != np.uint8:
+            raise RenderError(f"a frame must be an (h, w, 3) uint8 array, got {frame.shape} {frame.dtype}")
+        size = (frame.shape[1], frame.shape[0])
+        if self.size is None:
+            self.size = size
+        elif size != self.size:
+            raise RenderError(f"frame {self.frames} is {size[0]}x{size[1]}, the first was {self.size[0]}x{self.size[1]}")
+        self._write(frame, checked)
+        self.frames += 1
+
+    def close(self) -> Path:
+        """Finish the file and move it to the destination."""
+        if self._atomic is None:
+            return self.path
+        try:
+            if self.frames == 0:
+                raise RenderError(f"no frames were written to {self.path}")
+            self._finish()
+        except BaseException as exc:
+            self.abort(exc)
+            raise
+        atomic, self._atomic = self._atomic, None
+        atomic.__exit__(None, None, None)
+        return self.path
+
+    def abort(self, exc: BaseException | None = None) -> None:
+        """Drop the temporary file (and any child process); the destination is untouched."""
+        with contextlib.suppress(Exception):
+            self._cleanup()
+        if self._atomic is not None:
+            atomic, self._atomic = self._atomic, None
+            err = exc or RenderError("aborted")
+            with contextlib.suppress(BaseException):
+                atomic.__exit__(type(err), err, err.__traceback__)
+
+    def __enter__(self) -> "Writer":
+        return self if self._atomic is not None else self.open()
+
+    def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
+        if ev is None:
+            self.close()
+        else:
+            self.abort(ev)
+
+    @property
+    def bytes_written(self) -> int:
+        """Bytes in the temporary file so far (for size estimates)."""
+        try:
+            return self.tmp.stat().st_size if self.tmp is not None else 0
+        except OSError:
+            return 0
+
+    # --- for subclasses ---------------------------------------------------
+    def _write(self, frame: Array, info: dict[str, Any] | None) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
+        raise NotImplementedError
+
+    def _cleanup(self) -> None:
+        pass
+
+
+def _positive(name: str, value: Any, zero: bool = False) -> float:
+    """``value`` as a finite float > 0 (>= 0 with ``zero``), else a RenderError."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        number = math.nan
+    if not math.isfinite(number) or number < 0 or (number == 0 and not zero):
+        allowed = "a finite number >= 0" if zero else "a finite number > 0"
+        raise RenderError(f"{name} must be {allowed}, got {value!r}")
+    return number

@@ -1,0 +1,267 @@
+"""What a reader's browser shows: the HTML player and animated WebP in headless Chromium.
+
+Needs ``playwright`` (pip) and a Chromium binary (Debian: ``apt-get install
+chromium``; or set NNVIZ_CHROMIUM); without them every test here is skipped
+with the reason. ``playwright install`` is never needed: the system Chromium
+is launched directly.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+from nnviz.render import writers
+from nnviz.render.player import player_html
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+N = 6
+
+
+def _chromium() -> str | None:
+    found = os.environ.get("NNVIZ_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    return found if found and os.access(found, os.X_OK) else None
+
+
+@pytest.fixture(scope="module")
+def browser():
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install playwright)")
+    exe = _chromium()
+    if exe is None:
+        pytest.skip("no Chromium found (apt-get install chromium, or set NNVIZ_CHROMIUM)")
+    with sync_api.sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=exe, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page that records console errors and uncaught exceptions."""
+    ctx = browser.new_context()
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    yield pg
+    ctx.close()
+
+
+def _frames(n: int = N, w: int = 40, h: int = 30) -> list[np.ndarray]:
+    """Distinct frames, each the one before plus a random patch.
+
+    A delta alone is not its frame, so drawing one on the wrong frame shows.
+    """
+    rng = np.random.default_rng(1)
+    f = rng.integers(0, 255, (h, w, 3), dtype=np.uint8)
+    out = []
+    for _ in range(n):
+        f = f.copy()
+        y, x = rng.integers(0, h - 4), rng.integers(0, w - 4)
+        f[y: y + rng.integers(2, 5), x: x + rng.integers(2, 5)] = rng.integers(0, 255, 3, dtype=np.uint8)
+        out.append(f)
+    return out
+
+
+def _info(i: int) -> dict:
+    return {"epoch": 10 * i, "title": f"Epoch {10 * i}", "metrics": {"loss": 1.0 / (i + 1), "accuracy": i / 10}}
+
+
+def _player(path, frames, **kw):
+    with writers.HtmlWriter(path, **kw) as w:
+        for i, f in enumerate(frames):
+            w.write(f, _info(i))
+    return path
+
+
+# The RGB pixels on a player's canvas once the frame it was asked for is drawn.
+_SHOWN = """async (root) => {
+  for (let t = 0; root.dataset.shown !== root.dataset.frame; t++) {
+    if (t > 500) throw new Error('frame ' + root.dataset.frame + ' was never drawn');
+    await new Promise(r => setTimeout(r, 10));
+  }
+  const c = root.querySelector('.nnviz-frame');
+  const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  const rgb = []; for (let i = 0; i < d.length; i += 4) rgb.push(d[i], d[i + 1], d[i + 2]);
+  return {w: c.width, h: c.height, rgb: rgb, frame: +root.dataset.shown}; }"""
+
+
+def _shown(player) -> tuple[int, np.ndarray]:
+    """(index, pixels) of the frame the player shows."""
+    got = player.evaluate(_SHOWN)
+    return got["frame"], np.array(got["rgb"], np.uint8).reshape(got["h"], got["w"], 3)
+
+
+def _assert_shows(player, frames, k: int) -> None:
+    index, pixels = _shown(player)
+    assert index == k
+    assert np.array_equal(pixels, frames[k]), f"the image shown is not frame {k}"
+
+
+def test_player_counts_scrubs_and_steps(page, tmp_path):
+    frames = _frames()
+    path = _player(tmp_path / "a.html", frames, autoplay=False, keyframes=4)
+    page.goto(path.as_uri())
+    player = page.locator(".nnviz-player")
+    assert player.get_attribute("data-frames") == str(N)
+    scrub = page.get_by_role("slider", name="Frame")
+    assert scrub.get_attribute("max") == str(N - 1)
+    _assert_shows(player, frames, 0)
+    assert page.locator(".nnviz-title").inner_text() == "Epoch 0"
+
+    scrub.fill("3")  # as a drag would: sets the value and fires input
+    _assert_shows(player, frames, 3)
+    assert page.locator(".nnviz-counter").inner_text() == f"4 / {N}"
+    assert page.locator(".nnviz-title").inner_text() == "Epoch 30"
+    assert page.locator(".nnviz-metrics").inner_text().split() == ["loss", "0.25", "accuracy", "0.3"]
+
+    page.get_by_role("button", name="Next frame (Right arrow)").click()
+    _assert_shows(player, frames, 4)
+    page.get_by_role("button", name="Previous frame (Left arrow)").click()
+    page.get_by_role("button", name="Previous frame (Left arrow)").click()
+    _assert_shows(player, frames, 2)
+    page.get_by_role("button", name="Last frame (End)").click()
+    _assert_shows(player, frames, N - 1)
+    page.get_by_role("button", name="Next frame (Right arrow)").click()  # loops
+    _assert_shows(player, frames, 0)
+    assert page.errors == []
+
+
+@pytest.mark.parametrize("image", ["webp", "png"])
+def test_any_seek_order_shows_the_exact_frame(page, tmp_path, image):
+    # Across keyframes, backwards, repeated, and a burst of seeks where only the last may win.
+    frames = _frames(9)
+    page.goto(_player(tmp_path / "a.html", frames, autoplay=False, keyframes=3, image=image).as_uri())
+    player = page.locator(".nnviz-player")
+    for k in [5, 2, 8, 0, 3, 3, 7, 1, 6, 4]:
+        player.evaluate(f"root => root.nnviz.show({k})")
+        _assert_shows(player, frames, k)
+    player.evaluate("root => { for (const k of [8, 1, 7, 2, 5]) root.nnviz.show(k); }")
+    _assert_shows(player, frames, 5)
+    assert page.errors == []
+
+
+def test_player_keyboard(page, tmp_path):
+    frames = _frames()
+    page.goto(_player(tmp_path / "a.html", frames, autoplay=False).as_uri())
+    player = page.locator(".nnviz-player")
+    player.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    _assert_shows(player, frames, 2)
+    page.keyboard.press("ArrowLeft")
+    _assert_shows(player, frames, 1)
+    page.keyboard.press("End")
+    _assert_shows(player, frames, N - 1)
+    page.keyboard.press("Home")
+    _assert_shows(player, frames, 0)
+    page.keyboard.press("ArrowLeft")  # wraps to the last frame
+    _assert_shows(player, frames, N - 1)
+
+    page.keyboard.press(" ")
+    assert player.get_attribute("data-playing") == "true"
+    assert page.get_by_role("button", name="Pause (Space)").get_attribute("aria-pressed") == "true"
+    page.keyboard.press(" ")
+    assert player.get_attribute("data-playing") == "false"
+
+    # On the slider the browser's own arrow handling moves one step, not two.
+    page.get_by_role("slider", name="Frame").focus()
+    page.keyboard.press("Home")
+    page.keyboard.press("ArrowRight")
+    _assert_shows(player, frames, 1)
+    assert page.errors == []
+
+
+def test_player_plays_loops_and_pauses(page, tmp_path):
+    frames = _frames()
+    page.goto(_player(tmp_path / "a.html", frames, fps=50, hold=0.0).as_uri())  # autoplay by default
+    player = page.locator(".nnviz-player")
+    assert player.get_attribute("data-playing") == "true"
+    seen = set()
+    for _ in range(60):  # 6 frames at 50 fps loop in 0.12 s; watch for ~1 s
+        seen.add(int(player.get_attribute("data-frame")))
+        page.wait_for_timeout(15)
+    assert seen == set(range(N)), "playback should visit every frame and loop"
+    page.get_by_role("button", name="Pause (Space)").click()
+    k = int(player.get_attribute("data-frame"))
+    page.wait_for_timeout(200)
+    assert int(player.get_attribute("data-frame")) == k
+    _assert_shows(player, frames, k)
+    assert page.errors == []
+
+
+def test_playback_keeps_drawing_when_decoding_is_slower_than_the_frame_rate(page, tmp_path):
+    frames = _frames(9)
+    # Every image takes 80 ms to decode; frames are due every 20 ms.
+    page.add_init_script("""const decode = HTMLImageElement.prototype.decode;
+      HTMLImageElement.prototype.decode = function () {
+        return decode.call(this).then(() => new Promise(r => setTimeout(r, 80))); };""")
+    page.goto(_player(tmp_path / "a.html", frames, fps=50, hold=0.0).as_uri())
+    player = page.locator(".nnviz-player")
+    drawn = set()
+    for _ in range(40):
+        drawn.add(player.get_attribute("data-shown"))
+        page.wait_for_timeout(25)
+    assert len(drawn) >= 5, f"only frames {sorted(drawn)} were drawn while playing"
+    page.get_by_role("button", name="Pause (Space)").click()
+    _assert_shows(player, frames, int(player.get_attribute("data-frame")))
+    assert page.errors == []
+
+
+def test_two_players_inserted_like_a_notebook_are_independent(page, tmp_path):
+    a, b = _frames(N), _frames(3, w=20, h=10)
+    frag_a = player_html(_player(tmp_path / "a.html", a, autoplay=False))
+    frag_b = player_html(_player(tmp_path / "b.html", b, autoplay=False))
+    page.set_content("<!DOCTYPE html><html><body><div id='out'></div></body></html>")
+    # JupyterLab sets the output's innerHTML, then replaces each <script> with a fresh copy to run it.
+    page.evaluate("""(html) => { const out = document.getElementById('out'); out.innerHTML = html;
+      for (const old of out.querySelectorAll('script')) {
+        const s = document.createElement('script'); s.textContent = old.textContent; old.replaceWith(s); } }""",
+                  frag_a + frag_b)
+    players = page.locator(".nnviz-player")
+    assert players.count() == 2
+    assert [players.nth(i).get_attribute("data-frames") for i in range(2)] == [str(N), "3"]
+    players.nth(1).get_by_role("button", name="Next frame (Right arrow)").click()
+    _assert_shows(players.nth(1), b, 1)
+    _assert_shows(players.nth(0), a, 0)
+    assert page.errors == []
+
+
+def test_webp_decodes_in_the_browser_with_every_frame(page, tmp_path):
+    frames = _frames()
+    path = tmp_path / "a.webp"
+    with writers.WebpWriter(path, fps=10, hold=1.0) as w:
+        for f in frames:
+            w.write(f)
+    blank = tmp_path / "blank.html"
+    blank.write_text("<!DOCTYPE html><html><body></body></html>")
+    page.goto(blank.as_uri())  # ImageDecoder needs a secure context: file: is one, about:blank is not
+    if not page.evaluate("typeof ImageDecoder === 'function'"):
+        pytest.skip("this Chromium has no ImageDecoder API")
+    got = page.evaluate("""async (b64) => {
+      const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+      const dec = new ImageDecoder({data: bytes, type: 'image/webp'});
+      await dec.tracks.ready; await dec.completed;
+      const track = dec.tracks.selectedTrack, out = [];
+      for (let i = 0; i < track.frameCount; i++) {
+        const {image} = await dec.decode({frameIndex: i});
+        const c = new OffscreenCanvas(image.displayWidth, image.displayHeight), ctx = c.getContext('2d');
+        ctx.drawImage(image, 0, 0);
+        const d = ctx.getImageData(0, 0, c.width, c.height).data, rgb = [];
+        for (let j = 0; j < d.length; j += 4) rgb.push(d[j], d[j + 1], d[j + 2]);
+        out.push({rgb: rgb, w: c.width, h: c.height, ms: image.duration / 1000});
+        image.close();
+      }
+      return {count: track.frameCount, loops: track.repetitionCount, frames: out};
+    }""", base64.b64encode(path.read_bytes()).decode())
+    assert got["count"] == N
+    assert got["loops"] == float("inf")
+    assert [f["ms"] for f in got["frames"]] == [100] * (N - 1) + [1100]
+    for f, shown in zip(frames, got["frames"]):
+        assert np.array_equal(np.array(shown["rgb"], np.uint8).reshape(shown["h"], shown["w"], 3), f)
+    assert page.errors == []
