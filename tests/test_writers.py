@@ -361,3 +361,23 @@ def test_html_bad_image_option(tmp_path):
     with pytest.raises(RenderError, match="html image='jpeg' is not allowed; use one of: webp, png"):
         _write_html(tmp_path / "a.html", image="jpeg")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_gif_keeps_fixed_colours_exact_beside_near_ones(tmp_path):
+    """A white background stays pure white even when the sample holds near-white
+    (antialiased text): the palette keeps median-cut colours away from fixed ones."""
+    from PIL import Image
+
+    from nnviz.render.writers import GifWriter
+
+    frame = np.full((40, 60, 3), 255, np.uint8)
+    frame[10:20, 10:50] = 253  # near-white, like text antialiasing
+    frame[25:30, 5:55] = (60, 120, 180)
+    fixed = np.array([[255, 255, 255], [0, 0, 0], [60, 120, 180]], np.uint8)
+    dest = tmp_path / "w.gif"
+    with GifWriter(dest, fps=10, sample=frame, colors=fixed) as w:
+        w.write(frame)
+    with Image.open(dest) as im:
+        decoded = np.asarray(im.convert("RGB"))
+    assert (decoded[0, 0] == 255).all()
+    assert (decoded[25, 5] == (60, 120, 180)).all()

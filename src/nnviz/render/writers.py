@@ -50,6 +50,9 @@ TRANSPARENT = GIF_COLORS  # the index kept free for "unchanged pixel", just past
 
 # --- GIF ------------------------------------------------------------------------
 
+NEAR = 8  # per channel: a Pillow colour-cache cell is 8 levels of red and blue, 4 of green
+
+
 def build_palette(sample: Array, colors: int = GIF_COLORS, fixed: Array | None = None) -> Image.Image:
     """A fixed palette of at most ``colors`` entries from an RGB sample image.
 
@@ -62,6 +65,12 @@ def build_palette(sample: Array, colors: int = GIF_COLORS, fixed: Array | None =
     q = img.quantize(max(1, colors - len(fixed)), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
     used = sorted(c for _, c in q.getcolors(256))
     found = np.array(q.getpalette()[: 3 * (max(used) + 1)], dtype=np.uint8).reshape(-1, 3)[used]
+    if len(fixed):
+        # Pillow maps a pixel to the palette through a coarse colour cache, so a
+        # median-cut colour next to a fixed one can win its pixels: (253, 253, 253)
+        # took pure white's, and backgrounds came out off-white. Keep them apart.
+        gap = np.abs(found[:, None, :].astype(int) - fixed[None, :, :].astype(int)).max(axis=2).min(axis=1)
+        found = found[gap > NEAR]
     rgb = np.vstack([fixed, found])
     _, first = np.unique(rgb, axis=0, return_index=True)
     rgb = rgb[np.sort(first)][:colors]
