@@ -31,7 +31,7 @@ class Case:
 T = ("train", "-q", "--epochs", "2")
 A = ("animate", "-q", "--epochs", "2", "--grid", "8", "--size", "128x64")
 ACTIVATIONS = "linear, sigmoid, tanh, relu, leaky_relu, gelu, silu, softplus"
-CFG_KEYS_TRAIN = "optimizer, lr, batch_size, epochs, stop_loss, seed, weight_decay"
+CFG_KEYS_TRAIN = "optimizer, lr, batch_size, epochs, stop_loss, seed, weight_decay, snapshot_every, dtype"
 HIDDEN = "must be a list of 1 to 16 widths from 1 to 1024, e.g. 2 or 4,2"
 SIZE = "must be WIDTHxHEIGHT in pixels, each from 64 to 4096, e.g. 1200x400"
 GOOD_CSV = "x0,x1,label\n0,0,0\n1,1,1\n0,1,0\n1,0,1\n"

@@ -37,13 +37,15 @@ class Activation:
 
 
 LEAKY_SLOPE = 0.01  # Keras' LeakyReLU uses 0.3, PyTorch 0.01; we follow PyTorch.
-_GELU_C = np.sqrt(2.0 / np.pi)
+# Python floats, not NumPy float64 scalars: those would promote a float32
+# array to float64 (NEP 50); a Python float takes the array's dtype.
+_GELU_C = float(np.sqrt(2.0 / np.pi))
 _GELU_K = 0.044715
 
 
 def _sigmoid(z: Array) -> Array:
     # Split by sign so exp never overflows.
-    out = np.empty_like(z, dtype=float)
+    out = np.empty_like(z)  # z's float type, so float32 training stays float32
     pos = z >= 0
     out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
     ez = np.exp(z[~pos])
@@ -98,11 +100,11 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("linear", lambda z: z, lambda z, a: np.ones_like(z)),
         Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a)),
         Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a),
-        Activation("relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
+        Activation("relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)),
         Activation(
             "leaky_relu",
             lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
-            lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE),
+            lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype, copy=False),
         ),
         Activation("gelu", _gelu, _gelu_df),
         Activation("silu", _silu, _silu_df),
@@ -117,10 +119,6 @@ def _softmax(logits: Array) -> Array:
     shifted = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=1, keepdims=True)
-
-
-def _one_hot(y: Array, k: int) -> Array:
-    return np.eye(k)[y.astype(int)]
 
 
 @dataclass(frozen=True)
@@ -158,7 +156,11 @@ def _ce_value(logits: Array, y: Array) -> float:
 
 
 def _ce_grad(logits: Array, y: Array) -> Array:
-    return (_softmax(logits) - _one_hot(y, logits.shape[1])) / len(y)
+    # softmax - one_hot(y), without building the one-hot matrix each step:
+    # subtracting 1 where the label is and 0 elsewhere gives the same bits.
+    p = _softmax(logits)
+    p[np.arange(len(y)), y.astype(int)] -= 1.0
+    return p / len(y)
 
 
 def _identity(logits: Array) -> Array:
