@@ -258,15 +258,21 @@ class Trace:
     a: tuple[Array, ...]
 
 
-def forward(model: Model, params: Sequence[Array], X: Array) -> Trace:
-    """Run the network on ``X`` (n, d) and keep every layer's values."""
+def forward(model: Model, params: Sequence[Array], X: Array, head: bool = True) -> Trace:
+    """Run the network on ``X`` (n, d) and keep every layer's values.
+
+    ``head=False`` leaves the output head off (``a[-1]`` is then the logits):
+    backprop reads only the logits, so training need not compute a softmax it
+    would throw away.
+    """
     zs: list[Array] = []
     acts: list[Array] = []
     h = X
+    last, f = model.n_layers - 1, model.act.f
     for k in range(model.n_layers):
         W, b = params[2 * k], params[2 * k + 1]
         z = h @ W + b
-        h = model.act.f(z) if k < model.n_layers - 1 else model.out.head(z)
+        h = f(z) if k < last else (model.out.head(z) if head else z)
         zs.append(z)
         acts.append(h)
     return Trace(tuple(zs), tuple(acts))
@@ -297,16 +303,33 @@ def loss(model: Model, params: Sequence[Array], X: Array, y: Array) -> float:
 def loss_and_grads(model: Model, params: Sequence[Array], X: Array, y: Array) -> tuple[float, list[Array]]:
     """The data loss and its gradient for every parameter, by backpropagation."""
     trace = forward(model, params, X)
-    value = model.out.value(trace.z[-1], y)
+    return model.out.value(trace.z[-1], y), _backward(model, params, X, y, trace)
+
+
+def grads(model: Model, params: Sequence[Array], X: Array, y: Array, out: Sequence[Array] | None = None) -> list[Array]:
+    """The gradient alone, as training needs it: no loss value to compute each step.
+
+    With ``out`` (arrays shaped as ``params``) the gradients are written there
+    instead of into new arrays; the values are the same either way.
+    """
+    return _backward(model, params, X, y, forward(model, params, X, head=False), out)
+
+
+def _backward(model: Model, params: Sequence[Array], X: Array, y: Array, trace: Trace,
+              out: Sequence[Array] | None = None) -> list[Array]:
     delta = model.out.grad(trace.z[-1], y)  # dL/dz of the output layer
-    grads: list[Array] = [np.empty(0)] * len(params)
+    grads: list[Array] = list(out) if out is not None else [np.empty(0)] * len(params)
     for k in reversed(range(model.n_layers)):
         inputs = X if k == 0 else trace.a[k - 1]
-        grads[2 * k] = inputs.T @ delta
-        grads[2 * k + 1] = delta.sum(axis=0)
+        if out is None:
+            grads[2 * k] = inputs.T @ delta
+            grads[2 * k + 1] = delta.sum(axis=0)
+        else:
+            np.matmul(inputs.T, delta, out=grads[2 * k])
+            np.add.reduce(delta, axis=0, out=grads[2 * k + 1])  # delta.sum(axis=0), minus the wrapper
         if k > 0:
             delta = (delta @ params[2 * k].T) * model.act.df(trace.z[k - 1], trace.a[k - 1])
-    return value, grads
+    return grads
 
 
 # --- initialisation ---------------------------------------------------------

@@ -104,3 +104,36 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "adam": Adam,
     "rmsprop": RMSprop,
 }
+
+
+class Fused:
+    """Steps every parameter at once, as views into one flat buffer.
+
+    An elementwise update gives the same bits whether it runs array by array
+    or on their concatenation, so this is the named optimizer's trajectory
+    with a quarter of the NumPy calls per step for a 2-layer net (at small
+    sizes the per-call overhead, not the arithmetic, is what costs).
+    ``params`` and ``grads`` are the views: write gradients into ``grads``,
+    then call ``step()``; ``params`` change in place.
+    """
+
+    def __init__(self, name: str, params: Sequence[Array], lr: float, weight_decay: float = 0.0) -> None:
+        self.flat = np.concatenate([p.ravel() for p in params])
+        self.grad_flat = np.empty_like(self.flat)
+        self.params = self._views(self.flat, params)
+        self.grads = self._views(self.grad_flat, params)
+        self.weight_decay = weight_decay
+        # Coupled L2 on weights only (2-D), applied here so the inner optimizer never decays.
+        self._decayed = [(g, p) for g, p in zip(self.grads, self.params) if p.ndim == 2]
+        self.opt = OPTIMIZERS[name]([self.flat], lr, 0.0)
+
+    @staticmethod
+    def _views(flat: Array, like: Sequence[Array]) -> list[Array]:
+        bounds = np.cumsum([0] + [p.size for p in like])
+        return [flat[lo:hi].reshape(p.shape) for lo, hi, p in zip(bounds[:-1], bounds[1:], like)]
+
+    def step(self) -> None:
+        if self.weight_decay:
+            for g, p in self._decayed:
+                g += self.weight_decay * p  # the same sum as Optimizer.step's g + decay * p
+        self.opt.step([self.flat], [self.grad_flat])

@@ -20,7 +20,7 @@ from ..errors import ConfigError, DataError
 from . import nn
 from .datasets import Dataset, load_dataset
 from .history import Epoch, History
-from .optimizers import OPTIMIZERS
+from .optimizers import Fused
 
 Array = np.ndarray
 
@@ -176,8 +176,9 @@ def iter_epochs(cfg: Config, data: Dataset, model: nn.Model | None = None) -> It
     data = _cast(data, dtype)
     rng = np.random.default_rng(cfg.train.seed)
     # Drawn in float64 and then rounded, so a float32 run starts where the float64 one does.
-    params = [p.astype(dtype, copy=False) for p in nn.init_params(model, rng, cfg.model.init, cfg.model.init_std)]
-    opt = OPTIMIZERS[cfg.train.optimizer](params, cfg.train.lr, cfg.train.weight_decay)
+    init = [p.astype(dtype, copy=False) for p in nn.init_params(model, rng, cfg.model.init, cfg.model.init_std)]
+    opt = Fused(cfg.train.optimizer, init, cfg.train.lr, cfg.train.weight_decay)
+    params, grads = opt.params, opt.grads
     batch = batch_rows(cfg, n)
     per_epoch = -(-n // batch)
     sub_epoch = cfg.train.snapshot_every > 0
@@ -198,8 +199,8 @@ def iter_epochs(cfg: Config, data: Dataset, model: nn.Model | None = None) -> It
             with np.errstate(over="ignore", invalid="ignore"):
                 for start in range(b * batch, (b + chunk) * batch, batch):
                     idx = order[start : start + batch]
-                    _, grads = nn.loss_and_grads(model, params, data.X[idx], data.y[idx])
-                    opt.step(params, grads)
+                    nn.grads(model, params, data.X[idx], data.y[idx], out=grads)
+                    opt.step()
                 b, step = b + chunk, step + chunk
                 if step < target:
                     break  # the epoch ended between snapshots
