@@ -142,3 +142,16 @@ def test_ctrl_c_keeps_the_snapshots_so_far() -> None:
     h = train.train(cfg, train.load_data(cfg), on_epoch=interrupt)
     assert h.stop_reason == "interrupted" and h.message == "interrupted after epoch 1, step 8"
     assert [e.step for e in h.epochs] == [0, 4, 8]
+
+
+def test_train_final_line_names_the_numbers_behind_the_stop(tmp_path: Path) -> None:
+    out = CliRunner().invoke(cli, ["train", "-q", "--history", str(tmp_path / "a.csv")]).output
+    h = history.read_history(tmp_path / "a.csv")
+    assert out == f"stopped at epoch {h.last.epoch} (stop_loss): loss {h.last.loss:.4g} <= stop_loss 0.263; wrote {tmp_path / 'a.csv'}\n"
+    out = CliRunner().invoke(cli, ["train", "-q", "--epochs", "2", "--snapshot-every", "5", "--stop-loss", "0",
+                                   "--history", str(tmp_path / "b.csv")]).output
+    assert out.startswith("stopped at epoch 2, step 26 (epochs): all 2 epochs done, loss ")
+    result = CliRunner().invoke(cli, ["train", "-q", "--dataset", "sine", "--activation", "linear", "--optimizer", "sgd",
+                                      "--lr", "1000", "--stop-loss", "0", "--history", str(tmp_path / "c.csv")])
+    last = result.output.splitlines()[-1]
+    assert "(diverged): the next snapshot was not finite with sgd lr=1000; last finite loss " in last

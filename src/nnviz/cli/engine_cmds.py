@@ -10,6 +10,7 @@ import click
 
 from ..engine import datasets, gradcheck, history, train
 from ..atomic import check_writable
+from ..config import Config
 from ..errors import Interrupted
 from .options import config_options, load_config
 
@@ -43,8 +44,21 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     if result.stop_reason == "diverged":
         click.echo(f"Warning: {result.message}", err=True)
     history.write_history(result, dest)
+    click.echo(f"{stop_line(result, cfg)}; wrote {dest}")
+
+
+def stop_line(result: history.History, cfg: Config) -> str:
+    """Where training stopped and why, with the numbers behind the why."""
     last = result.last
-    click.echo(f"stopped at epoch {last.epoch} ({result.stop_reason}), loss {last.loss:.4f}; wrote {dest}")
+    where = f"epoch {last.epoch}, step {last.step}" if result.sub_epoch else f"epoch {last.epoch}"
+    if result.stop_reason == "stop_loss":
+        why = f"loss {last.loss:.4g} <= stop_loss {cfg.train.stop_loss:g}"
+    elif result.stop_reason == "diverged":
+        why = (f"the next snapshot was not finite with {cfg.train.optimizer} lr={cfg.train.lr:g}; "
+               f"last finite loss {last.loss:.4g}")
+    else:
+        why = f"all {cfg.train.epochs} epochs done, loss {last.loss:.4g}"
+    return f"stopped at {where} ({result.stop_reason}): {why}"
 
 
 @click.command("gradcheck")
