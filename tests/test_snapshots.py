@@ -150,7 +150,7 @@ def test_train_final_line_names_the_numbers_behind_the_stop(tmp_path: Path) -> N
     assert out == f"stopped at epoch {h.last.epoch} (stop_loss): loss {h.last.loss:.4g} <= stop_loss 0.263; wrote {tmp_path / 'a.csv'}\n"
     out = CliRunner().invoke(cli, ["train", "-q", "--epochs", "2", "--snapshot-every", "5", "--stop-loss", "0",
                                    "--history", str(tmp_path / "b.csv")]).output
-    assert out.startswith("stopped at epoch 2, step 26 (epochs): all 2 epochs done, loss ")
+    assert out.startswith("stopped at epoch 2, step 26 (epochs): the epoch budget (2) is spent, loss ")
     result = CliRunner().invoke(cli, ["train", "-q", "--dataset", "sine", "--activation", "linear", "--optimizer", "sgd",
                                       "--lr", "1000", "--stop-loss", "0", "--history", str(tmp_path / "c.csv")])
     last = result.output.splitlines()[-1]

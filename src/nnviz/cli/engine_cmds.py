@@ -57,7 +57,7 @@ def stop_line(result: history.History, cfg: Config) -> str:
         why = (f"the next snapshot was not finite with {cfg.train.optimizer} lr={cfg.train.lr:g}; "
                f"last finite loss {last.loss:.4g}")
     else:
-        why = f"all {cfg.train.epochs} epochs done, loss {last.loss:.4g}"
+        why = f"the epoch budget ({cfg.train.epochs}) is spent, loss {last.loss:.4g}"
     return f"stopped at {where} ({result.stop_reason}): {why}"
 
 

@@ -103,7 +103,7 @@ def batch_rows(cfg: Config, n: int) -> int:
     return n if cfg.train.batch_size == "full" else min(cfg.train.batch_size, n)
 
 
-def snapshot_total(cfg: Config, n: int) -> int:
+def total_steps(cfg: Config, n: int) -> int:
     """Optimizer steps in the whole run: every epoch, every batch (the last may be short)."""
     return cfg.train.epochs * -(-n // batch_rows(cfg, n))
 
@@ -114,7 +114,7 @@ def snapshot_steps(cfg: Config, n: int) -> list[int]:
     Once per epoch by default; with ``train.snapshot_every = N`` every Nth
     step, and always the last step so the trained network is kept.
     """
-    total = snapshot_total(cfg, n)
+    total = total_steps(cfg, n)
     per_epoch = -(-n // batch_rows(cfg, n))
     every = cfg.train.snapshot_every or per_epoch
     steps = list(range(0, total + 1, every))
@@ -126,7 +126,7 @@ def check_snapshot_budget(cfg: Config, n: int) -> None:
     every = cfg.train.snapshot_every
     if not every:
         return  # once per epoch: --epochs has its own cap
-    total = snapshot_total(cfg, n)
+    total = total_steps(cfg, n)
     count = total // every + 1 + (total % every > 0)  # as len(snapshot_steps(...)), without the list
     if count > MAX_SNAPSHOTS:
         per_epoch = -(-n // batch_rows(cfg, n))
@@ -186,10 +186,10 @@ def iter_epochs(cfg: Config, data: Dataset, model: nn.Model | None = None) -> It
     targets = iter(snapshot_steps(cfg, n)[1:])
     current = _snapshot(0, 0, params, model, data, sub_epoch)
     yield current
-    step, target = 0, next(targets, None)
+    if stop and current.loss <= stop:
+        return
+    step, target = 0, next(targets)
     for epoch in range(1, cfg.train.epochs + 1):
-        if stop and current.loss <= stop:
-            return
         order = rng.permutation(n)
         b = 0
         while b < per_epoch:
