@@ -155,3 +155,11 @@ def test_train_final_line_names_the_numbers_behind_the_stop(tmp_path: Path) -> N
                                       "--lr", "1000", "--stop-loss", "0", "--history", str(tmp_path / "c.csv")])
     last = result.output.splitlines()[-1]
     assert "(diverged): the next snapshot was not finite with sgd lr=1000; last finite loss " in last
+
+
+def test_train_progress_lines_show_the_step_when_sub_epoch(tmp_path: Path) -> None:
+    out = CliRunner().invoke(cli, ["train", "--epochs", "2", "--snapshot-every", "10", "--stop-loss", "0",
+                                   "--history", str(tmp_path / "h.csv")]).output
+    lines = [line for line in out.splitlines() if line.startswith("epoch")]
+    assert [line.split("  loss")[0] for line in lines] == [
+        "epoch 0/2  step  0/26", "epoch 1/2  step 10/26", "epoch 2/2  step 20/26", "epoch 2/2  step 26/26"]

@@ -15,9 +15,11 @@ from ..errors import Interrupted
 from .options import config_options, load_config
 
 
-def _progress_line(ep: train.Epoch, total: int) -> str:
+def _progress_line(ep: train.Epoch, total: int, steps: int = 0) -> str:
+    """One snapshot's line; with sub-epoch snapshots (``steps``: the run's total) its step too."""
     metrics = "  ".join(f"{k} {v:.4f}" for k, v in ep.metrics.items() if k != "loss")
-    return f"epoch {ep.epoch:>{len(str(total))}}/{total}  loss {ep.loss:.4f}  {metrics}"
+    step = f"  step {ep.step:>{len(str(steps))}}/{steps}" if steps else ""
+    return f"epoch {ep.epoch:>{len(str(total))}}/{total}{step}  loss {ep.loss:.4f}  {metrics}"
 
 
 @click.command("train")
@@ -34,9 +36,11 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     check_writable(dest, "--history")  # an unwritable --history fails before training, not after
     data = train.load_data(cfg)
 
+    steps = train.total_steps(cfg, len(data.y)) if cfg.train.snapshot_every else 0
+
     def report(ep: train.Epoch) -> None:
         if not quiet:
-            click.echo(_progress_line(ep, cfg.train.epochs), err=True)
+            click.echo(_progress_line(ep, cfg.train.epochs, steps), err=True)
 
     result = train.train(cfg, data, on_epoch=report)
     if result.stop_reason == "interrupted":
