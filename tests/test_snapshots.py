@@ -101,7 +101,20 @@ def test_too_many_snapshots_is_refused_before_training() -> None:
         "snapshots, over the cap of 20,000; use --snapshot-every 2 or more, or fewer --epochs"
     )
     # The suggested N fits.
-    train.check_snapshot_budget(cfg.with_values({"train.snapshot_every": 2}), 400)
+    data = train.load_data(cfg)
+    train.check_snapshot_budget(cfg.with_values({"train.snapshot_every": 2}), train.build_model(cfg, data), 400)
+
+
+def test_history_memory_cap_is_refused_before_training() -> None:
+    # 64-1024-1024-10: 1,126,410 parameters, 9 MB a snapshot; 301 snapshots are 2.5 GiB.
+    cfg = config.resolve({}, {"data.name": "digits", "data.n_samples": 100, "model.hidden": "1024,1024",
+                              "train.epochs": 150, "train.snapshot_every": 1, "train.batch_size": 50})
+    with pytest.raises(ConfigError) as err:
+        train.train(cfg, train.load_data(cfg))
+    assert str(err.value) == (
+        "--snapshot-every 1 with --epochs 150 keeps 301 snapshots of 1,126,410 parameters (2.5 GiB), "
+        "over the history cap of 2 GiB; use fewer --epochs, a larger --snapshot-every or narrower --hidden layers"
+    )
 
 
 def test_the_cap_error_is_one_line_on_the_cli(tmp_path: Path) -> None:

@@ -95,6 +95,8 @@ def build_model(cfg: Config, data: Dataset) -> nn.Model:
 # Every snapshot holds a copy of every parameter plus a full-set forward pass;
 # past the frame cap an animation could not show them all anyway.
 MAX_SNAPSHOTS = MAX_FRAMES
+# The History keeps every snapshot's parameters in memory (and in the CSV).
+MAX_HISTORY_BYTES = 2 * 2**30
 DTYPES: dict[str, type] = {"float64": np.float64, "float32": np.float32}
 
 
@@ -121,19 +123,26 @@ def snapshot_steps(cfg: Config, n: int) -> list[int]:
     return steps if steps[-1] == total else [*steps, total]
 
 
-def check_snapshot_budget(cfg: Config, n: int) -> None:
-    """Refuse, before training, a run that would take more snapshots than the cap."""
+def check_snapshot_budget(cfg: Config, model: nn.Model, n: int) -> None:
+    """Refuse, before training, a run whose snapshots exceed the count or memory cap."""
     every = cfg.train.snapshot_every
-    if not every:
-        return  # once per epoch: --epochs has its own cap
     total = total_steps(cfg, n)
-    count = total // every + 1 + (total % every > 0)  # as len(snapshot_steps(...)), without the list
-    if count > MAX_SNAPSHOTS:
-        per_epoch = -(-n // batch_rows(cfg, n))
+    # As len(snapshot_steps(...)), without building the list.
+    count = total // every + 1 + (total % every > 0) if every else cfg.train.epochs + 1
+    per_epoch = -(-n // batch_rows(cfg, n))
+    if every and count > MAX_SNAPSHOTS:
         raise ConfigError(
             f"--snapshot-every {every} with --epochs {cfg.train.epochs} ({per_epoch} steps per epoch: "
             f"{n} samples, batch {batch_rows(cfg, n)}) gives {count:,} snapshots, over the cap of "
             f"{MAX_SNAPSHOTS:,}; use --snapshot-every {-(-total // (MAX_SNAPSHOTS - 1))} or more, or fewer --epochs"
+        )
+    size = 8 * sum(int(np.prod(s)) for s in model.param_shapes())  # float64 copies
+    if count * size > MAX_HISTORY_BYTES:
+        every_flag = f"--snapshot-every {every} with " if every else ""
+        raise ConfigError(
+            f"{every_flag}--epochs {cfg.train.epochs} keeps {count:,} snapshots of {size // 8:,} parameters "
+            f"({count * size / 2**30:.1f} GiB), over the history cap of {MAX_HISTORY_BYTES / 2**30:g} GiB; "
+            f"use fewer --epochs{', a larger --snapshot-every' if every else ''} or narrower --hidden layers"
         )
 
 
@@ -171,7 +180,7 @@ def iter_epochs(cfg: Config, data: Dataset, model: nn.Model | None = None) -> It
     """
     model = model or build_model(cfg, data)
     n = len(data.y)
-    check_snapshot_budget(cfg, n)
+    check_snapshot_budget(cfg, model, n)
     dtype = DTYPES[cfg.train.dtype]
     data = _cast(data, dtype)
     rng = np.random.default_rng(cfg.train.seed)
