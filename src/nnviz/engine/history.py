@@ -2,8 +2,9 @@
 
 One row per snapshot: ``epoch``, then ``step`` (optimizer steps so far) only
 when snapshots are sub-epoch (``train.snapshot_every``), the metrics, then
-every parameter entry as its own column (``W{layer}_{i}_{j}``, ``b{layer}_{j}``, layers from 1). Floats are
-written as their shortest round-trip repr and read back with pandas'
+every parameter entry as its own column (``W{layer}_{i}_{j}``,
+``b{layer}_{j}``, layers from 1). Files without ``step`` read as per-epoch
+histories. Floats are written as their shortest round-trip repr and read back with pandas'
 ``round_trip`` parser, so a loaded History is bit-identical to the trained one.
 """
 
@@ -174,6 +175,9 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
     model = nn.Model(sizes, activation, loss)
     names = tuple(c for c in columns if c not in ("epoch", "step") and not _PARAM.match(c))
     steps = numeric["step"].to_numpy() if "step" in columns else None
+    if steps is not None and not ((steps >= 0) & (steps == np.floor(steps))).all():
+        row = int(((steps < 0) | (steps != np.floor(steps))).argmax())
+        raise DataError(f"history file {str(p)!r} line {row + 2}: step must be a whole number >= 0")
     values = numeric[expected].to_numpy(dtype=float)
     shapes = model.param_shapes()
     bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
