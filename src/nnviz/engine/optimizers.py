@@ -70,16 +70,26 @@ class Adam(Optimizer):
         super().__init__(params, lr, weight_decay)
         self.m = [np.zeros_like(p) for p in params]
         self.v = [np.zeros_like(p) for p in params]
+        # Two scratch arrays per parameter instead of seven temporaries a step.
+        self._scratch = [(np.empty_like(p), np.empty_like(p)) for p in params]
 
     def _update(self, i: int, p: Array, g: Array) -> None:
+        # p -= lr * m_hat / (sqrt(v_hat) + eps): the same operations in the
+        # same order as the plain expression (x * y == y * x exactly), so the
+        # same bits, written into scratch arrays.
         m, v = self.m[i], self.v[i]
+        a, denom = self._scratch[i]
         m *= self.beta1
-        m += (1 - self.beta1) * g
+        m += np.multiply(g, 1 - self.beta1, out=a)
         v *= self.beta2
-        v += (1 - self.beta2) * g * g
-        m_hat = m / (1 - self.beta1**self.t)
-        v_hat = v / (1 - self.beta2**self.t)
-        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        np.multiply(g, 1 - self.beta2, out=a)
+        v += np.multiply(a, g, out=a)  # ((1 - beta2) * g) * g
+        m_hat = np.divide(m, 1 - self.beta1**self.t, out=a)
+        np.divide(v, 1 - self.beta2**self.t, out=denom)
+        np.sqrt(denom, out=denom)
+        denom += self.eps
+        np.multiply(m_hat, self.lr, out=m_hat)
+        p -= np.divide(m_hat, denom, out=m_hat)
 
 
 class RMSprop(Optimizer):
