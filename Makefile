@@ -13,7 +13,7 @@ CONSTRAINTS := constraints.txt
 PIP    := $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint docs bench lock clean
+.PHONY: run test lint docs bench bench-engine lock clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -57,8 +57,11 @@ docs: $(VENV)/.installed-run
 bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_render.py
 
-# Fresh venv, newest versions allowed by pyproject.toml, then freeze. playwright is
-# named explicitly until it is in the test extra; pip and setuptools (the build
+# PyTorch columns need torch in the venv (not a dependency): pip install torch (CPU wheel).
+bench-engine: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_engine.py
+
+# Fresh venv, newest versions allowed by pyproject.toml, then freeze. pip and setuptools (the build
 # backend) are pinned too. Review `git diff constraints.txt`, then `make docs`.
 lock:
 	rm -rf $(VENV)-lock

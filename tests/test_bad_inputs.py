@@ -31,7 +31,7 @@ class Case:
 T = ("train", "-q", "--epochs", "2")
 A = ("animate", "-q", "--epochs", "2", "--grid", "8", "--size", "128x64")
 ACTIVATIONS = "linear, sigmoid, tanh, relu, leaky_relu, gelu, silu, softplus"
-CFG_KEYS_TRAIN = "optimizer, lr, batch_size, epochs, stop_loss, seed, weight_decay"
+CFG_KEYS_TRAIN = "optimizer, lr, batch_size, epochs, stop_loss, seed, weight_decay, snapshot_every, dtype"
 HIDDEN = "must be a list of 1 to 16 widths from 1 to 1024, e.g. 2 or 4,2"
 SIZE = "must be WIDTHxHEIGHT in pixels, each from 64 to 4096, e.g. 1200x400"
 GOOD_CSV = "x0,x1,label\n0,0,0\n1,1,1\n0,1,0\n1,0,1\n"
@@ -53,7 +53,7 @@ CASES = [
     Case("loss-for-task", (*T, "--dataset", "sine", "--loss", "bce"), 1,
          "Error: model.loss = 'bce' is invalid for the regression task of dataset 'sine'; valid: auto, mse, sse"),
     Case("format", (*A, "--format", "webm"), 1,
-         "Error: --format = 'webm' is invalid: unknown name; valid: gif, mp4, png"),
+         "Error: --format = 'webm' is invalid: unknown name; valid: gif, mp4, webp, html, png"),
     Case("engine", (*A, "--engine", "opengl"), 1,
          "Error: --engine = 'opengl' is invalid: unknown name; valid: stream, celluloid"),
     Case("panel", (*A, "--panels", "input,foo"), 1,
@@ -63,7 +63,7 @@ CASES = [
          "Error: --panels = 'input,input' is invalid: must be a comma-separated list of distinct panels from: "
          "input, hidden, activation, loss"),
     Case("out-suffix", (*A, "--out", "x.webm"), 1,
-         "Error: --out 'x.webm' has an unknown suffix '.webm'; valid: .gif, .mp4, .png"),
+         "Error: --out 'x.webm' has an unknown suffix '.webm'; valid: .gif, .mp4, .webp, .html, .png"),
     Case("flag", (*T, "--bogus"), 2, "Error: No such option '--bogus'. Did you mean '--loss'?"),
     Case("command", ("trian",), 2, "Error: No such command 'trian'. Did you mean 'train'?"),
     # --- numbers: non-numeric, negative, zero, out of range ---------------------------

@@ -61,6 +61,7 @@ def test_regression_and_multiclass_tasks_are_recovered(tmp_path: Path) -> None:
         ("epoch,loss,W1_0_0,W1_1_0,b1_0\n0,1.0,0.5,abc,0\n", "line 2: a value is missing or not a number"),
         ("epoch,loss,W1_0_0,W1_1_0\n0,1.0,0.5,0.1\n", "lacks parameter column b1_0"),
         ("a,b\n1,2\n", "needs 'epoch' and 'loss' columns"),
+        ("epoch,step,loss,W1_0_0,b1_0\n0,0,1.0,0.5,0\n1,2.5,1.0,0.5,0\n", "line 3: step must be a whole number >= 0"),
     ],
 )
 def test_bad_history_files(tmp_path: Path, content: str, message: str) -> None:

@@ -311,6 +311,8 @@ class TrainConfig:
     stop_loss: float = key(0.0, float_range(0.0), "--stop-loss", "stop once the loss is <= this (0: never)")
     seed: int = key(DEFAULT_SEED, int_range(0, 2**32 - 1), "--seed", "random seed")
     weight_decay: float = key(0.0, float_range(0.0, 10.0), "--weight-decay", "L2 weight decay")
+    snapshot_every: int = key(0, int_range(0, MAX_EPOCHS), "--snapshot-every", "snapshot every N optimizer steps (0: once per epoch)")
+    dtype: str = key("float64", choice(("float64", "float32")), "--dtype", "float type of params, data and training")
 
 
 @dataclass(frozen=True)

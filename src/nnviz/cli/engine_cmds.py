@@ -10,13 +10,16 @@ import click
 
 from ..engine import datasets, gradcheck, history, train
 from ..atomic import check_writable
+from ..config import Config
 from ..errors import Interrupted
 from .options import config_options, load_config
 
 
-def _progress_line(ep: train.Epoch, total: int) -> str:
+def _progress_line(ep: train.Epoch, total: int, steps: int = 0) -> str:
+    """One snapshot's line; with sub-epoch snapshots (``steps``: the run's total) its step too."""
     metrics = "  ".join(f"{k} {v:.4f}" for k, v in ep.metrics.items() if k != "loss")
-    return f"epoch {ep.epoch:>{len(str(total))}}/{total}  loss {ep.loss:.4f}  {metrics}"
+    step = f"  step {ep.step:>{len(str(steps))}}/{steps}" if steps else ""
+    return f"epoch {ep.epoch:>{len(str(total))}}/{total}{step}  loss {ep.loss:.4f}  {metrics}"
 
 
 @click.command("train")
@@ -33,9 +36,11 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     check_writable(dest, "--history")  # an unwritable --history fails before training, not after
     data = train.load_data(cfg)
 
+    steps = train.total_steps(cfg, len(data.y)) if cfg.train.snapshot_every else 0
+
     def report(ep: train.Epoch) -> None:
         if not quiet:
-            click.echo(_progress_line(ep, cfg.train.epochs), err=True)
+            click.echo(_progress_line(ep, cfg.train.epochs, steps), err=True)
 
     result = train.train(cfg, data, on_epoch=report)
     if result.stop_reason == "interrupted":
@@ -43,8 +48,21 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     if result.stop_reason == "diverged":
         click.echo(f"Warning: {result.message}", err=True)
     history.write_history(result, dest)
+    click.echo(f"{stop_line(result, cfg)}; wrote {dest}")
+
+
+def stop_line(result: history.History, cfg: Config) -> str:
+    """Where training stopped and why, with the numbers behind the why."""
     last = result.last
-    click.echo(f"stopped at epoch {last.epoch} ({result.stop_reason}), loss {last.loss:.4f}; wrote {dest}")
+    where = f"epoch {last.epoch}, step {last.step}" if result.sub_epoch else f"epoch {last.epoch}"
+    if result.stop_reason == "stop_loss":
+        why = f"loss {last.loss:.4g} <= stop_loss {cfg.train.stop_loss:g}"
+    elif result.stop_reason == "diverged":
+        why = (f"the next snapshot was not finite with {cfg.train.optimizer} lr={cfg.train.lr:g}; "
+               f"last finite loss {last.loss:.4g}")
+    else:
+        why = f"the epoch budget ({cfg.train.epochs}) is spent, loss {last.loss:.4g}"
+    return f"stopped at {where} ({result.stop_reason}): {why}"
 
 
 @click.command("gradcheck")

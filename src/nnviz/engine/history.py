@@ -1,8 +1,10 @@
 """History <-> CSV, so a run can be re-rendered without retraining.
 
-One row per epoch: ``epoch``, the metrics, then every parameter entry as its
-own column (``W{layer}_{i}_{j}``, ``b{layer}_{j}``, layers from 1). Floats are
-written as their shortest round-trip repr and read back with pandas'
+One row per snapshot: ``epoch``, then ``step`` (optimizer steps so far) only
+when snapshots are sub-epoch (``train.snapshot_every``), the metrics, then
+every parameter entry as its own column (``W{layer}_{i}_{j}``,
+``b{layer}_{j}``, layers from 1). Files without ``step`` read as per-epoch
+histories. Floats are written as their shortest round-trip repr and read back with pandas'
 ``round_trip`` parser, so a loaded History is bit-identical to the trained one.
 """
 
@@ -24,11 +26,18 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Epoch:
-    """The network at the end of one epoch (epoch 0: as initialised)."""
+    """The network at one snapshot (epoch 0: as initialised).
+
+    By default a snapshot ends an epoch. With sub-epoch snapshots ``epoch`` is
+    the epoch the snapshot falls in (1 for any step of the first epoch) and
+    ``step`` counts optimizer steps since the start. ``step`` is None when
+    unknown (a history CSV without a step column).
+    """
 
     epoch: int
     params: tuple[Array, ...]
     metrics: dict[str, float]
+    step: int | None = None
 
     @property
     def loss(self) -> float:
@@ -47,6 +56,9 @@ class History:
     # The signal behind an "interrupted" stop (2 SIGINT, 15 SIGTERM), so the
     # CLI can exit 130 or 143 as the shell expects; 0 otherwise.
     signal: int = 0
+    # Snapshots every N optimizer steps rather than once per epoch: several
+    # may share an epoch number, so the CSV needs its step column.
+    sub_epoch: bool = False
 
     @property
     def task(self) -> str:
@@ -87,12 +99,15 @@ def to_frame(history: History):
     import pandas as pd
 
     names = history.metric_names or tuple(history.epochs[0].metrics)
+    # The step column only for sub-epoch runs, so per-epoch CSVs keep their old bytes.
+    steps = ["step"] if history.sub_epoch else []
     rows = [
-        [ep.epoch, *(ep.metrics[m] for m in names), *np.concatenate([p.ravel() for p in ep.params])]
+        [ep.epoch, *([ep.step] if steps else []), *(ep.metrics[m] for m in names),
+         *np.concatenate([p.ravel() for p in ep.params])]
         for ep in history.epochs
     ]
-    frame = pd.DataFrame(rows, columns=["epoch", *names, *param_columns(history.model)])
-    return frame.astype({"epoch": "int64"})
+    frame = pd.DataFrame(rows, columns=["epoch", *steps, *names, *param_columns(history.model)])
+    return frame.astype({c: "int64" for c in ["epoch", *steps]})
 
 
 def write_history(history: History, dest: str | os.PathLike[str]) -> Path:
@@ -158,7 +173,11 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
         else:
             loss = "mse"
     model = nn.Model(sizes, activation, loss)
-    names = tuple(c for c in columns if c != "epoch" and not _PARAM.match(c))
+    names = tuple(c for c in columns if c not in ("epoch", "step") and not _PARAM.match(c))
+    steps = numeric["step"].to_numpy() if "step" in columns else None
+    if steps is not None and not ((steps >= 0) & (steps == np.floor(steps))).all():
+        row = int(((steps < 0) | (steps != np.floor(steps))).argmax())
+        raise DataError(f"history file {str(p)!r} line {row + 2}: step must be a whole number >= 0")
     values = numeric[expected].to_numpy(dtype=float)
     shapes = model.param_shapes()
     bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
@@ -167,7 +186,8 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
             int(numeric["epoch"].iloc[r]),
             tuple(values[r, bounds[k] : bounds[k + 1]].reshape(shapes[k]) for k in range(len(shapes))),
             {m: float(numeric[m].iloc[r]) for m in names},
+            None if steps is None else int(steps[r]),
         )
         for r in range(len(frame))
     )
-    return History(model, epochs, "epochs", f"loaded from {p}", names)
+    return History(model, epochs, "epochs", f"loaded from {p}", names, sub_epoch=steps is not None)

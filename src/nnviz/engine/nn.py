@@ -37,13 +37,15 @@ class Activation:
 
 
 LEAKY_SLOPE = 0.01  # Keras' LeakyReLU uses 0.3, PyTorch 0.01; we follow PyTorch.
-_GELU_C = np.sqrt(2.0 / np.pi)
+# Python floats, not NumPy float64 scalars: those would promote a float32
+# array to float64 (NEP 50); a Python float takes the array's dtype.
+_GELU_C = float(np.sqrt(2.0 / np.pi))
 _GELU_K = 0.044715
 
 
 def _sigmoid(z: Array) -> Array:
     # Split by sign so exp never overflows.
-    out = np.empty_like(z, dtype=float)
+    out = np.empty_like(z)  # z's float type, so float32 training stays float32
     pos = z >= 0
     out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
     ez = np.exp(z[~pos])
@@ -98,11 +100,11 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("linear", lambda z: z, lambda z, a: np.ones_like(z)),
         Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a)),
         Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a),
-        Activation("relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(float)),
+        Activation("relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)),
         Activation(
             "leaky_relu",
             lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
-            lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE),
+            lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype, copy=False),
         ),
         Activation("gelu", _gelu, _gelu_df),
         Activation("silu", _silu, _silu_df),
@@ -117,10 +119,6 @@ def _softmax(logits: Array) -> Array:
     shifted = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(shifted)
     return e / e.sum(axis=1, keepdims=True)
-
-
-def _one_hot(y: Array, k: int) -> Array:
-    return np.eye(k)[y.astype(int)]
 
 
 @dataclass(frozen=True)
@@ -158,7 +156,11 @@ def _ce_value(logits: Array, y: Array) -> float:
 
 
 def _ce_grad(logits: Array, y: Array) -> Array:
-    return (_softmax(logits) - _one_hot(y, logits.shape[1])) / len(y)
+    # softmax - one_hot(y), without building the one-hot matrix each step:
+    # subtracting 1 where the label is and 0 elsewhere gives the same bits.
+    p = _softmax(logits)
+    p[np.arange(len(y)), y.astype(int)] -= 1.0
+    return p / len(y)
 
 
 def _identity(logits: Array) -> Array:
@@ -256,15 +258,21 @@ class Trace:
     a: tuple[Array, ...]
 
 
-def forward(model: Model, params: Sequence[Array], X: Array) -> Trace:
-    """Run the network on ``X`` (n, d) and keep every layer's values."""
+def forward(model: Model, params: Sequence[Array], X: Array, head: bool = True) -> Trace:
+    """Run the network on ``X`` (n, d) and keep every layer's values.
+
+    ``head=False`` leaves the output head off (``a[-1]`` is then the logits):
+    backprop reads only the logits, so training need not compute a softmax it
+    would throw away.
+    """
     zs: list[Array] = []
     acts: list[Array] = []
     h = X
+    last, f = model.n_layers - 1, model.act.f
     for k in range(model.n_layers):
         W, b = params[2 * k], params[2 * k + 1]
         z = h @ W + b
-        h = model.act.f(z) if k < model.n_layers - 1 else model.out.head(z)
+        h = f(z) if k < last else (model.out.head(z) if head else z)
         zs.append(z)
         acts.append(h)
     return Trace(tuple(zs), tuple(acts))
@@ -295,16 +303,33 @@ def loss(model: Model, params: Sequence[Array], X: Array, y: Array) -> float:
 def loss_and_grads(model: Model, params: Sequence[Array], X: Array, y: Array) -> tuple[float, list[Array]]:
     """The data loss and its gradient for every parameter, by backpropagation."""
     trace = forward(model, params, X)
-    value = model.out.value(trace.z[-1], y)
+    return model.out.value(trace.z[-1], y), _backward(model, params, X, y, trace)
+
+
+def grads(model: Model, params: Sequence[Array], X: Array, y: Array, out: Sequence[Array] | None = None) -> list[Array]:
+    """The gradient alone, as training needs it: no loss value to compute each step.
+
+    With ``out`` (arrays shaped as ``params``) the gradients are written there
+    instead of into new arrays; the values are the same either way.
+    """
+    return _backward(model, params, X, y, forward(model, params, X, head=False), out)
+
+
+def _backward(model: Model, params: Sequence[Array], X: Array, y: Array, trace: Trace,
+              out: Sequence[Array] | None = None) -> list[Array]:
     delta = model.out.grad(trace.z[-1], y)  # dL/dz of the output layer
-    grads: list[Array] = [np.empty(0)] * len(params)
+    grads: list[Array] = list(out) if out is not None else [np.empty(0)] * len(params)
     for k in reversed(range(model.n_layers)):
         inputs = X if k == 0 else trace.a[k - 1]
-        grads[2 * k] = inputs.T @ delta
-        grads[2 * k + 1] = delta.sum(axis=0)
+        if out is None:
+            grads[2 * k] = inputs.T @ delta
+            grads[2 * k + 1] = delta.sum(axis=0)
+        else:
+            np.matmul(inputs.T, delta, out=grads[2 * k])
+            np.add.reduce(delta, axis=0, out=grads[2 * k + 1])  # delta.sum(axis=0), minus the wrapper
         if k > 0:
             delta = (delta @ params[2 * k].T) * model.act.df(trace.z[k - 1], trace.a[k - 1])
-    return value, grads
+    return grads
 
 
 # --- initialisation ---------------------------------------------------------

@@ -70,16 +70,26 @@ class Adam(Optimizer):
         super().__init__(params, lr, weight_decay)
         self.m = [np.zeros_like(p) for p in params]
         self.v = [np.zeros_like(p) for p in params]
+        # Two scratch arrays per parameter instead of seven temporaries a step.
+        self._scratch = [(np.empty_like(p), np.empty_like(p)) for p in params]
 
     def _update(self, i: int, p: Array, g: Array) -> None:
+        # p -= lr * m_hat / (sqrt(v_hat) + eps): the same operations in the
+        # same order as the plain expression (x * y == y * x exactly), so the
+        # same bits, written into scratch arrays.
         m, v = self.m[i], self.v[i]
+        a, denom = self._scratch[i]
         m *= self.beta1
-        m += (1 - self.beta1) * g
+        m += np.multiply(g, 1 - self.beta1, out=a)
         v *= self.beta2
-        v += (1 - self.beta2) * g * g
-        m_hat = m / (1 - self.beta1**self.t)
-        v_hat = v / (1 - self.beta2**self.t)
-        p -= self.lr * m_hat / (np.sqrt(v_hat) + self.eps)
+        np.multiply(g, 1 - self.beta2, out=a)
+        v += np.multiply(a, g, out=a)  # ((1 - beta2) * g) * g
+        m_hat = np.divide(m, 1 - self.beta1**self.t, out=a)
+        np.divide(v, 1 - self.beta2**self.t, out=denom)
+        np.sqrt(denom, out=denom)
+        denom += self.eps
+        np.multiply(m_hat, self.lr, out=m_hat)
+        p -= np.divide(m_hat, denom, out=m_hat)
 
 
 class RMSprop(Optimizer):
@@ -104,3 +114,36 @@ OPTIMIZERS: dict[str, type[Optimizer]] = {
     "adam": Adam,
     "rmsprop": RMSprop,
 }
+
+
+class Fused:
+    """Steps every parameter at once, as views into one flat buffer.
+
+    An elementwise update gives the same bits whether it runs array by array
+    or on their concatenation, so this is the named optimizer's trajectory
+    with a quarter of the NumPy calls per step for a 2-layer net (at small
+    sizes the per-call overhead, not the arithmetic, is what costs).
+    ``params`` and ``grads`` are the views: write gradients into ``grads``,
+    then call ``step()``; ``params`` change in place.
+    """
+
+    def __init__(self, name: str, params: Sequence[Array], lr: float, weight_decay: float = 0.0) -> None:
+        self.flat = np.concatenate([p.ravel() for p in params])
+        self.grad_flat = np.empty_like(self.flat)
+        self.params = self._views(self.flat, params)
+        self.grads = self._views(self.grad_flat, params)
+        self.weight_decay = weight_decay
+        # Coupled L2 on weights only (2-D), applied here so the inner optimizer never decays.
+        self._decayed = [(g, p) for g, p in zip(self.grads, self.params) if p.ndim == 2]
+        self.opt = OPTIMIZERS[name]([self.flat], lr, 0.0)
+
+    @staticmethod
+    def _views(flat: Array, like: Sequence[Array]) -> list[Array]:
+        bounds = np.cumsum([0] + [p.size for p in like])
+        return [flat[lo:hi].reshape(p.shape) for lo, hi, p in zip(bounds[:-1], bounds[1:], like)]
+
+    def step(self) -> None:
+        if self.weight_decay:
+            for g, p in self._decayed:
+                g += self.weight_decay * p  # the same sum as Optimizer.step's g + decay * p
+        self.opt.step([self.flat], [self.grad_flat])

@@ -10,21 +10,30 @@ an interrupt (Ctrl-C keeps what was trained so far).
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from collections.abc import Callable, Iterator
 
 import numpy as np
 
-from ..config import MAX_ACTIVATIONS, Config
+from ..config import MAX_ACTIVATIONS, MAX_FRAMES, Config
 from ..errors import ConfigError, DataError
 from . import nn
 from .datasets import Dataset, load_dataset
 from .history import Epoch, History
-from .optimizers import OPTIMIZERS
+from .optimizers import Fused
 
 Array = np.ndarray
 
 class Diverged(Exception):
-    """Raised inside the loop when the loss or a parameter stops being finite."""
+    """Raised inside the loop when the loss or a parameter stops being finite.
+
+    ``where`` names the snapshot ("epoch 5", or "epoch 1, step 7" when
+    snapshots are sub-epoch) for the History's message.
+    """
+
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
+        self.where = where
 
 
 def metric_names(task: str, has_test: bool) -> tuple[str, ...]:
@@ -83,41 +92,132 @@ def build_model(cfg: Config, data: Dataset) -> nn.Model:
     return nn.Model((data.n_features, *cfg.model.hidden, n_out), cfg.model.activation, loss)
 
 
-def _snapshot(epoch: int, params: list[Array], model: nn.Model, data: Dataset) -> Epoch:
-    frozen = tuple(p.copy() for p in params)
+# Every snapshot holds a copy of every parameter plus a full-set forward pass;
+# past the frame cap an animation could not show them all anyway.
+MAX_SNAPSHOTS = MAX_FRAMES
+# The History keeps every snapshot's parameters in memory (and in the CSV).
+MAX_HISTORY_BYTES = 2 * 2**30
+DTYPES: dict[str, type] = {"float64": np.float64, "float32": np.float32}
+
+
+def batch_rows(cfg: Config, n: int) -> int:
+    """Rows per optimizer step for ``n`` training samples."""
+    return n if cfg.train.batch_size == "full" else min(cfg.train.batch_size, n)
+
+
+def total_steps(cfg: Config, n: int) -> int:
+    """Optimizer steps in the whole run: every epoch, every batch (the last may be short)."""
+    return cfg.train.epochs * -(-n // batch_rows(cfg, n))
+
+
+def snapshot_steps(cfg: Config, n: int) -> list[int]:
+    """The optimizer steps after which a snapshot is taken (0: before any update).
+
+    Once per epoch by default; with ``train.snapshot_every = N`` every Nth
+    step, and always the last step so the trained network is kept.
+    """
+    total = total_steps(cfg, n)
+    per_epoch = -(-n // batch_rows(cfg, n))
+    every = cfg.train.snapshot_every or per_epoch
+    steps = list(range(0, total + 1, every))
+    return steps if steps[-1] == total else [*steps, total]
+
+
+def check_snapshot_budget(cfg: Config, model: nn.Model, n: int) -> None:
+    """Refuse, before training, a run whose snapshots exceed the count or memory cap."""
+    every = cfg.train.snapshot_every
+    total = total_steps(cfg, n)
+    # As len(snapshot_steps(...)), without building the list.
+    count = total // every + 1 + (total % every > 0) if every else cfg.train.epochs + 1
+    per_epoch = -(-n // batch_rows(cfg, n))
+    if every and count > MAX_SNAPSHOTS:
+        raise ConfigError(
+            f"--snapshot-every {every} with --epochs {cfg.train.epochs} ({per_epoch} steps per epoch: "
+            f"{n} samples, batch {batch_rows(cfg, n)}) gives {count:,} snapshots, over the cap of "
+            f"{MAX_SNAPSHOTS:,}; use --snapshot-every {-(-total // (MAX_SNAPSHOTS - 1))} or more, or fewer --epochs"
+        )
+    size = 8 * sum(int(np.prod(s)) for s in model.param_shapes())  # float64 copies
+    if count * size > MAX_HISTORY_BYTES:
+        every_flag = f"--snapshot-every {every} with " if every else ""
+        raise ConfigError(
+            f"{every_flag}--epochs {cfg.train.epochs} keeps {count:,} snapshots of {size // 8:,} parameters "
+            f"({count * size / 2**30:.1f} GiB), over the history cap of {MAX_HISTORY_BYTES / 2**30:g} GiB; "
+            f"use fewer --epochs{', a larger --snapshot-every' if every else ''} or narrower --hidden layers"
+        )
+
+
+def _cast(data: Dataset, dtype: type) -> Dataset:
+    """``data`` with features (and non-class targets) in ``dtype``, cast once before training."""
+    if dtype is np.float64 and data.X.dtype == np.float64:
+        return data  # the default run uses the caller's arrays untouched
+    y_type = data.y.dtype if data.task == "multiclass" else dtype
+    return replace(data, X=data.X.astype(dtype), y=data.y.astype(y_type),
+                   X_test=data.X_test.astype(dtype), y_test=data.y_test.astype(y_type))
+
+
+def _snapshot(epoch: int, step: int, params: list[Array], model: nn.Model, data: Dataset, sub_epoch: bool) -> Epoch:
+    # Upcast copies: every float32 is exactly a float64, so a History (and its
+    # CSV) is float64 whatever the training dtype, and loses nothing.
+    frozen = tuple(p.astype(np.float64) for p in params)
+    where = f"epoch {epoch}, step {step}" if sub_epoch else f"epoch {epoch}"
     if not all(np.isfinite(p).all() for p in frozen):
-        raise Diverged(f"a parameter became non-finite at epoch {epoch}")
+        raise Diverged(f"a parameter became non-finite at {where}", where)
     # Overflow here is reported as divergence below; NumPy need not warn too.
+    # Metrics use the training-dtype params: what the run actually computes.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        metrics = evaluate(model, frozen, data)
+        metrics = evaluate(model, tuple(params), data)
     if not all(math.isfinite(v) for v in metrics.values()):
-        raise Diverged(f"the loss became non-finite at epoch {epoch}")
-    return Epoch(epoch, frozen, metrics)
+        raise Diverged(f"the loss became non-finite at {where}", where)
+    return Epoch(epoch, frozen, metrics, step)
 
 
 def iter_epochs(cfg: Config, data: Dataset, model: nn.Model | None = None) -> Iterator[Epoch]:
-    """Train and yield one Epoch per epoch; raises Diverged when numbers blow up."""
+    """Train and yield one Epoch per snapshot; raises Diverged when numbers blow up.
+
+    Snapshots come once per epoch, or every ``train.snapshot_every`` optimizer
+    steps (``snapshot_steps``); each is yielded as soon as it is taken, so
+    ``stop_loss``, divergence and Ctrl-C act at snapshot granularity.
+    """
     model = model or build_model(cfg, data)
-    rng = np.random.default_rng(cfg.train.seed)
-    params = list(nn.init_params(model, rng, cfg.model.init, cfg.model.init_std))
-    opt = OPTIMIZERS[cfg.train.optimizer](params, cfg.train.lr, cfg.train.weight_decay)
     n = len(data.y)
-    batch = n if cfg.train.batch_size == "full" else min(cfg.train.batch_size, n)
-    current = _snapshot(0, params, model, data)
+    check_snapshot_budget(cfg, model, n)
+    dtype = DTYPES[cfg.train.dtype]
+    data = _cast(data, dtype)
+    rng = np.random.default_rng(cfg.train.seed)
+    # Drawn in float64 and then rounded, so a float32 run starts where the float64 one does.
+    init = [p.astype(dtype, copy=False) for p in nn.init_params(model, rng, cfg.model.init, cfg.model.init_std)]
+    opt = Fused(cfg.train.optimizer, init, cfg.train.lr, cfg.train.weight_decay)
+    params, grads = opt.params, opt.grads
+    batch = batch_rows(cfg, n)
+    per_epoch = -(-n // batch)
+    sub_epoch = cfg.train.snapshot_every > 0
+    stop = cfg.train.stop_loss
+    targets = iter(snapshot_steps(cfg, n)[1:])
+    current = _snapshot(0, 0, params, model, data, sub_epoch)
     yield current
+    if stop and current.loss <= stop:
+        return
+    step, target = 0, next(targets)
     for epoch in range(1, cfg.train.epochs + 1):
-        if cfg.train.stop_loss and current.loss <= cfg.train.stop_loss:
-            return
         order = rng.permutation(n)
-        # Overflow inside one step is expected when a run diverges; the
-        # snapshot's finiteness check reports it, so NumPy need not warn.
-        with np.errstate(over="ignore", invalid="ignore"):
-            for start in range(0, n, batch):
-                idx = order[start : start + batch]
-                _, grads = nn.loss_and_grads(model, params, data.X[idx], data.y[idx])
-                opt.step(params, grads)
-            current = _snapshot(epoch, params, model, data)
-        yield current
+        b = 0
+        while b < per_epoch:
+            chunk = min(per_epoch - b, target - step)  # up to the next snapshot or the epoch's end
+            # Overflow inside one step is expected when a run diverges; the
+            # snapshot's finiteness check reports it, so NumPy need not warn.
+            with np.errstate(over="ignore", invalid="ignore"):
+                for start in range(b * batch, (b + chunk) * batch, batch):
+                    idx = order[start : start + batch]
+                    nn.grads(model, params, data.X[idx], data.y[idx], out=grads)
+                    opt.step()
+                b, step = b + chunk, step + chunk
+                if step < target:
+                    break  # the epoch ended between snapshots
+                current = _snapshot(epoch, step, params, model, data, sub_epoch)
+            yield current
+            target = next(targets, None)
+            if target is None or (stop and current.loss <= stop):
+                return
 
 
 def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None = None) -> History:
@@ -130,6 +230,7 @@ def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None =
     keep; library callers get the partial History.
     """
     model = build_model(cfg, data)
+    sub_epoch = cfg.train.snapshot_every > 0
     epochs: list[Epoch] = []
     reason, message, signum = "epochs", "", 0
     try:
@@ -139,7 +240,7 @@ def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None =
                 on_epoch(ep)
         if epochs and cfg.train.stop_loss and epochs[-1].loss <= cfg.train.stop_loss:
             reason = "stop_loss"
-            message = f"reached loss {epochs[-1].loss:.4g} <= stop_loss {cfg.train.stop_loss:g} at epoch {epochs[-1].epoch}"
+            message = f"reached loss {epochs[-1].loss:.4g} <= stop_loss {cfg.train.stop_loss:g} at {_where(epochs[-1], sub_epoch)}"
     except Diverged as exc:
         if not epochs:
             # Epoch 0 is the untrained network: no learning rate can cause
@@ -149,16 +250,19 @@ def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None =
                 "holds values too large to compute with; rescale them (e.g. to within +-1000)"
             ) from None
         reason = "diverged"
-        where = len(epochs)
         message = (
-            f"diverged at epoch {where} ({exc}) with {cfg.train.optimizer} lr={cfg.train.lr:g}; "
+            f"diverged at {exc.where} ({exc}) with {cfg.train.optimizer} lr={cfg.train.lr:g}; "
             f"try a smaller --lr (e.g. {cfg.train.lr / 10:g})"
         )
     except KeyboardInterrupt as exc:
         reason = "interrupted"
-        message = f"interrupted at epoch {len(epochs)}"
+        message = f"interrupted after {_where(epochs[-1], sub_epoch)}" if epochs and sub_epoch else f"interrupted at epoch {len(epochs)}"
         signum = getattr(exc, "signum", 2)
         if not epochs:
             raise
     names = metric_names(model.task, len(data.y_test) > 0)
-    return History(model, tuple(epochs), reason, message, names, signal=signum)
+    return History(model, tuple(epochs), reason, message, names, signal=signum, sub_epoch=sub_epoch)
+
+
+def _where(ep: Epoch, sub_epoch: bool) -> str:
+    return f"epoch {ep.epoch}, step {ep.step}" if sub_epoch else f"epoch {ep.epoch}"

@@ -61,7 +61,12 @@ class Animation:
     def info(self, index: int) -> dict[str, Any]:
         """What a writer may show beside frame ``index``: its epoch, title and metrics."""
         ep = self.history.epochs[index]
-        return {"epoch": ep.epoch, "title": scene.title(self.spec, ep.epoch, ep.metrics), "metrics": dict(ep.metrics)}
+        return {"epoch": ep.epoch, "title": self.frame_title(index), "metrics": dict(ep.metrics)}
+
+    def frame_title(self, index: int) -> str:
+        ep = self.history.epochs[index]
+        when = f"{ep.epoch} (step {ep.step})" if self.spec.sub_epoch else f"{ep.epoch}"
+        return scene.title(self.spec, when, ep.metrics)
 
     def painter(self) -> Painter:
         """A painter laid out for this animation (fixed axes unless ``--axes per-frame``)."""

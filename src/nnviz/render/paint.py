@@ -452,9 +452,10 @@ class LossPanel(Panel):
 
     def _markers(self, frame: Frame) -> list[Any]:
         kw = {"ms": max(6 * self.scale, 4.0), "mec": "white", "mew": 0.8 * self.scale, "zorder": 5}
-        vline = self.ax.axvline(frame.epoch, color="0.4", lw=0.8 * self.scale, ls="--")
-        (m1,) = self.ax.plot([frame.epoch], [frame.loss], "o", color="C0", **kw)
-        (m2,) = self.twin.plot([frame.epoch], [frame.metric], "o", color="C1", **kw)
+        x = self.spec.epochs[frame.index]  # the epoch, or the step of a sub-epoch snapshot
+        vline = self.ax.axvline(x, color="0.4", lw=0.8 * self.scale, ls="--")
+        (m1,) = self.ax.plot([x], [frame.loss], "o", color="C0", **kw)
+        (m2,) = self.twin.plot([x], [frame.metric], "o", color="C1", **kw)
         return [vline, m1, m2]
 
     def build(self, frame: Frame) -> list[Any]:
@@ -472,9 +473,10 @@ class LossPanel(Panel):
         *curves, vline, m1, m2 = self.artists
         for line, (_, values, _, _) in zip(curves, self.series):
             line.set_data(self.spec.epochs[:n], values[:n])
-        vline.set_xdata([frame.epoch, frame.epoch])
-        m1.set_data([frame.epoch], [frame.loss])
-        m2.set_data([frame.epoch], [frame.metric])
+        x = self.spec.epochs[frame.index]
+        vline.set_xdata([x, x])
+        m1.set_data([x], [frame.loss])
+        m2.set_data([x], [frame.metric])
 
     def draw(self) -> None:
         # Each artist is drawn by the axes it belongs to (the metric's is the twin).

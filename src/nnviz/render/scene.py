@@ -156,6 +156,7 @@ class Spec:
     epochs: Array                 # every epoch of the history (for the loss panel)
     loss: Array
     metric_values: Array
+    sub_epoch: bool               # snapshots every N optimizer steps: ``epochs`` holds steps
     test_loss: Array | None       # the same on the test split, when there is one
     test_metric: Array | None
 
@@ -349,11 +350,13 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
         value_range=(y_lo, y_hi), n_classes=n_classes,
         class_names=data.class_names,
         proj_z=proj_z, proj_a=proj_a,
-        labels={"input": input_labels, "hidden": z_labels, "activation": a_labels, "loss": ("epoch", "loss")},
+        labels={"input": input_labels, "hidden": z_labels, "activation": a_labels,
+                "loss": ("step" if history.sub_epoch else "epoch", "loss")},
         titles=titles, metric=metric,
-        epochs=np.array([e.epoch for e in history.epochs]),
+        # Sub-epoch snapshots share epoch numbers: their curves run over optimizer steps.
+        epochs=np.array([(e.step or 0) if history.sub_epoch else e.epoch for e in history.epochs]),
         loss=history.column("loss"), metric_values=history.column(metric),
-        test_loss=_column(history, "test_loss"), test_metric=_column(history, f"test_{metric}"),
+        sub_epoch=history.sub_epoch, test_loss=_column(history, "test_loss"), test_metric=_column(history, f"test_{metric}"),
     )
 
 
@@ -606,12 +609,14 @@ def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
             "activation": Space(None, _to_plane(spec, a, "activation", xs), _to_plane(spec, ad, "activation", xd), ()),
         }
     metrics = epoch.metrics
-    return Frame(index, epoch.epoch, title(spec, epoch.epoch, metrics), values, spaces,
+    # A sub-epoch snapshot says which step of training it shows.
+    when = f"{epoch.epoch} (step {epoch.step})" if spec.sub_epoch else f"{epoch.epoch}"
+    return Frame(index, epoch.epoch, title(spec, when, metrics), values, spaces,
                  float(metrics["loss"]), float(metrics.get(spec.metric, np.nan)),
-                 short_title=short_title(spec, epoch.epoch, metrics))
+                 short_title=short_title(spec, when, metrics))
 
 
-def title(spec: Spec, epoch: int, metrics: Mapping[str, float]) -> str:
+def title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> str:
     """``Epoch 12    accuracy 91.5% (test 89.0%)    loss 0.2345 (test 0.2611)``"""
     style = ".4f" if spec.metric == "rmse" else ".1%"
 
@@ -622,7 +627,7 @@ def title(spec: Spec, epoch: int, metrics: Mapping[str, float]) -> str:
     return f"Epoch {epoch}    {spec.metric} {shown(spec.metric, style)}    loss {shown('loss', '.4f')}"
 
 
-def short_title(spec: Spec, epoch: int, metrics: Mapping[str, float]) -> str:
+def short_title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> str:
     """``Epoch 12  acc 91.5% (test 89.0%)  loss 0.235``: the title for small frames."""
     name, fmt = ("rmse", ".3f") if spec.metric == "rmse" else ("acc", ".1%")
     test = metrics.get(f"test_{spec.metric}")
