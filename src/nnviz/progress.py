@@ -31,10 +31,10 @@ class StageProgress:
 
     def __init__(self, stream: TextIO, tty: bool) -> None:
         self.stream, self.tty = stream, tty
-        self.stage: str | None = None   # the open stage, if any
-        self.done = 0                   # its count so far
+        self.stage: str | None = None  # the open stage, if any
+        self.done = 0  # its count so far
         self.drawn_at = float("-inf")
-        self.dangling = False           # a "stage... " header waits for its "done" on this line
+        self.dangling = False  # a "stage... " header waits for its "done" on this line
 
     def __call__(self, stage: str, done: int, total: int) -> None:
         if stage != self.stage:

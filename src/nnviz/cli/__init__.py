@@ -56,7 +56,8 @@ class NnvizGroup(click.Group):
 
 # OS errors that describe the machine (disk full, read-only, no permission).
 _ENVIRONMENT_ERRNOS = frozenset(
-    getattr(errno, name) for name in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EIO", "EFBIG", "EMFILE")
+    getattr(errno, name)
+    for name in ("ENOSPC", "EDQUOT", "EROFS", "EACCES", "EPERM", "EIO", "EFBIG", "EMFILE")
     if hasattr(errno, name)
 )
 
@@ -97,8 +98,14 @@ def _register() -> None:
 _register()
 
 
-def _show_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
-                  file: Any = None, line: str | None = None) -> None:
+def _show_warning(
+    message: Warning | str,
+    category: type[Warning],
+    filename: str,
+    lineno: int,
+    file: Any = None,
+    line: str | None = None,
+) -> None:
     """Warnings reach users as one ``Warning: ...`` line, never a source dump."""
     click.echo(f"Warning: {_one_line(str(message))}", err=True)
 

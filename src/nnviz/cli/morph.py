@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from .animate import _history_config
-from .options import load_config, config_options
+from .options import config_options, load_config
 
 # One square panel: the config's default size is for three panels side by side.
 DEFAULT_SIZE = "600x600"
@@ -17,18 +17,35 @@ DEFAULT_SIZE = "600x600"
 
 @click.command("morph")
 @config_options(sections=("data", "model", "train", "render"))
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
-              help="Output path [default: outputs/<run>-morph.<format>].")
-@click.option("--history", "history_path", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Morph a saved history CSV (its .toml beside it) instead of training.")
-@click.option("--epoch", "epochs", default=None, metavar="E1,E2,...|last",
-              help="Epochs to morph, one after another [default: last].")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Output path [default: outputs/<run>-morph.<format>].",
+)
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Morph a saved history CSV (its .toml beside it) instead of training.",
+)
+@click.option(
+    "--epoch",
+    "epochs",
+    default=None,
+    metavar="E1,E2,...|last",
+    help="Epochs to morph, one after another [default: last].",
+)
 @click.option("--steps", "steps", type=int, default=20, show_default=True, help="Frames per stage.")
-@click.option("--pause", "pause", type=int, default=6, show_default=True,
-              help="Extra still frames at each representation.")
+@click.option(
+    "--pause", "pause", type=int, default=6, show_default=True, help="Extra still frames at each representation."
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
-def morph_cmd(out: str | None, history_path: str | None, epochs: str | None, steps: int, pause: int,
-              quiet: bool, **kwargs: Any) -> None:
+def morph_cmd(
+    out: str | None, history_path: str | None, epochs: str | None, steps: int, pause: int, quiet: bool, **kwargs: Any
+) -> None:
     """Morph the input plane through every layer: x, xW, xW+b, f(xW+b), ... to the last hidden layer.
 
     --axes per-frame (the default here) gives each stage its own axes, the
@@ -68,8 +85,9 @@ def morph_cmd(out: str | None, history_path: str | None, epochs: str | None, ste
     if out is None:
         out = str(OUTPUT_DIR / f"{config_mod.run_name(cfg)}-morph.{cfg.render.format}")
     workers = min(2, os.cpu_count() or 1)
-    path, anim = morph.render_morph(history, data, cfg, out, epochs=epochs, steps=steps, pause=pause,
-                                    progress=not quiet, workers=workers)
+    path, anim = morph.render_morph(
+        history, data, cfg, out, epochs=epochs, steps=steps, pause=pause, progress=not quiet, workers=workers
+    )
     shown = ",".join(str(history.epochs[p].epoch) for p in anim.positions)
     stages = len(anim.reps) - 1
     what = f"{len(anim)} frames" if writer_for(cfg.render.format).animated else f"the last of {len(anim)} frames"

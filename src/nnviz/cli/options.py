@@ -48,8 +48,13 @@ def _schema_options(sections: Iterable[str]) -> list[Callable]:
     return decorators
 
 
-_METAVARS = {"--data": "PATH", "--hidden": "W1,W2,...", "--size": "WxH", "--batch-size": "N|full",
-             "--panels": "P1,P2,..."}
+_METAVARS = {
+    "--data": "PATH",
+    "--hidden": "W1,W2,...",
+    "--size": "WxH",
+    "--batch-size": "N|full",
+    "--panels": "P1,P2,...",
+}
 
 
 def _metavar(spec: config.Key) -> str | None:

@@ -56,7 +56,9 @@ def relative_error(a: Array, b: Array) -> float:
     return float(np.linalg.norm(a - b)) / scale if scale > 0 else 0.0
 
 
-def check_run(model: nn.Model, X: Array, y: Array, *, seed: int, init: str = "glorot_uniform", std: float = 0.05) -> GradCheck:
+def check_run(
+    model: nn.Model, X: Array, y: Array, *, seed: int, init: str = "glorot_uniform", std: float = 0.05
+) -> GradCheck:
     """Check a configured network at its seeded initial weights.
 
     Biases start at zero, which parks relu units exactly on their kink for

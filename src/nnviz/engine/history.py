@@ -102,8 +102,12 @@ def to_frame(history: History):
     # The step column only for sub-epoch runs, so per-epoch CSVs keep their old bytes.
     steps = ["step"] if history.sub_epoch else []
     rows = [
-        [ep.epoch, *([ep.step] if steps else []), *(ep.metrics[m] for m in names),
-         *np.concatenate([p.ravel() for p in ep.params])]
+        [
+            ep.epoch,
+            *([ep.step] if steps else []),
+            *(ep.metrics[m] for m in names),
+            *np.concatenate([p.ravel() for p in ep.params]),
+        ]
         for ep in history.epochs
     ]
     frame = pd.DataFrame(rows, columns=["epoch", *steps, *names, *param_columns(history.model)])
@@ -133,7 +137,9 @@ def _sizes_from_columns(columns: list[str]) -> tuple[int, ...]:
     sizes = [shapes[1][0]] + [shapes[k][1] for k in sorted(shapes)]
     for k in sorted(shapes):
         if shapes[k][0] != sizes[k - 1]:
-            raise DataError(f"history CSV layer {k} has {shapes[k][0]} inputs but layer {k - 1} has {sizes[k - 1]} outputs")
+            raise DataError(
+                f"history CSV layer {k} has {shapes[k][0]} inputs but layer {k - 1} has {sizes[k - 1]} outputs"
+            )
     return tuple(sizes)
 
 
@@ -148,7 +154,7 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
 
     p = Path(path)
     try:
-        frame = pd.read_csv(p, **_round_trip_option())
+        frame = pd.read_csv(p, **_round_trip_option())  # type: ignore[call-overload]  # option by pandas version
     except FileNotFoundError:
         raise DataError(f"history file {str(p)!r} does not exist") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -167,11 +173,8 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
     if numeric.isna().any().any():
         row = int(numeric.isna().any(axis=1).to_numpy().argmax())
         raise DataError(f"history file {str(p)!r} line {row + 2}: a value is missing or not a number")
-    if loss is None:
-        if "accuracy" in columns:
-            loss = "ce" if sizes[-1] > 1 else "bce"
-        else:
-            loss = "mse"
+    if loss is None:  # a classifier's metrics say which head; otherwise regression
+        loss = ("ce" if sizes[-1] > 1 else "bce") if "accuracy" in columns else "mse"
     model = nn.Model(sizes, activation, loss)
     names = tuple(c for c in columns if c not in ("epoch", "step") and not _PARAM.match(c))
     steps = numeric["step"].to_numpy() if "step" in columns else None

@@ -64,6 +64,7 @@ def read(path: Path) -> Images:
 
 # --- budgeting and scaling ------------------------------------------------------
 
+
 def _check_budget(path: Path, what: str, shape: tuple[int, ...]) -> None:
     # Python ints: three 32-bit header sizes can overflow int64 (a corrupt header must not wrap round the cap).
     need = math.prod(shape) * 8  # as float64
@@ -88,7 +89,9 @@ def _pixels(path: Path, what: str, raw: Array) -> Array:
 
 def _labels(path: Path, what: str, raw: Array, n_images: int) -> Array:
     if raw.ndim != 1 or not np.issubdtype(raw.dtype, np.integer):
-        raise DataError(f"data file {path}: {what} has shape {raw.shape} and dtype {raw.dtype}; expected integer labels (n,)")
+        raise DataError(
+            f"data file {path}: {what} has shape {raw.shape} and dtype {raw.dtype}; expected integer labels (n,)"
+        )
     if len(raw) != n_images:
         raise DataError(f"data file {path}: {len(raw)} labels for {n_images} images; the counts must match")
     if raw.size and (raw.min() < 0 or raw.max() >= N_CLASSES):
@@ -98,6 +101,7 @@ def _labels(path: Path, what: str, raw: Array, n_images: int) -> Array:
 
 
 # --- IDX ------------------------------------------------------------------------------
+
 
 def _open(path: Path) -> io.BufferedIOBase:
     # Go by the gzip magic bytes, not the name: a renamed file still reads.
@@ -130,7 +134,9 @@ def read_idx(path: Path, magic: int) -> Array:
             count = math.prod(dims)
             body = _read_exact(f, count, path, f"{kind} {'x'.join(map(str, dims))}")
             if f.read(1):
-                raise DataError(f"data file {path} has bytes after its {kind} {'x'.join(map(str, dims))}; it is malformed")
+                raise DataError(
+                    f"data file {path} has bytes after its {kind} {'x'.join(map(str, dims))}; it is malformed"
+                )
     except (OSError, EOFError, zlib.error) as e:
         # gzip raises these for a damaged stream.
         raise DataError(f"cannot read data file {path}: {getattr(e, 'strerror', None) or e}") from None
@@ -175,8 +181,13 @@ def _read_idx_pair(path: Path) -> Images:
         return Images(X, y, np.empty((0, X.shape[1])), np.empty(0), f"{len(y):,} images from {images.name}")
     X_test, y_test = _read_idx_split(test_images, test_labels)
     _same_size(path, X, X_test)
-    return Images(X, y, X_test, y_test,
-                  f"{len(y):,} training images from {images.name}, {len(y_test):,} test images from {test_images.name}")
+    return Images(
+        X,
+        y,
+        X_test,
+        y_test,
+        f"{len(y):,} training images from {images.name}, {len(y_test):,} test images from {test_images.name}",
+    )
 
 
 def _same_size(path: Path, X: Array, X_test: Array) -> None:
@@ -185,6 +196,7 @@ def _same_size(path: Path, X: Array, X_test: Array) -> None:
 
 
 # --- npz ------------------------------------------------------------------------------
+
 
 def _npz_shape(path: Path, archive: zipfile.ZipFile, key: str) -> tuple[int, ...]:
     """A member's shape from its .npy header, without loading the data."""
@@ -220,5 +232,6 @@ def _read_npz(path: Path) -> Images:
         # A truncated or damaged archive, or a member that is not a plain array.
         raise DataError(f"data file {path} is not a readable .npz archive: {e}") from None
     _same_size(path, X, X_test)
-    return Images(X, y, X_test, y_test,
-                  f"{len(y):,} training and {len(y_test):,} test images from {path.name} (x_train/x_test)")
+    return Images(
+        X, y, X_test, y_test, f"{len(y):,} training and {len(y_test):,} test images from {path.name} (x_train/x_test)"
+    )

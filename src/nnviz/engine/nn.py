@@ -22,6 +22,7 @@ Params = tuple[Array, ...]
 
 # --- hidden activations -----------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Activation:
     """A hidden nonlinearity ``a = f(z)`` and its derivative ``df(z, a)``.
@@ -115,6 +116,7 @@ ACTIVATIONS: dict[str, Activation] = {
 
 # --- output heads and losses -----------------------------------------------
 
+
 def _softmax(logits: Array) -> Array:
     shifted = logits - logits.max(axis=1, keepdims=True)
     e = np.exp(shifted)
@@ -173,12 +175,16 @@ LOSSES: dict[str, Loss] = {
         Loss("bce", "binary", _sigmoid, _bce_value, _bce_grad),
         Loss("ce", "multiclass", _softmax, _ce_value, _ce_grad),
         Loss(
-            "mse", "regression", _identity,
+            "mse",
+            "regression",
+            _identity,
             lambda o, y: float(np.mean((o[:, 0] - y) ** 2)),
             lambda o, y: 2.0 * (o - y[:, None]) / len(y),
         ),
         Loss(
-            "sse", "regression", _identity,
+            "sse",
+            "regression",
+            _identity,
             lambda o, y: float(np.sum((o[:, 0] - y) ** 2)),
             lambda o, y: 2.0 * (o - y[:, None]),
         ),
@@ -193,6 +199,7 @@ DEFAULT_LOSS: dict[str, str] = {"binary": "bce", "multiclass": "ce", "regression
 
 
 # --- the model --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Model:
@@ -315,8 +322,9 @@ def grads(model: Model, params: Sequence[Array], X: Array, y: Array, out: Sequen
     return _backward(model, params, X, y, forward(model, params, X, head=False), out)
 
 
-def _backward(model: Model, params: Sequence[Array], X: Array, y: Array, trace: Trace,
-              out: Sequence[Array] | None = None) -> list[Array]:
+def _backward(
+    model: Model, params: Sequence[Array], X: Array, y: Array, trace: Trace, out: Sequence[Array] | None = None
+) -> list[Array]:
     delta = model.out.grad(trace.z[-1], y)  # dL/dz of the output layer
     grads: list[Array] = list(out) if out is not None else [np.empty(0)] * len(params)
     for k in reversed(range(model.n_layers)):

@@ -10,8 +10,8 @@ an interrupt (Ctrl-C keeps what was trained so far).
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 
 import numpy as np
 
@@ -23,6 +23,7 @@ from .history import Epoch, History
 from .optimizers import Fused
 
 Array = np.ndarray
+
 
 class Diverged(Exception):
     """Raised inside the loop when the loss or a parameter stops being finite.
@@ -68,8 +69,16 @@ def evaluate(model: nn.Model, params: tuple[Array, ...], data: Dataset) -> dict[
 def load_data(cfg: Config) -> Dataset:
     """The dataset ``cfg.data`` names, seeded as the run is."""
     d = cfg.data
-    return load_dataset(d.name, path=d.path, n_samples=d.n_samples, noise=d.noise,
-                        test_fraction=d.test_fraction, seed=cfg.data_seed, task=d.task, target=d.target)
+    return load_dataset(
+        d.name,
+        path=d.path,
+        n_samples=d.n_samples,
+        noise=d.noise,
+        test_fraction=d.test_fraction,
+        seed=cfg.data_seed,
+        task=d.task,
+        target=d.target,
+    )
 
 
 def build_model(cfg: Config, data: Dataset) -> nn.Model:
@@ -102,7 +111,8 @@ DTYPES: dict[str, type] = {"float64": np.float64, "float32": np.float32}
 
 def batch_rows(cfg: Config, n: int) -> int:
     """Rows per optimizer step for ``n`` training samples."""
-    return n if cfg.train.batch_size == "full" else min(cfg.train.batch_size, n)
+    size = cfg.train.batch_size
+    return n if isinstance(size, str) else min(size, n)  # a string is "full"
 
 
 def total_steps(cfg: Config, n: int) -> int:
@@ -151,8 +161,13 @@ def _cast(data: Dataset, dtype: type) -> Dataset:
     if dtype is np.float64 and data.X.dtype == np.float64:
         return data  # the default run uses the caller's arrays untouched
     y_type = data.y.dtype if data.task == "multiclass" else dtype
-    return replace(data, X=data.X.astype(dtype), y=data.y.astype(y_type),
-                   X_test=data.X_test.astype(dtype), y_test=data.y_test.astype(y_type))
+    return replace(
+        data,
+        X=data.X.astype(dtype),
+        y=data.y.astype(y_type),
+        X_test=data.X_test.astype(dtype),
+        y_test=data.y_test.astype(y_type),
+    )
 
 
 def _snapshot(epoch: int, step: int, params: list[Array], model: nn.Model, data: Dataset, sub_epoch: bool) -> Epoch:
@@ -185,7 +200,9 @@ def iter_epochs(cfg: Config, data: Dataset, model: nn.Model | None = None) -> It
     data = _cast(data, dtype)
     rng = np.random.default_rng(cfg.train.seed)
     # Drawn in float64 and then rounded, so a float32 run starts where the float64 one does.
-    init = [p.astype(dtype, copy=False) for p in nn.init_params(model, rng, cfg.model.init, cfg.model.init_std)]
+    init: list[Array] = [
+        p.astype(dtype, copy=False) for p in nn.init_params(model, rng, cfg.model.init, cfg.model.init_std)
+    ]
     opt = Fused(cfg.train.optimizer, init, cfg.train.lr, cfg.train.weight_decay)
     params, grads = opt.params, opt.grads
     batch = batch_rows(cfg, n)
@@ -215,9 +232,10 @@ def iter_epochs(cfg: Config, data: Dataset, model: nn.Model | None = None) -> It
                     break  # the epoch ended between snapshots
                 current = _snapshot(epoch, step, params, model, data, sub_epoch)
             yield current
-            target = next(targets, None)
-            if target is None or (stop and current.loss <= stop):
+            following = next(targets, None)
+            if following is None or (stop and current.loss <= stop):
                 return
+            target = following
 
 
 def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None = None) -> History:
@@ -240,7 +258,10 @@ def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None =
                 on_epoch(ep)
         if epochs and cfg.train.stop_loss and epochs[-1].loss <= cfg.train.stop_loss:
             reason = "stop_loss"
-            message = f"reached loss {epochs[-1].loss:.4g} <= stop_loss {cfg.train.stop_loss:g} at {_where(epochs[-1], sub_epoch)}"
+            message = (
+                f"reached loss {epochs[-1].loss:.4g} <= stop_loss {cfg.train.stop_loss:g} "
+                f"at {_where(epochs[-1], sub_epoch)}"
+            )
     except Diverged as exc:
         if not epochs:
             # Epoch 0 is the untrained network: no learning rate can cause
@@ -256,7 +277,11 @@ def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None =
         )
     except KeyboardInterrupt as exc:
         reason = "interrupted"
-        message = f"interrupted after {_where(epochs[-1], sub_epoch)}" if epochs and sub_epoch else f"interrupted at epoch {len(epochs)}"
+        message = (
+            f"interrupted after {_where(epochs[-1], sub_epoch)}"
+            if epochs and sub_epoch
+            else f"interrupted at epoch {len(epochs)}"
+        )
         signum = getattr(exc, "signum", 2)
         if not epochs:
             raise

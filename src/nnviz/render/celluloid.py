@@ -50,8 +50,16 @@ def artist_animation(anim: Animation) -> Any:
             p.ax.set_autoscale_on(False)
             p.add(frame)
         # celluloid only captures artists inside axes, so the title is axes text where the title was.
-        axes[0].text(x, y, frame.title, transform=fig.transFigure, ha="center", va="top",
-                     fontsize=title.get_fontsize(), in_layout=False)
+        axes[0].text(
+            x,
+            y,
+            frame.title,
+            transform=fig.transFigure,
+            ha="center",
+            va="top",
+            fontsize=title.get_fontsize(),
+            in_layout=False,
+        )
         camera.snap()
     return camera.animate(interval=1000.0 / r.fps, blit=False, repeat=True)
 
@@ -85,9 +93,10 @@ class CelluloidEngine:
         last: list[Array] = []
 
         class _Adapter(AbstractMovieWriter):
+            count = 0
+
             def setup(self, fig: Any, outfile: Any, dpi: float | None = None) -> None:
-                self.fig, self.outfile, self.dpi = fig, outfile, dpi
-                self.count = 0
+                self.fig, self.outfile = fig, outfile
 
             def grab_frame(self, **savefig_kwargs: Any) -> None:
                 fig.canvas.draw()
@@ -101,7 +110,7 @@ class CelluloidEngine:
             def finish(self) -> None:
                 pass
 
-        self.artists.save(str(writer.path), writer=_Adapter(fps=self.anim.render.fps), dpi=layout.DPI)
+        self.artists.save(str(writer.path), writer=_Adapter(fps=round(self.anim.render.fps)), dpi=layout.DPI)
         return last[0]
 
     def close(self) -> None:

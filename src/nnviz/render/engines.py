@@ -24,6 +24,7 @@ class Engine(Protocol):
     def write(self, writer: Any, workers: int = 1, on_frame: OnFrame | None = None) -> Array:
         """Every frame into ``writer``; returns a copy of the last one (the poster)."""
         ...
+
     def close(self) -> None: ...
 
 

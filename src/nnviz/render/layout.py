@@ -5,9 +5,9 @@ a size that can be read at 1:1. When a small frame cannot hold everything at
 that size, the layout gives way step by step (``FIT_STEPS``): fewer ticks,
 then no tick labels, then no axis labels, then a two-row legend, then
 shorter panel titles, then smaller titles; only a frame too small for even
-that loses its panel titles. Titles and the legend are the last to give way. After each step the figure is laid out again and its text boxes
-checked; the first arrangement with no overlap (and no text off the frame)
-is kept.
+that loses its panel titles. Titles and the legend are the last to give way.
+After each step the figure is laid out again and its text boxes checked; the
+first arrangement with no overlap (and no text off the frame) is kept.
 """
 
 from __future__ import annotations
@@ -57,6 +57,7 @@ def use_layout(fig: Figure) -> None:
 
 # --- finding overlaps ----------------------------------------------------------------------
 
+
 def _drawn_ticklabels(axis: Any) -> list[Text]:
     """The tick labels the last draw showed (ticks inside the view, labels on)."""
     lo, hi = sorted(axis.get_view_interval())
@@ -77,7 +78,7 @@ def visible_texts(fig: Figure) -> list[Text]:
     for ax in fig.axes:
         if not ax.get_visible():
             continue
-        texts += [ax.title, ax._left_title, ax._right_title]  # noqa: SLF001
+        texts += [ax.title, ax._left_title, ax._right_title]  # type: ignore[attr-defined]  # the side titles
         texts += [ax.xaxis.label, ax.yaxis.label]
         texts += _drawn_ticklabels(ax.xaxis) + _drawn_ticklabels(ax.yaxis)
         texts += [t for t in ax.texts if t.get_visible()]
@@ -87,12 +88,12 @@ def visible_texts(fig: Figure) -> list[Text]:
 
 def text_clashes(fig: Figure) -> list[str]:
     """What is wrong with the figure's text after a draw: overlaps and text off the frame."""
-    renderer = fig.canvas.get_renderer()
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's canvas has one
     frame = Bbox.from_bounds(0, 0, *fig.canvas.get_width_height())
     boxes = [(t, t.get_window_extent(renderer)) for t in visible_texts(fig)]
     problems = [f"{t.get_text()!r} is off the frame" for t, b in boxes if not _inside(b, frame)]
     for i, (ta, a) in enumerate(boxes):
-        for tb, b in boxes[i + 1:]:
+        for tb, b in boxes[i + 1 :]:
             if _overlap(a, b):
                 problems.append(f"{ta.get_text()!r} overlaps {tb.get_text()!r}")
     return problems
@@ -111,6 +112,7 @@ def _overlap(a: Bbox, b: Bbox) -> bool:
 
 # --- giving way ------------------------------------------------------------------------------
 
+
 @dataclass
 class Parts:
     """The figure's adjustable parts: every axes, the panel titles, the legend maker, the title."""
@@ -118,7 +120,7 @@ class Parts:
     fig: Figure
     axes: Sequence[Any]
     panel_axes: Sequence[Any]
-    legend: Callable[[int], Any] | None   # ncol -> a new figure legend
+    legend: Callable[[int], Any] | None  # ncol -> a new figure legend
     legend_entries: int
     title: Text
     compact_title: Callable[[], None] | None = None  # switch to the short title
@@ -164,12 +166,12 @@ def _short_title(p: Parts) -> None:
 
 
 def _smaller_title(p: Parts) -> None:
-    p.title.set_fontsize(max(6.0, 0.85 * p.title.get_fontsize()))
+    p.title.set_fontsize(max(6.0, 0.85 * float(p.title.get_fontsize())))
 
 
 def _smaller_panel_titles(p: Parts) -> None:
     for ax in p.panel_axes:
-        ax.title.set_fontsize(max(6.0, 0.85 * ax.title.get_fontsize()))
+        ax.title.set_fontsize(max(6.0, 0.85 * float(ax.title.get_fontsize())))
 
 
 def _no_panel_titles(p: Parts) -> None:
@@ -178,8 +180,17 @@ def _no_panel_titles(p: Parts) -> None:
 
 
 FIT_STEPS: tuple[Callable[[Parts], None], ...] = (
-    _fewer_ticks, _no_tick_labels, _no_axis_labels, _two_row_legend, _short_panel_titles,
-    _one_word_panel_titles, _short_title, _smaller_title, _smaller_panel_titles, _smaller_title, _smaller_panel_titles,
+    _fewer_ticks,
+    _no_tick_labels,
+    _no_axis_labels,
+    _two_row_legend,
+    _short_panel_titles,
+    _one_word_panel_titles,
+    _short_title,
+    _smaller_title,
+    _smaller_panel_titles,
+    _smaller_title,
+    _smaller_panel_titles,
     _no_panel_titles,
 )
 

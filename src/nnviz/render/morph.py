@@ -32,6 +32,7 @@ with different bases) it interpolates the fixed 2-D views.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -51,11 +52,11 @@ if TYPE_CHECKING:
 
 Array = np.ndarray
 
-MAX_STEPS = 200        # frames per stage: past this a morph is a slideshow of near-identical frames
-MAX_PAUSE = 100        # extra still frames at each representation
-MAX_FRAMES = 20_000    # a morph of many epochs is still one file a person watches
+MAX_STEPS = 200  # frames per stage: past this a morph is a slideshow of near-identical frames
+MAX_PAUSE = 100  # extra still frames at each representation
+MAX_FRAMES = 20_000  # a morph of many epochs is still one file a person watches
 LAYOUT_LIMITS = (-1.05, 1.05, -1.05, 1.05)  # ticks like "−0.75": as wide as most cameras' labels
-COARSE = 8             # the limits pass samples every COARSE-th mesh row and column
+COARSE = 8  # the limits pass samples every COARSE-th mesh row and column
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ PANEL = MorphPanel("morph", "morph")
 
 
 # --- the chain of representations ----------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Rep:
@@ -96,8 +98,8 @@ def chain(model: nn.Model) -> tuple[Rep, ...]:
     """Every representation, input first, the last hidden activation last."""
     if model.n_hidden < 1:
         raise RenderError(f"a morph needs a network with a hidden layer; this one has layer sizes {model.sizes}")
-    return (Rep(0, "input"),) + tuple(Rep(k, kind) for k in range(1, model.n_hidden + 1)
-                                      for kind in ("linear", "affine", "activation"))
+    layers = (Rep(k, kind) for k in range(1, model.n_hidden + 1) for kind in ("linear", "affine", "activation"))
+    return (Rep(0, "input"), *layers)
 
 
 def representations(model: nn.Model, params: Sequence[Array], x: Array) -> list[Array]:
@@ -138,19 +140,21 @@ def projections(spec: Spec, params: Sequence[Array]) -> tuple[Projection, ...]:
 
 # --- one epoch's keyframes ----------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Keyframes:
     """One epoch's drawing coordinates at every representation."""
 
-    points: tuple[Array, ...]    # (n, 2) data
-    mesh: tuple[Array, ...]      # (g, g, 2) the input meshgrid
+    points: tuple[Array, ...]  # (n, 2) data
+    mesh: tuple[Array, ...]  # (g, g, 2) the input meshgrid
     boundary: tuple[Array, ...]  # (m, 2) every boundary point, all polylines end to end
-    cuts: Array                  # where the boundary splits into its polylines
-    values: Array                # (g, g) the prediction colouring each mesh cell
+    cuts: Array  # where the boundary splits into its polylines
+    values: Array  # (g, g) the prediction colouring each mesh cell
 
 
 def _input_boundary(spec: Spec, params: Sequence[Array], out: Array) -> list[Array]:
     """The exact decision boundary in the input plane (plane coordinates)."""
+
     def logits_of(uv: Array) -> Array:
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             return scene._finite(nn.forward(spec.model, params, spec.plane.inverse(uv)).z[-1], 0.0, 1e12)
@@ -167,8 +171,12 @@ def keyframes(spec: Spec, views: Sequence[Projection], params: Sequence[Array]) 
     bpts = np.concatenate(lines) if lines else np.empty((0, 2))
     cuts = np.cumsum([len(ln) for ln in lines])[:-1]
     model = spec.model
-    reps = zip(views, representations(model, params, spec.X), representations(model, params, spec.mesh_x),
-               representations(model, params, spec.plane.inverse(bpts)))
+    reps = zip(
+        views,
+        representations(model, params, spec.X),
+        representations(model, params, spec.mesh_x),
+        representations(model, params, spec.plane.inverse(bpts)),
+    )
     points, mesh, boundary = [], [], []
     for view, xd, xm, xb in reps:
         points.append(view(xd))
@@ -181,6 +189,7 @@ def keyframes(spec: Spec, views: Sequence[Projection], params: Sequence[Array]) 
 
 
 # --- time --------------------------------------------------------------------------------
+
 
 def ease(t: float) -> float:
     """Smoothstep: starts and stops gently, so each representation is seen at rest; ease(0.5) = 0.5."""
@@ -218,11 +227,16 @@ def at(keys: Keyframes, m: Moment) -> Space:
     r, s = m.rep, ease(m.t)
     nxt = min(r + 1, len(keys.points) - 1)
     boundary = lerp(keys.boundary[r], keys.boundary[nxt], s)
-    return Space(lerp(keys.mesh[r], keys.mesh[nxt], s), None, lerp(keys.points[r], keys.points[nxt], s),
-                 tuple(np.split(boundary, keys.cuts)) if len(boundary) else ())
+    return Space(
+        lerp(keys.mesh[r], keys.mesh[nxt], s),
+        None,
+        lerp(keys.points[r], keys.points[nxt], s),
+        tuple(np.split(boundary, keys.cuts)) if len(boundary) else (),
+    )
 
 
 # --- axes -------------------------------------------------------------------------------
+
 
 def rep_bounds(spec: Spec, views: Sequence[Projection], params: Sequence[Array]) -> list[Limits]:
     """Each representation's bounds over the data and a coarse mesh (the cheap first pass).
@@ -244,7 +258,7 @@ def cameras(bounds: Sequence[Limits]) -> list[Limits]:
     stage is real. The morph opens on the input alone and closes on the last
     space alone, so both fill the panel.
     """
-    unions = [scene.pad(scene._union(a, b)) for a, b in zip(bounds[:-1], bounds[1:])]
+    unions = [scene.pad(scene._union(a, b)) for a, b in itertools.pairwise(bounds)]
     return [scene.pad(bounds[0]), *unions, scene.pad(bounds[-1])]
 
 
@@ -262,6 +276,7 @@ def moment_limits(cams: Sequence[Limits], m: Moment, pause: int) -> Limits:
 
 
 # --- choosing epochs -----------------------------------------------------------------------
+
 
 def parse_epochs(text: str | None, history: History) -> tuple[int, ...]:
     """History positions for ``--epoch`` (comma-separated epoch numbers or ``last``; default: last)."""
@@ -290,11 +305,11 @@ def parse_epochs(text: str | None, history: History) -> tuple[int, ...]:
 
 def _check_counts(steps: int, pause: int) -> None:
     if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise RenderError(f"--steps {steps!r} is invalid; valid: a whole number of frames per stage "
-                          f"from 1 to {MAX_STEPS}")
+        raise RenderError(
+            f"--steps {steps!r} is invalid; valid: a whole number of frames per stage from 1 to {MAX_STEPS}"
+        )
     if isinstance(pause, bool) or not isinstance(pause, int) or not 0 <= pause <= MAX_PAUSE:
-        raise RenderError(f"--pause {pause!r} is invalid; valid: a whole number of still frames "
-                          f"from 0 to {MAX_PAUSE}")
+        raise RenderError(f"--pause {pause!r} is invalid; valid: a whole number of still frames from 0 to {MAX_PAUSE}")
 
 
 def check_data(data: Dataset) -> None:
@@ -304,6 +319,7 @@ def check_data(data: Dataset) -> None:
 
 
 # --- the animation ----------------------------------------------------------------------------
+
 
 class Morph:
     """The morph of ``history`` at the epochs in ``positions``, one after another.
@@ -315,8 +331,16 @@ class Morph:
     "per-frame" gives each stage its own, eased between stages while paused.
     """
 
-    def __init__(self, history: History, data: Dataset, render: RenderConfig,
-                 positions: Sequence[int] | None = None, *, steps: int = 20, pause: int = 6) -> None:
+    def __init__(
+        self,
+        history: History,
+        data: Dataset,
+        render: RenderConfig,
+        positions: Sequence[int] | None = None,
+        *,
+        steps: int = 20,
+        pause: int = 6,
+    ) -> None:
         _check_counts(steps, pause)
         model = history.model
         self.reps = chain(model)
@@ -326,13 +350,14 @@ class Morph:
         self.moments = timeline(len(self.reps), steps, pause)
         total = len(self.positions) * len(self.moments)
         if total > MAX_FRAMES:
-            raise RenderError(f"the morph would be {total:,} frames, over the cap of {MAX_FRAMES:,}; "
-                              "use fewer --epoch values, fewer --steps or a shorter --pause")
+            raise RenderError(
+                f"the morph would be {total:,} frames, over the cap of {MAX_FRAMES:,}; "
+                "use fewer --epoch values, fewer --steps or a shorter --pause"
+            )
         self.indices = tuple(range(total))
         base = scene.build_spec(history, data, model.n_hidden, render.grid)
         self.views = projections(base, history.last.params)
-        self.spec = replace(base, titles={**base.titles, PANEL.name: ""},
-                            labels={**base.labels, PANEL.name: ("", "")})
+        self.spec = replace(base, titles={**base.titles, PANEL.name: ""}, labels={**base.labels, PANEL.name: ("", "")})
         self._bounds = [rep_bounds(self.spec, self.views, history.epochs[p].params) for p in self.positions]
         self.fixed = render.axes == "fixed"
         self.limits: Mapping[str, Limits] | None = (
@@ -370,8 +395,17 @@ class Morph:
             limits = {PANEL.name: moment_limits(cameras(self._bounds[e]), m, self.pause)}
         metrics = ep.metrics
         title = self.title(index)
-        return Frame(self.positions[e], ep.epoch, title, keys.values, {PANEL.name: at(keys, m)},
-                     float(metrics["loss"]), float(metrics.get(self.spec.metric, np.nan)), limits, short_title=title)
+        return Frame(
+            self.positions[e],
+            ep.epoch,
+            title,
+            keys.values,
+            {PANEL.name: at(keys, m)},
+            float(metrics["loss"]),
+            float(metrics.get(self.spec.metric, np.nan)),
+            limits,
+            short_title=title,
+        )
 
     def frames(self) -> Iterator[Frame]:
         for i in self.indices:
@@ -382,7 +416,7 @@ class Morph:
         ep = self.history.epochs[self.positions[e]]
         return {"epoch": ep.epoch, "title": self.title(index), "metrics": dict(ep.metrics)}
 
-    def painter(self) -> "Painter":
+    def painter(self) -> Painter:
         from .paint import Painter
 
         first = self.frame(0)
@@ -406,14 +440,25 @@ def _union_all(bounds: Any) -> Limits:
     return acc
 
 
-def render_morph(history: History, data: Dataset, cfg: Any, out: Any, *, epochs: str | None = None,
-                 steps: int = 20, pause: int = 6, progress: Any = None, workers: int = 1) -> tuple[Any, Morph]:
+def render_morph(
+    history: History,
+    data: Dataset,
+    cfg: Any,
+    out: Any,
+    *,
+    epochs: str | None = None,
+    steps: int = 20,
+    pause: int = 6,
+    progress: Any = None,
+    workers: int = 1,
+) -> tuple[Any, Morph]:
     """Write the morph of ``history`` to ``out`` (any format ``animate`` writes); returns (path, morph).
 
     The writing is ``pipeline.render_history``'s, given this morph instead of
     a training animation (imported here: this module stays NumPy-only).
     """
     from dataclasses import replace as with_
+
     from .pipeline import render_history
 
     anim = Morph(history, data, cfg.render, parse_epochs(epochs, history), steps=steps, pause=pause)

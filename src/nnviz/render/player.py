@@ -221,7 +221,7 @@ class HtmlWriter(Writer):
     def unavailable(cls) -> str | None:
         return None if features.check("webp") else "this Pillow was built without WebP support"
 
-    def open(self) -> "HtmlWriter":
+    def open(self) -> HtmlWriter:
         image = self.options.get("image", "webp")
         if image not in IMAGE_MIME:
             raise RenderError(f"html image={image!r} is not allowed; use one of: {', '.join(IMAGE_MIME)}")
@@ -232,7 +232,9 @@ class HtmlWriter(Writer):
         self._keyframes: int = every
         self._prev: Array | None = None  # the frame before, for the delta
         super().open()
-        self._fh = open(self.tmp, "w", encoding="ascii", newline="\n")
+        assert self.tmp is not None  # open() made it
+        # Held open across write() calls and closed in _finish/_cleanup, as every writer's file is.
+        self._fh = open(self.tmp, "w", encoding="ascii", newline="\n")  # noqa: SIM115
         return self
 
     @property
@@ -253,16 +255,16 @@ class HtmlWriter(Writer):
         title = html.escape(str(self.options.get("title", "nnviz animation")))
         title = title.encode("ascii", "xmlcharrefreplace").decode("ascii")
         self._fh.write(
-            "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-            "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+            '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{title}</title>\n</head>\n<body>\n{BEGIN}\n"
-            f"<div class=\"nnviz-player\" tabindex=\"0\" role=\"region\" aria-label=\"{title}: animation player\">\n"
+            f'<div class="nnviz-player" tabindex="0" role="region" aria-label="{title}: animation player">\n'
             f"<style>{_STYLE}</style>\n"
-            f"<figure class=\"nnviz-stage\"><canvas class=\"nnviz-frame\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"\"></canvas>\n"
+            f'<figure class="nnviz-stage"><canvas class="nnviz-frame" width="{w}" height="{h}" role="img" aria-label=""></canvas>\n'
             f"{_CONTROLS}\n</figure>\n"
-            "<div class=\"nnviz-info\" aria-live=\"off\"><p class=\"nnviz-title\"></p><dl class=\"nnviz-metrics\"></dl></div>\n"
+            '<div class="nnviz-info" aria-live="off"><p class="nnviz-title"></p><dl class="nnviz-metrics"></dl></div>\n'
             "<noscript>This animation player needs JavaScript.</noscript>\n"
-            "<script>\n(function () {\n\"use strict\";\n"
+            '<script>\n(function () {\n"use strict";\n'
             f"var FPS = {self.fps!r}, HOLD = {self.hold!r}, MIME = {_js(IMAGE_MIME[self._image])}, "
             f"AUTOPLAY = {_js(bool(self.options.get('autoplay', True)))};\n"
             "var F = [\n"
@@ -287,10 +289,10 @@ class HtmlWriter(Writer):
             self._header(frame.shape[1], frame.shape[0])
         # One frame per line, written now: nothing accumulates in memory.
         if self._prev is None or self.frames % self._keyframes == 0:
-            self._fh.write(f"[\"{self._encode(frame)}\",{_js(info or {})}],\n")
+            self._fh.write(f'["{self._encode(frame)}",{_js(info or {})}],\n')
         else:
             data, x, y = self._delta(frame)
-            self._fh.write(f"[\"{data}\",{_js(info or {})},{x},{y}],\n")
+            self._fh.write(f'["{data}",{_js(info or {})},{x},{y}],\n')
         self._prev = frame.copy()
 
     def _finish(self) -> None:
@@ -318,7 +320,7 @@ def player_html(path: str | os.PathLike[str]) -> str:
     start, end = text.find(BEGIN), text.rfind(END)
     if start < 0 or end < start:
         raise RenderError(f"{str(path)!r} is not an nnviz HTML player (write one with --format html)")
-    return text[start: end + len(END)]
+    return text[start : end + len(END)]
 
 
 class Player:
