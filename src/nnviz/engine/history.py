@@ -194,3 +194,30 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
         for r in range(len(frame))
     )
     return History(model, epochs, "epochs", f"loaded from {p}", names, sub_epoch=steps is not None)
+
+
+def config_beside(path: str | os.PathLike[str]) -> Path:
+    """The resolved config a history CSV was trained with: ``run.toml`` beside ``run.csv``.
+
+    The CSV holds numbers only; without its config a re-render would have to
+    guess the activation and the loss, and draw a wrong surface.
+    """
+    p = Path(path)
+    toml = p.with_suffix(".toml")
+    if not toml.is_file():
+        raise DataError(
+            f"history file {str(p)!r} has no config beside it ({toml.name!r}): re-rendering needs the "
+            "activation, loss and data it was trained with; pass the run's .toml with --config"
+        )
+    return toml
+
+
+def check_fits(history: History, model: nn.Model, source: str) -> None:
+    """Refuse to draw ``history`` with a network it was not trained with."""
+    if history.model.sizes != model.sizes:
+        trained = "-".join(map(str, history.model.sizes))
+        described = "-".join(map(str, model.sizes))
+        raise DataError(
+            f"history file {source!r} holds a {trained} network, but the config and data describe {described}; "
+            "re-render with the config it was trained with"
+        )
