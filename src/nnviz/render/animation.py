@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import RenderConfig
 from ..engine.datasets import Dataset
 from ..engine.history import History
 from . import scene
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # config reads the engine registry (render.engines), which imports this module
+    from ..config import RenderConfig
     from .paint import Painter
 
 Array = np.ndarray

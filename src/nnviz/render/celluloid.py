@@ -9,16 +9,18 @@ frames: the stream engine is the one for files.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..config import Config
 from ..engine.datasets import Dataset
 from ..engine.history import History
 from . import layout, paint
 from .animation import Animation
-from .engines import OnFrame
+
+if TYPE_CHECKING:  # config reads the engine registry, which names this engine
+    from ..config import Config
+    from .engines import OnFrame
 
 Array = np.ndarray
 
@@ -77,14 +79,12 @@ class CelluloidEngine:
         self.artists = artist_animation(anim)
 
     def still(self, index: int) -> Array:
-        from .engines import StreamEngine
-
         # One frame alone: the celluloid figure only draws inside its saving loop.
-        stream = StreamEngine(self.anim)
+        painter = self.anim.painter()
         try:
-            return stream.still(index).copy()
+            return painter.render(self.anim.frame(index)).copy()
         finally:
-            stream.close()
+            painter.close()
 
     def write(self, writer: Any, workers: int = 1, on_frame: OnFrame | None = None) -> Array:
         from matplotlib.animation import AbstractMovieWriter
