@@ -18,14 +18,14 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402  (the blog uses pyplot)
-import numpy as np  # noqa: E402
-import seaborn as sns  # noqa: E402
-from celluloid import Camera  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import seaborn as sns
+from celluloid import Camera
 
-from nnviz import config, render  # noqa: E402
-from nnviz.engine import nn  # noqa: E402
-from nnviz.engine.train import train  # noqa: E402
+from nnviz import config, render
+from nnviz.engine import nn
+from nnviz.engine.train import train
 
 
 def main() -> None:

@@ -27,10 +27,10 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from nnviz import config, render  # noqa: E402
-from nnviz.engine.train import train  # noqa: E402
-from nnviz.render.animation import Animation  # noqa: E402
-from nnviz.render.writers import GifWriter  # noqa: E402
+from nnviz import config, render
+from nnviz.engine.train import train
+from nnviz.render.animation import Animation
+from nnviz.render.writers import GifWriter
 
 HERE = Path(__file__).resolve().parent
 RSS_PROBE = (

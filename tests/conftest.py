@@ -6,9 +6,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import pytest  # noqa: E402
+import pytest
 
-from nnviz import config  # noqa: E402
+from nnviz import config
 
 SMALL = {"render.grid": 20, "render.size": "300x100", "train.epochs": 6, "train.stop_loss": 0,
          "data.n_samples": 60}

@@ -10,11 +10,11 @@ import pytest
 from click.testing import CliRunner
 
 from nnviz import __version__
-from nnviz.engine import history
 from nnviz.cli import cli
+from nnviz.engine import history
 
 
-def run(*args: str) -> "CliRunner.invoke":
+def run(*args: str) -> CliRunner.invoke:
     return CliRunner().invoke(cli, list(args))
 
 

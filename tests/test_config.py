@@ -97,7 +97,7 @@ def test_toml_round_trip(tmp_path: Path) -> None:
         ({"render": {"fps": 0}}, {}, "render.fps = 0 is invalid: must be a number > 0 and <= 100"),
         ({}, {"render.size": "big"}, "--size = 'big' is invalid: must be WIDTHxHEIGHT"),
         ({}, {"render.panels": "input,weights"}, "--panels = 'input,weights' is invalid: must be a comma-separated list of distinct panels from: input, hidden, activation, loss"),
-        ({"render": {"format": "avi"}}, {}, "render.format = 'avi' is invalid: unknown name; valid: gif, mp4, png"),
+        ({"render": {"format": "avi"}}, {}, "render.format = 'avi' is invalid: unknown name; valid: gif, mp4, webp, html, png"),
         ({"train": {"stop_loss": float("nan")}}, {}, "train.stop_loss = nan is invalid: must be a number >= 0"),
         ({"train": {"learning_rate": 0.1}}, {}, "unknown key train.learning_rate; valid keys in [train]: optimizer, lr"),
         ({"optim": {}}, {}, "unknown table [optim]; valid: [data], [model], [train], [render]"),

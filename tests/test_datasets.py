@@ -165,7 +165,7 @@ def test_sine_follows_the_formula_within_noise() -> None:
     data = load_dataset("sine", noise=0.1)
     x = data.X[:, 0]
     residual = data.y - x - 0.3 * np.sin(2 * np.pi * x)
-    assert ((0 <= x) & (x <= 1)).all()
+    assert ((x >= 0) & (x <= 1)).all()
     assert np.abs(residual).max() <= 0.1 and np.abs(residual).max() > 0.05
     exact = load_dataset("sine", noise=0.0)
     assert np.allclose(exact.y, exact.X[:, 0] + 0.3 * np.sin(2 * np.pi * exact.X[:, 0]))
@@ -499,7 +499,7 @@ def test_digits_shape_classes_and_scaling() -> None:
     data = load_dataset("digits")
     assert data.task == "multiclass" and data.X.shape == (1797, 64) and data.y.shape == (1797,)
     assert data.class_names == tuple("0123456789") and data.n_classes == 10
-    assert data.X.min() == 0.0 and data.X.max() == 1.0 and np.all(data.X * 16 == np.round(data.X * 16))
+    assert data.X.min() == 0.0 and data.X.max() == 1.0 and np.all(np.round(data.X * 16) == data.X * 16)
     # The counts scikit-learn documents for its copy, and the first image's top row.
     assert np.bincount(data.y.astype(int)).tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
     assert (data.X[0, :8] * 16).tolist() == [0, 0, 5, 13, 9, 1, 0, 0] and data.y[0] == 0

@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from conftest import small_cfg
 from PIL import Image
 
 from nnviz.cli import cli
@@ -17,8 +18,6 @@ from nnviz.engine.history import Epoch, History
 from nnviz.engine.train import load_data, train
 from nnviz.errors import RenderError
 from nnviz.render import morph, scene
-
-from conftest import small_cfg
 
 TINY = ["--grid", "20", "--size", "200x200", "--epochs", "5", "--stop-loss", "0", "--n-samples", "60", "--quiet"]
 

@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 
 from nnviz.engine import nn
-from nnviz.errors import ConfigError
 from nnviz.engine.gradcheck import check_gradients, relative_error
+from nnviz.errors import ConfigError
 
 TASK_DATA = {
     "binary": lambda rng, n: (rng.integers(0, 2, n).astype(float), 1),

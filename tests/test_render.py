@@ -1,13 +1,12 @@
 import numpy as np
 import pytest
+from conftest import small_cfg
 from PIL import Image, ImageSequence
 
-from nnviz.render import engines, parallel
-from nnviz.render import pipeline as render
 from nnviz.engine.datasets import DATASETS, reads_file
 from nnviz.errors import RenderError
-
-from conftest import small_cfg
+from nnviz.render import engines, parallel
+from nnviz.render import pipeline as render
 
 
 def _gif_frames(path):

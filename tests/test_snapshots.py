@@ -141,7 +141,7 @@ def test_divergence_names_the_epoch_and_step() -> None:
              train__epochs=50, train__snapshot_every=2)
     assert h.stop_reason == "diverged"
     last = h.last
-    assert f"diverged at epoch" in h.message and ", step " in h.message
+    assert "diverged at epoch" in h.message and ", step " in h.message
     assert all(np.isfinite(e.loss) for e in h.epochs) and last.step % 2 == 0
 
 

@@ -17,13 +17,13 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-from PIL import Image, ImageDraw, ImageFont  # noqa: E402
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
 
-from nnviz import config  # noqa: E402
-from nnviz.engine.datasets import DATASETS, reads_file  # noqa: E402
-from nnviz.engine.train import load_data, train  # noqa: E402
-from nnviz.render.animation import Animation  # noqa: E402
+from nnviz import config
+from nnviz.engine.datasets import DATASETS, reads_file
+from nnviz.engine.train import load_data, train
+from nnviz.render.animation import Animation
 
 ROOT = Path(__file__).resolve().parent.parent
 SIZE = "1200x400"
