@@ -201,7 +201,7 @@ CASES = [
          "Error: --history = 'somefile.txt/h.csv' is not writable: cannot create folder 'somefile.txt' for "
          "'h.csv': a file is in the way", {"somefile.txt": "x"}),
     Case("history-in-proc", (*T, "--history", "/proc/h.csv"), 1,
-         "Error: --history = '/proc/h.csv' is not writable: cannot write to '/proc': No such file or directory"),
+         "Error: --history = '/proc/h.csv' is not writable: cannot write to '/proc' (for 'h.csv'): No such file or directory"),
     Case("history-device", (*T, "--history", "/dev/null"), 1,
          "Error: --history = '/dev/null' is not writable: cannot write '/dev/null': it is not a regular file "
          "(a device or pipe)"),
@@ -232,7 +232,7 @@ ANIMATE_OUT_CASES = [
          "Error: --out = 'somefile.txt/a.gif' is not writable: cannot create folder 'somefile.txt' for 'a.gif': "
          "a file is in the way", {"somefile.txt": "x"}),
     Case("out-in-proc", (*A, "--out", "/proc/a.gif"), 1,
-         "Error: --out = '/proc/a.gif' is not writable: cannot write to '/proc': No such file or directory"),
+         "Error: --out = '/proc/a.gif' is not writable: cannot write to '/proc' (for 'a.gif'): No such file or directory"),
 ]
 
 

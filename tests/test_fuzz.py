@@ -1,5 +1,10 @@
 """Fuzzing: random configs, flags and CSV files never produce a traceback.
 
+Beyond configs, flags and CSVs: output paths that land on inputs (links,
+spellings, names near NAME_MAX), hostile sweep files, unusual environments
+(odd matplotlib backends, no HOME, closed or failing standard streams) and
+concurrent runs.
+
 Every outcome must be a success or exactly one clean ``Error: ...`` line
 with exit code 1 (bad input) or 2 (usage error). An ``internal error`` line
 is a failure here: it means an unexpected exception reached the CLI's last
@@ -14,10 +19,13 @@ from __future__ import annotations
 import json
 import math
 import os
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -323,3 +331,179 @@ def test_random_csv_files(text: str, extra: list[str]) -> None:
         result = invoke(["train", "--data", str(path), "--epochs", "2", "-q", *extra,
                          "--history", str(Path(d) / "h.csv")])
         assert_clean(result, f"csv:\n{text!r}\nextra: {extra}")
+
+
+# --- paths: outputs on inputs, links, long names -------------------------------------
+
+GOOD_CSV = "x0,x1,label\n" + "".join(f"{i / 10},{(i * 7 % 10) / 10},{i % 2}\n" for i in range(16))
+
+# How an --out or --history can end up on the data file: same stem, "./" and ".." spellings,
+# a symlink or hard link beside it, or a long or odd name (with or without collision).
+OUT_SHAPES = st.sampled_from(["stem", "dot", "dotdot", "symlink", "hardlink", "long", "unicode", "other"])
+
+
+def _out_for(root: Path, shape: str, length: int, suffix: str) -> str:
+    data = root / "d.csv"
+    (root / "sub").mkdir(exist_ok=True)
+    if shape == "stem":
+        return f"d{suffix}"
+    if shape == "dot":
+        return f"./sub/../d{suffix}"
+    if shape == "dotdot":
+        return f"sub/../../{root.name}/d{suffix}"
+    if shape in ("symlink", "hardlink"):
+        link = root / "sub" / "l.csv"
+        if not link.exists():
+            os.symlink(data, link) if shape == "symlink" else os.link(data, link)
+        return f"sub/l{suffix}"
+    if shape == "long":  # around NAME_MAX: the temp name is longer than the name itself
+        return "n" * length + suffix
+    if shape == "unicode":
+        return "ünï cødé" * (length // 40 + 1) + suffix
+    return f"other{suffix}"
+
+
+@FUZZ
+@given(shape=OUT_SHAPES, length=st.integers(200, 300), command=st.sampled_from(["animate", "train"]))
+def test_outputs_never_land_on_inputs(shape: str, length: int, command: str) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        root = Path(d)
+        (root / "d.csv").write_text(GOOD_CSV)
+        cwd = os.getcwd()
+        os.chdir(root)
+        try:
+            if command == "animate":
+                out = _out_for(root, shape, length, ".gif")
+                args = ["animate", "--data", "d.csv", "--epochs", "1", "--grid", "6", "--size", "128x64",
+                        "-q", "--out", out]
+            else:
+                out = _out_for(root, shape, length, ".csv")
+                args = ["train", "--data", "d.csv", "--epochs", "1", "-q", "--history", out]
+            result = invoke(args)
+        finally:
+            os.chdir(cwd)
+        assert_clean(result, f"{command} {shape} {length}")
+        assert (root / "d.csv").read_text() == GOOD_CSV, f"{command} {shape}: the input changed"
+        if shape in ("stem", "dot", "dotdot", "symlink", "hardlink"):
+            assert result.exit_code == 1 and "would overwrite the --data file" in result.output, result.output
+        assert not [p for p in root.rglob(".*.part*")], "a temp file was left"
+
+
+# --- hostile sweep files ------------------------------------------------------------------
+
+SWEEP_BASE = '[data]\nn_samples = 24\n[train]\nepochs = 1\nstop_loss = 0\n[render]\ngrid = 4\nsize = "64x64"\nhold = 0\n'
+SWEEP_KEYS = st.sampled_from(["train.lr", "model.activation", "render.grid", "train", "1", "", "a.b.c",
+                              "train.lr.x", "sweep", "data.path", "render.size"])
+HOSTILE_VALUES = st.one_of(
+    st.dictionaries(st.sampled_from(["lr", "x", "1"]), VALUES, max_size=3),            # a nested table
+    st.integers(10_001, 40_000).map(lambda n: list(range(1, n))),                       # a huge grid
+    st.integers(2, 3000).map(lambda n: [0.1] * n),                                      # huge and repeated
+    st.lists(st.lists(SCALARS, max_size=3), min_size=1, max_size=3),                    # lists of lists
+    st.lists(SCALARS, max_size=3),
+    SCALARS,
+)
+
+
+def _sweep_toml(table: dict[str, Any], dotted_bare: bool) -> str:
+    lines = ["[sweep]"]
+    for key, value in table.items():
+        name = key if dotted_bare and key and all(p.isidentifier() for p in key.split(".")) else json.dumps(key)
+        lines.append(f"{name} = {toml_value(value)}")
+    return SWEEP_BASE + "\n".join(lines) + "\n"
+
+
+@settings(max_examples=max(EXAMPLES // 3, 10), deadline=None, suppress_health_check=list(HealthCheck))
+@given(table=st.dictionaries(SWEEP_KEYS, HOSTILE_VALUES, max_size=3), dotted_bare=st.booleans())
+def test_hostile_sweep_files_are_refused_cleanly(table: dict[str, Any], dotted_bare: bool) -> None:
+    # A valid grid here runs for real (tiny), so keep it to one run or refuse it.
+    if all(isinstance(v, list) and len(v) == 1 for v in table.values()) and table:
+        table = {k: v + [{"bad": 1}] for k, v in table.items()}
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "s.toml"
+        text = _sweep_toml(table, dotted_bare)
+        path.write_text(text, encoding="utf-8", errors="surrogatepass")
+        result = invoke(["sweep", str(path), "--out", str(Path(d) / "o"), "--jobs", "1", "-q"])
+        assert_clean(result, f"sweep:\n{text[:2000]}")
+        assert result.exit_code == 1, text[:2000]
+        assert not (Path(d) / "o").exists()
+
+
+def test_library_sweeps_with_non_string_keys_are_config_errors() -> None:
+    from nnviz import sweep
+    from nnviz.errors import ConfigError
+
+    for table in ({1: [2]}, {None: [1]}, {("train", "lr"): [0.1]}, {"train": {"lr": [0.1]}}):
+        with pytest.raises(ConfigError):
+            sweep.parse_sweep({"sweep": table})
+
+
+# --- unusual environments -----------------------------------------------------------------
+
+def _subprocess(args: list[str], env: dict[str, str], cwd: Path, **kw: Any) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "nnviz", *args], env=env, cwd=cwd, timeout=120, **kw)
+
+
+ENVS = {
+    "gtk4agg": {"MPLBACKEND": "gtk4agg"},
+    "bogus-backend": {"MPLBACKEND": "no-such-backend"},
+    "mplconfigdir-unwritable": {"MPLCONFIGDIR": "/proc/nnviz-nope"},
+    "lang-c": {"LANG": "C", "LC_ALL": "C"},
+    "no-home": {"HOME": None},
+}
+RUNS = {
+    "train": ["train", "--epochs", "2", "--history", "h.csv"],
+    "animate": ["animate", "--epochs", "2", "--grid", "6", "--size", "128x64", "--out", "a.gif"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(RUNS))
+@pytest.mark.parametrize("env_name", sorted(ENVS))
+def test_unusual_environments(tmp_path: Path, env_name: str, command: str) -> None:
+    env = {**os.environ}
+    env.pop("NNVIZ_DEBUG", None)
+    for key, value in ENVS[env_name].items():
+        env.pop(key, None) if value is None else env.__setitem__(key, value)
+    proc = _subprocess(RUNS[command], env, tmp_path, capture_output=True, text=True)
+    assert proc.returncode in (0, 1, 2), proc.stderr
+    assert "Traceback" not in proc.stderr, proc.stderr
+    if proc.returncode:
+        assert len([x for x in proc.stderr.splitlines() if x.startswith("Error:")]) == 1, proc.stderr
+
+
+@pytest.mark.parametrize("stream", ["stdout-closed", "stderr-closed", "stdout-full", "stdout-broken-pipe"])
+@pytest.mark.parametrize("command", sorted(RUNS))
+def test_closed_and_failing_standard_streams(tmp_path: Path, stream: str, command: str) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NNVIZ_DEBUG"}
+    kw: dict[str, Any] = {"stdout": subprocess.PIPE, "stderr": subprocess.PIPE}
+    if stream == "stdout-closed":
+        kw["stdout"] = subprocess.DEVNULL
+        kw["preexec_fn"] = lambda: os.close(1)
+    elif stream == "stderr-closed":
+        kw["preexec_fn"] = lambda: os.close(2)
+    elif stream == "stdout-full":
+        kw["stdout"] = open("/dev/full", "wb")  # noqa: SIM115  (closed by the child's exit)
+    else:
+        r, w = os.pipe()
+        os.close(r)  # every write to stdout fails with EPIPE
+        kw["stdout"] = w
+    proc = _subprocess(RUNS[command], env, tmp_path, **kw)
+    err = (proc.stderr or b"").decode(errors="replace")
+    assert proc.returncode in (0, 1, 2), err
+    assert "Traceback" not in err, err
+
+
+# --- concurrent runs ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("round_", range(3))
+def test_concurrent_animates_to_one_out_leave_one_complete_file(tmp_path: Path, round_: int) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "NNVIZ_DEBUG"}
+    args = [sys.executable, "-m", "nnviz", *RUNS["animate"], "-q", "--seed", str(round_)]
+    procs = [subprocess.Popen(args, cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for p in procs:
+        _, err = p.communicate(timeout=120)
+        assert p.returncode == 0 and "Traceback" not in err, err
+    from PIL import Image
+
+    with Image.open(tmp_path / "a.gif") as img:
+        img.seek(img.n_frames - 1)  # decodes every frame: the file is whole
+    assert not list(tmp_path.glob(".*.part*"))

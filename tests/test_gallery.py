@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnviz.sweep import gallery
+from nnviz.sweep import gallery, thumbs
 from nnviz import sweep
 
 SMALL = """
@@ -112,9 +112,9 @@ def test_timeline_covers_every_run_to_its_end(lasts: list[int], step: int, expec
 
 def test_thumbnails_have_at_most_max_frames() -> None:
     cfg = spec_of({"train.epochs": [1000]}).runs[0].cfg
-    epochs = gallery.thumb_epochs(cfg, 1000)
-    assert epochs[0] == 0 and epochs[-1] == 1000 and len(epochs) <= gallery.MAX_FRAMES + 1
-    assert gallery.thumb_epochs(cfg, 7) == (0, 7)  # stopped early: its last epoch closes it
+    epochs = thumbs.thumb_epochs(cfg, 1000)
+    assert epochs[0] == 0 and epochs[-1] == 1000 and len(epochs) <= thumbs.MAX_FRAMES + 1
+    assert thumbs.thumb_epochs(cfg, 7) == (0, 7)  # stopped early: its last epoch closes it
 
 
 # --- a real sweep ---------------------------------------------------------------------------
@@ -152,7 +152,7 @@ def test_comparison_holds_and_marks_a_run_that_stopped_early(early_stop: sweep.S
     assert full.epochs == 6 and stopped.epochs < 6
     shots = frames(early_stop.comparison)
     assert len(shots) == len(gallery.timeline([6, stopped.epochs])) == 7
-    t, y0 = gallery.TILE, gallery.HEADER_H + gallery.LABEL_H + gallery.METRICS_H
+    t, y0 = thumbs.TILE, gallery.HEADER_H + gallery.LABEL_H + thumbs.METRICS_H
     assert shots[0].shape == (y0 + t, 2 * t, 3)
 
     def tile(k: int, col: int) -> np.ndarray:  # the input panel under the numbers strip

@@ -204,13 +204,8 @@ def violation_keys() -> set[str]:
     return keys
 
 
-# Known today; the lead is fixing them. Delete an entry when its xfail test XPASSes.
-KNOWN: dict[str, str] = {
-    "click-only-in-cli: nnviz.sweep.core -> click": "sweep/core.py draws its progress bar with click.progressbar",
-    "cycle: nnviz.sweep.core -> nnviz.sweep.gallery -> nnviz.sweep.core": (
-        "sweep/core.py imports gallery (THUMB, write_thumb) and gallery imports core (RunResult, RunSpec, ...)"
-    ),
-}
+# Violations known today (none now). Add one only with a reason; delete it when its xfail test XPASSes.
+KNOWN: dict[str, str] = {}
 
 
 def test_the_walker_sees_the_tree() -> None:

@@ -73,7 +73,7 @@ def test_csv_dataset_renders(tmp_path):
     rows = ["a,b,c,label"] + [f"{x:.3f},{y:.3f},{z:.3f},{int(x + y > 0)}" for x, y, z in rng.normal(size=(40, 3))]
     csv = tmp_path / "d.csv"
     csv.write_text("\n".join(rows) + "\n")
-    res = render.animate(small_cfg(data__path=str(csv)), tmp_path / "d.gif")
+    res = render.animate(small_cfg(data__path=str(csv)), tmp_path / "run.gif")
     assert res.frames == len(res.history)
 
 

@@ -5,12 +5,17 @@ temporary file in the destination's folder (so the final ``os.replace`` is a
 same-filesystem rename) and only renames it over the destination once the
 body finished without raising. On any exception, including KeyboardInterrupt,
 the temporary file is removed and an existing destination is left untouched.
+
+A temp file's name carries its writer's pid (``.<name>.<pid>-XXXXXXXX.part<ext>``)
+so a later run can tell a crashed writer's leftover (no such process) from a
+live writer's file: :func:`remove_stale_temps` removes only the former.
 """
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -36,19 +41,85 @@ def _check_target(dest: Path) -> None:
     Renaming over ``/dev/null`` or a FIFO would replace the device itself,
     and over a folder fails only after all the work, so both are refused up front.
     """
-    if dest.is_dir():
+    try:
+        is_dir, odd = dest.is_dir(), dest.exists() and not dest.is_file()
+    except OSError as exc:  # e.g. ENAMETOOLONG: pathlib only hides "no such file"
+        raise OutputError(f"cannot write {str(dest)!r}: {exc.strerror or exc}") from None
+    if is_dir:
         raise OutputError(f"cannot write {str(dest)!r}: it is a folder; give a file name")
-    if dest.exists() and not dest.is_file():
+    if odd:
         raise OutputError(f"cannot write {str(dest)!r}: it is not a regular file (a device or pipe)")
+
+
+TEMP_EXTRA = len(".part") + 1 + 1 + 10 + 1 + 8  # dots, pid, "-" and mkstemp's 8 random characters
+_TEMP = re.compile(r"\.(?P<name>.*)\.(?P<pid>[0-9]+)-[A-Za-z0-9_]{8}\.part(\.[^./]*)?")
+
+
+def name_max(folder: Path) -> int:
+    """The longest file name ``folder``'s filesystem allows (255 almost everywhere)."""
+    try:
+        return os.pathconf(folder, "PC_NAME_MAX")
+    except (OSError, ValueError):
+        return 255
+
+
+def _temp_prefix(dest: Path, limit: int) -> str:
+    """``.<name>.<pid>-``, with the name cut short when the whole temp name would be too long.
+
+    A 250-character destination is a legal name; its temp file, 25 characters
+    longer, is not. The cut keeps the temp beside its destination (same
+    filesystem, so the rename is atomic); the pid and random part keep it unique.
+    """
+    room = limit - TEMP_EXTRA - len(dest.suffix.encode())
+    name = dest.name.encode()[: max(room, 1)].decode(errors="ignore") or "x"
+    return f".{name}.{os.getpid()}-"
 
 
 def _mkstemp(dest: Path) -> Path:
     try:
-        fd, name = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part" + dest.suffix, dir=dest.parent)
+        prefix = _temp_prefix(dest, name_max(dest.parent))
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".part" + dest.suffix, dir=dest.parent)
     except OSError as exc:
-        raise OutputError(f"cannot write to {str(dest.parent)!r}: {exc.strerror or exc}") from None
+        raise OutputError(
+            f"cannot write to {str(dest.parent)!r} (for {dest.name!r}): {exc.strerror or exc}"
+        ) from None
     os.close(fd)
     return Path(name)
+
+
+def _pid_alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's live process (EPERM)
+    return True
+
+
+def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
+    """Remove nnviz temp files in ``folder`` whose writer is no longer running.
+
+    Only names of :func:`_mkstemp`'s pattern are touched, and only when the
+    pid in the name is not a live process (a reused pid keeps the file: a
+    harmless miss). Returns what was removed.
+    """
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    for entry in entries:
+        match = _TEMP.fullmatch(entry.name)
+        if match is None or _pid_alive(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            if entry.is_file(follow_symlinks=False):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
 
 
 def _final_mode(dest: Path) -> int:
@@ -70,10 +141,11 @@ def check_writable(dest: str | os.PathLike[str], flag: str = "") -> Path:
     """
     dest = Path(dest)
     try:
-        _check_target(dest)
         folder = dest.absolute().parent
-        while not folder.exists() and folder != folder.parent:
+        while not _exists(folder) and folder != folder.parent:
             folder = folder.parent
+        _check_name_length(dest, folder)  # first: a too-long name makes even is_dir() raise
+        _check_target(dest)
         if not folder.is_dir():
             raise OutputError(f"cannot create folder {str(dest.parent)!r} for {dest.name!r}: a file is in the way")
         _mkstemp(folder / dest.name).unlink()
@@ -82,6 +154,37 @@ def check_writable(dest: str | os.PathLike[str], flag: str = "") -> Path:
             raise
         raise OutputError(f"{flag} = {str(dest)!r} is not writable: {exc}") from None
     return dest
+
+
+def check_name_length(dest: str | os.PathLike[str], flag: str = "") -> Path:
+    """Refuse a path with a part longer than its filesystem allows, before anything touches it."""
+    dest = Path(dest)
+    folder = dest.absolute().parent
+    while not _exists(folder) and folder != folder.parent:
+        folder = folder.parent
+    try:
+        _check_name_length(dest, folder)
+    except OutputError as exc:
+        if not flag:
+            raise
+        raise OutputError(f"{flag} = {str(dest)!r} is not writable: {exc}") from None
+    return dest
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:  # a too-long part: not there, and _check_name_length says why
+        return False
+
+
+def _check_name_length(dest: Path, folder: Path) -> None:
+    """Each part of ``dest`` must fit the filesystem, or the final rename fails after all the work."""
+    limit = name_max(folder)
+    for part in dest.parts:
+        if len(part.encode()) > limit:
+            raise OutputError(f"cannot write {str(dest)!r}: the name {part[:40]!r}... is {len(part.encode())} "
+                              f"bytes long; at most {limit} are allowed")
 
 
 @contextlib.contextmanager

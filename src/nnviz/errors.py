@@ -46,3 +46,8 @@ class Interrupted(KeyboardInterrupt):
     @property
     def exit_code(self) -> int:
         return 128 + self.signum
+
+
+def one_line(text: object) -> str:
+    """Any message as one line: every run of whitespace (newlines too) becomes one space."""
+    return " ".join(str(text).split())

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import Interrupted, NnvizError
+from ..errors import Interrupted, NnvizError, one_line
 
 
 def _raise_interrupted(signum: int, frame: Any) -> None:
@@ -32,7 +32,7 @@ class NnvizGroup(click.Group):
         try:
             return super().invoke(ctx)
         except NnvizError as exc:
-            raise click.ClickException(_one_line(str(exc))) from None
+            raise click.ClickException(one_line(str(exc))) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt as exc:
@@ -46,10 +46,10 @@ class NnvizGroup(click.Group):
             # even when a writer forgot to wrap it in OutputError.
             if exc.errno not in _ENVIRONMENT_ERRNOS or os.environ.get("NNVIZ_DEBUG"):
                 raise _internal(exc) from None
-            where = f" ({exc.filename})" if exc.filename else ""
-            raise click.ClickException(
-                _one_line(f"cannot write or read a file{where}: {exc.strerror or exc}; nothing was written")
-            ) from None
+            # Name the file when the OS does; never claim "nothing was written",
+            # which is not known here (a sweep may have finished runs).
+            what = repr(exc.filename) if exc.filename else "a file"
+            raise click.ClickException(one_line(f"cannot write or read {what}: {exc.strerror or exc}")) from None
         except Exception as exc:  # the last line of defence: never a traceback
             raise _internal(exc) from None
 
@@ -67,12 +67,8 @@ def _internal(exc: BaseException) -> BaseException:
     if os.environ.get("NNVIZ_DEBUG"):
         return exc
     return click.ClickException(
-        _one_line(f"internal error: {type(exc).__name__}: {exc} (set NNVIZ_DEBUG=1 for details)")
+        one_line(f"internal error: {type(exc).__name__}: {exc} (set NNVIZ_DEBUG=1 for details)")
     )
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 @click.group(cls=NnvizGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,7 +103,7 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """Warnings reach users as one ``Warning: ...`` line, never a source dump."""
-    click.echo(f"Warning: {_one_line(str(message))}", err=True)
+    click.echo(f"Warning: {one_line(str(message))}", err=True)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..atomic import check_name_length
 from .options import config_options, load_config
 
 
@@ -18,6 +19,17 @@ def _history_config(history_path: str, kwargs: dict[str, Any]):
         if beside.is_file():
             kwargs["config_path"] = str(beside)
     return load_config(kwargs)
+
+
+def _check_inputs(cfg: Any, out: str | None, config_path: str | None, history_path: str | None) -> None:
+    """No output (animation, poster, CSV, TOML) may land on a file this run reads."""
+    from ..paths import check_disjoint, run_outputs
+    from ..render.pipeline import output_paths
+
+    outs = output_paths(cfg, out)
+    inputs = {"--config file": config_path, "--data file": cfg.data.path, "--history file": history_path}
+    check_disjoint(inputs, run_outputs(outs.path, outs.poster, outs.history_csv, outs.config_toml),
+                   "--out", out if out is not None else outs.path)
 
 
 @click.command("animate")
@@ -37,7 +49,13 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
         # The --out suffix is the more specific wish than a config file's format;
         # only an explicit --format that contradicts it is an error.
         kwargs["render__format"] = format_of(out)
+    if out:
+        check_name_length(out, "--out")  # a name over NAME_MAX makes even a stat() fail
+    config_path = kwargs.get("config_path")
     cfg = _history_config(history_path, kwargs) if history_path else load_config(kwargs)
+    if history_path and config_path is None:
+        config_path = str(Path(history_path).with_suffix(".toml"))  # read if it exists: an input too
+    _check_inputs(cfg, out, config_path, history_path)  # before the history is read or anything trained
     history = None
     if history_path:
         loss = None if cfg.model.loss == "auto" else cfg.model.loss

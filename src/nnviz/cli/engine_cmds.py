@@ -29,11 +29,15 @@ def _progress_line(ep: train.Epoch, total: int, steps: int = 0) -> str:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the final summary.")
 def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     """Train a network and write its per-epoch history as CSV."""
+    config_path = kwargs.get("config_path")
     cfg = load_config(kwargs)
     from ..config import run_name
+    from ..paths import check_disjoint
 
     dest = Path(history_path or Path("outputs") / f"{run_name(cfg)}.csv")
-    check_writable(dest, "--history")  # an unwritable --history fails before training, not after
+    # Before training: --history must not replace the data or config it reads, and must be writable.
+    check_disjoint({"--config file": config_path, "--data file": cfg.data.path}, {"": dest}, "--history", dest)
+    check_writable(dest, "--history")
     data = train.load_data(cfg)
 
     steps = train.total_steps(cfg, len(data.y)) if cfg.train.snapshot_every else 0

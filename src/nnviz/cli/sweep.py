@@ -7,11 +7,16 @@ from pathlib import Path
 import click
 
 from .. import sweep as sweep_mod
+from ..render.writers import WRITERS
+
+# A sweep writes one animation per run, so only the animated formats apply.
+ANIMATED = sorted(name for name, writer in WRITERS.items() if writer.animated)
 
 
 def _failure_line(result: sweep_mod.SweepResult) -> str:
     failed = result.failed
-    shown = "; ".join(f"{r.name}: {r.error}" for r in failed[:3])
+    shown = "; ".join(f"{r.name}: " + (sweep_mod.kept_note(r) if r.retry_error else r.error)
+                      for r in failed[:3])
     more = f"; and {len(failed) - 3} more (see summary.csv)" if len(failed) > 3 else ""
     return f"{len(failed)} of {len(result.runs)} runs failed: {shown}{more}"
 
@@ -29,7 +34,7 @@ def _failure_line(result: sweep_mod.SweepResult) -> str:
 @click.option("--workers", type=click.IntRange(min=1), default=None,
               help="Workers of the local Dask cluster [default: --jobs] [--executor dask].")
 @click.option("--force", is_flag=True, help="Redo every run, even those already finished.")
-@click.option("--format", "fmt", type=click.Choice(["gif", "mp4"]), default=None,
+@click.option("--format", "fmt", type=click.Choice(ANIMATED), default=None,
               help="Animation format for every run [default: the file's render.format].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or per-run lines.")
 def sweep_cmd(file: Path, out: Path | None, jobs: int | None, executor: str, scheduler: str | None,

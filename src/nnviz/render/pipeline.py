@@ -181,8 +181,12 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
     """
     report = reporter(progress) if isinstance(progress, bool) else progress
     outs = output_paths(cfg, out)
-    check_writable(outs.path, "--out")  # an unwritable --out fails now, not after training
-    check_available(outs.format)  # so does a format whose encoder this machine lacks
+    # [h/sweep] Before loading data: no output on the --data file, all four outputs writable
+    # (not only the animation), and temps left by crashed runs in the folder removed.
+    from ..paths import prepare_outputs, run_outputs
+    prepare_outputs({"--data file": cfg.data.path},
+                    run_outputs(outs.path, outs.poster, outs.history_csv, outs.config_toml), "--out", out)
+    check_available(outs.format)  # a format whose encoder this machine lacks fails now, not after training
     data = data if data is not None else load_data(cfg)
     if history is None:
         total = cfg.train.epochs + 1

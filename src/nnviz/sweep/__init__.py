@@ -1,3 +1,18 @@
-"""Sweeps: many configs from one file, run on an executor, with a gallery."""
+"""Sweeps: a grid of runs from one TOML file, run in parallel, with a gallery.
 
-from .core import *  # noqa: F403  (temporary during the split)
+``spec`` reads the sweep file, ``runner`` does one run in a worker,
+``executors`` says where runs execute, ``orchestrate`` runs the whole sweep
+and ``gallery`` (with ``thumbs``) draws the pages and the comparison.
+"""
+
+from .executors import EXECUTORS, ExecutorKind, executor_for
+from .orchestrate import LOCK, SUMMARY, SweepResult, default_out, kept_note, result_line, run_sweep, summary_rows, write_summary
+from .runner import MARKER, METRICS, RunResult, execute_run, read_marker, write_marker
+from .spec import RunSpec, SweepSpec, format_value, key_labels, load_sweep, parse_sweep, sanitize
+
+__all__ = [
+    "EXECUTORS", "ExecutorKind", "executor_for",
+    "LOCK", "SUMMARY", "SweepResult", "default_out", "kept_note", "result_line", "run_sweep", "summary_rows", "write_summary",
+    "MARKER", "METRICS", "RunResult", "execute_run", "read_marker", "write_marker",
+    "RunSpec", "SweepSpec", "format_value", "key_labels", "load_sweep", "parse_sweep", "sanitize",
+]

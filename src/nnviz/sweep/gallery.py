@@ -23,7 +23,7 @@ import html
 import json
 import math
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -31,11 +31,10 @@ from urllib.parse import quote
 import numpy as np
 
 from ..atomic import write_text_atomic
-from ..config import Config
-from ..engine.datasets import Dataset
-from ..engine.history import History
 from ..errors import RenderError
-from .core import RunResult, RunSpec, SweepSpec, format_value, key_labels
+from .runner import RunResult
+from .spec import RunSpec, SweepSpec, format_value, key_labels, level
+from .thumbs import METRICS_H, TILE, font, text_strip, thumb_epochs, thumb_step
 
 Array = np.ndarray
 
@@ -43,13 +42,8 @@ INDEX_MD = "index.md"
 INDEX_HTML = "index.html"
 COMPARISON = "comparison.gif"
 STATE = "sweep.json"          # the comparison's input digest, so a resume can skip it
-TILE = 180                    # px per side of one run's input panel in the comparison
-THUMB = "thumb.gif"           # each run's input-space-only GIF: the comparison's tiles
-THUMB_GRID = 80               # meshgrid points per axis at most in a thumbnail
 LABEL_H = 18                  # px of label strip above each tile
-METRICS_H = 14                # px of the per-epoch numbers strip inside each thumbnail
 HEADER_H = 24                 # px of the epoch header above the grid
-MAX_FRAMES = 60               # thumbnail frames at most: longer runs step over epochs
 FLAT_COLUMNS = 3              # cards per row when the grid is not a two-key table
 LAYOUT_VERSION = "2"          # bump when the comparison's look changes
 
@@ -67,15 +61,19 @@ class Layout:
     col_labels: tuple[str, ...] = ()
 
 
-def _level(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
 
+def _is_video(path: str) -> bool:
+    """Shown with <video> (the writer registry says which formats are videos)."""
+    from ..render.writers import format_of, writer_for
+
+    fmt = format_of(path)
+    return fmt is not None and writer_for(fmt).video
 
 def layout(spec: SweepSpec, flat_columns: int = FLAT_COLUMNS) -> Layout:
     """A key1 x key2 table for two varied keys, else a flat grid in file order."""
     if len(spec.keys) == 2:
         rows, cols = spec.levels
-        cells = tuple((rows.index(_level(v[0][1])), cols.index(_level(v[1][1]))) for v in (r.values for r in spec.runs))
+        cells = tuple((rows.index(level(v[0][1])), cols.index(level(v[1][1]))) for v in (r.values for r in spec.runs))
         labels = key_labels(spec.keys)
         return Layout(len(rows), len(cols), cells,
                       tuple(f"{labels[spec.keys[0]]}={format_value(v)}" for v in rows),
@@ -120,7 +118,7 @@ def _md_escape(text: str) -> str:
 def _md_cell(spec: SweepSpec, run_spec: RunSpec, run: RunResult, with_label: bool) -> str:
     label = run_label(spec, run_spec)
     parts = [f"**{_md_escape(label)}**"] if with_label else []
-    if run.path and run.path.endswith(".mp4"):
+    if run.path and _is_video(run.path):
         parts.append(f"[![{_md_escape(label)}]({_href(run.poster)})]({_href(run.path)})")
     elif run.path:
         parts.append(f"![{_md_escape(label)}]({_href(run.path)})")
@@ -197,7 +195,7 @@ def _media(run: RunResult, label: str) -> str:
     if not run.path:
         return '<div class="missing">no animation</div>'
     src = html.escape(_href(run.path))
-    if run.path.endswith(".mp4"):
+    if _is_video(run.path):
         poster = f' poster="{html.escape(_href(run.poster))}"' if run.poster else ""
         return f'<video src="{src}"{poster} autoplay loop muted playsinline></video>'
     return f'<a href="{src}"><img src="{src}" alt="{html.escape(label)}" loading="lazy"></a>'
@@ -252,77 +250,6 @@ def write_index(spec: SweepSpec, out: Path, runs: Sequence[RunResult], compariso
     return md, page
 
 
-# --- per-run thumbnails (rendered in the workers) ----------------------------------------
-
-def thumb_step(cfg: Config) -> int:
-    """Epochs between thumbnail frames: ``render.every``, coarser for long runs."""
-    return max(cfg.render.every, math.ceil((cfg.train.epochs + 1) / MAX_FRAMES))
-
-
-def thumb_epochs(cfg: Config, last: int) -> tuple[int, ...]:
-    """The epochs a run's thumbnail shows: every ``thumb_step`` before ``last``, then ``last``."""
-    return (*range(0, last, thumb_step(cfg)), last)
-
-
-class _Tiles:
-    """One run's input space, painted small, epoch by epoch.
-
-    The painter's own title (epoch, metrics) would collide with its class
-    legend in a panel this narrow, so frames go in untitled and a compact
-    line of numbers is written in a strip above each tile instead.
-    """
-
-    def __init__(self, cfg: Config, history: History, data: Dataset, tile: int) -> None:
-        from ..render.animation import Animation
-
-        self.history, self.tile = history, tile
-        small = replace(cfg.render, size=(tile, tile), panels=("input",), grid=min(cfg.render.grid, THUMB_GRID),
-                        axes="fixed")
-        # Epochs are 0..last, so an epoch is its own index in the history.
-        self.anim = Animation(history, data, small, thumb_epochs(cfg, history.epochs[-1].epoch), titles=False)
-        self.epochs = self.anim.indices
-        self.painter = self.anim.painter()
-
-    def render(self, epoch: int) -> Array:
-        """The tile for ``epoch`` (a fresh array): the numbers strip over the input panel."""
-        pixels = self.painter.render(self.anim.frame(epoch))
-        strip = _text_strip(self.tile, METRICS_H, _numbers(self.history.epochs[epoch]), 10)
-        return np.concatenate([strip, pixels])
-
-    def close(self) -> None:
-        self.painter.close()
-
-
-def _numbers(ep: Any) -> str:
-    """``epoch 50  acc 93.3%  loss 0.177``"""
-    parts = [f"epoch {ep.epoch}"]
-    if "accuracy" in ep.metrics:
-        parts.append(f"acc {ep.metrics['accuracy']:.1%}")
-    if "rmse" in ep.metrics:
-        parts.append(f"rmse {ep.metrics['rmse']:.3f}")
-    parts.append(f"loss {ep.metrics['loss']:.3f}")
-    return "  ".join(parts)
-
-
-def write_thumb(cfg: Config, history: History, data: Dataset, dest: Path, tile: int = TILE) -> Path:
-    """A small input-space-only GIF of one run: the comparison's tiles.
-
-    Rendering these in the workers keeps the comparison's serial part to
-    decoding and pasting.
-    """
-    from ..render.writers import GifWriter
-
-    tiles = _Tiles(cfg, history, data, tile)
-    try:
-        sample = np.concatenate([tiles.render(tiles.epochs[0]).copy(), tiles.render(tiles.epochs[-1])])
-        with GifWriter(dest, fps=cfg.render.fps, hold=0, sample=sample) as writer:
-            for epoch in tiles.epochs:
-                writer.write(tiles.render(epoch))
-    finally:
-        tiles.close()
-    return dest
-
-
 class _Track:
     """Reads a run's thumbnail frame by frame as the timeline advances."""
 
@@ -332,9 +259,31 @@ class _Track:
         self.image = Image.open(path)
         self.epochs = tuple(epochs)
         if self.image.n_frames != len(self.epochs):
-            raise RenderError(f"{path} has {self.image.n_frames} frames, expected {len(self.epochs)}; re-run with --force")
+            self.image.close()
+            raise RenderError(f"{path} has {self.image.n_frames} frames, expected {len(self.epochs)}")
         self.index = -1
         self.pixels: Array | None = None
+
+    @classmethod
+    def open(cls, path: Path, epochs: Sequence[int]) -> "_Track | None":
+        """The thumbnail's track, or None when it is missing or damaged.
+
+        A truncated or empty ``thumb.gif`` (a full disk, a crash, a hand edit)
+        must not make every later gallery fail: its tile shows "no thumbnail",
+        and the next resume redoes the run (its digest no longer matches).
+        Decoding the last frame up front finds truncation now, not mid-GIF.
+        """
+        try:
+            track = cls(path, epochs)
+        except (OSError, ValueError, SyntaxError, RenderError, EOFError):
+            return None
+        try:
+            track.at(track.last)
+            track.at(0)
+        except (OSError, ValueError, SyntaxError, EOFError):
+            track.close()
+            return None
+        return track
 
     @property
     def last(self) -> int:
@@ -357,20 +306,6 @@ class _Track:
 
 # --- comparison.gif -----------------------------------------------------------------------
 
-def _font(size: int) -> Any:
-    from PIL import ImageFont
-
-    return ImageFont.load_default(size=size)
-
-
-def _text_strip(width: int, height: int, text: str, size: int = 12) -> Array:
-    from PIL import Image, ImageDraw
-
-    img = Image.new("RGB", (width, height), "white")
-    ImageDraw.Draw(img).text((width // 2, height // 2), text, fill=(30, 30, 30), font=_font(size), anchor="mm")
-    return np.asarray(img)
-
-
 def _stopped(tile: Array, text: str) -> Array:
     """The held last frame, dimmed, with why it stopped written across it."""
     from PIL import Image, ImageDraw
@@ -378,10 +313,10 @@ def _stopped(tile: Array, text: str) -> Array:
     dim = (tile.astype(np.uint16) * 5 // 10 + 128).astype(np.uint8)
     img = Image.fromarray(dim)
     draw = ImageDraw.Draw(img)
-    centre, font = (img.width // 2, img.height // 2), _font(12)
-    box = draw.textbbox(centre, text, font=font, anchor="mm")
+    centre, face = (img.width // 2, img.height // 2), font(12)
+    box = draw.textbbox(centre, text, font=face, anchor="mm")
     draw.rectangle((box[0] - 4, box[1] - 3, box[2] + 4, box[3] + 3), fill=(255, 255, 255), outline=(90, 90, 90))
-    draw.text(centre, text, fill=(20, 20, 20), font=font, anchor="mm")
+    draw.text(centre, text, fill=(20, 20, 20), font=face, anchor="mm")
     return np.asarray(img)
 
 
@@ -389,7 +324,7 @@ def _blank(width: int, height: int, text: str) -> Array:
     from PIL import Image, ImageDraw
 
     img = Image.new("RGB", (width, height), (235, 235, 235))
-    ImageDraw.Draw(img).text((width // 2, height // 2), text, fill=(150, 0, 20), font=_font(13), anchor="mm")
+    ImageDraw.Draw(img).text((width // 2, height // 2), text, fill=(150, 0, 20), font=font(13), anchor="mm")
     return np.asarray(img)
 
 
@@ -409,15 +344,16 @@ class _Composer:
         try:
             for run_spec, run in zip(spec.runs, runs):
                 has = run.status != "failed" and run.thumb and run.epochs is not None
-                self.tracks.append(_Track(out / run.thumb, thumb_epochs(run_spec.cfg, run.epochs)) if has else None)
+                self.tracks.append(_Track.open(out / run.thumb, thumb_epochs(run_spec.cfg, run.epochs)) if has else None)
         except BaseException:
             self.close()
             raise
         sizes = [t.image.size for t in self.tracks if t is not None]
         self.tile_w = max((w for w, _ in sizes), default=TILE)
         self.tile_h = max((h for _, h in sizes), default=TILE + METRICS_H)
-        self.labels = [_text_strip(self.tile_w, LABEL_H, run_label(spec, s)) for s in spec.runs]
+        self.labels = [text_strip(self.tile_w, LABEL_H, run_label(spec, s)) for s in spec.runs]
         self.failed = _blank(self.tile_w, self.tile_h, "failed")
+        self.missing = _blank(self.tile_w, self.tile_h, "no thumbnail")
         steps = [thumb_step(s.cfg) for s, t in zip(spec.runs, self.tracks) if t is not None]
         self.epochs = timeline([t.last for t in self.tracks if t is not None], max(steps, default=1))
 
@@ -425,7 +361,7 @@ class _Composer:
         tw, th, lay = self.tile_w, self.tile_h, self.lay
         h, w = lay.rows * (th + LABEL_H), lay.cols * tw
         canvas = np.full((HEADER_H + h, w, 3), 255, np.uint8)
-        canvas[:HEADER_H] = _text_strip(w, HEADER_H, f"{self.spec.stem}    epoch {epoch}", 14)
+        canvas[:HEADER_H] = text_strip(w, HEADER_H, f"{self.spec.stem}    epoch {epoch}", 14)
         for i, (r, c) in enumerate(lay.cells):
             y, x = HEADER_H + r * (th + LABEL_H), c * tw
             tile = self._tile(i, epoch)
@@ -436,7 +372,7 @@ class _Composer:
     def _tile(self, i: int, epoch: int) -> Array:
         track = self.tracks[i]
         if track is None:
-            return self.failed
+            return self.failed if self.status[i] == "failed" else self.missing
         pixels = track.at(epoch)
         if epoch <= track.last:
             return pixels

@@ -1,0 +1,329 @@
+"""A whole sweep: lock the output folder, run what is not done, write the reports.
+
+``run_sweep`` refuses outputs that would land on an input, takes an
+exclusive lock on the output folder (two sweeps never mix files), removes
+temp files left by crashed writers, then hands the runs that are not
+already done to an executor, longest first. A run that raises or diverges
+is recorded, never fatal to the others. Then ``summary.csv``, the gallery
+pages and ``comparison.gif`` are written on top.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from ..atomic import atomic_path, ensure_parent, remove_stale_temps
+from ..errors import ConfigError, NnvizError, OutputError, one_line
+from ..paths import check_disjoint
+from ..progress import stderr_progress
+from . import gallery
+from .executors import executor_for
+from .runner import MARKER, METRICS, RunResult, execute_run, read_marker
+from .spec import SweepSpec, format_value, load_sweep, parse_sweep
+from .thumbs import THUMB
+
+SUMMARY = "summary.csv"
+LOCK = ".nnviz-sweep.lock"
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Everything a sweep wrote; ``runs`` follow the grid order of the file."""
+
+    spec: SweepSpec
+    out: Path
+    runs: tuple[RunResult, ...]
+    summary: Path
+    index_md: Path
+    index_html: Path
+    comparison: Path | None
+    seconds: float
+
+    @property
+    def failed(self) -> tuple[RunResult, ...]:
+        """Runs that failed now, including forced re-runs whose previous result was kept."""
+        return tuple(r for r in self.runs if r.status == "failed" or r.retry_error)
+
+    @property
+    def cached(self) -> tuple[RunResult, ...]:
+        return tuple(r for r in self.runs if r.cached and not r.retry_error)
+
+
+def result_line(run: RunResult) -> str:
+    """``ok  activation=tanh_lr=0.01  loss 0.262  acc 87.2%  3.1s``"""
+    status = "failed" if run.retry_error else "skip" if run.cached else run.status
+    parts = [f"{status:<8}", run.name]
+    if run.loss is not None:
+        parts.append(f"loss {run.loss:.3f}")
+    metric = run.metric
+    if metric is not None:
+        name, value = metric
+        parts.append(f"acc {value:.1%}" if name == "accuracy" else f"{name} {value:.3f}")
+    parts.append("(done before)" if run.cached else f"{run.seconds:.1f}s")
+    if run.status == "failed":
+        parts.append(run.error)
+    if run.retry_error:
+        parts.append(kept_note(run))
+    return "  ".join(parts)
+
+
+def kept_note(run: RunResult) -> str:
+    return f"re-run failed: {run.retry_error}; kept the previous result"
+
+
+# --- inputs and outputs -------------------------------------------------------------------
+
+def _as_spec(path_or_spec: str | os.PathLike[str] | SweepSpec | Mapping[str, Any], fmt: str | None) -> SweepSpec:
+    if isinstance(path_or_spec, SweepSpec):
+        if fmt is None:
+            return path_or_spec
+        runs = tuple(replace(r, cfg=r.cfg.with_values({"render.format": fmt})) for r in path_or_spec.runs)
+        return replace(path_or_spec, runs=runs)
+    if isinstance(path_or_spec, Mapping):
+        return parse_sweep(path_or_spec, "", fmt)
+    return load_sweep(path_or_spec, fmt)
+
+
+def default_out(spec: SweepSpec) -> Path:
+    return Path("outputs") / spec.stem
+
+
+def sweep_outputs(spec: SweepSpec, out: Path) -> dict[str, Path]:
+    """Every file a sweep may write, described as messages show them."""
+    from .. import config as config_mod
+    from ..render.pipeline import output_paths
+
+    files: dict[str, Path] = {f"its {name}": out / name for name in
+                              (SUMMARY, gallery.INDEX_MD, gallery.INDEX_HTML, gallery.COMPARISON, gallery.STATE, LOCK)}
+    for run in spec.runs:
+        folder = out / run.name
+        outs = output_paths(run.cfg, folder / f"{config_mod.run_name(run.cfg)}.{run.cfg.render.format}")
+        for path in (outs.path, outs.poster, outs.history_csv, outs.config_toml, folder / THUMB, folder / MARKER):
+            files[f"run {run.name}'s {path.name}"] = path
+    return files
+
+
+def sweep_inputs(spec: SweepSpec) -> dict[str, str | None]:
+    inputs: dict[str, str | None] = {"sweep file": spec.source or None}
+    for run in spec.runs:
+        if run.cfg.data.path:
+            inputs.setdefault(f"data file of run {run.name}", run.cfg.data.path)
+    return inputs
+
+
+@contextlib.contextmanager
+def folder_lock(out: Path) -> Iterator[None]:
+    """An exclusive lock on ``out`` for the whole sweep, refused at once if taken.
+
+    ``flock`` locks die with their process, so a killed sweep never leaves a
+    stale lock. The file is removed on the way out; a sweep that opened it
+    just before re-checks that it locked the file still at that path.
+    """
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: no lock, as before
+        yield
+        return
+    path = out / LOCK
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise OutputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            pid = _lock_owner(fd)
+            os.close(fd)
+            raise OutputError(f"another nnviz sweep is writing to {str(out)!r} (pid {pid}); "
+                              "wait for it or choose another --out") from None
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except OSError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # its holder removed it as we opened it: lock the new one
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, f"{os.getpid()}\n".encode())
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(path)
+        os.close(fd)
+
+
+def _lock_owner(fd: int) -> str:
+    # The holder writes its pid just after locking: give it a moment.
+    for _ in range(20):
+        text = os.pread(fd, 32, 0).decode(errors="replace").strip()
+        if text:
+            return text
+        time.sleep(0.01)
+    return "unknown"
+
+
+def _make_folder(out: Path) -> bool:
+    """Create ``out`` (True if it was new), as a clean OutputError when it cannot be."""
+    if out.exists() and not out.is_dir():
+        raise OutputError(f"--out {str(out)!r} is a file; give a folder")
+    created = not out.exists()
+    ensure_parent(out / LOCK)
+    return created
+
+
+# --- the sweep ----------------------------------------------------------------------------
+
+def run_sweep(
+    path_or_spec: str | os.PathLike[str] | SweepSpec | Mapping[str, Any],
+    out: str | os.PathLike[str] | None = None,
+    *,
+    jobs: int | None = None,
+    executor: str = "process",
+    scheduler: str | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    fmt: str | None = None,
+    progress: bool = False,
+    on_run: Callable[[RunResult], None] | None = None,
+) -> SweepResult:
+    """Run every point of a sweep in parallel and write the summary and gallery.
+
+    Runs already finished in ``out`` with the same resolved config (and
+    intact files) are skipped unless ``force``; with ``force`` a run that
+    fails keeps its previous complete result. ``jobs`` (default: the number
+    of cores) bounds the process pool and the size of a local Dask cluster
+    (``workers`` overrides it there); neither exceeds the runs to do.
+    ``on_run`` is called in this process as each run ends. A failed run is
+    recorded in ``SweepResult.failed``, not raised.
+    """
+    started = time.perf_counter()
+    spec = _as_spec(path_or_spec, fmt)
+    kind = executor_for(executor)
+    kind.check(scheduler, workers)
+    if jobs is not None and jobs < 1:
+        raise ConfigError(f"--jobs = {jobs} is invalid: must be a whole number >= 1")
+    out = Path(out) if out is not None else default_out(spec)
+    check_disjoint(sweep_inputs(spec), sweep_outputs(spec, out), "--out", out)
+    created = _make_folder(out)
+    try:
+        with folder_lock(out):
+            return _locked_sweep(spec, out, kind, jobs, scheduler, workers, force, progress, on_run, started)
+    except BaseException:
+        if created:  # refused before writing anything (e.g. no scheduler): leave no empty folder
+            with contextlib.suppress(OSError):
+                out.rmdir()
+        raise
+
+
+def _locked_sweep(spec: SweepSpec, out: Path, kind: Any, jobs: int | None, scheduler: str | None,
+                  workers: int | None, force: bool, progress: bool,
+                  on_run: Callable[[RunResult], None] | None, started: float) -> SweepResult:
+    for folder in [out, *(out / r.name for r in spec.runs)]:
+        remove_stale_temps(folder)  # left by a killed sweep; we hold the lock, so no writer owns them
+    previous = {r.name: m for r in spec.runs if (m := read_marker(out, r)) is not None}
+    done = {} if force else previous
+    pending = sorted((r for r in spec.runs if r.name not in done), key=lambda r: -r.cost)
+    results: dict[str, RunResult] = {}
+    n = min(jobs or os.cpu_count() or 1, max(len(pending), 1))
+    workers = min(workers, max(len(pending), 1)) if workers is not None else None
+    report = stderr_progress(progress)
+    # The pool opens first, so a cluster that cannot be reached fails before any output.
+    with (kind.open(n, scheduler, workers) if pending else contextlib.nullcontext()) as pool:
+
+        def finish(run: RunResult) -> None:
+            results[run.name] = run
+            if report is not None:
+                report.line(result_line(run))
+                report("runs", len(results), len(spec.runs))
+            if on_run:
+                on_run(run)
+
+        if report is not None:
+            report("runs", 0, len(spec.runs))
+        for run in (r for r in spec.runs if r.name in done):
+            finish(done[run.name])
+        # Absolute: a Dask worker's working folder need not be ours.
+        futures = {pool.submit(execute_run, r.cfg, str(out.resolve()), r.name): r for r in pending}
+        for fut in cf.as_completed(futures):
+            finish(_kept_if_intact(_outcome(fut, futures[fut]), out, futures[fut], previous))
+    ordered = tuple(results[r.name] for r in spec.runs)
+    return _write_reports(spec, out, ordered, started)
+
+
+def _outcome(fut: cf.Future, run: Any) -> RunResult:
+    """A future's RunResult; a crashed worker (not a failed run) still becomes a row."""
+    try:
+        return fut.result()
+    except Exception as exc:
+        return RunResult(run.name, "failed", error=one_line(f"worker crashed: {type(exc).__name__}: {exc}"))
+
+
+def _kept_if_intact(result: RunResult, out: Path, run: Any, previous: Mapping[str, RunResult]) -> RunResult:
+    """A forced re-run that failed keeps the previous result when its files are still intact.
+
+    Files are replaced one by one, atomically: a re-run that failed at its
+    first file left the old run whole, and its summary row must say so, not
+    "failed". One that replaced some files did not; then it is a failure.
+    """
+    if result.status != "failed" or run.name not in previous:
+        return result
+    kept = read_marker(out, run)
+    if kept is None:
+        return result
+    return replace(kept, retry_error=result.error)
+
+
+def _kept_what(runs: Sequence[RunResult], summary: bool) -> str:
+    n = sum(r.status != "failed" for r in runs)
+    what = f"the {n} finished run{'s' if n != 1 else ''}"
+    return f"{what} and {SUMMARY} were kept" if summary else f"{what} were kept"
+
+
+def _write_reports(spec: SweepSpec, out: Path, runs: tuple[RunResult, ...], started: float) -> SweepResult:
+    """summary.csv, then the gallery; a failure says which file and what was kept."""
+    try:
+        summary = write_summary(spec, out, runs)
+    except NnvizError as exc:
+        raise OutputError(f"{exc}; {_kept_what(runs, summary=False)}") from None
+    try:
+        comparison = gallery.write_comparison(spec, out, runs)
+        index_md, index_html = gallery.write_index(spec, out, runs, comparison)
+    except NnvizError as exc:
+        raise OutputError(f"{exc}; {_kept_what(runs, summary=True)}") from None
+    return SweepResult(spec, out, runs, summary, index_md, index_html, comparison, time.perf_counter() - started)
+
+
+def summary_rows(spec: SweepSpec, runs: Sequence[RunResult]) -> list[dict[str, Any]]:
+    """One row per run: run, each varied key, status, epochs, loss, metrics, seconds, path, error."""
+    rows = []
+    for run_spec, run in zip(spec.runs, runs):
+        row: dict[str, Any] = {"run": run.name}
+        row |= {k: (format_value(v) if isinstance(v, tuple) else v) for k, v in run_spec.values}
+        row |= {
+            "status": run.status, "epochs": run.epochs, "loss": run.loss,
+            **{m: getattr(run, m) for m in METRICS},
+            "seconds": round(run.seconds, 3), "path": run.path,
+            "error": kept_note(run) if run.retry_error else run.error, "cached": run.cached,
+        }
+        rows.append(row)
+    return rows
+
+
+def write_summary(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> Path:
+    """``summary.csv``, written atomically."""
+    import pandas as pd
+
+    frame = pd.DataFrame(summary_rows(spec, runs)).astype({"epochs": "Int64"})
+    dest = out / SUMMARY
+    with atomic_path(dest) as tmp:
+        frame.to_csv(tmp, index=False, lineterminator="\n")
+    return dest

@@ -1,0 +1,240 @@
+"""One run of a sweep, in a worker process: train, render, mark it done.
+
+A run writes its animation, poster, history CSV, config TOML and thumbnail
+into its own folder and, last of all, ``run.json``: its config hash, its
+results and each output's size and sha256. A folder whose marker matches the
+config *and* whose files match their digests is complete; anything else
+(a crash between files, a truncated GIF, an edited file) is redone.
+
+In a process-pool worker the run also watches its parent: the pool's stop
+Event, and the parent's death (SIGKILL leaves no chance to set the Event),
+end the run at its next epoch or frame.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import json
+import os
+import signal
+import sys
+import time
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+from .. import config as config_mod
+from ..atomic import write_text_atomic
+from ..config import Config
+from ..errors import NnvizError, one_line
+from .spec import RunSpec
+
+MARKER = "run.json"
+METRICS = ("accuracy", "rmse")
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """How one run ended. Paths are relative to the sweep's output folder."""
+
+    name: str
+    status: str                 # ok, diverged or failed
+    epochs: int | None = None   # the last epoch trained
+    loss: float | None = None
+    accuracy: float | None = None
+    rmse: float | None = None
+    seconds: float = 0.0
+    path: str = ""              # the animation
+    poster: str = ""
+    history_csv: str = ""
+    config_toml: str = ""
+    thumb: str = ""             # the input-space thumbnail the comparison is built from
+    error: str = ""
+    config_hash: str = ""
+    cached: bool = False        # not run now: a finished run with the same config was kept
+    retry_error: str = ""       # with --force: why the re-run failed (its previous result was kept)
+
+    @property
+    def metric(self) -> tuple[str, float] | None:
+        """The headline metric: accuracy for classifiers, rmse for regression."""
+        for name in METRICS:
+            value = getattr(self, name)
+            if value is not None:
+                return name, value
+        return None
+
+    def files(self) -> tuple[str, ...]:
+        return tuple(p for p in (self.path, self.poster, self.history_csv, self.config_toml, self.thumb) if p)
+
+
+# --- the worker's view of its parent -------------------------------------------------
+
+_STOP: Any = None          # in a pool worker: the pool's "stop now" Event (see executors.process_executor)
+_PARENT: int | None = None  # in a pool worker: the sweep's pid; None in a Dask worker or in-process
+_IN_RUN = False            # SIGTERM mid-run unwinds (temp files removed); between runs it just exits
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def init_worker(stop: Any, parent: int) -> None:
+    """The process pool's initializer: watch the parent, leave Ctrl-C to it.
+
+    * ``PR_SET_PDEATHSIG``: the kernel sends SIGTERM when the parent dies,
+      even by SIGKILL, so no worker lives on as an orphan writing files.
+    * SIGINT is ignored: the terminal sends Ctrl-C to the whole group, and
+      the parent stops workers through ``stop`` (a worker's own
+      KeyboardInterrupt would print a traceback, or be swallowed between runs).
+      The parent spawned us with SIGINT blocked, so a Ctrl-C during our
+      imports is still pending; ignoring it first, then unblocking, drops it.
+    """
+    global _STOP, _PARENT
+    _STOP, _PARENT = stop, parent
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _on_sigterm)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    _set_parent_death_signal()
+    if _orphaned():  # the parent died before prctl took effect
+        os._exit(143)
+
+
+def _set_parent_death_signal() -> None:
+    if not sys.platform.startswith("linux"):
+        return  # elsewhere the getppid check at every epoch and frame is the guard
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _orphaned() -> bool:
+    return _PARENT is not None and os.getppid() != _PARENT
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    if _IN_RUN:
+        raise KeyboardInterrupt  # writers drop their temp files on the way out
+    os._exit(128 + signum)
+
+
+def check_stop(*_: Any) -> None:
+    """Raise KeyboardInterrupt once the sweep is stopping or gone; called at every epoch and frame."""
+    if (_STOP is not None and _STOP.is_set()) or _orphaned():
+        raise KeyboardInterrupt
+
+
+# --- one run -------------------------------------------------------------------------
+
+def execute_run(cfg: Config, out: str, name: str) -> RunResult:
+    """Train and render one run into ``out/name/``; never raises for a run's own failure.
+
+    Runs in a worker (a spawned process or a Dask worker), so it takes and
+    returns plain picklable values. The marker is written last: if anything
+    before it fails, the folder does not count as done.
+    """
+    global _IN_RUN
+    start = time.perf_counter()
+    folder = Path(out) / name
+    _IN_RUN = True
+    try:
+        check_stop()  # runs still queued when the sweep stopped end at once
+        result = _train_and_render(cfg, folder)
+        result = replace(result, name=name, seconds=time.perf_counter() - start)
+        write_marker(folder, result)
+        return result
+    except NnvizError as exc:
+        return RunResult(name, "failed", seconds=time.perf_counter() - start, error=one_line(exc))
+    except KeyboardInterrupt:
+        if _PARENT is not None:
+            # A pool worker that was told to stop (or lost its parent) leaves
+            # now: returning to the pool's loop would wait for work forever.
+            os._exit(143)
+        raise
+    except Exception as exc:  # a bug in one run must not take the sweep down
+        return RunResult(name, "failed", seconds=time.perf_counter() - start,
+                         error=one_line(f"{type(exc).__name__}: {exc}"))
+    finally:
+        _IN_RUN = False
+
+
+def _train_and_render(cfg: Config, folder: Path) -> RunResult:
+    from ..engine.train import load_data
+    from ..render import animate
+    from .thumbs import THUMB, write_thumb
+
+    stem = config_mod.run_name(cfg)
+    data = load_data(cfg)
+    # check_stop as the progress report stops the run at its next epoch or
+    # frame; animate then raises Interrupted and writes nothing, so a stopped
+    # run is never rendered or marked done.
+    anim = animate(cfg, folder / f"{stem}.{cfg.render.format}", data=data, progress=check_stop)
+    history = anim.history
+    check_stop()
+    thumb = write_thumb(cfg, history, data, folder / THUMB)
+    last = history.last
+    rel = lambda p: Path(p).relative_to(folder.parent).as_posix() if p else ""  # noqa: E731
+    return RunResult(
+        name=folder.name,
+        status="diverged" if history.stop_reason == "diverged" else "ok",
+        epochs=last.epoch,
+        loss=last.metrics.get("loss"),
+        accuracy=last.metrics.get("accuracy"),
+        rmse=last.metrics.get("rmse"),
+        path=rel(anim.path), poster=rel(anim.poster),
+        history_csv=rel(anim.history_csv), config_toml=rel(anim.config_toml), thumb=rel(thumb),
+        error=history.message if history.stop_reason == "diverged" else "",
+        config_hash=config_mod.config_hash(cfg),
+    )
+
+
+# --- the marker -----------------------------------------------------------------------
+
+def file_digest(path: Path) -> dict[str, Any]:
+    """Size and sha256 of a file, read in blocks (animations can be large)."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+            size += len(block)
+    return {"size": size, "sha256": digest.hexdigest()}
+
+
+_STORED = tuple(f.name for f in fields(RunResult) if f.name not in ("cached", "retry_error"))
+
+
+def write_marker(folder: Path, result: RunResult) -> Path:
+    """The run's "done" marker: config hash, results and each file's digest, written atomically."""
+    body: dict[str, Any] = {k: v for k, v in asdict(result).items() if k in _STORED}
+    root = folder.parent
+    body["files"] = {rel: file_digest(root / rel) for rel in result.files()}
+    return write_text_atomic(folder / MARKER, json.dumps(body, indent=2, sort_keys=True) + "\n")
+
+
+def read_marker(out: Path, run: RunSpec) -> RunResult | None:
+    """The stored result of a finished run with the same config and intact files, else None."""
+    try:
+        body = json.loads((out / run.name / MARKER).read_text(encoding="utf-8"))
+        stored = body.pop("files")
+        result = RunResult(**{k: body[k] for k in _STORED})
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None  # missing, damaged or from before digests: run it again
+    if result.config_hash != config_mod.config_hash(run.cfg) or result.status == "failed":
+        return None
+    if not _intact(out, result.files(), stored):
+        return None
+    return replace(result, name=run.name, cached=True)
+
+
+def _intact(out: Path, files: tuple[str, ...], stored: Any) -> bool:
+    """Every file is there with the size and sha256 the marker recorded."""
+    if not isinstance(stored, dict) or set(stored) != set(files):
+        return False
+    for rel in files:
+        try:
+            if (out / rel).stat().st_size != stored[rel]["size"] or file_digest(out / rel) != stored[rel]:
+                return False
+        except (OSError, TypeError, KeyError):
+            return False
+    return True

@@ -1,0 +1,365 @@
+"""Sweeps under stress: concurrent sweeps, damaged results, killed parents, bad schedulers, full disks.
+
+Each test states a promise from the user's side (exit code, the one
+``Error:`` line, the files left) and fails on the code before its fix.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures as cf
+import contextlib
+import errno
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from nnviz import atomic, sweep
+from nnviz.cli import cli
+from nnviz.errors import NnvizError
+from nnviz.sweep import gallery, runner
+from nnviz.sweep.executors import ExecutorKind
+
+TINY = """\
+[data]
+n_samples = 40
+[train]
+epochs = {epochs}
+stop_loss = 0
+[render]
+grid = 6
+size = "128x64"
+hold = 0
+[sweep]
+"train.lr" = {lrs}
+"""
+
+
+def write_spec(root: Path, epochs: int = 3, lrs: str = "[0.1, 0.01]", name: str = "s.toml") -> Path:
+    path = root / name
+    path.write_text(TINY.format(epochs=epochs, lrs=lrs))
+    return path
+
+
+def cli_run(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def error_line(output: str) -> str:
+    errors = [line for line in output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "Traceback" not in output, output
+    return errors[0]
+
+
+def nnviz(*args: str, cwd: Path, **kw) -> subprocess.Popen[str]:
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    env.pop("NNVIZ_DEBUG", None)
+    return subprocess.Popen([sys.executable, "-m", "nnviz", *args], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, env=env, **kw)
+
+
+def digests_match(out: Path) -> None:
+    """Every run folder holds exactly the files its run.json describes."""
+    for marker in out.glob("*/run.json"):
+        body = json.loads(marker.read_text())
+        for rel, want in body["files"].items():
+            assert runner.file_digest(out / rel) == want, f"{rel} does not match {marker}"
+
+
+# --- B3: one sweep per folder; resume verifies --------------------------------------------
+
+def test_two_concurrent_sweeps_never_mix_files(tmp_path: Path) -> None:
+    write_spec(tmp_path, epochs=2, lrs="[0.1]")
+    for _ in range(5):
+        procs = [nnviz("sweep", "s.toml", "--out", "o", "--jobs", "1", "--force", "-q", cwd=tmp_path)
+                 for _ in range(2)]
+        outcomes = [(p.wait(timeout=120), p.communicate()[1]) for p in procs]
+        for code, err in outcomes:
+            assert "Traceback" not in err, err
+            if code != 0:
+                assert code == 1 and err.startswith("Error: another nnviz sweep is writing to 'o' (pid "), err
+                assert err.strip().endswith("wait for it or choose another --out"), err
+        assert any(code == 0 for code, _ in outcomes)
+        digests_match(tmp_path / "o")
+        assert not (tmp_path / "o" / sweep.LOCK).exists()
+        assert atomic_temps(tmp_path) == []
+
+
+def atomic_temps(root: Path) -> list[Path]:
+    return sorted(root.rglob(".*.part*"))
+
+
+def test_a_held_lock_refuses_a_second_sweep_at_once(tmp_path: Path) -> None:
+    from nnviz.sweep.orchestrate import folder_lock
+
+    spec = write_spec(tmp_path)
+    (tmp_path / "o").mkdir()
+    with folder_lock(tmp_path / "o"):
+        started = time.monotonic()
+        code, output = cli_run("sweep", str(spec), "--out", str(tmp_path / "o"), "-q")
+        assert time.monotonic() - started < 5
+    assert code == 1
+    assert error_line(output) == (f"Error: another nnviz sweep is writing to {str(tmp_path / 'o')!r} "
+                                  f"(pid {os.getpid()}); wait for it or choose another --out")
+    assert sorted(p.name for p in (tmp_path / "o").iterdir()) == []  # nothing written
+
+
+def test_a_killed_sweep_leaves_no_stale_lock(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, epochs=100000, lrs="[0.1]")
+    proc = nnviz("sweep", "s.toml", "--out", "o", "--jobs", "1", cwd=tmp_path, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "o" / sweep.LOCK).exists():
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    time.sleep(1)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert (tmp_path / "o" / sweep.LOCK).exists()  # the file stays; the lock died with the process
+    spec.write_text(TINY.format(epochs=2, lrs="[0.1]"))
+    code, output = cli_run("sweep", str(spec), "--out", str(tmp_path / "o"), "-q", "--jobs", "1")
+    assert code == 0, output
+
+
+@pytest.fixture
+def finished(tmp_path: Path) -> tuple[Path, Path, sweep.SweepResult]:
+    spec = write_spec(tmp_path)
+    return spec, tmp_path / "o", sweep.run_sweep(spec, tmp_path / "o", jobs=2)
+
+
+@pytest.mark.parametrize("damage", ["truncated-gif", "empty-thumb", "edited-csv"])
+def test_resume_redoes_a_run_whose_files_changed(finished, damage: str) -> None:
+    spec, out, first = finished
+    run = first.runs[0]
+    target = {"truncated-gif": run.path, "empty-thumb": run.thumb, "edited-csv": run.history_csv}[damage]
+    data = (out / target).read_bytes()
+    (out / target).write_bytes(data[: len(data) // 2] if damage != "empty-thumb" else b"")
+    code, output = cli_run("sweep", str(spec), "--out", str(out), "-q", "--jobs", "2")
+    assert code == 0, output
+    frame = pd.read_csv(out / sweep.SUMMARY)
+    assert list(frame["cached"]) == [False, True]  # only the damaged run was redone
+    assert (out / target).read_bytes() == data     # ... and it is whole again (deterministic bytes)
+    digests_match(out)
+
+
+def test_a_damaged_thumbnail_never_breaks_the_gallery(finished) -> None:
+    _spec, out, first = finished
+    (out / first.runs[1].thumb).write_bytes(b"GIF89a")  # not a GIF anyone can decode
+    (out / gallery.COMPARISON).unlink()
+    assert gallery.write_comparison(first.spec, out, first.runs) == out / gallery.COMPARISON
+
+
+# --- B4: orphans, leftovers, Ctrl-C, worker counts ---------------------------------------
+
+def session_members(sid: int) -> list[int]:
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat[stat.rindex(")") + 2:].split()
+        if int(fields[3]) == sid and fields[0] != "Z":  # fields[3]: session id; Z: a zombie is gone
+            pids.append(int(entry.name))
+    return pids
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_workers_exit_when_the_sweep_is_killed(tmp_path: Path) -> None:
+    write_spec(tmp_path, epochs=100000, lrs="[0.1, 0.01]")
+    proc = nnviz("sweep", "s.toml", "--out", "o", "--jobs", "2", cwd=tmp_path, start_new_session=True)
+    deadline = time.monotonic() + 60
+    while len(session_members(proc.pid)) < 3:  # the sweep and its two workers
+        assert time.monotonic() < deadline, "workers never started"
+        time.sleep(0.2)
+    time.sleep(3)  # the workers are training
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 10
+    while (left := session_members(proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    for pid in left:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    assert left == [], f"orphaned workers still running: {left}"
+    assert not list((tmp_path / "o").glob("*/run.json"))
+
+
+def test_stale_temps_are_removed_and_live_ones_kept(tmp_path: Path) -> None:
+    spec = write_spec(tmp_path, lrs="[0.1]")
+    run_dir = tmp_path / "o" / "lr=0.1"
+    run_dir.mkdir(parents=True)
+    dead = 4194304 + 1  # above Linux's pid_max: no such process, ever
+    stale = [tmp_path / "o" / f".summary.csv.{dead}-abcdefgh.part.csv", run_dir / f".x.gif.{dead}-a_c0efgh.part.gif"]
+    live = run_dir / f".x.gif.{os.getppid()}-abcdefgh.part.gif"
+    other = run_dir / ".notes.part"
+    for path in [*stale, live, other]:
+        path.write_text("leftover")
+    code, output = cli_run("sweep", str(spec), "--out", str(tmp_path / "o"), "-q", "--jobs", "1")
+    assert code == 0, output
+    assert [p.exists() for p in stale] == [False, False]
+    assert live.exists() and other.exists()
+
+
+def test_animate_removes_stale_temps_beside_its_output(tmp_path: Path) -> None:
+    stale = tmp_path / f".a.gif.{4194305}-abcdefgh.part.gif"
+    stale.write_text("leftover")
+    code, output = cli_run("animate", "-q", "--epochs", "2", "--grid", "6", "--size", "128x64",
+                           "--out", str(tmp_path / "a.gif"))
+    assert code == 0, output
+    assert not stale.exists()
+
+
+def test_temp_names_carry_the_writer_pid(tmp_path: Path) -> None:
+    with atomic.atomic_path(tmp_path / "a.gif") as tmp:
+        assert f".{os.getpid()}-" in tmp.name and atomic.remove_stale_temps(tmp_path) == []
+        assert tmp.exists()
+
+
+@pytest.mark.parametrize("delay", [0.0, 0.05, 0.15, 0.3, 1.0])
+def test_ctrl_c_while_workers_start_prints_no_traceback(tmp_path: Path, delay: float) -> None:
+    write_spec(tmp_path, epochs=100000, lrs="[0.1, 0.01]")
+    proc = nnviz("sweep", "s.toml", "--out", "o", "--jobs", "2", cwd=tmp_path, start_new_session=True)
+    deadline = time.monotonic() + 30
+    while not (tmp_path / "o" / sweep.LOCK).exists():  # the sweep runs; its workers are being spawned
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(delay)
+    os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C: the whole group
+    try:
+        _, err = proc.communicate(timeout=60)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert proc.returncode in (1, 130), err
+
+
+def test_dask_workers_are_capped_by_the_runs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[tuple] = []
+
+    def fake_open(jobs, scheduler, workers):
+        seen.append((jobs, scheduler, workers))
+        raise NnvizError("stop here")
+
+    monkeypatch.setitem(sweep.EXECUTORS, "dask", ExecutorKind(fake_open, lambda s, w: None))
+    with pytest.raises(NnvizError, match="stop here"):
+        sweep.run_sweep(write_spec(tmp_path), tmp_path / "o", executor="dask", workers=64, jobs=8)
+    assert seen == [(2, None, 2)]
+    assert not (tmp_path / "o").exists()  # refused before any output: no empty folder left
+
+
+# --- B5: an address that is not a Dask scheduler ------------------------------------------
+
+@contextlib.contextmanager
+def silent_listener() -> Iterator[str]:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(8)
+    try:
+        yield f"tcp://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        sock.close()
+
+
+@contextlib.contextmanager
+def http_server() -> Iterator[str]:
+    class Quiet(http.server.SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Quiet)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"tcp://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def closed_port() -> str:
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return f"tcp://127.0.0.1:{port}"
+
+
+@pytest.mark.parametrize("kind", ["closed", "silent", "http"])
+def test_a_bad_scheduler_address_is_a_clear_bounded_error(tmp_path: Path, kind: str) -> None:
+    pytest.importorskip("distributed")
+    spec = write_spec(tmp_path, lrs="[0.1]")
+    ctx = {"closed": lambda: contextlib.nullcontext(closed_port()), "silent": silent_listener,
+           "http": http_server}[kind]
+    with ctx() as address:
+        started = time.monotonic()
+        code, output = cli_run("sweep", str(spec), "--out", str(tmp_path / "o"), "--executor", "dask",
+                               "--scheduler", address)
+        took = time.monotonic() - started
+    assert code == 1
+    line = error_line(output)
+    assert line.startswith(f"Error: cannot reach a Dask scheduler at {address} (")
+    assert line.endswith("); start one with 'dask scheduler' or drop --scheduler")
+    why = {"closed": "connection refused", "silent": "no reply in 10 s", "http": "not a Dask scheduler"}[kind]
+    assert why in line, line
+    assert took < 30  # a hang guard only
+    assert not (tmp_path / "o").exists()
+
+
+# --- B6: full disks: say which file, keep what was good ---------------------------------
+
+def _enospc_for(name_part: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = os.replace
+
+    def replace(src, dst, *a, **kw):
+        if name_part in str(dst):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(src, dst, *a, **kw)
+
+    monkeypatch.setattr(atomic.os, "replace", replace)
+
+
+@contextlib.contextmanager
+def _inline(jobs, scheduler, workers) -> Iterator[cf.Executor]:
+    with cf.ThreadPoolExecutor(max_workers=1) as pool:  # in this process: monkeypatches apply to runs
+        yield pool
+
+
+def test_a_failed_gallery_says_which_file_and_what_was_kept(finished, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec, out, _ = finished
+    _enospc_for("index.html", monkeypatch)
+    code, output = cli_run("sweep", str(spec), "--out", str(out), "-q")
+    assert code == 1
+    assert error_line(output) == (f"Error: cannot write {str(out / 'index.html')!r}: No space left on device; "
+                                  "the 2 finished runs and summary.csv were kept")
+
+
+def test_force_on_a_full_disk_keeps_the_previous_runs(finished, monkeypatch: pytest.MonkeyPatch) -> None:
+    spec, out, first = finished
+    before = pd.read_csv(out / sweep.SUMMARY)
+    monkeypatch.setitem(sweep.EXECUTORS, "process", ExecutorKind(_inline, lambda s, w: None))
+    _enospc_for(".gif", monkeypatch)
+    code, output = cli_run("sweep", str(spec), "--out", str(out), "--force", "-q")
+    assert code == 1
+    line = error_line(output)
+    assert line.startswith("Error: 2 of 2 runs failed: lr=0.1: re-run failed: cannot write "), line
+    assert "No space left on device; kept the previous result" in line
+    after = pd.read_csv(out / sweep.SUMMARY)
+    assert list(after["status"]) == list(before["status"]) == ["ok", "ok"]
+    assert list(after["loss"]) == list(before["loss"])
+    assert after["error"].str.contains("kept the previous result").all()
+    digests_match(out)
