@@ -72,3 +72,64 @@ def test_out_suffix_beats_a_config_files_format(tmp_path):
     assert (tmp_path / "a.gif").read_bytes()[:6] == b"GIF89a"
     clash = CliRunner().invoke(cli, ["animate", "--config", str(cfg), "--format", "mp4", "-q", "--out", str(tmp_path / "b.gif")])
     assert clash.exit_code == 1 and "is a .gif file but --format is mp4" in clash.output
+
+
+def test_train_then_rerender_uses_the_config_beside_the_history(tmp_path):
+    """`nnviz train` writes the .toml a re-render needs; relu trained is relu drawn."""
+    runner = CliRunner()
+    csv = tmp_path / "h.csv"
+    r = runner.invoke(cli, ["train", "--activation", "relu", "--hidden", "3", "--epochs", "4", "-q",
+                            "--history", str(csv)])
+    assert r.exit_code == 0, r.output
+    assert "activation = \"relu\"" in csv.with_suffix(".toml").read_text()
+    out = tmp_path / "again.gif"
+    r = runner.invoke(cli, ["animate", "--history", str(csv), "--out", str(out), "--grid", "20", "-q"])
+    assert r.exit_code == 0, r.output
+    assert "relu" in out.with_suffix(".toml").read_text() and "stopped at" not in r.output
+
+
+def test_rerender_refuses_a_history_without_its_config(tmp_path):
+    runner = CliRunner()
+    csv = tmp_path / "h.csv"
+    assert runner.invoke(cli, ["train", "--epochs", "3", "-q", "--history", str(csv)]).exit_code == 0
+    csv.with_suffix(".toml").unlink()
+    r = runner.invoke(cli, ["animate", "--history", str(csv), "--out", str(tmp_path / "x.gif"), "-q"])
+    assert r.exit_code == 1 and "has no config beside it" in r.output and "Traceback" not in r.output
+    assert not (tmp_path / "x.gif").exists()
+
+
+def test_rerender_refuses_flags_that_contradict_the_history(tmp_path):
+    runner = CliRunner()
+    csv = tmp_path / "h.csv"
+    assert runner.invoke(cli, ["train", "--epochs", "3", "-q", "--history", str(csv)]).exit_code == 0
+    base = ["animate", "--history", str(csv), "--out", str(tmp_path / "x.gif"), "--grid", "20", "-q"]
+    for flag, value in (("--hidden", "5"), ("--activation", "relu"), ("--dataset", "xor")):
+        r = runner.invoke(cli, [*base, flag, value])
+        assert r.exit_code == 2 and f"Error: {flag} {value} contradicts" in r.output, r.output
+    assert not (tmp_path / "x.gif").exists()
+    # Agreeing with the history, or changing only how it is drawn, is fine.
+    r = runner.invoke(cli, [*base, "--activation", "tanh", "--panels", "input,loss"])
+    assert r.exit_code == 0, r.output
+
+
+def test_a_config_that_describes_another_network_is_refused(tmp_path):
+    runner = CliRunner()
+    csv = tmp_path / "h.csv"
+    assert runner.invoke(cli, ["train", "--epochs", "3", "-q", "--history", str(csv)]).exit_code == 0
+    other = tmp_path / "other.toml"
+    other.write_text("[model]\nhidden = [4]\n")
+    r = runner.invoke(cli, ["animate", "--history", str(csv), "--config", str(other),
+                            "--out", str(tmp_path / "x.gif"), "-q"])
+    assert r.exit_code == 1 and "holds a 2-2-1 network" in r.output, r.output
+
+
+def test_animate_says_where_training_stopped_and_what_it_reached(tmp_path):
+    r = CliRunner().invoke(cli, ["animate", *TINY, "--test-fraction", "0.25", "--out", str(tmp_path / "a.gif")])
+    assert r.exit_code == 0, r.output
+    assert "stopped at epoch 5" in r.stdout and "final accuracy" in r.stdout and "test_accuracy" in r.stdout
+
+
+def test_a_png_run_says_it_wrote_one_still(tmp_path):
+    r = CliRunner().invoke(cli, ["animate", *TINY, "--out", str(tmp_path / "a.png")])
+    assert r.exit_code == 0, r.output
+    assert "wrote the epoch-5 still" in r.stdout and "frames" not in r.stdout

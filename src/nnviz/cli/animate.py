@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..atomic import check_name_length
-from .options import config_options, load_config
+from .engine_cmds import stop_line
+from .options import config_options, load_config, load_history_config, read_saved_run
 
-
-def _history_config(history_path: str, kwargs: dict[str, Any]):
-    """For ``--history``: the resolved TOML beside the CSV (if any) plus the flags."""
-    if kwargs.get("config_path") is None:
-        beside = Path(history_path).with_suffix(".toml")
-        if beside.is_file():
-            kwargs["config_path"] = str(beside)
-    return load_config(kwargs)
+if TYPE_CHECKING:
+    from ..engine.history import History
 
 
 def _check_inputs(cfg: Any, out: str | None, config_path: str | None, history_path: str | None) -> None:
@@ -42,8 +37,7 @@ def _check_inputs(cfg: Any, out: str | None, config_path: str | None, history_pa
 def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     """Train a network and animate its input, hidden and activation spaces."""
     from .. import render
-    from ..engine.history import read_history
-    from ..render.writers import format_of
+    from ..render.writers import format_of, writer_for
 
     if out and kwargs.get("render__format") is None and format_of(out):
         # The --out suffix is the more specific wish than a config file's format;
@@ -52,23 +46,40 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
     if out:
         check_name_length(out, "--out")  # a name over NAME_MAX makes even a stat() fail
     config_path = kwargs.get("config_path")
-    cfg = _history_config(history_path, kwargs) if history_path else load_config(kwargs)
-    if history_path and config_path is None:
-        config_path = str(Path(history_path).with_suffix(".toml"))  # read if it exists: an input too
-    _check_inputs(cfg, out, config_path, history_path)  # before the history is read or anything trained
-    history = None
     if history_path:
-        loss = None if cfg.model.loss == "auto" else cfg.model.loss
-        history = read_history(history_path, activation=cfg.model.activation, loss=loss)
+        cfg, config_path = load_history_config(history_path, kwargs)
+    else:
+        cfg = load_config(kwargs)
+    _check_inputs(cfg, out, config_path, history_path)  # before the history is read or anything trained
+    history, data = None, None
+    if history_path:
+        history, data = read_saved_run(history_path, cfg)
     # Two painters when the machine has the cores (the output is byte-identical).
     workers = min(2, os.cpu_count() or 1)
-    result = render.animate(cfg, out, history=history, progress=not quiet, workers=workers)
+    result = render.animate(cfg, out, history=history, data=data, progress=not quiet, workers=workers)
     hist = result.history
+    if result.note:
+        click.echo(f"data: {result.note.lstrip('; ')}", err=True)
     if hist.stop_reason == "diverged":
         click.echo(f"Warning: {hist.message}", err=True)
+    if history is None:  # a fresh run: where it stopped and what it reached
+        click.echo(f"{stop_line(hist, cfg)}; {final_metrics(hist)}")
     written = [result.path] + [p for p in (result.poster, result.history_csv, result.config_toml)
                                if p is not None and p != result.path]
-    click.echo(f"wrote {result.frames} frames (epochs 0-{hist.last.epoch}): " + ", ".join(str(p) for p in written))
+    if writer_for(cfg.render.format).animated:
+        what = f"{result.frames} frames (epochs 0-{hist.last.epoch})"
+    else:  # a still: the last epoch only, which the poster also is
+        what = f"the epoch-{hist.last.epoch} still"
+    click.echo(f"wrote {what}: " + ", ".join(str(p) for p in written))
 
+
+def final_metrics(hist: History) -> str:
+    """The last snapshot's numbers, test split included when there is one."""
+    shown = [f"{k} {_metric(k, v)}" for k, v in hist.last.metrics.items() if k != "loss"]  # stop_line has it
+    return "final " + "  ".join(shown) if shown else "final metrics: loss only"
+
+
+def _metric(name: str, value: float) -> str:
+    return f"{value:.1%}" if "acc" in name else f"{value:.4g}"
 
 COMMANDS = [animate_cmd]

@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from ..engine import datasets, gradcheck, history, train
-from ..atomic import check_writable
+from .. import config as config_mod
+from ..atomic import check_writable, write_text_atomic
 from ..config import Config
 from ..errors import Interrupted
 from .options import config_options, load_config
@@ -35,9 +36,14 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     from ..paths import check_disjoint
 
     dest = Path(history_path or Path("outputs") / f"{run_name(cfg)}.csv")
-    # Before training: --history must not replace the data or config it reads, and must be writable.
-    check_disjoint({"--config file": config_path, "--data file": cfg.data.path}, {"": dest}, "--history", dest)
+    # The resolved config goes beside the CSV: without it `animate --history`
+    # cannot know the activation, loss and data the numbers belong to.
+    toml = dest.with_suffix(".toml")
+    # Before training: neither output may replace the data or config it reads, and both must be writable.
+    check_disjoint({"--config file": config_path, "--data file": cfg.data.path},
+                   {"": dest, "its .toml config": toml}, "--history", dest)
     check_writable(dest, "--history")
+    check_writable(toml)
     data = train.load_data(cfg)
 
     steps = train.total_steps(cfg, len(data.y)) if cfg.train.snapshot_every else 0
@@ -52,7 +58,8 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     if result.stop_reason == "diverged":
         click.echo(f"Warning: {result.message}", err=True)
     history.write_history(result, dest)
-    click.echo(f"{stop_line(result, cfg)}; wrote {dest}")
+    write_text_atomic(toml, config_mod.to_toml(cfg))
+    click.echo(f"{stop_line(result, cfg)}; wrote {dest}, {toml}")
 
 
 def stop_line(result: history.History, cfg: Config) -> str:

@@ -8,8 +8,7 @@ from typing import Any
 
 import click
 
-from .animate import _history_config
-from .options import config_options, load_config
+from .options import config_options, load_config, load_history_config, read_saved_run
 
 # One square panel: the config's default size is for three panels side by side.
 DEFAULT_SIZE = "600x600"
@@ -55,7 +54,6 @@ def morph_cmd(
     and --engine shape the training animation and do not apply here.
     """
     from .. import config as config_mod
-    from ..engine.history import read_history
     from ..engine.train import load_data, train
     from ..errors import Interrupted
     from ..render import morph
@@ -70,13 +68,14 @@ def morph_cmd(
         # Layers differ in scale by orders of magnitude (x·W can be 30x the
         # input, tanh squeezes to ±1): one set of axes leaves most stages a dot.
         kwargs["render__axes"] = "per-frame"
-    cfg = _history_config(history_path, kwargs) if history_path else load_config(kwargs)
-    data = load_data(cfg)
-    morph.check_data(data)  # before training, not after
     if history_path:
-        loss = None if cfg.model.loss == "auto" else cfg.model.loss
-        history = read_history(history_path, activation=cfg.model.activation, loss=loss)
+        cfg, _ = load_history_config(history_path, kwargs)
+        history, data = read_saved_run(history_path, cfg)
+        morph.check_data(data)
     else:
+        cfg = load_config(kwargs)
+        data = load_data(cfg)
+        morph.check_data(data)  # before training, not after
         history = train(cfg, data)
         if history.stop_reason == "interrupted":
             raise Interrupted(history.signal or 2)

@@ -102,3 +102,45 @@ def load_config(kwargs: dict[str, Any]) -> Config:
     """The validated Config for a command's parsed options (consumes them)."""
     path = kwargs.pop("config_path", None)
     return config.load(path, pop_overrides(kwargs), flags=True)
+
+
+def load_history_config(history_path: str, kwargs: dict[str, Any]) -> tuple[Config, str]:
+    """For ``--history``: the config the CSV was trained with, changed only where rendering is.
+
+    The CSV holds numbers only, so its network, activation, loss and data come
+    from the resolved ``.toml`` that ``train`` and ``animate`` write beside it
+    (or ``--config``); without one a re-render would guess and draw a wrong
+    surface. A data/model/train flag that disagrees with that config would
+    describe a run that never happened (and be written into the new ``.toml``),
+    so it is refused; render flags apply as usual. Returns the config and the
+    path it was read from.
+    """
+    from ..engine.history import config_beside
+
+    path = kwargs.pop("config_path", None) or str(config_beside(history_path))
+    overrides = pop_overrides(kwargs)
+    render = {k: v for k, v in overrides.items() if k.startswith("render.")}
+    trained = config.load(path, render, flags=True)
+    cfg = config.load(path, overrides, flags=True)
+    for dotted in sorted(set(overrides) - set(render)):
+        section, key = dotted.split(".", 1)
+        was, now = getattr(getattr(trained, section), key), getattr(getattr(cfg, section), key)
+        if was != now:
+            flag = config.SCHEMA[section][key].flag
+            raise click.UsageError(
+                f"{flag} {overrides[dotted]} contradicts {path} ({dotted} = {_show_default(was)}), the config "
+                "the history was trained with; with --history only render options apply"
+            )
+    return cfg, path
+
+
+def read_saved_run(history_path: str, cfg: Any) -> tuple[Any, Any]:
+    """The saved history and its data, refused unless the config describes its network."""
+    from ..engine.history import check_fits, read_history
+    from ..engine.train import build_model, load_data
+
+    loss = None if cfg.model.loss == "auto" else cfg.model.loss
+    history = read_history(history_path, activation=cfg.model.activation, loss=loss)
+    data = load_data(cfg)
+    check_fits(history, build_model(cfg, data), history_path)
+    return history, data

@@ -55,6 +55,7 @@ class AnimationResult:
     config_toml: Path | None
     frames: int
     history: History = field(repr=False)  # thousands of arrays: not for a one-line repr
+    note: str = ""  # what loading the data inferred or changed (target column, subset, split)
 
     def _repr_html_(self) -> str:
         return to_html(self.path)
@@ -206,7 +207,7 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
     path = render_history(history, data, cfg, outs.path, poster=outs.poster, progress=report, workers=workers)
     csv = write_history(history, outs.history_csv)
     toml = write_text_atomic(outs.config_toml, config_mod.to_toml(cfg))
-    return AnimationResult(path, outs.poster, csv, toml, _frame_count(history, cfg), history)
+    return AnimationResult(path, outs.poster, csv, toml, _frame_count(history, cfg), history, data.note)
 
 
 def _frame_count(history: History, cfg: Config) -> int:
