@@ -28,8 +28,8 @@ import pytest
 from click.testing import CliRunner
 
 from nnviz import atomic
-from nnviz.engine import history
 from nnviz.cli import cli
+from nnviz.engine import history
 from nnviz.errors import OutputError
 
 PREVIOUS = "previous complete file\n"
@@ -271,10 +271,9 @@ def test_writer_failing_midway_keeps_the_previous_file(tmp_path: Path, monkeypat
 def test_atomic_path_never_leaves_a_temp(tmp_path: Path, exc: BaseException) -> None:
     dest = tmp_path / "x.gif"
     dest.write_bytes(b"GIF89a old")
-    with pytest.raises((type(exc), OutputError)):
-        with atomic.atomic_path(dest) as tmp:
-            tmp.write_bytes(b"GIF89a new but broken")
-            raise exc
+    with pytest.raises((type(exc), OutputError)), atomic.atomic_path(dest) as tmp:
+        tmp.write_bytes(b"GIF89a new but broken")
+        raise exc
     assert dest.read_bytes() == b"GIF89a old"
     assert temp_files(tmp_path) == []
 

@@ -417,7 +417,7 @@ def _sweep_toml(table: dict[str, Any], dotted_bare: bool) -> str:
 def test_hostile_sweep_files_are_refused_cleanly(table: dict[str, Any], dotted_bare: bool) -> None:
     # A valid grid here runs for real (tiny), so keep it to one run or refuse it.
     if all(isinstance(v, list) and len(v) == 1 for v in table.values()) and table:
-        table = {k: v + [{"bad": 1}] for k, v in table.items()}
+        table = {k: [*v, {"bad": 1}] for k, v in table.items()}
     with tempfile.TemporaryDirectory() as d:
         path = Path(d) / "s.toml"
         text = _sweep_toml(table, dotted_bare)

@@ -42,7 +42,7 @@ def write(tmp: Path, text: str, name: str = "grid.toml") -> Path:
     return path
 
 
-def cli_run(*args: str) -> "CliRunner.invoke":
+def cli_run(*args: str) -> CliRunner.invoke:
     return CliRunner().invoke(cli, list(args))
 
 

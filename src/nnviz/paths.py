@@ -38,8 +38,9 @@ def same_file(a: Path, b: Path) -> bool:
     return ra == rb or (ia is not None and ia == ib)
 
 
-def check_disjoint(inputs: Mapping[str, PathLike | None], outputs: Mapping[str, PathLike],
-                   flag: str, given: PathLike | None) -> None:
+def check_disjoint(
+    inputs: Mapping[str, PathLike | None], outputs: Mapping[str, PathLike], flag: str, given: PathLike | None
+) -> None:
     """Raise OutputError when any output would land on any input.
 
     ``inputs`` maps a description (``"--data file"``) to a path (None: not
@@ -53,8 +54,9 @@ def check_disjoint(inputs: Mapping[str, PathLike | None], outputs: Mapping[str, 
             if ro == ri or (io is not None and io == ii):
                 shown = given if given is not None else out
                 note = f" ({what_out})" if what_out else ""
-                raise OutputError(f"{flag} {str(shown)!r} would overwrite the {what_in} {str(path_in)!r}{note}; "
-                                  f"choose another {flag}")
+                raise OutputError(
+                    f"{flag} {str(shown)!r} would overwrite the {what_in} {str(path_in)!r}{note}; choose another {flag}"
+                )
 
 
 def check_outputs(outputs: Mapping[str, PathLike], flag: str, given: PathLike | None) -> None:
@@ -70,8 +72,12 @@ def check_outputs(outputs: Mapping[str, PathLike], flag: str, given: PathLike | 
             raise OutputError(f"{flag} = {str(shown)!r} is not writable: {exc}") from None
 
 
-def prepare_outputs(inputs: Mapping[str, PathLike | None], outputs: Mapping[str, PathLike],
-                    flag: str = "--out", given: PathLike | None = None) -> None:
+def prepare_outputs(
+    inputs: Mapping[str, PathLike | None],
+    outputs: Mapping[str, PathLike],
+    flag: str = "--out",
+    given: PathLike | None = None,
+) -> None:
     """Before any work: no output on an input, every output writable, stale temps gone."""
     check_disjoint(inputs, outputs, flag, given)
     check_outputs(outputs, flag, given)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -23,16 +22,30 @@ def _check_inputs(cfg: Any, out: str | None, config_path: str | None, history_pa
 
     outs = output_paths(cfg, out)
     inputs = {"--config file": config_path, "--data file": cfg.data.path, "--history file": history_path}
-    check_disjoint(inputs, run_outputs(outs.path, outs.poster, outs.history_csv, outs.config_toml),
-                   "--out", out if out is not None else outs.path)
+    check_disjoint(
+        inputs,
+        run_outputs(outs.path, outs.poster, outs.history_csv, outs.config_toml),
+        "--out",
+        out if out is not None else outs.path,
+    )
 
 
 @click.command("animate")
 @config_options(sections=("data", "model", "train", "render"))
-@click.option("--out", "out", type=click.Path(dir_okay=False), default=None,
-              help="Animation path [default: outputs/<run>.<format>]; poster, CSV and TOML go beside it.")
-@click.option("--history", "history_path", type=click.Path(dir_okay=False, exists=True), default=None,
-              help="Re-render a saved history CSV instead of training.")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Animation path [default: outputs/<run>.<format>]; poster, CSV and TOML go beside it.",
+)
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(dir_okay=False, exists=True),
+    default=None,
+    help="Re-render a saved history CSV instead of training.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     """Train a network and animate its input, hidden and activation spaces."""
@@ -64,8 +77,9 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
         click.echo(f"Warning: {hist.message}", err=True)
     if history is None:  # a fresh run: where it stopped and what it reached
         click.echo(f"{stop_line(hist, cfg)}; {final_metrics(hist)}")
-    written = [result.path] + [p for p in (result.poster, result.history_csv, result.config_toml)
-                               if p is not None and p != result.path]
+    written = [result.path] + [
+        p for p in (result.poster, result.history_csv, result.config_toml) if p is not None and p != result.path
+    ]
     if writer_for(cfg.render.format).animated:
         what = f"{result.frames} frames (epochs 0-{hist.last.epoch})"
     else:  # a still: the last epoch only, which the poster also is
@@ -81,5 +95,6 @@ def final_metrics(hist: History) -> str:
 
 def _metric(name: str, value: float) -> str:
     return f"{value:.1%}" if "acc" in name else f"{value:.4g}"
+
 
 COMMANDS = [animate_cmd]

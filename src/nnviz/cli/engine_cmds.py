@@ -8,10 +8,10 @@ from typing import Any
 
 import click
 
-from ..engine import datasets, gradcheck, history, train
 from .. import config as config_mod
 from ..atomic import check_writable, write_text_atomic
 from ..config import Config
+from ..engine import datasets, gradcheck, history, train
 from ..errors import Interrupted
 from .options import config_options, load_config
 
@@ -25,8 +25,13 @@ def _progress_line(ep: train.Epoch, total: int, steps: int = 0) -> str:
 
 @click.command("train")
 @config_options()
-@click.option("--history", "history_path", type=click.Path(dir_okay=False), default=None,
-              help="Where to write the history CSV [default: outputs/<run>.csv].")
+@click.option(
+    "--history",
+    "history_path",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="Where to write the history CSV [default: outputs/<run>.csv].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Print only the final summary.")
 def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     """Train a network and write its per-epoch history as CSV."""
@@ -40,8 +45,12 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     # cannot know the activation, loss and data the numbers belong to.
     toml = dest.with_suffix(".toml")
     # Before training: neither output may replace the data or config it reads, and both must be writable.
-    check_disjoint({"--config file": config_path, "--data file": cfg.data.path},
-                   {"": dest, "its .toml config": toml}, "--history", dest)
+    check_disjoint(
+        {"--config file": config_path, "--data file": cfg.data.path},
+        {"": dest, "its .toml config": toml},
+        "--history",
+        dest,
+    )
     check_writable(dest, "--history")
     check_writable(toml)
     data = train.load_data(cfg)
@@ -69,8 +78,10 @@ def stop_line(result: history.History, cfg: Config) -> str:
     if result.stop_reason == "stop_loss":
         why = f"loss {last.loss:.4g} <= stop_loss {cfg.train.stop_loss:g}"
     elif result.stop_reason == "diverged":
-        why = (f"the next snapshot was not finite with {cfg.train.optimizer} lr={cfg.train.lr:g}; "
-               f"last finite loss {last.loss:.4g}")
+        why = (
+            f"the next snapshot was not finite with {cfg.train.optimizer} lr={cfg.train.lr:g}; "
+            f"last finite loss {last.loss:.4g}"
+        )
     else:
         why = f"the epoch budget ({cfg.train.epochs}) is spent, loss {last.loss:.4g}"
     return f"stopped at {where} ({result.stop_reason}): {why}"
@@ -78,8 +89,9 @@ def stop_line(result: history.History, cfg: Config) -> str:
 
 @click.command("gradcheck")
 @config_options()
-@click.option("--samples", type=click.IntRange(1, 1000), default=32, show_default=True,
-              help="Training points used for the check.")
+@click.option(
+    "--samples", type=click.IntRange(1, 1000), default=32, show_default=True, help="Training points used for the check."
+)
 def gradcheck_cmd(samples: int, **kwargs: Any) -> None:
     """Check backprop against finite differences at the initial weights.
 
@@ -89,13 +101,16 @@ def gradcheck_cmd(samples: int, **kwargs: Any) -> None:
     data = train.load_data(cfg)
     model = train.build_model(cfg, data)
     n = min(samples, len(data.y))
-    result = gradcheck.check_run(model, data.X[:n], data.y[:n], seed=cfg.train.seed,
-                                 init=cfg.model.init, std=cfg.model.init_std)
+    result = gradcheck.check_run(
+        model, data.X[:n], data.y[:n], seed=cfg.train.seed, init=cfg.model.init, std=cfg.model.init_std
+    )
     click.echo(f"gradcheck {'-'.join(map(str, model.sizes))} {model.activation}/{model.loss} on {n} points")
     for name, err in result.errors.items():
         click.echo(f"  {name:<4} relative error {err:.2e}")
     if not result.passed():
-        click.echo(f"Error: gradient check failed: worst relative error {result.worst:.2e} > {gradcheck.TOLERANCE:g}", err=True)
+        click.echo(
+            f"Error: gradient check failed: worst relative error {result.worst:.2e} > {gradcheck.TOLERANCE:g}", err=True
+        )
         sys.exit(1)
     click.echo(f"ok: worst {result.worst:.2e} <= {gradcheck.TOLERANCE:g}")
 
@@ -105,8 +120,13 @@ def datasets_cmd() -> None:
     """List the built-in datasets with their task and defaults."""
     rows = [
         # "-": a file's row count is unknown until read; noise None means the dataset has no noise.
-        (spec.name, spec.task, str(spec.n_samples) if spec.n_samples else "-",
-         "-" if spec.noise is None else f"{spec.noise:g}", spec.description)
+        (
+            spec.name,
+            spec.task,
+            str(spec.n_samples) if spec.n_samples else "-",
+            "-" if spec.noise is None else f"{spec.noise:g}",
+            spec.description,
+        )
         for spec in datasets.DATASETS.values()
     ]
     header = ("name", "task", "samples", "noise", "description")

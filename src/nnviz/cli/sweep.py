@@ -15,30 +15,62 @@ ANIMATED = sorted(name for name, writer in WRITERS.items() if writer.animated)
 
 def _failure_line(result: sweep_mod.SweepResult) -> str:
     failed = result.failed
-    shown = "; ".join(f"{r.name}: " + (sweep_mod.kept_note(r) if r.retry_error else r.error)
-                      for r in failed[:3])
+    shown = "; ".join(f"{r.name}: " + (sweep_mod.kept_note(r) if r.retry_error else r.error) for r in failed[:3])
     more = f"; and {len(failed) - 3} more (see summary.csv)" if len(failed) > 3 else ""
     return f"{len(failed)} of {len(result.runs)} runs failed: {shown}{more}"
 
 
 @click.command("sweep")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--out", "out", type=click.Path(file_okay=False, path_type=Path), default=None,
-              help="Output folder [default: outputs/<file stem>/].")
-@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Runs at once [default: the number of cores].")
-@click.option("--executor", type=click.Choice(sorted(sweep_mod.EXECUTORS)), default="process", show_default=True,
-              help="Where runs execute: a local process pool or a Dask cluster.")
-@click.option("--scheduler", default=None, metavar="ADDRESS",
-              help="Join this Dask scheduler (e.g. tcp://10.0.0.5:8786) [--executor dask].")
-@click.option("--workers", type=click.IntRange(min=1), default=None,
-              help="Workers of the local Dask cluster [default: --jobs] [--executor dask].")
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Output folder [default: outputs/<file stem>/].",
+)
+@click.option(
+    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Runs at once [default: the number of cores]."
+)
+@click.option(
+    "--executor",
+    type=click.Choice(sorted(sweep_mod.EXECUTORS)),
+    default="process",
+    show_default=True,
+    help="Where runs execute: a local process pool or a Dask cluster.",
+)
+@click.option(
+    "--scheduler",
+    default=None,
+    metavar="ADDRESS",
+    help="Join this Dask scheduler (e.g. tcp://10.0.0.5:8786) [--executor dask].",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Workers of the local Dask cluster [default: --jobs] [--executor dask].",
+)
 @click.option("--force", is_flag=True, help="Redo every run, even those already finished.")
-@click.option("--format", "fmt", type=click.Choice(ANIMATED), default=None,
-              help="Animation format for every run [default: the file's render.format].")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(ANIMATED),
+    default=None,
+    help="Animation format for every run [default: the file's render.format].",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or per-run lines.")
-def sweep_cmd(file: Path, out: Path | None, jobs: int | None, executor: str, scheduler: str | None,
-              workers: int | None, force: bool, fmt: str | None, quiet: bool) -> None:
+def sweep_cmd(
+    file: Path,
+    out: Path | None,
+    jobs: int | None,
+    executor: str,
+    scheduler: str | None,
+    workers: int | None,
+    force: bool,
+    fmt: str | None,
+    quiet: bool,
+) -> None:
     """Run every combination of a sweep file's [sweep] lists and build a gallery.
 
     FILE is a config TOML plus a [sweep] table of dotted keys and value
@@ -49,8 +81,17 @@ def sweep_cmd(file: Path, out: Path | None, jobs: int | None, executor: str, sch
     """
     if executor != "dask" and (scheduler or workers):
         raise click.UsageError("--scheduler and --workers need --executor dask")
-    result = sweep_mod.run_sweep(file, out, jobs=jobs, executor=executor, scheduler=scheduler, workers=workers,
-                                 force=force, fmt=fmt, progress=not quiet)
+    result = sweep_mod.run_sweep(
+        file,
+        out,
+        jobs=jobs,
+        executor=executor,
+        scheduler=scheduler,
+        workers=workers,
+        force=force,
+        fmt=fmt,
+        progress=not quiet,
+    )
     if not quiet:
         skipped = len(result.cached)
         note = f" ({skipped} already done)" if skipped else ""

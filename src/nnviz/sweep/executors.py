@@ -37,6 +37,7 @@ class ExecutorKind:
 
 # --- the local process pool ------------------------------------------------------------
 
+
 def _check_process(scheduler: str | None, workers: int | None) -> None:
     if scheduler is not None or workers is not None:
         raise ConfigError("--scheduler and --workers belong to --executor dask; use --jobs with the process pool")
@@ -144,8 +145,9 @@ def _check_dask(scheduler: str | None, workers: int | None) -> None:
 
 
 def _unreachable(scheduler: str, why: str) -> NnvizError:
-    return NnvizError(f"cannot reach a Dask scheduler at {scheduler} ({why}); "
-                      "start one with 'dask scheduler' or drop --scheduler")
+    return NnvizError(
+        f"cannot reach a Dask scheduler at {scheduler} ({why}); start one with 'dask scheduler' or drop --scheduler"
+    )
 
 
 GREETING_WAIT = 3.0  # seconds: a Dask scheduler greets a new connection at once
@@ -172,7 +174,7 @@ def _probe(scheduler: str, timeout: float) -> None:
         sock = socket.create_connection((host, port), timeout=timeout)
     except ConnectionRefusedError:
         raise _unreachable(scheduler, "connection refused") from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise _unreachable(scheduler, f"no reply in {timeout:g} s") from None
     except OSError as exc:
         raise _unreachable(scheduler, one_line(exc.strerror or exc)) from None
@@ -199,7 +201,7 @@ def _read_some(sock: socket.socket, wait: float) -> bytes | None:
     sock.settimeout(wait)
     try:
         return sock.recv(4096)
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         return None
     except OSError:
         return b""
@@ -253,10 +255,16 @@ def dask_executor(jobs: int, scheduler: str | None = None, workers: int | None =
     distributed = _import_dask()
     with contextlib.ExitStack() as stack:
         if scheduler is None:
-            cluster = stack.enter_context(distributed.LocalCluster(
-                host="127.0.0.1", n_workers=workers or jobs, threads_per_worker=1, processes=True,
-                dashboard_address=None, silence_logs=logging.ERROR,
-            ))
+            cluster = stack.enter_context(
+                distributed.LocalCluster(
+                    host="127.0.0.1",
+                    n_workers=workers or jobs,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+            )
             client = stack.enter_context(distributed.Client(cluster, set_as_default=False))
         else:
             client = stack.enter_context(_connect(distributed, scheduler))

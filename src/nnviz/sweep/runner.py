@@ -39,21 +39,21 @@ class RunResult:
     """How one run ended. Paths are relative to the sweep's output folder."""
 
     name: str
-    status: str                 # ok, diverged or failed
-    epochs: int | None = None   # the last epoch trained
+    status: str  # ok, diverged or failed
+    epochs: int | None = None  # the last epoch trained
     loss: float | None = None
     accuracy: float | None = None
     rmse: float | None = None
     seconds: float = 0.0
-    path: str = ""              # the animation
+    path: str = ""  # the animation
     poster: str = ""
     history_csv: str = ""
     config_toml: str = ""
-    thumb: str = ""             # the input-space thumbnail the comparison is built from
+    thumb: str = ""  # the input-space thumbnail the comparison is built from
     error: str = ""
     config_hash: str = ""
-    cached: bool = False        # not run now: a finished run with the same config was kept
-    retry_error: str = ""       # with --force: why the re-run failed (its previous result was kept)
+    cached: bool = False  # not run now: a finished run with the same config was kept
+    retry_error: str = ""  # with --force: why the re-run failed (its previous result was kept)
 
     @property
     def metric(self) -> tuple[str, float] | None:
@@ -70,9 +70,9 @@ class RunResult:
 
 # --- the worker's view of its parent -------------------------------------------------
 
-_STOP: Any = None          # in a pool worker: the pool's "stop now" Event (see executors.process_executor)
+_STOP: Any = None  # in a pool worker: the pool's "stop now" Event (see executors.process_executor)
 _PARENT: int | None = None  # in a pool worker: the sweep's pid; None in a Dask worker or in-process
-_IN_RUN = False            # SIGTERM mid-run unwinds (temp files removed); between runs it just exits
+_IN_RUN = False  # SIGTERM mid-run unwinds (temp files removed); between runs it just exits
 
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -126,6 +126,7 @@ def check_stop(*_: Any) -> None:
 
 # --- one run -------------------------------------------------------------------------
 
+
 def execute_run(cfg: Config, out: str, name: str) -> RunResult:
     """Train and render one run into ``out/name/``; never raises for a run's own failure.
 
@@ -152,8 +153,9 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
             os._exit(143)
         raise
     except Exception as exc:  # a bug in one run must not take the sweep down
-        return RunResult(name, "failed", seconds=time.perf_counter() - start,
-                         error=one_line(f"{type(exc).__name__}: {exc}"))
+        return RunResult(
+            name, "failed", seconds=time.perf_counter() - start, error=one_line(f"{type(exc).__name__}: {exc}")
+        )
     finally:
         _IN_RUN = False
 
@@ -181,14 +183,18 @@ def _train_and_render(cfg: Config, folder: Path) -> RunResult:
         loss=last.metrics.get("loss"),
         accuracy=last.metrics.get("accuracy"),
         rmse=last.metrics.get("rmse"),
-        path=rel(anim.path), poster=rel(anim.poster),
-        history_csv=rel(anim.history_csv), config_toml=rel(anim.config_toml), thumb=rel(thumb),
+        path=rel(anim.path),
+        poster=rel(anim.poster),
+        history_csv=rel(anim.history_csv),
+        config_toml=rel(anim.config_toml),
+        thumb=rel(thumb),
         error=history.message if history.stop_reason == "diverged" else "",
         config_hash=config_mod.config_hash(cfg),
     )
 
 
 # --- the marker -----------------------------------------------------------------------
+
 
 def file_digest(path: Path) -> dict[str, Any]:
     """Size and sha256 of a file, read in blocks (animations can be large)."""

@@ -26,7 +26,7 @@ class RunSpec:
     """One point of the grid: its folder name, varied values and full config."""
 
     name: str
-    values: tuple[tuple[str, Any], ...]   # (dotted key, resolved value) per varied key
+    values: tuple[tuple[str, Any], ...]  # (dotted key, resolved value) per varied key
     cfg: Config
 
     @property
@@ -43,7 +43,7 @@ class SweepSpec:
 
     source: str
     keys: tuple[str, ...]
-    levels: tuple[tuple[Any, ...], ...]   # resolved values per key, in file order
+    levels: tuple[tuple[Any, ...], ...]  # resolved values per key, in file order
     runs: tuple[RunSpec, ...]
 
     @property
@@ -104,16 +104,22 @@ def _describe(value: Any) -> str:
 
 def _check_sweep_table(table: Any, where: str) -> dict[str, list[Any]]:
     if table is None:
-        raise ConfigError(f"{where or 'the sweep'} has no [sweep] table; add one, e.g. [sweep] \"train.lr\" = [0.1, 0.01]")
+        raise ConfigError(
+            f'{where or "the sweep"} has no [sweep] table; add one, e.g. [sweep] "train.lr" = [0.1, 0.01]'
+        )
     if not isinstance(table, Mapping) or not table:
-        raise ConfigError(f"[sweep]{where and ' in ' + where} is empty; list at least one key, e.g. \"train.lr\" = [0.1, 0.01]")
+        raise ConfigError(
+            f'[sweep]{where and " in " + where} is empty; list at least one key, e.g. "train.lr" = [0.1, 0.01]'
+        )
     axes: dict[str, list[Any]] = {}
     for dotted, values in table.items():
         label = f"[sweep] {dotted!r}{where and ' in ' + where}"
         if not isinstance(dotted, str):  # only from the library: TOML keys are always strings
-            raise ConfigError(f"{label}: a key must be a string like \"train.lr\", not {type(dotted).__name__}")
+            raise ConfigError(f'{label}: a key must be a string like "train.lr", not {type(dotted).__name__}')
         if isinstance(values, Mapping):  # [sweep.train] or train.lr = [...] nests a table
-            raise ConfigError(f"{label} is a table; write each key in full and quoted, e.g. \"{dotted}.lr\" = [0.1, 0.01]")
+            raise ConfigError(
+                f'{label} is a table; write each key in full and quoted, e.g. "{dotted}.lr" = [0.1, 0.01]'
+            )
         try:
             config_mod.split_key(dotted)
         except ConfigError as exc:
