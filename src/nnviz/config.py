@@ -15,7 +15,7 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -250,13 +250,14 @@ def _names(table: str) -> Callable[[], tuple[str, ...]]:
             return tuple(PANELS)
         from .engine import nn, optimizers
 
-        return tuple({
+        engine_tables: dict[str, Iterable[str]] = {
             "activation": nn.ACTIVATIONS,
             "init": nn.INITIALIZERS,
             "loss": ("auto", *nn.LOSSES),
             "optimizer": optimizers.OPTIMIZERS,
             "task": nn.TASKS,
-        }[table])
+        }
+        return tuple(engine_tables[table])
 
     return names
 

@@ -252,7 +252,10 @@ def _locked_sweep(spec: SweepSpec, out: Path, kind: Any, jobs: int | None, sched
         for run in (r for r in spec.runs if r.name in done):
             finish(done[run.name])
         # Absolute: a Dask worker's working folder need not be ours.
-        futures = {pool.submit(execute_run, r.cfg, str(out.resolve()), r.name): r for r in pending}
+        # No pending runs: the pool is a nullcontext's None and this is empty.
+        futures = {}
+        if pool is not None:
+            futures = {pool.submit(execute_run, r.cfg, str(out.resolve()), r.name): r for r in pending}
         for fut in cf.as_completed(futures):
             finish(_kept_if_intact(_outcome(fut, futures[fut]), out, futures[fut], previous))
     ordered = tuple(results[r.name] for r in spec.runs)
