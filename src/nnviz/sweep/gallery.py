@@ -9,9 +9,10 @@ animations beside it) that a browser opens straight from disk.
 by epoch. Each worker renders its run's input space small into
 ``thumb.gif`` (``write_thumb``) as part of the run; the comparison then only
 decodes the thumbnails forward and pastes them, one composite frame at a
-time into the GIF writer, so memory does not grow with the number of epochs. A run that stopped early holds its last frame, dimmed
-and marked. Nothing here depends on timings, so the same sweep gives the
-same bytes whichever executor ran it.
+time into the GIF writer, so memory does not grow with the number of
+epochs. A run that stopped early holds its last frame, dimmed and marked.
+Nothing here depends on timings, so the same sweep gives the same bytes
+whichever executor ran it.
 """
 
 from __future__ import annotations
@@ -41,14 +42,15 @@ Array = np.ndarray
 INDEX_MD = "index.md"
 INDEX_HTML = "index.html"
 COMPARISON = "comparison.gif"
-STATE = "sweep.json"          # the comparison's input digest, so a resume can skip it
-LABEL_H = 18                  # px of label strip above each tile
-HEADER_H = 24                 # px of the epoch header above the grid
-FLAT_COLUMNS = 3              # cards per row when the grid is not a two-key table
-LAYOUT_VERSION = "2"          # bump when the comparison's look changes
+STATE = "sweep.json"  # the comparison's input digest, so a resume can skip it
+LABEL_H = 18  # px of label strip above each tile
+HEADER_H = 24  # px of the epoch header above the grid
+FLAT_COLUMNS = 3  # cards per row when the grid is not a two-key table
+LAYOUT_VERSION = "2"  # bump when the comparison's look changes
 
 
 # --- layout ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -61,7 +63,6 @@ class Layout:
     col_labels: tuple[str, ...] = ()
 
 
-
 def _is_video(path: str) -> bool:
     """Shown with <video> (the writer registry says which formats are videos)."""
     from ..render.writers import format_of, writer_for
@@ -69,15 +70,22 @@ def _is_video(path: str) -> bool:
     fmt = format_of(path)
     return fmt is not None and writer_for(fmt).video
 
+
 def layout(spec: SweepSpec, flat_columns: int = FLAT_COLUMNS) -> Layout:
     """A key1 x key2 table for two varied keys, else a flat grid in file order."""
     if len(spec.keys) == 2:
-        rows, cols = spec.levels
-        cells = tuple((rows.index(level(v[0][1])), cols.index(level(v[1][1]))) for v in (r.values for r in spec.runs))
+        row_levels, col_levels = spec.levels
+        cells = tuple(
+            (row_levels.index(level(v[0][1])), col_levels.index(level(v[1][1]))) for v in (r.values for r in spec.runs)
+        )
         labels = key_labels(spec.keys)
-        return Layout(len(rows), len(cols), cells,
-                      tuple(f"{labels[spec.keys[0]]}={format_value(v)}" for v in rows),
-                      tuple(f"{labels[spec.keys[1]]}={format_value(v)}" for v in cols))
+        return Layout(
+            len(row_levels),
+            len(col_levels),
+            cells,
+            tuple(f"{labels[spec.keys[0]]}={format_value(v)}" for v in row_levels),
+            tuple(f"{labels[spec.keys[1]]}={format_value(v)}" for v in col_levels),
+        )
     n = len(spec.runs)
     cols = min(n, flat_columns)
     return Layout(math.ceil(n / cols), cols, tuple(divmod(i, cols) for i in range(n)))
@@ -110,6 +118,7 @@ def _href(path: str) -> str:
 
 
 # --- index.md -----------------------------------------------------------------------------
+
 
 def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
@@ -153,7 +162,7 @@ def render_md(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | None
         lines += _md_table([corner, *lay.col_labels], [[f"**{h}**", *row] for h, row in zip(lay.row_labels, grid)])
     else:
         lines += _md_table([" "] * lay.cols, grid)
-    return "\n".join(lines + ["", f"Every run's numbers: [summary.csv]({SUMMARY_HREF})", ""])
+    return "\n".join([*lines, "", f"Every run's numbers: [summary.csv]({SUMMARY_HREF})", ""])
 
 
 SUMMARY_HREF = "summary.csv"
@@ -169,7 +178,8 @@ def _intro(runs: Sequence[RunResult]) -> str:
 # --- index.html --------------------------------------------------------------------------
 
 CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem; color: #222; background: #fafafa; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem; color: #222;
+  background: #fafafa; }
 h1 { font-size: 1.4rem; margin: 0 0 .3rem; }
 p.intro { margin: 0 0 1rem; color: #555; }
 code { background: #eee; padding: 0 .25em; border-radius: 3px; }
@@ -187,7 +197,8 @@ div.flat .card { border: 1px solid #ddd; background: #fff; padding: .4rem; }
 .card .metrics { font-size: .85rem; color: #444; font-variant-numeric: tabular-nums; }
 .card.diverged .metrics { color: #a15c00; }
 .card.failed .metrics { color: #b00020; }
-.card.failed .missing { height: 6rem; display: flex; align-items: center; justify-content: center; background: #f3f3f3; color: #999; }
+.card.failed .missing { height: 6rem; display: flex; align-items: center; justify-content: center;
+  background: #f3f3f3; color: #999; }
 """
 
 
@@ -216,13 +227,17 @@ def render_html(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | No
     cards = [_card(spec, s, r) for s, r in zip(spec.runs, runs)]
     title = f"nnviz sweep: {spec.stem}"
     keys = " × ".join(f"<code>{html.escape(k)}</code>" for k in spec.keys)
-    body = [f"<h1>{html.escape(title)}</h1>",
-            f'<p class="intro">{html.escape(_intro(runs))} varying {keys}. '
-            f'Numbers for every run: <a href="{SUMMARY_HREF}">summary.csv</a>.</p>']
+    body = [
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="intro">{html.escape(_intro(runs))} varying {keys}. '
+        f'Numbers for every run: <a href="{SUMMARY_HREF}">summary.csv</a>.</p>',
+    ]
     if comparison:
-        body.append(f'<figure class="comparison"><img src="{html.escape(_href(comparison))}" '
-                    'alt="All runs side by side"><figcaption>All runs side by side, synchronised by epoch.'
-                    "</figcaption></figure>")
+        body.append(
+            f'<figure class="comparison"><img src="{html.escape(_href(comparison))}" '
+            'alt="All runs side by side"><figcaption>All runs side by side, synchronised by epoch.'
+            "</figcaption></figure>"
+        )
     if len(spec.keys) == 2:
         corner = " \\ ".join(key_labels(spec.keys)[k] for k in spec.keys)
         head = "".join(f"<th>{html.escape(c)}</th>" for c in lay.col_labels)
@@ -230,15 +245,18 @@ def render_html(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | No
             f'<tr><th class="row">{html.escape(h)}</th>' + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
             for h, row in zip(lay.row_labels, _grid(lay, cards, ""))
         )
-        body.append(f'<table class="sweep"><thead><tr><th class="row">{html.escape(corner)}</th>{head}</tr></thead>'
-                    f"<tbody>{rows}</tbody></table>")
+        body.append(
+            f'<table class="sweep"><thead><tr><th class="row">{html.escape(corner)}</th>{head}</tr></thead>'
+            f"<tbody>{rows}</tbody></table>"
+        )
     else:
         body.append('<div class="flat">' + "".join(cards) + "</div>")
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
         f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        + "\n".join(body) + "\n</body>\n</html>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
     )
 
 
@@ -258,14 +276,15 @@ class _Track:
 
         self.image = Image.open(path)
         self.epochs = tuple(epochs)
-        if self.image.n_frames != len(self.epochs):
+        frames = int(getattr(self.image, "n_frames", 1))  # only multi-frame formats say
+        if frames != len(self.epochs):
             self.image.close()
-            raise RenderError(f"{path} has {self.image.n_frames} frames, expected {len(self.epochs)}")
-        self.index = -1
-        self.pixels: Array | None = None
+            raise RenderError(f"{path} has {frames} frames, expected {len(self.epochs)}")
+        self.index = -1  # nothing decoded yet: the first at() seeks
+        self.pixels: Array = np.zeros((0, 0, 3), np.uint8)
 
     @classmethod
-    def open(cls, path: Path, epochs: Sequence[int]) -> "_Track | None":
+    def open(cls, path: Path, epochs: Sequence[int]) -> _Track | None:
         """The thumbnail's track, or None when it is missing or damaged.
 
         A truncated or empty ``thumb.gif`` (a full disk, a crash, a hand edit)
@@ -306,6 +325,7 @@ class _Track:
 
 # --- comparison.gif -----------------------------------------------------------------------
 
+
 def _stopped(tile: Array, text: str) -> Array:
     """The held last frame, dimmed, with why it stopped written across it."""
     from PIL import Image, ImageDraw
@@ -343,8 +363,9 @@ class _Composer:
         self.tracks: list[_Track | None] = []
         try:
             for run_spec, run in zip(spec.runs, runs):
-                has = run.status != "failed" and run.thumb and run.epochs is not None
-                self.tracks.append(_Track.open(out / run.thumb, thumb_epochs(run_spec.cfg, run.epochs)) if has else None)
+                usable = run.status != "failed" and run.thumb and run.epochs is not None
+                epochs = thumb_epochs(run_spec.cfg, run.epochs) if usable and run.epochs is not None else ()
+                self.tracks.append(_Track.open(out / run.thumb, epochs) if epochs else None)
         except BaseException:
             self.close()
             raise
