@@ -53,6 +53,7 @@ def fake_results(spec: sweep.SweepSpec, fmt: str = "gif", out: Path | None = Non
             thumb=f"{r.name}/thumb.gif" if thumbs else "",
         )
         if out is not None:
+            (out / r.name).mkdir(parents=True, exist_ok=True)
             if thumbs:
                 _gif(out / run.thumb, THUMB_SIZE)
             Image.new("RGB", FULL_SIZE).save(out / run.poster)
