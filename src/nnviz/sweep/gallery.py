@@ -237,7 +237,10 @@ def _table_css(lay: Layout) -> str:
     """The table's widths and, below the width its columns need, the stacked-card layout."""
     head = _row_head_ch(lay)
     narrow = head * CH_PX + lay.cols * CELL_PX + 2 * PAGE_PAD_PX
+    # Cells no wider than a thumbnail at twice its size: a wide screen does not spread them apart.
+    widest = f"calc({head}ch + {lay.cols * (2 * TILE + 16)}px)"
     return f"""
+table.sweep {{ max-width: {widest}; }}
 table.sweep th.row {{ width: {head}ch; text-align: left; }}
 table.sweep td .card img {{ max-width: {2 * TILE}px; }}
 @media (max-width: {narrow}px) {{
