@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 import shutil
 
 import numpy as np
@@ -265,3 +266,114 @@ def test_webp_decodes_in_the_browser_with_every_frame(page, tmp_path):
     for f, shown in zip(frames, got["frames"]):
         assert np.array_equal(np.array(shown["rgb"], np.uint8).reshape(shown["h"], shown["w"], 3), f)
     assert page.errors == []
+
+
+# --- the sweep gallery -----------------------------------------------------------------------
+
+def _gif(path, size, colour=(200, 60, 40)) -> None:
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames = [Image.new("RGB", size, colour), Image.new("RGB", size, (40, 90, 200))]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+def _gallery(tmp_path, table: dict) -> str:
+    """A gallery page over fake finished runs: 180 x 194 thumbnails, 600 x 200 animations."""
+    from nnviz import sweep
+    from nnviz.sweep import gallery
+
+    spec = sweep.parse_sweep({"train": {"epochs": 3}, "sweep": table}, "docs.toml")
+    runs = []
+    for i, r in enumerate(spec.runs):
+        run = sweep.RunResult(r.name, "ok", epochs=150, loss=0.1 + i / 100, accuracy=0.9, path=f"{r.name}/a.gif",
+                              thumb=f"{r.name}/thumb.gif")
+        _gif(tmp_path / run.path, (600, 200))
+        _gif(tmp_path / run.thumb, (180, 194))
+        runs.append(run)
+    _gif(tmp_path / "comparison.gif", (540, 660))
+    path = tmp_path / "index.html"
+    path.write_text(gallery.render_html(spec, runs, "comparison.gif", tmp_path))
+    return path.as_uri()
+
+
+DOCS = {"data.name": ["blobs", "xor", "circles", "moons"], "model.activation": ["relu", "tanh"]}
+FLAT = {"data.name": ["blobs", "xor", "circles"], "model.activation": ["relu", "tanh"], "train.lr": [0.1, 0.01]}
+
+# Every image, scrolled into view (thumbnails load lazily), once decoded: its natural and shown width.
+_IMAGES = """async () => {
+  const out = [];
+  for (const img of document.images) {
+    img.scrollIntoView();
+    await img.decode().catch(() => null);
+    out.push({src: img.getAttribute('src'), natural: img.naturalWidth, shown: img.getBoundingClientRect().width});
+  }
+  window.scrollTo(0, 0);
+  return out; }"""
+
+
+def _open(browser, uri: str, width: int, scheme: str = "light"):
+    ctx = browser.new_context(viewport={"width": width, "height": 800}, color_scheme=scheme)
+    pg = ctx.new_page()
+    pg.errors = []
+    pg.on("console", lambda m: pg.errors.append(m.text) if m.type == "error" else None)
+    pg.on("pageerror", lambda e: pg.errors.append(str(e)))
+    pg.goto(uri)
+    return ctx, pg
+
+
+@pytest.mark.parametrize("width", [320, 390])
+@pytest.mark.parametrize("table", [DOCS, FLAT], ids=["table", "flat"])
+def test_gallery_fits_a_phone(browser, tmp_path, width, table):
+    ctx, pg = _open(browser, _gallery(tmp_path, table), width)
+    try:
+        images = pg.evaluate(_IMAGES)
+        overflow = pg.evaluate("document.scrollingElement.scrollWidth - innerWidth")
+        assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {width} px"
+        assert images and all(i["natural"] > 0 for i in images), images
+        assert sum(i["src"].endswith("thumb.gif") for i in images) == len(images) - 1  # and the comparison
+        for i in images:  # a thumbnail is readable: never shrunk far below its own size
+            if i["src"].endswith("thumb.gif"):
+                assert i["shown"] >= 0.8 * i["natural"], i
+        assert pg.errors == []
+    finally:
+        ctx.close()
+
+
+# Header cells' boxes, and whether each one's text fits inside it.
+_HEADERS = """() => [...document.querySelectorAll('table.sweep th')].filter(th => th.offsetParent).map(th => {
+  const r = th.getBoundingClientRect();
+  return {text: th.textContent, left: r.left, right: r.right, top: r.top, bottom: r.bottom,
+          fits: th.scrollWidth <= th.clientWidth}; })"""
+
+
+@pytest.mark.parametrize("width", [700, 1400])
+def test_gallery_table_reads_on_a_desktop(browser, tmp_path, width):
+    ctx, pg = _open(browser, _gallery(tmp_path, DOCS), width)
+    try:
+        images = pg.evaluate(_IMAGES)
+        assert pg.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 0
+        heads = pg.evaluate(_HEADERS)
+        assert len(heads) == 3 + 4  # corner, two columns, four rows: still a table
+        for k, a in enumerate(heads):
+            assert a["fits"], f"header {a['text']!r} spills out of its cell"
+            for b in heads[k + 1:]:
+                apart = (a["right"] <= b["left"] + 0.5 or b["right"] <= a["left"] + 0.5
+                         or a["bottom"] <= b["top"] + 0.5 or b["bottom"] <= a["top"] + 0.5)
+                assert apart, f"headers {a['text']!r} and {b['text']!r} overlap"
+        thumbs = [i for i in images if i["src"].endswith("thumb.gif")]
+        assert len(thumbs) == 8 and all(i["natural"] > 0 and i["shown"] >= i["natural"] for i in thumbs), images
+        assert pg.errors == []
+    finally:
+        ctx.close()
+
+
+def test_gallery_follows_a_dark_theme(browser, tmp_path):
+    uri = _gallery(tmp_path, DOCS)
+    backgrounds = []
+    for scheme in ("light", "dark"):
+        ctx, pg = _open(browser, uri, 390, scheme)
+        backgrounds.append(pg.evaluate("getComputedStyle(document.body).backgroundColor"))
+        ctx.close()
+    light, dark = ([int(v) for v in re.findall(r"\d+", c)[:3]] for c in backgrounds)
+    assert sum(light) > 600 and sum(dark) < 150, backgrounds

@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from nnviz.sweep import gallery, thumbs
 from nnviz import sweep
+from nnviz.sweep import gallery, thumbs
 
 SMALL = """
 [data]
@@ -32,14 +32,42 @@ def spec_of(table: dict) -> sweep.SweepSpec:
     return sweep.parse_sweep({"train": {"epochs": 3}, "sweep": table}, "demo.toml")
 
 
-def fake_results(spec: sweep.SweepSpec, fmt: str = "gif") -> list[sweep.RunResult]:
+THUMB_SIZE = (36, 40)  # distinct from FULL_SIZE, so a test sees which file an <img> measured
+FULL_SIZE = (120, 40)
+
+
+def _gif(path: Path, size: tuple[int, int]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    frames = [Image.new("RGB", size, c) for c in ("red", "blue")]
+    frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
+
+
+def fake_results(spec: sweep.SweepSpec, fmt: str = "gif", out: Path | None = None,
+                 thumbs: bool = True) -> list[sweep.RunResult]:
+    """Finished runs; with ``out``, their thumbnail and animation files exist there."""
     runs = []
     for i, r in enumerate(spec.runs):
-        runs.append(sweep.RunResult(
+        run = sweep.RunResult(
             r.name, "ok", epochs=3, loss=0.5 - i / 100, accuracy=0.8, path=f"{r.name}/anim.{fmt}",
             poster=f"{r.name}/anim.png", history_csv=f"{r.name}/anim.csv",
-        ))
+            thumb=f"{r.name}/thumb.gif" if thumbs else "",
+        )
+        if out is not None:
+            (out / r.name).mkdir(parents=True, exist_ok=True)
+            if thumbs:
+                _gif(out / run.thumb, THUMB_SIZE)
+            Image.new("RGB", FULL_SIZE).save(out / run.poster)
+            if fmt == "gif":
+                _gif(out / run.path, FULL_SIZE)
+            else:
+                (out / run.path).write_bytes(b"not an image")
+        runs.append(run)
     return runs
+
+
+def tags(page: str, name: str) -> list[dict[str, str]]:
+    """Every ``<name ...>`` tag's attributes."""
+    return [dict(re.findall(r'([\w-]+)="([^"]*)"', t)) for t in re.findall(rf"<{name}\b[^>]*>", page)]
 
 
 # --- layout and pages (no rendering) ---------------------------------------------------
@@ -64,23 +92,60 @@ def test_other_key_counts_make_a_flat_grid(table: dict, shape: tuple[int, int]) 
     assert (lay.rows, lay.cols) == shape and lay.row_labels == ()
 
 
-def test_html_is_a_self_contained_table_for_two_keys() -> None:
+def test_html_is_a_self_contained_table_for_two_keys(tmp_path: Path) -> None:
     spec = spec_of({"model.activation": ["relu", "tanh"], "train.lr": [0.1, 0.01]})
-    page = gallery.render_html(spec, fake_results(spec), "comparison.gif")
+    _gif(tmp_path / "comparison.gif", (200, 150))
+    page = gallery.render_html(spec, fake_results(spec, out=tmp_path), "comparison.gif", tmp_path)
     assert page.startswith("<!doctype html>") and "<style>" in page
     assert not re.search(r"https?://|<script|<link|@import|url\(", page)  # no external assets
-    assert page.count("<tr>") == 3 and "<th>lr=0.01</th>" in page and ">activation=tanh</th>" in page
-    for r in spec.runs:
-        assert f'<img src="{r.name}/anim.gif"' in page
-    assert '<img src="comparison.gif"' in page
+    assert page.count("<tr>") == 3 and '<th scope="col">lr=0.01</th>' in page and ">activation=tanh</th>" in page
     assert "loss 0.490 · acc 80.0% · epoch 3" in page
+    assert "prefers-color-scheme: dark" in page and "@media (max-width:" in page
 
 
-def test_html_flat_grid_and_escaping() -> None:
+def test_html_shows_thumbnails_linking_to_the_full_animations(tmp_path: Path) -> None:
+    spec = spec_of({"model.activation": ["relu", "tanh"], "train.lr": [0.1, 0.01]})
+    _gif(tmp_path / "comparison.gif", (200, 150))
+    page = gallery.render_html(spec, fake_results(spec, out=tmp_path), "comparison.gif", tmp_path)
+    for r in spec.runs:
+        assert f'<a href="{r.name}/anim.gif"><img src="{r.name}/thumb.gif"' in page
+        assert f'<a class="full" href="{r.name}/anim.gif">Full GIF · ' in page
+        assert f'src="{r.name}/anim.gif"' not in page  # the full animation is linked, not embedded
+    imgs = tags(page, "img")
+    assert len(imgs) == len(spec.runs) + 1
+    for img in imgs:  # sizes read from the files: the layout does not shift as images load
+        expected = (200, 150) if img["src"] == "comparison.gif" else THUMB_SIZE
+        assert (int(img["width"]), int(img["height"])) == expected
+        assert img["alt"].strip()
+
+
+def test_html_without_thumbnails_embeds_sized_named_media(tmp_path: Path) -> None:
+    spec = spec_of({"train.lr": [0.1, 0.01]})
+    for fmt in ("gif", "mp4"):
+        page = gallery.render_html(spec, fake_results(spec, fmt, tmp_path / fmt, thumbs=False), None, tmp_path / fmt)
+        media = tags(page, "img") + tags(page, "video")
+        assert len(media) == len(spec.runs)
+        for m in media:
+            assert (int(m["width"]), int(m["height"])) == FULL_SIZE
+            assert (m.get("alt") or m.get("aria-label") or "").startswith("lr=")
+        if fmt == "mp4":
+            assert len(tags(page, "video")) == 2 and all("aria-label" in v for v in tags(page, "video"))
+
+
+def test_html_skips_an_unreadable_thumbnail(tmp_path: Path) -> None:
+    spec = spec_of({"train.lr": [0.1]})
+    runs = fake_results(spec, out=tmp_path)
+    (tmp_path / runs[0].thumb).write_bytes(b"GIF89a truncated")
+    page = gallery.render_html(spec, runs, None, tmp_path)
+    # No broken image: the full animation is shown, at its own size.
+    assert [(i["src"], i["width"]) for i in tags(page, "img")] == [(runs[0].path, str(FULL_SIZE[0]))]
+
+
+def test_html_flat_grid_and_escaping(tmp_path: Path) -> None:
     spec = spec_of({"train.lr": [0.1, 0.01, 0.001]})
-    runs = fake_results(spec)
+    runs = fake_results(spec, out=tmp_path)
     runs[1] = sweep.RunResult(runs[1].name, "failed", error="data file <x> & 'y' is bad")
-    page = gallery.render_html(spec, runs, None)
+    page = gallery.render_html(spec, runs, None, tmp_path)
     assert '<div class="flat">' in page and "<table" not in page and "comparison" not in page.split("<body>")[1]
     assert "failed: data file &lt;x&gt; &amp; &#x27;y&#x27; is bad" in page
     assert page.count('class="card ') == 3 and "no animation" in page
@@ -89,11 +154,17 @@ def test_html_flat_grid_and_escaping() -> None:
 
 def test_markdown_table_and_mp4_posters() -> None:
     spec = spec_of({"model.activation": ["relu", "tanh"], "train.lr": [0.1, 0.01]})
-    md = gallery.render_md(spec, fake_results(spec, "mp4"), None)
+    md = gallery.render_md(spec, fake_results(spec, "mp4", thumbs=False), None)
     assert "| activation \\ lr | lr=0.1 | lr=0.01 |" in md
     assert "| **activation=relu** |" in md
     # Markdown cannot embed video: the poster links to the MP4.
     assert "[![activation=relu, lr=0.1](activation=relu_lr=0.1/anim.png)](activation=relu_lr=0.1/anim.mp4)" in md
+
+
+def test_markdown_shows_thumbnails_linking_to_the_animations() -> None:
+    spec = spec_of({"train.lr": [0.1, 0.01]})
+    md = gallery.render_md(spec, fake_results(spec, "webp"), None)
+    assert "[![lr=0.1](lr=0.1/thumb.gif)](lr=0.1/anim.webp)" in md and "![lr=0.1](lr=0.1/anim.webp)" not in md
 
 
 def test_markdown_escapes_pipes_in_errors() -> None:
@@ -133,7 +204,7 @@ def test_every_animation_linked_from_the_pages_exists(early_stop: sweep.SweepRes
     md_refs = re.findall(r"\]\(([^)]+)\)", early_stop.index_md.read_text())
     for refs in (html_refs, md_refs):
         gifs = {r for r in refs if r.endswith(".gif")}
-        assert gifs == {r.path for r in early_stop.runs} | {"comparison.gif"}
+        assert gifs == {r.path for r in early_stop.runs} | {r.thumb for r in early_stop.runs} | {"comparison.gif"}
         assert all((out / r.thumb).is_file() for r in early_stop.runs)
         assert all((out / r).is_file() for r in refs)
 
@@ -163,6 +234,36 @@ def test_comparison_holds_and_marks_a_run_that_stopped_early(early_stop: sweep.S
     white = lambda a: int((a[t // 2 - 8 : t // 2 + 8] >= 250).all(axis=2).sum())  # noqa: E731
     assert white(final) > white(at_stop) + 300  # the white "stopped at epoch N" box
     assert not np.array_equal(tile(stopped.epochs, 0), tile(-1, 0))  # the other run kept training
+
+
+@pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 8, 12, 17, 30, 64])
+def test_comparison_grid_is_near_square(n: int) -> None:
+    grid = gallery.tile_grid(n)
+    assert grid.rows * grid.cols >= n > (grid.rows - 1) * grid.cols  # no empty row
+    w = grid.cols * thumbs.TILE
+    h = gallery.HEADER_H + grid.rows * (gallery.LABEL_H + thumbs.TILE + thumbs.METRICS_H)
+    assert 0.5 <= w / h <= 2
+
+
+def test_comparison_of_a_two_key_table_is_near_square(tmp_path: Path) -> None:
+    # 4 x 2 runs used to make a 360 x 872 strip.
+    spec = spec_of({"data.name": ["blobs", "xor", "circles", "moons"], "model.activation": ["relu", "tanh"]})
+    runs = [sweep.RunResult(r.name, "ok", epochs=3, thumb=f"{r.name}/thumb.gif") for r in spec.runs]
+    epochs = len(thumbs.thumb_epochs(spec.runs[0].cfg, 3))
+    for r in runs:
+        frames = [Image.new("RGB", (thumbs.TILE, thumbs.TILE + thumbs.METRICS_H), (40 * k, 90, 90)) for k in range(epochs)]
+        (tmp_path / r.name).mkdir()
+        frames[0].save(tmp_path / r.thumb, save_all=True, append_images=frames[1:], duration=100, loop=0)
+    with Image.open(gallery.write_comparison(spec, tmp_path, runs)) as im:
+        assert im.size == (3 * thumbs.TILE, gallery.HEADER_H + 3 * (gallery.LABEL_H + thumbs.TILE + thumbs.METRICS_H))
+        assert 0.5 <= im.width / im.height <= 2
+
+
+def test_a_label_too_wide_for_its_tile_takes_one_line_per_key() -> None:
+    spec = spec_of({"model.activation": ["leaky_relu"], "train.lr": [0.0001], "data.name": ["circles"]})
+    run = spec.runs[0]
+    assert gallery.label_lines(spec, run, 600) == [gallery.run_label(spec, run)]
+    assert gallery.label_lines(spec, run, 100) == ["activation=leaky_relu", "lr=0.0001", "data=circles"]
 
 
 def test_comparison_is_rebuilt_only_when_runs_change(early_stop: sweep.SweepResult, tmp_path: Path) -> None:

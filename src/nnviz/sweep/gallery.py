@@ -1,17 +1,21 @@
 """A sweep's gallery: ``index.md``, ``index.html`` and ``comparison.gif``.
 
-The pages embed every run's animation in a grid labelled by the varied keys
-(a rows x columns table when exactly two keys vary), with final metrics.
-``index.html`` is one self-contained file (inline CSS, relative links to the
-animations beside it) that a browser opens straight from disk.
+The pages show every run's small ``thumb.gif``, linking to its full
+animation, in a grid labelled by the varied keys (a rows x columns table when
+exactly two keys vary), with final metrics. ``index.html`` is one
+self-contained file (inline CSS, no script, relative links to the files beside
+it) that a browser opens straight from disk; it never scrolls sideways from
+320 px up (a table too wide for the screen becomes stacked cards) and follows
+the reader's dark theme.
 
-``comparison.gif`` puts every run's input space side by side, synchronised
-by epoch. Each worker renders its run's input space small into
+``comparison.gif`` puts every run's input space side by side in a near-square
+grid, synchronised by epoch. Each worker renders its run's input space small into
 ``thumb.gif`` (``write_thumb``) as part of the run; the comparison then only
 decodes the thumbnails forward and pastes them, one composite frame at a
-time into the GIF writer, so memory does not grow with the number of epochs. A run that stopped early holds its last frame, dimmed
-and marked. Nothing here depends on timings, so the same sweep gives the
-same bytes whichever executor ran it.
+time into the GIF writer, so memory does not grow with the number of
+epochs. A run that stopped early holds its last frame, dimmed and marked.
+Nothing here depends on timings, so the same sweep gives the same bytes
+whichever executor ran it.
 """
 
 from __future__ import annotations
@@ -41,14 +45,16 @@ Array = np.ndarray
 INDEX_MD = "index.md"
 INDEX_HTML = "index.html"
 COMPARISON = "comparison.gif"
-STATE = "sweep.json"          # the comparison's input digest, so a resume can skip it
-LABEL_H = 18                  # px of label strip above each tile
-HEADER_H = 24                 # px of the epoch header above the grid
-FLAT_COLUMNS = 3              # cards per row when the grid is not a two-key table
-LAYOUT_VERSION = "2"          # bump when the comparison's look changes
+STATE = "sweep.json"  # the comparison's input digest, so a resume can skip it
+LABEL_H = 18  # px of a one-line label strip above each tile
+LABEL_LINE = 15  # px added per extra line when a label wraps, one key a line
+HEADER_H = 24  # px of the epoch header above the grid
+FLAT_COLUMNS = 3  # cards per row when the grid is not a two-key table
+LAYOUT_VERSION = "3"  # bump when the comparison's look changes
 
 
 # --- layout ----------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Layout:
@@ -61,7 +67,6 @@ class Layout:
     col_labels: tuple[str, ...] = ()
 
 
-
 def _is_video(path: str) -> bool:
     """Shown with <video> (the writer registry says which formats are videos)."""
     from ..render.writers import format_of, writer_for
@@ -69,15 +74,22 @@ def _is_video(path: str) -> bool:
     fmt = format_of(path)
     return fmt is not None and writer_for(fmt).video
 
+
 def layout(spec: SweepSpec, flat_columns: int = FLAT_COLUMNS) -> Layout:
     """A key1 x key2 table for two varied keys, else a flat grid in file order."""
     if len(spec.keys) == 2:
-        rows, cols = spec.levels
-        cells = tuple((rows.index(level(v[0][1])), cols.index(level(v[1][1]))) for v in (r.values for r in spec.runs))
+        row_levels, col_levels = spec.levels
+        cells = tuple(
+            (row_levels.index(level(v[0][1])), col_levels.index(level(v[1][1]))) for v in (r.values for r in spec.runs)
+        )
         labels = key_labels(spec.keys)
-        return Layout(len(rows), len(cols), cells,
-                      tuple(f"{labels[spec.keys[0]]}={format_value(v)}" for v in rows),
-                      tuple(f"{labels[spec.keys[1]]}={format_value(v)}" for v in cols))
+        return Layout(
+            len(row_levels),
+            len(col_levels),
+            cells,
+            tuple(f"{labels[spec.keys[0]]}={format_value(v)}" for v in row_levels),
+            tuple(f"{labels[spec.keys[1]]}={format_value(v)}" for v in col_levels),
+        )
     n = len(spec.runs)
     cols = min(n, flat_columns)
     return Layout(math.ceil(n / cols), cols, tuple(divmod(i, cols) for i in range(n)))
@@ -111,6 +123,7 @@ def _href(path: str) -> str:
 
 # --- index.md -----------------------------------------------------------------------------
 
+
 def _md_escape(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
@@ -118,7 +131,10 @@ def _md_escape(text: str) -> str:
 def _md_cell(spec: SweepSpec, run_spec: RunSpec, run: RunResult, with_label: bool) -> str:
     label = run_label(spec, run_spec)
     parts = [f"**{_md_escape(label)}**"] if with_label else []
-    if run.path and _is_video(run.path):
+    if run.path and run.thumb:
+        # The small thumbnail, linking to the full animation in whatever format.
+        parts.append(f"[![{_md_escape(label)}]({_href(run.thumb)})]({_href(run.path)})")
+    elif run.path and _is_video(run.path):
         parts.append(f"[![{_md_escape(label)}]({_href(run.poster)})]({_href(run.path)})")
     elif run.path:
         parts.append(f"![{_md_escape(label)}]({_href(run.path)})")
@@ -153,7 +169,7 @@ def render_md(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | None
         lines += _md_table([corner, *lay.col_labels], [[f"**{h}**", *row] for h, row in zip(lay.row_labels, grid)])
     else:
         lines += _md_table([" "] * lay.cols, grid)
-    return "\n".join(lines + ["", f"Every run's numbers: [summary.csv]({SUMMARY_HREF})", ""])
+    return "\n".join([*lines, "", f"Every run's numbers: [summary.csv]({SUMMARY_HREF})", ""])
 
 
 SUMMARY_HREF = "summary.csv"
@@ -168,77 +184,195 @@ def _intro(runs: Sequence[RunResult]) -> str:
 
 # --- index.html --------------------------------------------------------------------------
 
+# Colours are variables so the dark theme is one block of overrides; everything
+# else is plain CSS, so the page works from disk with no external file.
 CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 1.5rem; color: #222; background: #fafafa; }
-h1 { font-size: 1.4rem; margin: 0 0 .3rem; }
-p.intro { margin: 0 0 1rem; color: #555; }
-code { background: #eee; padding: 0 .25em; border-radius: 3px; }
+:root { color-scheme: light dark; --fg: #222; --muted: #555; --bg: #fafafa; --card: #fff; --line: #ddd;
+  --head: #f0f0f0; --code: #eee; --link: #0645ad; --warn: #a15c00; --bad: #b00020; }
+@media (prefers-color-scheme: dark) {
+  :root { --fg: #e8e8e8; --muted: #b0b0b0; --bg: #141414; --card: #1f1f1f; --line: #3a3a3a;
+    --head: #2a2a2a; --code: #333; --link: #8ab4f8; --warn: #f0a848; --bad: #ff7a8a; }
+}
+*, *::before, *::after { box-sizing: border-box; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-height: 1.4; margin: 0 auto;
+  padding: 1rem .75rem; max-width: 100rem; color: var(--fg); background: var(--bg); }
+a { color: var(--link); }
+h1 { font-size: 1.4rem; margin: 0 0 .3rem; overflow-wrap: anywhere; }
+p.intro { margin: 0 0 1rem; color: var(--muted); overflow-wrap: anywhere; }
+code { background: var(--code); padding: 0 .25em; border-radius: 3px; }
+img, video { max-width: 100%; height: auto; }
 figure.comparison { margin: 0 0 1.5rem; }
-figure.comparison img { max-width: 100%; border: 1px solid #ddd; background: #fff; }
-figcaption { font-size: .85rem; color: #666; }
+figure.comparison img { display: block; border: 1px solid var(--line); }
+figcaption { font-size: .85rem; color: var(--muted); }
 table.sweep { border-collapse: collapse; width: 100%; table-layout: fixed; }
-table.sweep th { font-weight: 600; padding: .4rem; background: #f0f0f0; border: 1px solid #ddd; }
-table.sweep th.row { width: 8rem; }
-table.sweep td { vertical-align: top; padding: .4rem; border: 1px solid #ddd; background: #fff; }
-div.flat { display: grid; grid-template-columns: repeat(auto-fill, minmax(22rem, 1fr)); gap: .8rem; }
-div.flat .card { border: 1px solid #ddd; background: #fff; padding: .4rem; }
-.card img, .card video { width: 100%; height: auto; display: block; }
-.card .label { font-weight: 600; margin-top: .3rem; }
-.card .metrics { font-size: .85rem; color: #444; font-variant-numeric: tabular-nums; }
-.card.diverged .metrics { color: #a15c00; }
-.card.failed .metrics { color: #b00020; }
-.card.failed .missing { height: 6rem; display: flex; align-items: center; justify-content: center; background: #f3f3f3; color: #999; }
+table.sweep th { font-weight: 600; padding: .4rem; background: var(--head); border: 1px solid var(--line);
+  overflow-wrap: anywhere; }
+table.sweep td { vertical-align: top; padding: .4rem; border: 1px solid var(--line); background: var(--card); }
+div.flat { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 12rem), 1fr)); gap: .6rem; }
+div.flat .card { border: 1px solid var(--line); background: var(--card); padding: .4rem; }
+.card { min-width: 0; }
+.card img, .card video { display: block; width: 100%; margin: 0 auto; }
+.card .label { font-weight: 600; margin-top: .3rem; overflow-wrap: anywhere; }
+.card .metrics { font-size: .85rem; color: var(--muted); font-variant-numeric: tabular-nums; }
+.card .full { font-size: .85rem; }
+.card.diverged .metrics { color: var(--warn); }
+.card.failed .metrics { color: var(--bad); overflow-wrap: anywhere; }
+.card .missing { aspect-ratio: 1; display: flex; align-items: center; justify-content: center;
+  background: var(--head); color: var(--muted); }
+"""
+
+# A table column narrower than this shrinks its thumbnail below its own size:
+# under that width the table becomes stacked cards (a row header over its runs).
+CELL_PX = 200
+PAGE_PAD_PX = 24
+CH_PX = 9  # one `ch` of the bold header font, near enough for a breakpoint
+
+
+def _row_head_ch(lay: Layout) -> int:
+    """The row-header column's width in ch: its longest label, within 8..20 (longer ones wrap)."""
+    return min(max([8, *(len(h) + 2 for h in lay.row_labels)]), 20)
+
+
+def _table_css(lay: Layout) -> str:
+    """The table's widths and, below the width its columns need, the stacked-card layout."""
+    head = _row_head_ch(lay)
+    narrow = head * CH_PX + lay.cols * CELL_PX + 2 * PAGE_PAD_PX
+    # Cells no wider than a thumbnail at twice its size: a wide screen does not spread them apart.
+    widest = f"calc({head}ch + {lay.cols * (2 * TILE + 16)}px)"
+    return f"""
+table.sweep {{ max-width: {widest}; }}
+table.sweep th.row {{ width: {head}ch; text-align: left; }}
+table.sweep td .card img {{ max-width: {2 * TILE}px; }}
+@media (max-width: {narrow}px) {{
+  table.sweep, table.sweep tbody, table.sweep tr, table.sweep td, table.sweep th.row {{ display: block; width: auto; }}
+  table.sweep thead {{ display: none; }}
+  table.sweep tr {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 10rem), 1fr));
+    gap: .5rem; margin-bottom: 1.2rem; }}
+  table.sweep th.row {{ grid-column: 1 / -1; background: none; border: 0; border-bottom: 2px solid var(--line);
+    padding: .2rem 0; font-size: 1.05rem; }}
+  table.sweep .card .label {{ font-size: .9rem; }}
+}}
 """
 
 
-def _media(run: RunResult, label: str) -> str:
+def image_size(path: Path) -> tuple[int, int] | None:
+    """(width, height) from an image file's header, or None when it is missing or not an image."""
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            return im.size
+    except (OSError, ValueError, SyntaxError, UnidentifiedImageError):
+        return None
+
+
+def _kb(path: Path) -> str:
+    try:
+        return f"{path.stat().st_size / 1000:.0f} kB"
+    except OSError:
+        return "missing"
+
+
+def _img(src: str, size: tuple[int, int], alt: str, attrs: str = "") -> str:
+    """An <img> with its own width and height, so the page does not jump as images load."""
+    w, h = size
+    return f'<img src="{html.escape(_href(src))}" width="{w}" height="{h}" alt="{html.escape(alt)}"{attrs}>'
+
+
+def _media(out: Path, run: RunResult, label: str, size: tuple[int, int]) -> str:
+    """The run's thumbnail linking to its animation; without a thumbnail, the animation itself.
+
+    Thumbnails are small (one panel, at most 60 frames), so a page of many runs
+    stays light; the full animation, in whatever format, is one click away.
+    """
     if not run.path:
         return '<div class="missing">no animation</div>'
-    src = html.escape(_href(run.path))
+    href = html.escape(_href(run.path))
+    thumb = image_size(out / run.thumb) if run.thumb else None
+    if thumb is not None:
+        img = _img(run.thumb, thumb, f"{label}: input space by epoch", ' loading="lazy" decoding="async"')
+        return f'<a href="{href}">{img}</a>'
     if _is_video(run.path):
-        poster = f' poster="{html.escape(_href(run.poster))}"' if run.poster else ""
-        return f'<video src="{src}"{poster} autoplay loop muted playsinline></video>'
-    return f'<a href="{src}"><img src="{src}" alt="{html.escape(label)}" loading="lazy"></a>'
+        poster = image_size(out / run.poster) if run.poster else None
+        w, h = poster or size
+        attr = f' poster="{html.escape(_href(run.poster))}"' if poster else ""
+        return (
+            f'<video src="{href}"{attr} width="{w}" height="{h}" aria-label="{html.escape(label)}" '
+            "controls autoplay loop muted playsinline></video>"
+        )
+    full = image_size(out / run.path)
+    if full is not None:
+        lazy = ' loading="lazy"'
+        return f'<a href="{href}">{_img(run.path, full, label, lazy)}</a>'
+    return ""  # an HTML player: the link below opens it
 
 
-def _card(spec: SweepSpec, run_spec: RunSpec, run: RunResult) -> str:
+def _full_link(out: Path, run: RunResult) -> str:
+    """``Full GIF · 191 kB``, linking to the file."""
+    if not run.path:
+        return ""
+    from ..render.writers import format_of
+
+    fmt = (format_of(run.path) or Path(run.path).suffix.lstrip(".")).upper()
+    return f'<a class="full" href="{html.escape(_href(run.path))}">Full {html.escape(fmt)} · {_kb(out / run.path)}</a>'
+
+
+def _card(spec: SweepSpec, run_spec: RunSpec, run: RunResult, out: Path) -> str:
     label = run_label(spec, run_spec)
     return (
-        f'<div class="card {run.status}">{_media(run, label)}'
+        f'<div class="card {run.status}">{_media(out, run, label, run_spec.cfg.render.size)}'
         f'<div class="label">{html.escape(label)}</div>'
-        f'<div class="metrics">{html.escape(metrics_text(run))}</div></div>'
+        f'<div class="metrics">{html.escape(metrics_text(run))}</div>{_full_link(out, run)}</div>'
     )
 
 
-def render_html(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | None) -> str:
-    """The gallery as one self-contained HTML page."""
+def _table(spec: SweepSpec, lay: Layout, cards: Sequence[str]) -> str:
+    corner = " \\ ".join(key_labels(spec.keys)[k] for k in spec.keys)
+    head = "".join(f'<th scope="col">{html.escape(c)}</th>' for c in lay.col_labels)
+    rows = "".join(
+        f'<tr><th class="row" scope="row">{html.escape(h)}</th>' + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
+        for h, row in zip(lay.row_labels, _grid(lay, cards, ""))
+    )
+    return (
+        f'<table class="sweep"><thead><tr><th class="row" scope="col">{html.escape(corner)}</th>{head}</tr>'
+        f"</thead><tbody>{rows}</tbody></table>"
+    )
+
+
+def _comparison_figure(out: Path, comparison: str) -> str:
+    size = image_size(out / comparison)
+    if size is None:
+        return f'<p><a href="{html.escape(_href(comparison))}">All runs side by side</a></p>'
+    # On a phone the comparison shrinks to fit; the link opens it at full size.
+    img = f'<a href="{html.escape(_href(comparison))}">{_img(comparison, size, "All runs side by side")}</a>'
+    caption = "<figcaption>All runs side by side, synchronised by epoch.</figcaption>"
+    return f'<figure class="comparison">{img}{caption}</figure>'
+
+
+def render_html(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | None, out: Path) -> str:
+    """The gallery as one self-contained HTML page; image sizes are read from the files under ``out``."""
     lay = layout(spec)
-    cards = [_card(spec, s, r) for s, r in zip(spec.runs, runs)]
+    cards = [_card(spec, s, r, out) for s, r in zip(spec.runs, runs)]
     title = f"nnviz sweep: {spec.stem}"
     keys = " × ".join(f"<code>{html.escape(k)}</code>" for k in spec.keys)
-    body = [f"<h1>{html.escape(title)}</h1>",
-            f'<p class="intro">{html.escape(_intro(runs))} varying {keys}. '
-            f'Numbers for every run: <a href="{SUMMARY_HREF}">summary.csv</a>.</p>']
+    body = [
+        f"<h1>{html.escape(title)}</h1>",
+        f'<p class="intro">{html.escape(_intro(runs))} varying {keys}. '
+        f'Numbers for every run: <a href="{SUMMARY_HREF}">summary.csv</a>. '
+        "Each thumbnail opens its full animation.</p>",
+    ]
     if comparison:
-        body.append(f'<figure class="comparison"><img src="{html.escape(_href(comparison))}" '
-                    'alt="All runs side by side"><figcaption>All runs side by side, synchronised by epoch.'
-                    "</figcaption></figure>")
-    if len(spec.keys) == 2:
-        corner = " \\ ".join(key_labels(spec.keys)[k] for k in spec.keys)
-        head = "".join(f"<th>{html.escape(c)}</th>" for c in lay.col_labels)
-        rows = "".join(
-            f'<tr><th class="row">{html.escape(h)}</th>' + "".join(f"<td>{c}</td>" for c in row) + "</tr>"
-            for h, row in zip(lay.row_labels, _grid(lay, cards, ""))
-        )
-        body.append(f'<table class="sweep"><thead><tr><th class="row">{html.escape(corner)}</th>{head}</tr></thead>'
-                    f"<tbody>{rows}</tbody></table>")
-    else:
-        body.append('<div class="flat">' + "".join(cards) + "</div>")
+        body.append(_comparison_figure(out, comparison))
+    two = len(spec.keys) == 2
+    body.append(_table(spec, lay, cards) if two else '<div class="flat">' + "".join(cards) + "</div>")
+    css = CSS + (_table_css(lay) if two else "")
     return (
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
-        f"<title>{html.escape(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
-        + "\n".join(body) + "\n</body>\n</html>\n"
+        '<meta name="color-scheme" content="light dark">\n'
+        f"<title>{html.escape(title)}</title>\n<style>{css}</style>\n</head>\n<body>\n"
+        + "\n".join(body)
+        + "\n</body>\n</html>\n"
     )
 
 
@@ -246,7 +380,7 @@ def write_index(spec: SweepSpec, out: Path, runs: Sequence[RunResult], compariso
     """Write ``index.md`` and ``index.html`` atomically; return their paths."""
     rel = comparison.relative_to(out).as_posix() if comparison is not None else None
     md = write_text_atomic(out / INDEX_MD, render_md(spec, runs, rel))
-    page = write_text_atomic(out / INDEX_HTML, render_html(spec, runs, rel))
+    page = write_text_atomic(out / INDEX_HTML, render_html(spec, runs, rel, out))
     return md, page
 
 
@@ -258,14 +392,15 @@ class _Track:
 
         self.image = Image.open(path)
         self.epochs = tuple(epochs)
-        if self.image.n_frames != len(self.epochs):
+        frames = int(getattr(self.image, "n_frames", 1))  # only multi-frame formats say
+        if frames != len(self.epochs):
             self.image.close()
-            raise RenderError(f"{path} has {self.image.n_frames} frames, expected {len(self.epochs)}")
-        self.index = -1
-        self.pixels: Array | None = None
+            raise RenderError(f"{path} has {frames} frames, expected {len(self.epochs)}")
+        self.index = -1  # nothing decoded yet: the first at() seeks
+        self.pixels: Array = np.zeros((0, 0, 3), np.uint8)
 
     @classmethod
-    def open(cls, path: Path, epochs: Sequence[int]) -> "_Track | None":
+    def open(cls, path: Path, epochs: Sequence[int]) -> _Track | None:
         """The thumbnail's track, or None when it is missing or damaged.
 
         A truncated or empty ``thumb.gif`` (a full disk, a crash, a hand edit)
@@ -306,6 +441,7 @@ class _Track:
 
 # --- comparison.gif -----------------------------------------------------------------------
 
+
 def _stopped(tile: Array, text: str) -> Array:
     """The held last frame, dimmed, with why it stopped written across it."""
     from PIL import Image, ImageDraw
@@ -328,6 +464,42 @@ def _blank(width: int, height: int, text: str) -> Array:
     return np.asarray(img)
 
 
+def tile_grid(n: int) -> Layout:
+    """ceil(sqrt(n)) columns in file order: a near-square comparison whatever the sweep's shape.
+
+    A key1 x key2 table of 4 x 2 runs would make a tall strip; a near-square
+    grid keeps the GIF readable at the size a page or README shows it.
+    """
+    cols = max(1, math.ceil(math.sqrt(n)))
+    return Layout(max(1, math.ceil(n / cols)), cols, tuple(divmod(i, cols) for i in range(n)))
+
+
+def label_lines(spec: SweepSpec, run: RunSpec, width: int) -> list[str]:
+    """The run's label on one line, or one key a line when one line would not fit ``width``."""
+    from PIL import Image, ImageDraw
+
+    line = run_label(spec, run)
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    if measure.textlength(line, font=font(12)) <= width - 6 or len(run.values) < 2:
+        return [line]
+    return run_label(spec, run, "\n").split("\n")
+
+
+def _label_strip(width: int, lines: Sequence[str], height: int) -> Array:
+    """The lines stacked on white, padded to ``height`` so every tile's label strip matches."""
+    strip = np.full((height, width, 3), 255, np.uint8)
+    y = 0
+    for i, text in enumerate(lines):
+        h = LABEL_H if i == 0 else LABEL_LINE
+        strip[y : y + h] = text_strip(width, h, text)
+        y += h
+    return strip
+
+
+def _label_h(lines: int) -> int:
+    return LABEL_H + LABEL_LINE * (lines - 1)
+
+
 def timeline(last_epochs: Sequence[int], step: int = 1) -> tuple[int, ...]:
     """The epochs the comparison shows: 0, step, 2*step, ... and the last one."""
     end = max(last_epochs, default=0)
@@ -338,35 +510,38 @@ class _Composer:
     """Builds each comparison frame from the runs' thumbnails, in the grid layout."""
 
     def __init__(self, spec: SweepSpec, runs: Sequence[RunResult], out: Path) -> None:
-        self.spec, self.lay = spec, layout(spec)
+        self.spec, self.lay = spec, tile_grid(len(spec.runs))
         self.status = [r.status for r in runs]
         self.tracks: list[_Track | None] = []
         try:
             for run_spec, run in zip(spec.runs, runs):
-                has = run.status != "failed" and run.thumb and run.epochs is not None
-                self.tracks.append(_Track.open(out / run.thumb, thumb_epochs(run_spec.cfg, run.epochs)) if has else None)
+                usable = run.status != "failed" and run.thumb and run.epochs is not None
+                epochs = thumb_epochs(run_spec.cfg, run.epochs) if usable and run.epochs is not None else ()
+                self.tracks.append(_Track.open(out / run.thumb, epochs) if epochs else None)
         except BaseException:
             self.close()
             raise
         sizes = [t.image.size for t in self.tracks if t is not None]
         self.tile_w = max((w for w, _ in sizes), default=TILE)
         self.tile_h = max((h for _, h in sizes), default=TILE + METRICS_H)
-        self.labels = [text_strip(self.tile_w, LABEL_H, run_label(spec, s)) for s in spec.runs]
+        lines = [label_lines(spec, s, self.tile_w) for s in spec.runs]
+        self.label_h = _label_h(max(map(len, lines), default=1))
+        self.labels = [_label_strip(self.tile_w, ls, self.label_h) for ls in lines]
         self.failed = _blank(self.tile_w, self.tile_h, "failed")
         self.missing = _blank(self.tile_w, self.tile_h, "no thumbnail")
         steps = [thumb_step(s.cfg) for s, t in zip(spec.runs, self.tracks) if t is not None]
         self.epochs = timeline([t.last for t in self.tracks if t is not None], max(steps, default=1))
 
     def frame(self, epoch: int) -> Array:
-        tw, th, lay = self.tile_w, self.tile_h, self.lay
-        h, w = lay.rows * (th + LABEL_H), lay.cols * tw
+        tw, th, lh, lay = self.tile_w, self.tile_h, self.label_h, self.lay
+        h, w = lay.rows * (th + lh), lay.cols * tw
         canvas = np.full((HEADER_H + h, w, 3), 255, np.uint8)
         canvas[:HEADER_H] = text_strip(w, HEADER_H, f"{self.spec.stem}    epoch {epoch}", 14)
         for i, (r, c) in enumerate(lay.cells):
-            y, x = HEADER_H + r * (th + LABEL_H), c * tw
+            y, x = HEADER_H + r * (th + lh), c * tw
             tile = self._tile(i, epoch)
-            canvas[y : y + LABEL_H, x : x + tw] = self.labels[i]
-            canvas[y + LABEL_H : y + LABEL_H + tile.shape[0], x : x + tile.shape[1]] = tile
+            canvas[y : y + lh, x : x + tw] = self.labels[i]
+            canvas[y + lh : y + lh + tile.shape[0], x : x + tile.shape[1]] = tile
         return canvas
 
     def _tile(self, i: int, epoch: int) -> Array:
