@@ -363,3 +363,76 @@ def test_force_on_a_full_disk_keeps_the_previous_runs(finished, monkeypatch: pyt
     assert list(after["loss"]) == list(before["loss"])
     assert after["error"].str.contains("kept the previous result").all()
     digests_match(out)
+
+
+# --- two animates on one --out: one run's complete set ----------------------------------
+
+
+def test_two_concurrent_animates_leave_one_runs_complete_set(tmp_path: Path) -> None:
+    """Runs of different lengths race to write the same four files, many times.
+
+    Each file is atomic on its own; before ``atomic.one_set`` the GIF could be
+    one run's and the CSV and TOML the other's. The set must always agree: the
+    TOML's epochs equal the CSV's last epoch and the GIF's frame count.
+    """
+    from PIL import Image
+
+    out = tmp_path / "same.gif"
+    base = ["animate", "--n-samples", "40", "--grid", "6", "--size", "128x64", "--hold", "0",
+            "--stop-loss", "0", "--quiet", "--out", str(out)]
+    for _ in range(4):
+        procs = [nnviz(*base, "--epochs", str(epochs), cwd=tmp_path) for epochs in (3, 9)]
+        for p in procs:
+            assert p.wait(timeout=120) == 0, p.stderr.read() if p.stderr else ""
+        epochs = int(next(line for line in out.with_suffix(".toml").read_text().splitlines()
+                          if line.startswith("epochs")).split("=")[1])
+        rows = pd.read_csv(out.with_suffix(".csv"))
+        assert int(rows["epoch"].iloc[-1]) == epochs
+        with Image.open(out) as gif:
+            assert gif.n_frames == epochs + 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.csv", "same.gif", "same.png", "same.toml"]
+
+
+def test_a_run_that_lands_between_anothers_files_cannot_mix_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The race above, forced: run B writes all its files while run A is between its GIF and CSV.
+
+    Without one set per run, A's CSV and TOML would land beside B's GIF.
+    """
+    from PIL import Image
+
+    from nnviz import render
+    from nnviz.render import pipeline
+    from conftest import small_cfg
+
+    a_between, b_done = threading.Event(), threading.Event()
+    real = pipeline.write_history
+
+    def write_history(history, dest):  # A pauses after its GIF and poster until B has finished
+        if threading.current_thread().name == "A":
+            a_between.set()
+            assert b_done.wait(60)
+        return real(history, dest)
+
+    monkeypatch.setattr(pipeline, "write_history", write_history)
+    out = tmp_path / "same.gif"
+    errors: list[BaseException] = []
+
+    def run(epochs: int) -> None:
+        try:
+            render.animate(small_cfg(train__epochs=epochs), out)
+        except BaseException as exc:  # reported below, not lost in the thread
+            errors.append(exc)
+
+    a = threading.Thread(target=run, args=(3,), name="A")
+    a.start()
+    assert a_between.wait(60)
+    b = threading.Thread(target=run, args=(6,), name="B")
+    b.start()
+    b.join(60)
+    b_done.set()
+    a.join(60)
+    assert not errors, errors
+    with Image.open(out) as gif:
+        frames = gif.n_frames
+    last = int(pd.read_csv(out.with_suffix(".csv"))["epoch"].iloc[-1])
+    assert frames == last + 1 == 4, (frames, last)  # all of A's: it landed last

@@ -14,6 +14,7 @@ live writer's file: :func:`remove_stale_temps` removes only the former.
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import os
 import re
 import tempfile
@@ -187,24 +188,95 @@ def _check_name_length(dest: Path, folder: Path) -> None:
             )
 
 
+# Inside ``one_set()``: the finished temps waiting to be renamed together.
+_PENDING: contextvars.ContextVar[list[tuple[Path, Path]] | None] = contextvars.ContextVar("_PENDING", default=None)
+
+
 @contextlib.contextmanager
 def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``dest``; rename it to ``dest`` on success."""
+    """Yield a temporary path beside ``dest``; rename it to ``dest`` on success.
+
+    Inside :func:`one_set` the finished temp waits and is renamed with the others.
+    """
     dest = Path(dest)
     _check_target(dest)
     ensure_parent(dest)
     tmp = _mkstemp(dest)
+    pending = _PENDING.get()
     try:
         yield tmp
         # mkstemp makes the file 0600; a finished output should be as readable as any other file.
         os.chmod(tmp, _final_mode(dest))
+        if pending is not None:
+            pending.append((tmp, dest))
+            return
         os.replace(tmp, dest)
     except OSError as exc:
         raise OutputError(f"cannot write {str(dest)!r}: {exc.strerror or exc}") from None
     finally:
-        # After a successful replace the temp name no longer exists.
-        with contextlib.suppress(FileNotFoundError):
-            tmp.unlink()
+        # After a successful replace the temp name no longer exists; a waiting one is kept.
+        if pending is None or (tmp, dest) not in pending:
+            with contextlib.suppress(FileNotFoundError):
+                tmp.unlink()
+
+
+@contextlib.contextmanager
+def one_set() -> Iterator[None]:
+    """The files written inside land together, as one run's complete set, or none of them do.
+
+    Each is written to its temp as usual; at the end all are renamed in one go
+    while holding an exclusive ``flock`` on each destination folder, so two
+    runs writing the same four files (animation, poster, CSV, TOML) at once
+    leave one run's set, never a mix. The lock is on the folder itself (no
+    lock file is left behind) and, like every flock, dies with its process.
+    On any exception nothing is renamed and the temps are removed.
+    """
+    pending: list[tuple[Path, Path]] = []
+    token = _PENDING.set(pending)
+    try:
+        yield
+    except BaseException:
+        for tmp, _ in pending:
+            with contextlib.suppress(OSError):
+                tmp.unlink()
+        raise
+    finally:
+        _PENDING.reset(token)
+    folders = sorted({str(dest.parent.absolute()) for _, dest in pending})  # one order: no deadlock
+    with contextlib.ExitStack() as locks:
+        for folder in folders:
+            locks.enter_context(_folder_lock(folder))
+        for i, (tmp, dest) in enumerate(pending):
+            try:
+                os.replace(tmp, dest)
+            except OSError as exc:
+                for later, _ in pending[i:]:
+                    with contextlib.suppress(OSError):
+                        later.unlink()
+                kept = ", ".join(str(d) for _, d in pending[:i]) or "nothing"
+                raise OutputError(
+                    f"cannot write {str(dest)!r}: {exc.strerror or exc}; written before it: {kept}"
+                ) from None
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: str) -> Iterator[None]:
+    """Wait for an exclusive flock on ``folder`` (POSIX); elsewhere, no lock."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:  # cannot open the folder to lock it: the renames still say what failed
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
 
 
 def write_text_atomic(dest: str | os.PathLike[str], text: str) -> Path:

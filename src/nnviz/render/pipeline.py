@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from .. import config as config_mod
-from ..atomic import check_writable, write_text_atomic
+from ..atomic import check_writable, one_set, write_text_atomic
 from ..config import Config
 from ..engine.datasets import Dataset
 from ..engine.history import History, write_history
@@ -204,9 +204,11 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
             report("training", len(history), len(history))  # stopped early: close the stage at its count
     if not len(history):
         raise RenderError("training produced no epochs to render")
-    path = render_history(history, data, cfg, outs.path, poster=outs.poster, progress=report, workers=workers)
-    csv = write_history(history, outs.history_csv)
-    toml = write_text_atomic(outs.config_toml, config_mod.to_toml(cfg))
+    # The four files land together: two runs on one --out leave one run's set, never a mix.
+    with one_set():
+        path = render_history(history, data, cfg, outs.path, poster=outs.poster, progress=report, workers=workers)
+        csv = write_history(history, outs.history_csv)
+        toml = write_text_atomic(outs.config_toml, config_mod.to_toml(cfg))
     return AnimationResult(path, outs.poster, csv, toml, _frame_count(history, cfg), history, data.note)
 
 
