@@ -80,9 +80,7 @@ def _mkstemp(dest: Path) -> Path:
         prefix = _temp_prefix(dest, name_max(dest.parent))
         fd, name = tempfile.mkstemp(prefix=prefix, suffix=".part" + dest.suffix, dir=dest.parent)
     except OSError as exc:
-        raise OutputError(
-            f"cannot write to {str(dest.parent)!r} (for {dest.name!r}): {exc.strerror or exc}"
-        ) from None
+        raise OutputError(f"cannot write to {str(dest.parent)!r} (for {dest.name!r}): {exc.strerror or exc}") from None
     os.close(fd)
     return Path(name)
 
@@ -183,8 +181,10 @@ def _check_name_length(dest: Path, folder: Path) -> None:
     limit = name_max(folder)
     for part in dest.parts:
         if len(part.encode()) > limit:
-            raise OutputError(f"cannot write {str(dest)!r}: the name {part[:40]!r}... is {len(part.encode())} "
-                              f"bytes long; at most {limit} are allowed")
+            raise OutputError(
+                f"cannot write {str(dest)!r}: the name {part[:40]!r}... is {len(part.encode())} "
+                f"bytes long; at most {limit} are allowed"
+            )
 
 
 @contextlib.contextmanager

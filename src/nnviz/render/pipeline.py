@@ -36,9 +36,9 @@ from ..engine.train import load_data, train
 from ..errors import Interrupted, LargeOutputWarning, RenderError
 from ..progress import Progress, reporter
 from .animation import Animation
-from .scene import select_epochs
 from .engines import ENGINES
 from .notebook import to_html
+from .scene import select_epochs
 from .writers import WRITERS, PngWriter, Writer, check_available, format_of, writer_for
 
 Array = np.ndarray
@@ -67,6 +67,7 @@ class AnimationResult:
 
 
 # --- paths -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Outputs:
@@ -107,7 +108,7 @@ def output_paths(cfg: Config, out: str | Path | None = None) -> Outputs:
 
 
 WARN_BYTES = 50 * 2**20  # past this a GIF is too heavy to embed in a page
-SIZE_PROBE_FRAMES = 10    # frames written before the size is extrapolated
+SIZE_PROBE_FRAMES = 10  # frames written before the size is extrapolated
 
 
 def _warn_if_large(path: Path, estimate: float) -> None:
@@ -116,13 +117,22 @@ def _warn_if_large(path: Path, estimate: float) -> None:
         warnings.warn(
             f"{path} is on course to be about {estimate / 2**20:.0f} MB (over {WARN_BYTES // 2**20} MB); "
             "a smaller --size or --grid, --every N or --log-frames K make it lighter",
-            LargeOutputWarning, stacklevel=3,
+            LargeOutputWarning,
+            stacklevel=3,
         )
 
 
-def render_history(history: History, data: Dataset, cfg: Config, out: str | Path | None = None, *,
-                   poster: str | Path | None = None, progress: Progress | bool | None = None,
-                   workers: int = 1, anim: Any = None) -> Path:
+def render_history(
+    history: History,
+    data: Dataset,
+    cfg: Config,
+    out: str | Path | None = None,
+    *,
+    poster: str | Path | None = None,
+    progress: Progress | bool | None = None,
+    workers: int = 1,
+    anim: Any = None,
+) -> Path:
     """Render ``history`` (trained on ``data``) with ``cfg.render`` and return the file written.
 
     ``poster`` also writes the last frame as a PNG. Every file is atomic:
@@ -170,8 +180,15 @@ def _on_frame(writer: Writer, path: Path, total: int, report: Progress | None) -
     return on_frame
 
 
-def animate(cfg: Config, out: str | Path | None = None, *, history: History | None = None,
-            data: Any = None, progress: bool | Progress = False, workers: int = 1) -> AnimationResult:
+def animate(
+    cfg: Config,
+    out: str | Path | None = None,
+    *,
+    history: History | None = None,
+    data: Any = None,
+    progress: bool | Progress = False,
+    workers: int = 1,
+) -> AnimationResult:
     """Train (unless ``history`` is given), render, and write every output of a run.
 
     Writes the animation (``out`` or ``outputs/<run>.<format>``) and beside
@@ -184,8 +201,13 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
     # [h/sweep] Before loading data: no output on the --data file, all four outputs writable
     # (not only the animation), and temps left by crashed runs in the folder removed.
     from ..paths import prepare_outputs, run_outputs
-    prepare_outputs({"--data file": cfg.data.path},
-                    run_outputs(outs.path, outs.poster, outs.history_csv, outs.config_toml), "--out", out)
+
+    prepare_outputs(
+        {"--data file": cfg.data.path},
+        run_outputs(outs.path, outs.poster, outs.history_csv, outs.config_toml),
+        "--out",
+        out,
+    )
     check_available(outs.format)  # a format whose encoder this machine lacks fails now, not after training
     data = data if data is not None else load_data(cfg)
     if history is None:

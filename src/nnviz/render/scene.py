@@ -28,14 +28,15 @@ from ..errors import RenderError
 Array = np.ndarray
 Limits = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
 
-MARGIN = 0.1        # share of the data range added around it by the meshgrid
-PAD = 0.05          # share of the range added around limits
-GRID_LINES = 15     # grid lines per direction in every space
-COARSE = 12         # interior rows/columns the cheap limits pass samples
+MARGIN = 0.1  # share of the data range added around it by the meshgrid
+PAD = 0.05  # share of the range added around limits
+GRID_LINES = 15  # grid lines per direction in every space
+COARSE = 12  # interior rows/columns the cheap limits pass samples
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 # --- frame choice -------------------------------------------------------------
+
 
 def select_epochs(n: int, every: int = 1, log_frames: int = 0) -> tuple[int, ...]:
     """Indices of the epochs to draw out of ``n``; always the first and the last.
@@ -65,6 +66,7 @@ def select_epochs(n: int, every: int = 1, log_frames: int = 0) -> tuple[int, ...
 
 # --- fixed parts of the scene ---------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Projection:
     """An affine map onto two axes: ``(h - mean) @ basis``."""
@@ -85,11 +87,11 @@ class Projection:
         return uv if self.identity_map else self.mean + uv @ self.basis.T
 
     @classmethod
-    def identity(cls, labels: tuple[str, str]) -> "Projection":
+    def identity(cls, labels: tuple[str, str]) -> Projection:
         return cls(np.zeros(2), np.eye(2), labels, identity_map=True)
 
     @classmethod
-    def pca(cls, h: Array) -> "Projection":
+    def pca(cls, h: Array) -> Projection:
         """The two principal axes of ``h``, with a sign fixed so reruns agree."""
         mean = h.mean(axis=0)
         _, _, vt = np.linalg.svd(h - mean, full_matrices=False)
@@ -110,7 +112,7 @@ class Grid:
     v: Array
 
     @classmethod
-    def over(cls, lim: Limits, n: int) -> "Grid":
+    def over(cls, lim: Limits, n: int) -> Grid:
         return cls(np.linspace(lim[0], lim[1], n), np.linspace(lim[2], lim[3], n))
 
     @property
@@ -133,31 +135,31 @@ class Spec:
 
     model: nn.Model
     task: str
-    mode: str                     # "surface" or "curve"
+    mode: str  # "surface" or "curve"
     layer: int
-    width: int                    # units in the shown hidden layer
-    plane: Projection             # input features -> the 2 plane coordinates (surface mode)
-    grid_u: Array                 # (g,) first plane coordinate / the input interval
-    grid_v: Array                 # (g,) second plane coordinate (empty in curve mode)
-    mesh_x: Array                 # (g*g, d) or (g, 1): the meshgrid in input features
-    mesh_uv: Array                # (g, g, 2) the meshgrid in plane coordinates (surface mode)
-    X: Array                      # inputs: the training points, then the test points
-    y: Array                      # targets, in the same order
-    test: Array                   # (n,) bool: which points are held out
-    data_plane: Array             # (n, 2) data in plane coordinates (surface mode)
-    value_range: tuple[float, float]   # regression: target range that maps to colours 0..1
+    width: int  # units in the shown hidden layer
+    plane: Projection  # input features -> the 2 plane coordinates (surface mode)
+    grid_u: Array  # (g,) first plane coordinate / the input interval
+    grid_v: Array  # (g,) second plane coordinate (empty in curve mode)
+    mesh_x: Array  # (g*g, d) or (g, 1): the meshgrid in input features
+    mesh_uv: Array  # (g, g, 2) the meshgrid in plane coordinates (surface mode)
+    X: Array  # inputs: the training points, then the test points
+    y: Array  # targets, in the same order
+    test: Array  # (n,) bool: which points are held out
+    data_plane: Array  # (n, 2) data in plane coordinates (surface mode)
+    value_range: tuple[float, float]  # regression: target range that maps to colours 0..1
     n_classes: int
     class_names: tuple[str, ...]
-    proj_z: Projection | None     # hidden width >= 2: onto the drawn plane
+    proj_z: Projection | None  # hidden width >= 2: onto the drawn plane
     proj_a: Projection | None
     labels: Mapping[str, tuple[str, str]]
     titles: Mapping[str, str]
-    metric: str                   # "accuracy" or "rmse"
-    epochs: Array                 # every epoch of the history (for the loss panel)
+    metric: str  # "accuracy" or "rmse"
+    epochs: Array  # every epoch of the history (for the loss panel)
     loss: Array
     metric_values: Array
-    sub_epoch: bool               # snapshots every N optimizer steps: ``epochs`` holds steps
-    test_loss: Array | None       # the same on the test split, when there is one
+    sub_epoch: bool  # snapshots every N optimizer steps: ``epochs`` holds steps
+    test_loss: Array | None  # the same on the test split, when there is one
     test_metric: Array | None
 
     @property
@@ -215,18 +217,19 @@ class Frame:
     ones of the whole animation, or this frame's own with ``--axes per-frame``.
     """
 
-    index: int                    # position in the history (the loss panel's marker)
+    index: int  # position in the history (the loss panel's marker)
     epoch: int
     title: str
-    values: Array                 # colours 0..1: (g, g) surface or (g,) along the curve
+    values: Array  # colours 0..1: (g, g) surface or (g,) along the curve
     spaces: Mapping[str, Space]
     loss: float
     metric: float
     limits: Mapping[str, Limits] = field(default_factory=dict)
-    short_title: str = ""         # the title for a frame too narrow for the full one
+    short_title: str = ""  # the title for a frame too narrow for the full one
 
 
 # --- the panels a figure can show -------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PanelDef:
@@ -239,7 +242,7 @@ class PanelDef:
     name: str
     space: str | None
 
-    def painter(self, spec: "Spec") -> str:
+    def painter(self, spec: Spec) -> str:
         if self.space is None:
             return "curves"
         if spec.mode == "curve":
@@ -345,18 +348,40 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
         y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
     n_classes = data.n_classes or (model.sizes[-1] if model.task == "multiclass" else 2)
     return Spec(
-        model=model, task=history.task, mode=mode, layer=layer, width=width, plane=plane,
-        grid_u=grid_u, grid_v=grid_v, mesh_x=mesh_x, mesh_uv=mesh_uv, X=X, y=y, test=test, data_plane=data_plane,
-        value_range=(y_lo, y_hi), n_classes=n_classes,
+        model=model,
+        task=history.task,
+        mode=mode,
+        layer=layer,
+        width=width,
+        plane=plane,
+        grid_u=grid_u,
+        grid_v=grid_v,
+        mesh_x=mesh_x,
+        mesh_uv=mesh_uv,
+        X=X,
+        y=y,
+        test=test,
+        data_plane=data_plane,
+        value_range=(y_lo, y_hi),
+        n_classes=n_classes,
         class_names=data.class_names,
-        proj_z=proj_z, proj_a=proj_a,
-        labels={"input": input_labels, "hidden": z_labels, "activation": a_labels,
-                "loss": ("step" if history.sub_epoch else "epoch", "loss")},
-        titles=titles, metric=metric,
+        proj_z=proj_z,
+        proj_a=proj_a,
+        labels={
+            "input": input_labels,
+            "hidden": z_labels,
+            "activation": a_labels,
+            "loss": ("step" if history.sub_epoch else "epoch", "loss"),
+        },
+        titles=titles,
+        metric=metric,
         # Sub-epoch snapshots share epoch numbers: their curves run over optimizer steps.
         epochs=np.array([(e.step or 0) if history.sub_epoch else e.epoch for e in history.epochs]),
-        loss=history.column("loss"), metric_values=history.column(metric),
-        sub_epoch=history.sub_epoch, test_loss=_column(history, "test_loss"), test_metric=_column(history, f"test_{metric}"),
+        loss=history.column("loss"),
+        metric_values=history.column(metric),
+        sub_epoch=history.sub_epoch,
+        test_loss=_column(history, "test_loss"),
+        test_metric=_column(history, f"test_{metric}"),
     )
 
 
@@ -365,6 +390,7 @@ def _column(history: History, name: str) -> Array | None:
 
 
 # --- one frame ----------------------------------------------------------------
+
 
 def surface_values(spec: Spec, out: Array) -> Array:
     """The network's output as colour positions 0..1.
@@ -572,7 +598,9 @@ def make_frame(spec: Spec, epoch: Epoch, index: int, limits: Mapping[str, Limits
     frame = _mapped(spec, epoch, index)
     limits = dict(limits) if limits is not None else frame_limits(spec, frame)
     if spec.exact_planes:
-        planes = {name: _plane(spec, params, name, limits[name], frame.spaces[name]) for name in ("hidden", "activation")}
+        planes = {
+            name: _plane(spec, params, name, limits[name], frame.spaces[name]) for name in ("hidden", "activation")
+        }
         frame = replace(frame, spaces={**frame.spaces, **planes})
     return replace(frame, limits=limits)
 
@@ -587,17 +615,24 @@ def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
         g = spec.grid
         uv = spec.mesh_uv
         u_flat = uv[..., 0].ravel()
-        lines = boundaries(spec.task, spec.input_grid, out,
-                           lambda p: _logits(spec, params, spec.plane.inverse(p)))
+        lines = boundaries(spec.task, spec.input_grid, out, lambda p: _logits(spec, params, spec.plane.inverse(p)))
         # A 2-wide layer traces its own boundary over its whole plane (make_frame).
         z_lines, a_lines = ([], []) if spec.exact_planes else _map_lines(spec, params, lines)
         values = values.reshape(g, g)
         spaces = {
             "input": Space(uv, None, spec.data_plane, tuple(lines), values, spec.extent),
-            "hidden": Space(_to_plane(spec, z, "hidden", u_flat).reshape(g, g, 2), None,
-                            _to_plane(spec, zd, "hidden", spec.data_plane[:, 0]), tuple(z_lines)),
-            "activation": Space(_to_plane(spec, a, "activation", u_flat).reshape(g, g, 2), None,
-                                _to_plane(spec, ad, "activation", spec.data_plane[:, 0]), tuple(a_lines)),
+            "hidden": Space(
+                _to_plane(spec, z, "hidden", u_flat).reshape(g, g, 2),
+                None,
+                _to_plane(spec, zd, "hidden", spec.data_plane[:, 0]),
+                tuple(z_lines),
+            ),
+            "activation": Space(
+                _to_plane(spec, a, "activation", u_flat).reshape(g, g, 2),
+                None,
+                _to_plane(spec, ad, "activation", spec.data_plane[:, 0]),
+                tuple(a_lines),
+            ),
         }
     else:
         xs, xd = spec.grid_u, spec.X[:, 0]
@@ -611,9 +646,16 @@ def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
     metrics = epoch.metrics
     # A sub-epoch snapshot says which step of training it shows.
     when = f"{epoch.epoch} (step {epoch.step})" if spec.sub_epoch else f"{epoch.epoch}"
-    return Frame(index, epoch.epoch, title(spec, when, metrics), values, spaces,
-                 float(metrics["loss"]), float(metrics.get(spec.metric, np.nan)),
-                 short_title=short_title(spec, when, metrics))
+    return Frame(
+        index,
+        epoch.epoch,
+        title(spec, when, metrics),
+        values,
+        spaces,
+        float(metrics["loss"]),
+        float(metrics.get(spec.metric, np.nan)),
+        short_title=short_title(spec, when, metrics),
+    )
 
 
 def title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> str:
@@ -636,6 +678,7 @@ def short_title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> s
 
 
 # --- axis limits -----------------------------------------------------------------
+
 
 def _bounds(*arrays: Array) -> Limits:
     pts = np.concatenate([a.reshape(-1, 2) for a in arrays if a is not None and a.size])
@@ -695,14 +738,18 @@ def fixed_limits(spec: Spec, history: History, indices: Sequence[int]) -> dict[s
         params = history.epochs[i].params
         z, a, out = _forward(spec, params, xs)
         zd, ad, _ = _forward(spec, params, spec.X)
-        acc["hidden"] = _union(acc["hidden"], _bounds(_to_plane(spec, z, "hidden", base), _to_plane(spec, zd, "hidden", xd)))
+        acc["hidden"] = _union(
+            acc["hidden"], _bounds(_to_plane(spec, z, "hidden", base), _to_plane(spec, zd, "hidden", xd))
+        )
         acc["activation"] = _union(
             acc["activation"], _bounds(_to_plane(spec, a, "activation", base), _to_plane(spec, ad, "activation", xd))
         )
         if spec.mode == "curve":
             pred = out[:, 0] if out.ndim == 2 else out
-            acc["input"] = _union(acc["input"], _bounds(np.column_stack([base, pred]),
-                                                        np.column_stack([spec.X[:, 0], spec.y.astype(float)])))
+            acc["input"] = _union(
+                acc["input"],
+                _bounds(np.column_stack([base, pred]), np.column_stack([spec.X[:, 0], spec.y.astype(float)])),
+            )
     limits = {k: pad(v) for k, v in acc.items() if v is not None}
     if spec.mode == "surface":
         limits["input"] = spec.extent

@@ -74,15 +74,23 @@ class Writer:
     palette only when given them; the others ignore them.
     """
 
-    format: ClassVar[str] = ""         # the registry name, e.g. "gif"
-    suffix: ClassVar[str] = ""         # ".gif"
-    mime: ClassVar[str] = ""           # "image/gif", for data: URLs and pages
-    video: ClassVar[bool] = False      # a page shows it with <video>, not <img>
-    animated: ClassVar[bool] = True    # False: a poster, only the last frame matters
+    format: ClassVar[str] = ""  # the registry name, e.g. "gif"
+    suffix: ClassVar[str] = ""  # ".gif"
+    mime: ClassVar[str] = ""  # "image/gif", for data: URLs and pages
+    video: ClassVar[bool] = False  # a page shows it with <video>, not <img>
+    animated: ClassVar[bool] = True  # False: a poster, only the last frame matters
     wants_palette: ClassVar[bool] = False  # pass sample= and colors= for exact colours
 
-    def __init__(self, path: str | os.PathLike[str], *, fps: float = 10.0, hold: float = 0.0,
-                 sample: Any = None, colors: Array | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        fps: float = 10.0,
+        hold: float = 0.0,
+        sample: Any = None,
+        colors: Array | None = None,
+        **options: Any,
+    ) -> None:
         renamed = {"palette": "sample", "palette_colors": "colors"}
         for old in sorted(set(options) & set(renamed)):
             # Fail loudly: an ignored palette would silently change a GIF's colours.
@@ -104,7 +112,7 @@ class Writer:
         return None
 
     # --- protocol ---------------------------------------------------------
-    def open(self) -> "Writer":
+    def open(self) -> Writer:
         self._atomic = atomic_path(self.path)
         self.tmp = self._atomic.__enter__()
         return self
@@ -123,7 +131,9 @@ class Writer:
         if self.size is None:
             self.size = size
         elif size != self.size:
-            raise RenderError(f"frame {self.frames} is {size[0]}x{size[1]}, the first was {self.size[0]}x{self.size[1]}")
+            raise RenderError(
+                f"frame {self.frames} is {size[0]}x{size[1]}, the first was {self.size[0]}x{self.size[1]}"
+            )
         self._write(frame, checked)
         self.frames += 1
 
@@ -152,7 +162,7 @@ class Writer:
             with contextlib.suppress(BaseException):
                 atomic.__exit__(type(err), err, err.__traceback__)
 
-    def __enter__(self) -> "Writer":
+    def __enter__(self) -> Writer:
         return self if self._atomic is not None else self.open()
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
