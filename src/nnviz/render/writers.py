@@ -49,6 +49,7 @@ __all__ = [
     "available_formats",
     "build_palette",
     "check_available",
+    "check_capacity",
     "check_info",
     "ffmpeg_encoders",
     "ffmpeg_exe",
@@ -111,6 +112,10 @@ class GifWriter(Writer):
     suffix = ".gif"
     mime = "image/gif"
     wants_palette = True
+    max_side = 65535  # the screen and frame sizes are 16-bit fields
+    # Delays are whole centiseconds, and browsers show a delay under 2 cs as 10 cs.
+    max_fps = 50.0
+    fps_why = "GIF frame delays are whole centiseconds and browsers slow delays under 2 cs to 10 cs"
 
     def open(self) -> GifWriter:
         super().open()
@@ -344,6 +349,8 @@ class Mp4Writer(FfmpegWriter):
     mime = "video/mp4"
     video = True
     encoder = "libx264"
+    # Odd sides are cropped to even (4:2:0); libx264 takes at most 16384 a side (its x264_param limits).
+    max_side = 16384
     crf = 20
 
     def _fit(self, frame: Array) -> Array:
@@ -384,6 +391,7 @@ class WebpWriter(FfmpegWriter):
     suffix = ".webp"
     mime = "image/webp"
     encoder = "libwebp_anim"
+    max_side = 16383  # the WebP bitstream's 14-bit width and height
     # libwebp's defaults. On the default run's frames (75, 1200x400) effort 75 is 20%
     # smaller than 25 and within 2% of 100 at 60% of its time; the level hardly matters.
     compression_level = 4
@@ -466,6 +474,11 @@ def check_available(fmt: str) -> None:
         others = [name for name in available_formats() if name != fmt]
         hint = f"; use another format: {', '.join(others)}" if others else ""
         raise RenderError(f"format {fmt!r} cannot be written here: {reason}{hint}")
+
+
+def check_capacity(fmt: str, size: tuple[int, int], fps: float, frames: int) -> None:
+    """Raise a RenderError when ``fmt`` cannot hold ``frames`` frames of ``size`` at ``fps`` (before training)."""
+    writer_for(fmt).check_capacity(size, fps, frames)
 
 
 def format_of(path: str | os.PathLike[str]) -> str | None:
