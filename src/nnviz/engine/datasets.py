@@ -10,11 +10,12 @@ test split, and returns a frozen ``Dataset``.
 
 from __future__ import annotations
 
+import array
 import csv
 import gzip
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -397,13 +398,41 @@ def file_kind(path: str) -> str:
 # --- CSV ----------------------------------------------------------------------
 
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and each non-blank data row with the file line it starts on."""
+# A CSV is parsed row by row into floats, never held as text, and refused as
+# soon as it is known to be too big: by its size before reading, by its
+# header (the columns fix a row's cost), and at the row cap while reading.
+# 200 MiB of CSV is ~10 million numbers; a table that size takes hours to
+# train on and its mesh is already capped, so larger files are mistakes or
+# belong to a sample. The row cap is data.n_samples' own (config.MAX_SAMPLES;
+# config imports this module, so the number is repeated, and a test ties them).
+MAX_CSV_BYTES = 200 * 2**20
+MAX_CSV_ROWS = 1_000_000
+
+
+def _check_file(path: Path) -> None:
+    """Refuse a missing, folder or oversized file before opening it."""
     if not path.exists():
         raise DataError(f"data file not found: {path}")
     if path.is_dir():
         raise DataError(f"data.path {path} is a folder; give a CSV file")
-    rows: list[tuple[int, list[str]]] = []
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise DataError(f"cannot read data file {path}: {e.strerror or e}") from None
+    if size > MAX_CSV_BYTES:
+        raise DataError(
+            f"data file {path} is {size / 2**20:,.0f} MiB; the cap for a CSV is {MAX_CSV_BYTES / 2**20:,.0f} MiB: "
+            "give it a random sample of its rows (e.g. keep the header and shuf -n 100000 of the rest)"
+        )
+
+
+def _row_cap(n_columns: int) -> int:
+    """Data rows a CSV of ``n_columns`` may have: the row cap, or fewer when its floats would pass mnist's array cap."""
+    return min(MAX_CSV_ROWS, mnist.MAX_ARRAY_BYTES // (8 * max(n_columns - 1, 1)))
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank row with the file line it starts on, read lazily (the header first)."""
     try:
         # utf-8-sig drops the byte-order mark spreadsheet programs often write.
         with path.open(encoding="utf-8-sig", newline="") as f:
@@ -412,7 +441,7 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             for row in reader:
                 # Skip blank lines, but keep ",," so its empty cells get reported.
                 if len(row) > 1 or (row and row[0].strip()):
-                    rows.append((line, row))
+                    yield line, row
                 line = reader.line_num + 1  # a quoted cell may span lines; report where a row starts
     except UnicodeDecodeError as e:
         raise DataError(
@@ -422,10 +451,13 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
         raise DataError(f"data file {path}: line {line}: {e}") from None
     except OSError as e:
         raise DataError(f"cannot read data file {path}: {e.strerror or e}") from None
-    if not rows:
+
+
+def _read_header(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
+    first = next(rows, None)
+    if first is None:
         raise DataError(f"data file {path} is empty; expected a header row, then data rows")
-    (_, header), *data = rows
-    return [h.strip() for h in header], data
+    return [h.strip() for h in first[1]]
 
 
 def _check_header(header: list[str], path: Path) -> None:
@@ -474,25 +506,36 @@ def _is_number(cell: str) -> bool:
 
 
 def _parse_table(
-    header: list[str], rows: list[tuple[int, list[str]]], path: Path, target: int
+    header: list[str], rows: Iterator[tuple[int, list[str]]], path: Path, target: int
 ) -> tuple[Array, list[tuple[int, str]]]:
     """Features as floats, plus the target column's stripped cells with their lines.
 
     The target stays text here: whether it holds numbers or labels is decided
-    once the whole column is seen.
+    once the whole column is seen. Rows are consumed one at a time; past the
+    row cap the file is refused without reading the rest.
     """
     k = len(header)
-    X = np.empty((len(rows), k - 1), dtype=np.float64)
+    cap = _row_cap(k)
+    values = array.array("d")  # 8 bytes a number, where a list of rows of str took ~60
     cells: list[tuple[int, str]] = []
-    for i, (line, row) in enumerate(rows):
+    for line, row in rows:
+        if len(cells) >= cap:
+            raise DataError(
+                f"data file {path} has more than {cap:,} data rows (line {line}); the cap for {k} columns is "
+                f"{cap:,}: give it a random sample of its rows"
+            )
         if len(row) != k:
             raise DataError(f"data file {path}: line {line}: expected {k} fields, found {len(row)}")
-        X[i] = [_number(cell, path, line, name) for j, (cell, name) in enumerate(zip(row, header)) if j != target]
+        values.extend(
+            [_number(cell, path, line, name) for j, (cell, name) in enumerate(zip(row, header)) if j != target]
+        )
         cell = row[target].strip()
         if not cell:
             raise DataError(f"data file {path}: line {line}, column {header[target]!r}: missing value")
         cells.append((line, cell))
-    return X, cells
+    if not cells:
+        return np.empty((0, k - 1)), cells
+    return np.frombuffer(values, dtype=np.float64).reshape(len(cells), k - 1), cells
 
 
 def _target_numbers(cells: list[tuple[int, str]], path: Path, column: str) -> Array | None:
@@ -560,13 +603,15 @@ def load_csv(path: str | Path, task: str | None = None, target: str | None = Non
     """
     _check_task(task)
     path = Path(path)
-    header, rows = _read_rows(path)
+    _check_file(path)
+    rows = _rows(path)
+    header = _read_header(path, rows)
     _check_header(header, path)
-    if not rows:
-        raise DataError(f"data file {path} has a header but no data rows")
     t = _target_index(header, target, path)
     column = header[t]
     X, cells = _parse_table(header, rows, path, t)
+    if not cells:
+        raise DataError(f"data file {path} has a header but no data rows")
     labels = [cell for _, cell in cells]
     values = _target_numbers(cells, path, column)
     inferred = task is None
