@@ -421,6 +421,36 @@ def _forward(spec: Spec, params: Sequence[Array], X: Array) -> tuple[Array, Arra
     return _finite(z, 0.0, 1e12), _finite(a, 0.0, 1e12), _finite(out, 0.5, 1e12)
 
 
+# The meshgrid pass keeps every layer's z and a for every mesh point: at --grid
+# 1000 and --hidden 1024 that is 16 GB at once. Past this many bytes the pass
+# runs over slices of the mesh's rows and keeps only what the frame shows (two
+# plane coordinates per space), so memory stays bounded whatever the grid and
+# width. Below it (every default run) the pass is one call, as it always was.
+CHUNK_BYTES = 64 * 2**20
+
+
+def pass_row_bytes(model: nn.Model) -> int:
+    """Bytes one input row costs in ``nn.forward``: the row, then every layer's z and a (float64)."""
+    return 8 * (model.sizes[0] + 2 * sum(model.sizes[1:]))
+
+
+def chunk_rows(model: nn.Model) -> int:
+    """Mesh rows per slice so that one slice's pass stays within ``CHUNK_BYTES``."""
+    return max(1, CHUNK_BYTES // pass_row_bytes(model))
+
+
+def in_chunks(f: Callable[[slice], tuple[Array, ...]], n: int, rows: int) -> tuple[Array, ...]:
+    """``f(s)`` over slices ``s`` of ``n`` rows, ``rows`` at a time, each output concatenated.
+
+    ``f`` cuts its own inputs (the mesh, a base column) with the slice. One
+    slice (the usual case) is one plain call, with the same arithmetic as ever.
+    """
+    if n <= rows:
+        return f(slice(0, n))
+    parts = [f(slice(i, min(i + rows, n))) for i in range(0, n, rows)]
+    return tuple(np.concatenate(col) for col in zip(*parts, strict=True))
+
+
 def _finite(x: Array, nan: float, big: float) -> Array:
     # The check is far cheaper than nan_to_num, and only diverging runs need the fix.
     return x if np.isfinite(x).all() else np.nan_to_num(x, nan=nan, posinf=big, neginf=-big)
@@ -569,7 +599,8 @@ def boundaries(task: str, grid: Grid, out: Array, logits_of: Callable[[Array], A
 def _plane(spec: Spec, params: Sequence[Array], space: str, lim: Limits, mapped: Space) -> Space:
     """``mapped`` with its plane coloured by the prediction downstream of it, and its exact boundary."""
     grid = Grid.over(lim, spec.grid)
-    _, out = _downstream(spec, params, grid.points(), space)
+    pts = grid.points()
+    (out,) = in_chunks(lambda s: (_downstream(spec, params, pts[s], space)[1],), len(pts), chunk_rows(spec.model))
     lines = boundaries(spec.task, grid, out, lambda h: _downstream(spec, params, h, space)[0])
     values = surface_values(spec, out).reshape(grid.shape)
     return replace(mapped, values=values, extent=grid.extent, boundary=tuple(lines))
@@ -605,16 +636,31 @@ def make_frame(spec: Spec, epoch: Epoch, index: int, limits: Mapping[str, Limits
     return replace(frame, limits=limits)
 
 
+def _mesh_pass(spec: Spec, params: Sequence[Array], base: Array) -> tuple[Array, Array, Array]:
+    """The meshgrid through the network: (hidden plane, activation plane, output), in row slices.
+
+    Only the drawn coordinates of each slice are kept, so a wide layer's full
+    values exist for one slice at a time (``CHUNK_BYTES``).
+    """
+
+    def one(s: slice) -> tuple[Array, Array, Array]:
+        z, a, out = _forward(spec, params, spec.mesh_x[s])
+        return _to_plane(spec, z, "hidden", base[s]), _to_plane(spec, a, "activation", base[s]), out
+
+    zm, am, out = in_chunks(one, len(spec.mesh_x), chunk_rows(spec.model))
+    return zm, am, out
+
+
 def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
     """The frame's data, input mesh and input boundary, mapped into every space."""
     params = epoch.params
-    z, a, out = _forward(spec, params, spec.mesh_x)
+    base = spec.mesh_uv[..., 0].ravel() if spec.mode == "surface" else spec.grid_u
+    zm, am, out = _mesh_pass(spec, params, base)
     zd, ad, _ = _forward(spec, params, spec.X)
     values = surface_values(spec, out)
     if spec.mode == "surface":
         g = spec.grid
         uv = spec.mesh_uv
-        u_flat = uv[..., 0].ravel()
         lines = boundaries(spec.task, spec.input_grid, out, lambda p: _logits(spec, params, spec.plane.inverse(p)))
         # A 2-wide layer traces its own boundary over its whole plane (make_frame).
         z_lines, a_lines = ([], []) if spec.exact_planes else _map_lines(spec, params, lines)
@@ -622,16 +668,10 @@ def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
         spaces = {
             "input": Space(uv, None, spec.data_plane, tuple(lines), values, spec.extent),
             "hidden": Space(
-                _to_plane(spec, z, "hidden", u_flat).reshape(g, g, 2),
-                None,
-                _to_plane(spec, zd, "hidden", spec.data_plane[:, 0]),
-                tuple(z_lines),
+                zm.reshape(g, g, 2), None, _to_plane(spec, zd, "hidden", spec.data_plane[:, 0]), tuple(z_lines)
             ),
             "activation": Space(
-                _to_plane(spec, a, "activation", u_flat).reshape(g, g, 2),
-                None,
-                _to_plane(spec, ad, "activation", spec.data_plane[:, 0]),
-                tuple(a_lines),
+                am.reshape(g, g, 2), None, _to_plane(spec, ad, "activation", spec.data_plane[:, 0]), tuple(a_lines)
             ),
         }
     else:
@@ -640,8 +680,8 @@ def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
         target = spec.y.astype(float)
         spaces = {
             "input": Space(None, np.column_stack([xs, pred]), np.column_stack([xd, target]), ()),
-            "hidden": Space(None, _to_plane(spec, z, "hidden", xs), _to_plane(spec, zd, "hidden", xd), ()),
-            "activation": Space(None, _to_plane(spec, a, "activation", xs), _to_plane(spec, ad, "activation", xd), ()),
+            "hidden": Space(None, zm, _to_plane(spec, zd, "hidden", xd), ()),
+            "activation": Space(None, am, _to_plane(spec, ad, "activation", xd), ()),
         }
     metrics = epoch.metrics
     # A sub-epoch snapshot says which step of training it shows.
