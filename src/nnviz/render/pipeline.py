@@ -27,13 +27,14 @@ from typing import Any
 
 import numpy as np
 
+from .. import budget
 from .. import config as config_mod
 from ..atomic import check_writable, write_text_atomic
 from ..config import Config
 from ..engine.datasets import Dataset
 from ..engine.history import History, write_history
 from ..engine.train import load_data, train
-from ..errors import Interrupted, LargeOutputWarning, RenderError
+from ..errors import Interrupted, LargeOutputWarning, RenderError, stage
 from ..progress import Progress, reporter
 from .animation import Animation
 from .engines import ENGINES
@@ -139,10 +140,28 @@ def render_history(
     on failure nothing appears at its destination. ``workers=2`` paints on
     two cores (Linux, from a process without threads; the bytes are the same).
     """
+    with stage("rendering"):
+        return _render(history, data, cfg, out, poster, progress, workers, anim)
+
+
+def _render(
+    history: History,
+    data: Dataset,
+    cfg: Config,
+    out: str | Path | None,
+    poster: str | Path | None,
+    progress: Progress | bool | None,
+    workers: int,
+    anim: Any,
+) -> Path:
     report = reporter(progress)
     outs = output_paths(cfg, out)
     kind = writer_for(outs.format)
-    anim = anim if anim is not None else Animation(history, data, cfg.render)  # or any Animation-like (morph)
+    if anim is None:
+        # Before the Animation builds its meshgrid (a morph checks before building its own).
+        frames = len(select_epochs(len(history), cfg.render.every, cfg.render.log_frames))
+        budget.check(cfg, data, outs, training=False, workers=workers, frames=frames)
+        anim = Animation(history, data, cfg.render)
     engine = ENGINES[cfg.render.engine](anim)
     try:
         if not kind.animated:  # a still: only the last frame is drawn
@@ -209,7 +228,10 @@ def animate(
         out,
     )
     check_available(outs.format)  # a format whose encoder this machine lacks fails now, not after training
-    data = data if data is not None else load_data(cfg)
+    with stage("loading the data"):
+        data = data if data is not None else load_data(cfg)
+    # Every memory cap and format limit, from the config and the data's shape, before training.
+    budget.check(cfg, data, outs, training=history is None, workers=workers)
     if history is None:
         total = cfg.train.epochs + 1
 
@@ -217,7 +239,8 @@ def animate(
             if report:
                 report("training", ep.epoch + 1, total)
 
-        history = train(cfg, data, on_epoch=on_epoch)
+        with stage("training"):
+            history = train(cfg, data, on_epoch=on_epoch)
         if history.stop_reason == "interrupted":
             # Ctrl-C means stop, not "render what you have": nothing is written.
             raise Interrupted(history.signal or signal.SIGINT)
