@@ -45,7 +45,7 @@ MESH_FLOATS = 2 + 4 + 4 + 1 + 8
 # RGB copy handed to the writer (3) and the writer's own copies (GIF: palette
 # indices, the previous frame, the change mask; MP4/WebP: the held-back frame),
 # and matplotlib's float RGBA resampling of the image panels (4 x 8 over at
-# most the whole figure). Measured peak for 2048x2048, four panels: see README "Limits".
+# most the whole figure). An estimate from those buffers, not a measurement per format.
 PIXEL_BYTES = 4 + 4 + 3 + 9 + 32
 
 
