@@ -177,8 +177,22 @@ def _exists(path: Path) -> bool:
         return False
 
 
+def path_max(folder: Path) -> int:
+    """The longest path (with its terminating NUL) ``folder``'s filesystem takes (4096 on Linux)."""
+    try:
+        return os.pathconf(folder, "PC_PATH_MAX")
+    except (OSError, ValueError):
+        return 4096
+
+
+def temp_path_length(dest: Path, limit: int) -> int:
+    """Bytes in the path of ``dest``'s temp file as spelled (folder, then ``_temp_prefix``'s name)."""
+    name = min(limit, len(dest.name.encode()) + TEMP_EXTRA + len(dest.suffix.encode()))
+    return len(os.fsencode(dest.parent)) + 1 + name
+
+
 def _check_name_length(dest: Path, folder: Path) -> None:
-    """Each part of ``dest`` must fit the filesystem, or the final rename fails after all the work."""
+    """Each part of ``dest`` and its temp file's whole path must fit, or writing fails after all the work."""
     limit = name_max(folder)
     for part in dest.parts:
         if len(part.encode()) > limit:
@@ -186,6 +200,13 @@ def _check_name_length(dest: Path, folder: Path) -> None:
                 f"cannot write {str(dest)!r}: the name {part[:40]!r}... is {len(part.encode())} "
                 f"bytes long; at most {limit} are allowed"
             )
+    most = path_max(folder) - 1  # the NUL
+    need = temp_path_length(dest, limit)
+    if need > most:
+        raise OutputError(
+            f"cannot write {str(dest)[:40]!r}...: its temp file's path would be {need} bytes long; "
+            f"at most {most} are allowed: use a shorter folder or name"
+        )
 
 
 # Inside ``one_set()``: the finished temps waiting to be renamed together.

@@ -18,7 +18,7 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..errors import Interrupted, NnvizError, one_line
+from ..errors import Interrupted, NnvizError, memory_message, one_line
 
 
 def _raise_interrupted(signum: int, frame: Any) -> None:
@@ -39,8 +39,9 @@ class NnvizGroup(click.Group):
             code = exc.exit_code if isinstance(exc, Interrupted) else 130
             click.echo("Error: interrupted; no partial output was written", err=True)
             ctx.exit(code)
-        except MemoryError:
-            raise click.ClickException("out of memory; try a smaller --grid, --size or fewer epochs") from None
+        except MemoryError as exc:
+            # Names the stage and the allocation that failed, not advice that may not apply.
+            raise click.ClickException(memory_message(exc)) from None
         except OSError as exc:
             # A full disk or a lost permission is the machine's state, not a bug,
             # even when a writer forgot to wrap it in OutputError.

@@ -10,11 +10,12 @@ test split, and returns a frozen ``Dataset``.
 
 from __future__ import annotations
 
+import array
 import csv
 import gzip
 import math
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
@@ -102,6 +103,7 @@ class DatasetSpec:
 
 
 # --- generators ---------------------------------------------------------------
+
 
 def _even_split(n: int, parts: int) -> list[int]:
     """``n`` split into ``parts`` near-equal counts; earlier parts take the remainder."""
@@ -236,8 +238,17 @@ def _read_csv(path: Path, options: ReadOptions) -> Dataset:
 def _read_mnist(path: Path, options: ReadOptions) -> Dataset:
     images = mnist.read(path)
     features = tuple(f"px{i}" for i in range(images.X.shape[1]))
-    return Dataset("mnist", "multiclass", images.X, images.y, images.X_test, images.y_test,
-                   features, mnist.CLASS_NAMES, images.note)
+    return Dataset(
+        "mnist",
+        "multiclass",
+        images.X,
+        images.y,
+        images.X_test,
+        images.y_test,
+        features,
+        mnist.CLASS_NAMES,
+        images.note,
+    )
 
 
 BINARY = ("0", "1")
@@ -249,43 +260,120 @@ DATASETS: dict[str, DatasetSpec] = {
     s.name: s
     for s in (
         # The blog's threshold belongs to the blobs: seed 5's draw reaches it at epoch 74.
-        DatasetSpec("blobs", "binary", "three Gaussian blobs on a diagonal; the middle one is class 1",
-                    make_blobs, n_samples=400, noise=0.5, class_names=BINARY,
-                    defaults={"train.stop_loss": 0.263}),
-        DatasetSpec("blobs3", "multiclass", "three Gaussian blobs on a diagonal, one class each",
-                    make_blobs3, n_samples=600, noise=0.5, class_names=("0", "1", "2"),
-                    defaults={"train.lr": 0.02, "train.epochs": 150}),
-        DatasetSpec("xor", "binary", "uniform square, class 1 in the quadrants where x0*x1 > 0",
-                    make_xor, n_samples=1000, noise=0.0, class_names=BINARY,
-                    defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 150, "train.stop_loss": 0.05}),
+        DatasetSpec(
+            "blobs",
+            "binary",
+            "three Gaussian blobs on a diagonal; the middle one is class 1",
+            make_blobs,
+            n_samples=400,
+            noise=0.5,
+            class_names=BINARY,
+            defaults={"train.stop_loss": 0.263},
+        ),
+        DatasetSpec(
+            "blobs3",
+            "multiclass",
+            "three Gaussian blobs on a diagonal, one class each",
+            make_blobs3,
+            n_samples=600,
+            noise=0.5,
+            class_names=("0", "1", "2"),
+            defaults={"train.lr": 0.02, "train.epochs": 150},
+        ),
+        DatasetSpec(
+            "xor",
+            "binary",
+            "uniform square, class 1 in the quadrants where x0*x1 > 0",
+            make_xor,
+            n_samples=1000,
+            noise=0.0,
+            class_names=BINARY,
+            defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 150, "train.stop_loss": 0.05},
+        ),
         # A wide normal init starts the tanh units outside their linear middle;
         # from Glorot's small weights Adam settles on a straight line (R^2 ~ 0.5).
-        DatasetSpec("sine", "regression", "1-D regression: t = x + 0.3 sin(2 pi x) + uniform noise",
-                    make_sine, n_samples=100, noise=0.1,
-                    defaults={"model.init": "normal", "model.init_std": 4.0, "train.lr": 0.02,
-                              "train.batch_size": 10, "train.epochs": 300, "train.seed": 0}),
-        DatasetSpec("circles", "binary", "a small circle (class 1) inside a larger one",
-                    make_circles, n_samples=400, noise=0.1, class_names=BINARY,
-                    defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05}),
-        DatasetSpec("moons", "binary", "two interleaving half circles",
-                    make_moons, n_samples=400, noise=0.1, class_names=BINARY,
-                    defaults={"model.hidden": (3,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05}),
+        DatasetSpec(
+            "sine",
+            "regression",
+            "1-D regression: t = x + 0.3 sin(2 pi x) + uniform noise",
+            make_sine,
+            n_samples=100,
+            noise=0.1,
+            defaults={
+                "model.init": "normal",
+                "model.init_std": 4.0,
+                "train.lr": 0.02,
+                "train.batch_size": 10,
+                "train.epochs": 300,
+                "train.seed": 0,
+            },
+        ),
+        DatasetSpec(
+            "circles",
+            "binary",
+            "a small circle (class 1) inside a larger one",
+            make_circles,
+            n_samples=400,
+            noise=0.1,
+            class_names=BINARY,
+            defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05},
+        ),
+        DatasetSpec(
+            "moons",
+            "binary",
+            "two interleaving half circles",
+            make_moons,
+            n_samples=400,
+            noise=0.1,
+            class_names=BINARY,
+            defaults={"model.hidden": (3,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05},
+        ),
         # Depth untangles the spirals; the last hidden layer is 2 wide and shown exactly.
-        DatasetSpec("spiral", "binary", "two interleaved spirals (TensorFlow Playground)",
-                    make_spiral, n_samples=400, noise=0.1, class_names=BINARY,
-                    defaults={"model.hidden": (16, 16, 2), "train.epochs": 400, "train.stop_loss": 0.05,
-                              "train.seed": 0}),
-        DatasetSpec("gaussians", "binary", "two linearly separable Gaussian blobs",
-                    make_gaussians, n_samples=400, noise=0.5, class_names=BINARY,
-                    defaults={"train.epochs": 100, "train.stop_loss": 0.02}),
+        DatasetSpec(
+            "spiral",
+            "binary",
+            "two interleaved spirals (TensorFlow Playground)",
+            make_spiral,
+            n_samples=400,
+            noise=0.1,
+            class_names=BINARY,
+            defaults={"model.hidden": (16, 16, 2), "train.epochs": 400, "train.stop_loss": 0.05, "train.seed": 0},
+        ),
+        DatasetSpec(
+            "gaussians",
+            "binary",
+            "two linearly separable Gaussian blobs",
+            make_gaussians,
+            n_samples=400,
+            noise=0.5,
+            class_names=BINARY,
+            defaults={"train.epochs": 100, "train.stop_loss": 0.02},
+        ),
         # Ten classes through a 2-unit bottleneck (layer 2).
-        DatasetSpec("digits", "multiclass", "8x8 handwritten digits 0-9 (UCI, bundled), 64 pixels in [0, 1]",
-                    make_digits, n_samples=DIGITS_ROWS, class_names=DIGIT_NAMES,
-                    defaults={"model.hidden": (32, 2), "train.epochs": 60}),
-        DatasetSpec("csv", "auto", "your CSV file (data.path): header row; target = data.target or the last column",
-                    read=_read_csv, suffixes=(".csv",)),
-        DatasetSpec("mnist", "multiclass", "your MNIST file (data.path): mnist.npz or train-images-idx3-ubyte[.gz]",
-                    read=_read_mnist, class_names=mnist.CLASS_NAMES, suffixes=mnist.SUFFIXES),
+        DatasetSpec(
+            "digits",
+            "multiclass",
+            "8x8 handwritten digits 0-9 (UCI, bundled), 64 pixels in [0, 1]",
+            make_digits,
+            n_samples=DIGITS_ROWS,
+            class_names=DIGIT_NAMES,
+            defaults={"model.hidden": (32, 2), "train.epochs": 60},
+        ),
+        DatasetSpec(
+            "csv",
+            "auto",
+            "your CSV file (data.path): header row; target = data.target or the last column",
+            read=_read_csv,
+            suffixes=(".csv",),
+        ),
+        DatasetSpec(
+            "mnist",
+            "multiclass",
+            "your MNIST file (data.path): mnist.npz or train-images-idx3-ubyte[.gz]",
+            read=_read_mnist,
+            class_names=mnist.CLASS_NAMES,
+            suffixes=mnist.SUFFIXES,
+        ),
     )
 }
 
@@ -310,14 +398,41 @@ def file_kind(path: str) -> str:
 # --- CSV ----------------------------------------------------------------------
 
 
+# A CSV is parsed row by row into floats, never held as text, and refused as
+# soon as it is known to be too big: by its size before reading, by its
+# header (the columns fix a row's cost), and at the row cap while reading.
+# 200 MiB of CSV is ~10 million numbers; a table that size takes hours to
+# train on and its mesh is already capped, so larger files are mistakes or
+# belong to a sample. The row cap is data.n_samples' own (config.MAX_SAMPLES;
+# config imports this module, so the number is repeated, and a test ties them).
+MAX_CSV_BYTES = 200 * 2**20
+MAX_CSV_ROWS = 1_000_000
 
-def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """The header and each non-blank data row with the file line it starts on."""
+
+def _check_file(path: Path) -> None:
+    """Refuse a missing, folder or oversized file before opening it."""
     if not path.exists():
         raise DataError(f"data file not found: {path}")
     if path.is_dir():
         raise DataError(f"data.path {path} is a folder; give a CSV file")
-    rows: list[tuple[int, list[str]]] = []
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise DataError(f"cannot read data file {path}: {e.strerror or e}") from None
+    if size > MAX_CSV_BYTES:
+        raise DataError(
+            f"data file {path} is {size / 2**20:,.0f} MiB; the cap for a CSV is {MAX_CSV_BYTES / 2**20:,.0f} MiB: "
+            "give it a random sample of its rows (e.g. keep the header and shuf -n 100000 of the rest)"
+        )
+
+
+def _row_cap(n_columns: int) -> int:
+    """Data rows a CSV of ``n_columns`` may have: the row cap, or fewer when its floats would pass mnist's array cap."""
+    return min(MAX_CSV_ROWS, mnist.MAX_ARRAY_BYTES // (8 * max(n_columns - 1, 1)))
+
+
+def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
+    """Each non-blank row with the file line it starts on, read lazily (the header first)."""
     try:
         # utf-8-sig drops the byte-order mark spreadsheet programs often write.
         with path.open(encoding="utf-8-sig", newline="") as f:
@@ -326,18 +441,23 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             for row in reader:
                 # Skip blank lines, but keep ",," so its empty cells get reported.
                 if len(row) > 1 or (row and row[0].strip()):
-                    rows.append((line, row))
+                    yield line, row
                 line = reader.line_num + 1  # a quoted cell may span lines; report where a row starts
     except UnicodeDecodeError as e:
-        raise DataError(f"data file {path} is not UTF-8 text (bad byte at offset {e.start}); save it as UTF-8") from None
+        raise DataError(
+            f"data file {path} is not UTF-8 text (bad byte at offset {e.start}); save it as UTF-8"
+        ) from None
     except csv.Error as e:
         raise DataError(f"data file {path}: line {line}: {e}") from None
     except OSError as e:
         raise DataError(f"cannot read data file {path}: {e.strerror or e}") from None
-    if not rows:
+
+
+def _read_header(path: Path, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
+    first = next(rows, None)
+    if first is None:
         raise DataError(f"data file {path} is empty; expected a header row, then data rows")
-    (_, header), *data = rows
-    return [h.strip() for h in header], data
+    return [h.strip() for h in first[1]]
 
 
 def _check_header(header: list[str], path: Path) -> None:
@@ -386,25 +506,36 @@ def _is_number(cell: str) -> bool:
 
 
 def _parse_table(
-    header: list[str], rows: list[tuple[int, list[str]]], path: Path, target: int
+    header: list[str], rows: Iterator[tuple[int, list[str]]], path: Path, target: int
 ) -> tuple[Array, list[tuple[int, str]]]:
     """Features as floats, plus the target column's stripped cells with their lines.
 
     The target stays text here: whether it holds numbers or labels is decided
-    once the whole column is seen.
+    once the whole column is seen. Rows are consumed one at a time; past the
+    row cap the file is refused without reading the rest.
     """
     k = len(header)
-    X = np.empty((len(rows), k - 1), dtype=np.float64)
+    cap = _row_cap(k)
+    values = array.array("d")  # 8 bytes a number, where a list of rows of str took ~60
     cells: list[tuple[int, str]] = []
-    for i, (line, row) in enumerate(rows):
+    for line, row in rows:
+        if len(cells) >= cap:
+            raise DataError(
+                f"data file {path} has more than {cap:,} data rows (line {line}); the cap for {k} columns is "
+                f"{cap:,}: give it a random sample of its rows"
+            )
         if len(row) != k:
             raise DataError(f"data file {path}: line {line}: expected {k} fields, found {len(row)}")
-        X[i] = [_number(cell, path, line, name) for j, (cell, name) in enumerate(zip(row, header)) if j != target]
+        values.extend(
+            [_number(cell, path, line, name) for j, (cell, name) in enumerate(zip(row, header)) if j != target]
+        )
         cell = row[target].strip()
         if not cell:
             raise DataError(f"data file {path}: line {line}, column {header[target]!r}: missing value")
         cells.append((line, cell))
-    return X, cells
+    if not cells:
+        return np.empty((0, k - 1)), cells
+    return np.frombuffer(values, dtype=np.float64).reshape(len(cells), k - 1), cells
 
 
 def _target_numbers(cells: list[tuple[int, str]], path: Path, column: str) -> Array | None:
@@ -442,10 +573,13 @@ def _encode_classes(values: Array | None, labels: list[str], column: str, task: 
     if k < 2:
         raise DataError(f"target column {column!r} has a single class ({_shown(names)}); need at least 2")
     if task == "binary" and k != 2:
-        raise DataError(f"task = 'binary' needs exactly 2 distinct target values; column {column!r} has {k} ({_shown(names, 5)})")
+        raise DataError(
+            f"task = 'binary' needs exactly 2 distinct target values; column {column!r} has {k} ({_shown(names, 5)})"
+        )
     if k > MAX_CLASSES:
         fix = (
-            "set task = 'regression' to predict it as a number" if values is not None
+            "set task = 'regression' to predict it as a number"
+            if values is not None
             else "text labels cannot be regressed; pick the label column with data.target (--target)"
         )
         raise DataError(
@@ -469,13 +603,15 @@ def load_csv(path: str | Path, task: str | None = None, target: str | None = Non
     """
     _check_task(task)
     path = Path(path)
-    header, rows = _read_rows(path)
+    _check_file(path)
+    rows = _rows(path)
+    header = _read_header(path, rows)
     _check_header(header, path)
-    if not rows:
-        raise DataError(f"data file {path} has a header but no data rows")
     t = _target_index(header, target, path)
     column = header[t]
     X, cells = _parse_table(header, rows, path, t)
+    if not cells:
+        raise DataError(f"data file {path} has a header but no data rows")
     labels = [cell for _, cell in cells]
     values = _target_numbers(cells, path, column)
     inferred = task is None
@@ -496,6 +632,7 @@ def load_csv(path: str | Path, task: str | None = None, target: str | None = Non
 
 
 # --- building and splitting ---------------------------------------------------
+
 
 def _full(name: str, task: str, X: Array, y: Array, features: tuple[str, ...], classes: tuple[str, ...]) -> Dataset:
     empty_X = np.empty((0, X.shape[1]), dtype=np.float64)
@@ -520,8 +657,13 @@ def _check_count(n: object) -> int:
 
 
 def _check_options(
-    spec: DatasetSpec, path: str | None, task: str | None, target: str | None,
-    noise: float | None, test_fraction: float, seed: int,
+    spec: DatasetSpec,
+    path: str | None,
+    task: str | None,
+    target: str | None,
+    noise: float | None,
+    test_fraction: float,
+    seed: int,
 ) -> None:
     _check_task(task)
     if not 0.0 <= test_fraction < 1.0:
@@ -556,7 +698,9 @@ def _generate(spec: DatasetSpec, n_samples: int | None, noise: float | None, rng
     return _full(spec.name, spec.task, X, y, features, spec.class_names)
 
 
-def _read(spec: DatasetSpec, path: str, options: ReadOptions, n_samples: int | None, rng: np.random.Generator) -> Dataset:
+def _read(
+    spec: DatasetSpec, path: str, options: ReadOptions, n_samples: int | None, rng: np.random.Generator
+) -> Dataset:
     """A file-backed dataset, cut to a seeded ``n_samples`` training rows when it has more.
 
     A file's row count is not known before reading it (and a config or sweep
@@ -572,7 +716,9 @@ def _read(spec: DatasetSpec, path: str, options: ReadOptions, n_samples: int | N
         short = f"; n_samples = {n} is more than its {total:,} rows, so all are used" if n > total else ""
         return replace(data, note=f"{data.note}{short}")
     rows = _subset(n, total, f"data file {path}", rng)
-    return replace(data, X=data.X[rows], y=data.y[rows], note=f"{data.note}; a seeded subset of {n:,} of its {total:,} rows")
+    return replace(
+        data, X=data.X[rows], y=data.y[rows], note=f"{data.note}; a seeded subset of {n:,} of its {total:,} rows"
+    )
 
 
 def _split(data: Dataset, test_fraction: float, rng: np.random.Generator) -> Dataset:

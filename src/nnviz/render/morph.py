@@ -43,7 +43,7 @@ from ..config import RenderConfig
 from ..engine import nn
 from ..engine.datasets import Dataset
 from ..engine.history import History
-from ..errors import RenderError
+from ..errors import RenderError, stage
 from . import scene
 from .scene import Frame, Limits, PanelDef, Projection, Space, Spec
 
@@ -162,11 +162,32 @@ def _input_boundary(spec: Spec, params: Sequence[Array], out: Array) -> list[Arr
     return scene.boundaries(spec.task, spec.input_grid, out, logits_of)
 
 
+def _rep_row_bytes(model: nn.Model) -> int:
+    # representations() keeps the input and three arrays per hidden layer, float64.
+    return 8 * (model.sizes[0] + 3 * sum(model.sizes[1:-1]))
+
+
+def _mesh_views(spec: Spec, views: Sequence[Projection], params: Sequence[Array], x: Array) -> list[Array]:
+    """[output, then ``x`` in every representation's 2-D view], in row slices of bounded memory.
+
+    A representation's full width exists for one slice at a time; only the
+    two drawn coordinates of each are kept (``scene.CHUNK_BYTES``).
+    """
+    model = spec.model
+
+    def one(s: slice) -> tuple[Array, ...]:
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            out = scene._finite(nn.forward(model, params, x[s]).a[-1], 0.5, 1e12)
+        return (out, *(view(r) for view, r in zip(views, representations(model, params, x[s]), strict=True)))
+
+    rows = max(1, scene.CHUNK_BYTES // max(_rep_row_bytes(model), scene.pass_row_bytes(model)))
+    return list(scene.in_chunks(one, len(x), rows))
+
+
 def keyframes(spec: Spec, views: Sequence[Projection], params: Sequence[Array]) -> Keyframes:
     """Data, mesh and boundary of ``params`` in every representation's 2-D view."""
     g = spec.grid
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        out = scene._finite(nn.forward(spec.model, params, spec.mesh_x).a[-1], 0.5, 1e12)
+    out, *mesh_views = _mesh_views(spec, views, params, spec.mesh_x)
     lines = _input_boundary(spec, params, out)
     bpts = np.concatenate(lines) if lines else np.empty((0, 2))
     cuts = np.cumsum([len(ln) for ln in lines])[:-1]
@@ -174,13 +195,14 @@ def keyframes(spec: Spec, views: Sequence[Projection], params: Sequence[Array]) 
     reps = zip(
         views,
         representations(model, params, spec.X),
-        representations(model, params, spec.mesh_x),
+        mesh_views,
         representations(model, params, spec.plane.inverse(bpts)),
+        strict=True,
     )
     points, mesh, boundary = [], [], []
     for view, xd, xm, xb in reps:
         points.append(view(xd))
-        mesh.append(view(xm).reshape(g, g, 2))
+        mesh.append(xm.reshape(g, g, 2))
         boundary.append(view(xb) if len(bpts) else bpts)
     # The input plane is drawn exactly as the other commands draw it.
     points[0], mesh[0], boundary[0] = spec.data_plane, spec.mesh_uv, bpts
@@ -247,8 +269,9 @@ def rep_bounds(spec: Spec, views: Sequence[Projection], params: Sequence[Array])
     g = spec.grid
     ix = np.unique(np.r_[np.arange(0, g, COARSE), g - 1])  # border rows/columns included
     coarse = spec.mesh_x.reshape(g, g, -1)[np.ix_(ix, ix)].reshape(-1, spec.mesh_x.shape[1])
-    reps = zip(views, representations(spec.model, params, spec.X), representations(spec.model, params, coarse))
-    return [scene._bounds(view(xd), view(xm)) for view, xd, xm in reps]
+    _, *mesh_views = _mesh_views(spec, views, params, coarse)
+    reps = zip(views, representations(spec.model, params, spec.X), mesh_views, strict=True)
+    return [scene._bounds(view(xd), xm) for view, xd, xm in reps]
 
 
 def cameras(bounds: Sequence[Limits]) -> list[Limits]:
@@ -459,9 +482,24 @@ def render_morph(
     """
     from dataclasses import replace as with_
 
-    from .pipeline import render_history
+    from .. import budget
+    from .pipeline import output_paths, render_history
 
-    anim = Morph(history, data, cfg.render, parse_epochs(epochs, history), steps=steps, pause=pause)
+    positions = parse_epochs(epochs, history)
+    _check_counts(steps, pause)
+    frames = len(positions) * len(timeline(len(chain(history.model)), steps, pause))
+    # Before the Morph builds its meshgrid and keyframes (one 2-D mesh per representation).
+    budget.check(
+        cfg,
+        data,
+        output_paths(cfg, out),
+        training=False,
+        workers=workers,
+        morph_reps=len(chain(history.model)),
+        frames=frames,
+    )
+    with stage("rendering"):
+        anim = Morph(history, data, cfg.render, positions, steps=steps, pause=pause)
     # The stream engine draws any Animation-like; the celluloid reference draws training only.
     cfg = with_(cfg, render=with_(cfg.render, engine="stream"))
     path = render_history(history, data, cfg, out, progress=progress, workers=workers, anim=anim)

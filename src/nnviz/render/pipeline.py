@@ -27,18 +27,19 @@ from typing import Any
 
 import numpy as np
 
+from .. import budget
 from .. import config as config_mod
 from ..atomic import check_writable, one_set, write_text_atomic
 from ..config import Config
 from ..engine.datasets import Dataset
 from ..engine.history import History, write_history
 from ..engine.train import load_data, train
-from ..errors import Interrupted, LargeOutputWarning, RenderError
+from ..errors import Interrupted, LargeOutputWarning, RenderError, stage
 from ..progress import Progress, reporter
 from .animation import Animation
-from .scene import select_epochs
 from .engines import ENGINES
 from .notebook import to_html
+from .scene import select_epochs
 from .writers import WRITERS, PngWriter, Writer, check_available, format_of, writer_for
 
 Array = np.ndarray
@@ -68,6 +69,7 @@ class AnimationResult:
 
 
 # --- paths -------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Outputs:
@@ -108,7 +110,7 @@ def output_paths(cfg: Config, out: str | Path | None = None) -> Outputs:
 
 
 WARN_BYTES = 50 * 2**20  # past this a GIF is too heavy to embed in a page
-SIZE_PROBE_FRAMES = 10    # frames written before the size is extrapolated
+SIZE_PROBE_FRAMES = 10  # frames written before the size is extrapolated
 
 
 def _warn_if_large(path: Path, estimate: float) -> None:
@@ -117,23 +119,50 @@ def _warn_if_large(path: Path, estimate: float) -> None:
         warnings.warn(
             f"{path} is on course to be about {estimate / 2**20:.0f} MB (over {WARN_BYTES // 2**20} MB); "
             "a smaller --size or --grid, --every N or --log-frames K make it lighter",
-            LargeOutputWarning, stacklevel=3,
+            LargeOutputWarning,
+            stacklevel=3,
         )
 
 
-def render_history(history: History, data: Dataset, cfg: Config, out: str | Path | None = None, *,
-                   poster: str | Path | None = None, progress: Progress | bool | None = None,
-                   workers: int = 1, anim: Any = None) -> Path:
+def render_history(
+    history: History,
+    data: Dataset,
+    cfg: Config,
+    out: str | Path | None = None,
+    *,
+    poster: str | Path | None = None,
+    progress: Progress | bool | None = None,
+    workers: int = 1,
+    anim: Any = None,
+) -> Path:
     """Render ``history`` (trained on ``data``) with ``cfg.render`` and return the file written.
 
     ``poster`` also writes the last frame as a PNG. Every file is atomic:
     on failure nothing appears at its destination. ``workers=2`` paints on
     two cores (Linux, from a process without threads; the bytes are the same).
     """
+    with stage("rendering"):
+        return _render(history, data, cfg, out, poster, progress, workers, anim)
+
+
+def _render(
+    history: History,
+    data: Dataset,
+    cfg: Config,
+    out: str | Path | None,
+    poster: str | Path | None,
+    progress: Progress | bool | None,
+    workers: int,
+    anim: Any,
+) -> Path:
     report = reporter(progress)
     outs = output_paths(cfg, out)
     kind = writer_for(outs.format)
-    anim = anim if anim is not None else Animation(history, data, cfg.render)  # or any Animation-like (morph)
+    if anim is None:
+        # Before the Animation builds its meshgrid (a morph checks before building its own).
+        frames = len(select_epochs(len(history), cfg.render.every, cfg.render.log_frames))
+        budget.check(cfg, data, outs, training=False, workers=workers, frames=frames)
+        anim = Animation(history, data, cfg.render)
     engine = ENGINES[cfg.render.engine](anim)
     try:
         if not kind.animated:  # a still: only the last frame is drawn
@@ -171,8 +200,15 @@ def _on_frame(writer: Writer, path: Path, total: int, report: Progress | None) -
     return on_frame
 
 
-def animate(cfg: Config, out: str | Path | None = None, *, history: History | None = None,
-            data: Any = None, progress: bool | Progress = False, workers: int = 1) -> AnimationResult:
+def animate(
+    cfg: Config,
+    out: str | Path | None = None,
+    *,
+    history: History | None = None,
+    data: Any = None,
+    progress: bool | Progress = False,
+    workers: int = 1,
+) -> AnimationResult:
     """Train (unless ``history`` is given), render, and write every output of a run.
 
     Writes the animation (``out`` or ``outputs/<run>.<format>``) and beside
@@ -185,10 +221,18 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
     # [h/sweep] Before loading data: no output on the --data file, all four outputs writable
     # (not only the animation), and temps left by crashed runs in the folder removed.
     from ..paths import prepare_outputs, run_outputs
-    prepare_outputs({"--data file": cfg.data.path},
-                    run_outputs(outs.path, outs.poster, outs.history_csv, outs.config_toml), "--out", out)
+
+    prepare_outputs(
+        {"--data file": cfg.data.path},
+        run_outputs(outs.path, outs.poster, outs.history_csv, outs.config_toml),
+        "--out",
+        out,
+    )
     check_available(outs.format)  # a format whose encoder this machine lacks fails now, not after training
-    data = data if data is not None else load_data(cfg)
+    with stage("loading the data"):
+        data = data if data is not None else load_data(cfg)
+    # Every memory cap and format limit, from the config and the data's shape, before training.
+    budget.check(cfg, data, outs, training=history is None, workers=workers)
     if history is None:
         total = cfg.train.epochs + 1
 
@@ -196,7 +240,8 @@ def animate(cfg: Config, out: str | Path | None = None, *, history: History | No
             if report:
                 report("training", ep.epoch + 1, total)
 
-        history = train(cfg, data, on_epoch=on_epoch)
+        with stage("training"):
+            history = train(cfg, data, on_epoch=on_epoch)
         if history.stop_reason == "interrupted":
             # Ctrl-C means stop, not "render what you have": nothing is written.
             raise Interrupted(history.signal or signal.SIGINT)

@@ -28,14 +28,15 @@ from ..errors import RenderError
 Array = np.ndarray
 Limits = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
 
-MARGIN = 0.1        # share of the data range added around it by the meshgrid
-PAD = 0.05          # share of the range added around limits
-GRID_LINES = 15     # grid lines per direction in every space
-COARSE = 12         # interior rows/columns the cheap limits pass samples
+MARGIN = 0.1  # share of the data range added around it by the meshgrid
+PAD = 0.05  # share of the range added around limits
+GRID_LINES = 15  # grid lines per direction in every space
+COARSE = 12  # interior rows/columns the cheap limits pass samples
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 # --- frame choice -------------------------------------------------------------
+
 
 def select_epochs(n: int, every: int = 1, log_frames: int = 0) -> tuple[int, ...]:
     """Indices of the epochs to draw out of ``n``; always the first and the last.
@@ -65,6 +66,7 @@ def select_epochs(n: int, every: int = 1, log_frames: int = 0) -> tuple[int, ...
 
 # --- fixed parts of the scene ---------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Projection:
     """An affine map onto two axes: ``(h - mean) @ basis``."""
@@ -85,11 +87,11 @@ class Projection:
         return uv if self.identity_map else self.mean + uv @ self.basis.T
 
     @classmethod
-    def identity(cls, labels: tuple[str, str]) -> "Projection":
+    def identity(cls, labels: tuple[str, str]) -> Projection:
         return cls(np.zeros(2), np.eye(2), labels, identity_map=True)
 
     @classmethod
-    def pca(cls, h: Array) -> "Projection":
+    def pca(cls, h: Array) -> Projection:
         """The two principal axes of ``h``, with a sign fixed so reruns agree."""
         mean = h.mean(axis=0)
         _, _, vt = np.linalg.svd(h - mean, full_matrices=False)
@@ -110,7 +112,7 @@ class Grid:
     v: Array
 
     @classmethod
-    def over(cls, lim: Limits, n: int) -> "Grid":
+    def over(cls, lim: Limits, n: int) -> Grid:
         return cls(np.linspace(lim[0], lim[1], n), np.linspace(lim[2], lim[3], n))
 
     @property
@@ -133,31 +135,31 @@ class Spec:
 
     model: nn.Model
     task: str
-    mode: str                     # "surface" or "curve"
+    mode: str  # "surface" or "curve"
     layer: int
-    width: int                    # units in the shown hidden layer
-    plane: Projection             # input features -> the 2 plane coordinates (surface mode)
-    grid_u: Array                 # (g,) first plane coordinate / the input interval
-    grid_v: Array                 # (g,) second plane coordinate (empty in curve mode)
-    mesh_x: Array                 # (g*g, d) or (g, 1): the meshgrid in input features
-    mesh_uv: Array                # (g, g, 2) the meshgrid in plane coordinates (surface mode)
-    X: Array                      # inputs: the training points, then the test points
-    y: Array                      # targets, in the same order
-    test: Array                   # (n,) bool: which points are held out
-    data_plane: Array             # (n, 2) data in plane coordinates (surface mode)
-    value_range: tuple[float, float]   # regression: target range that maps to colours 0..1
+    width: int  # units in the shown hidden layer
+    plane: Projection  # input features -> the 2 plane coordinates (surface mode)
+    grid_u: Array  # (g,) first plane coordinate / the input interval
+    grid_v: Array  # (g,) second plane coordinate (empty in curve mode)
+    mesh_x: Array  # (g*g, d) or (g, 1): the meshgrid in input features
+    mesh_uv: Array  # (g, g, 2) the meshgrid in plane coordinates (surface mode)
+    X: Array  # inputs: the training points, then the test points
+    y: Array  # targets, in the same order
+    test: Array  # (n,) bool: which points are held out
+    data_plane: Array  # (n, 2) data in plane coordinates (surface mode)
+    value_range: tuple[float, float]  # regression: target range that maps to colours 0..1
     n_classes: int
     class_names: tuple[str, ...]
-    proj_z: Projection | None     # hidden width >= 2: onto the drawn plane
+    proj_z: Projection | None  # hidden width >= 2: onto the drawn plane
     proj_a: Projection | None
     labels: Mapping[str, tuple[str, str]]
     titles: Mapping[str, str]
-    metric: str                   # "accuracy" or "rmse"
-    epochs: Array                 # every epoch of the history (for the loss panel)
+    metric: str  # "accuracy" or "rmse"
+    epochs: Array  # every epoch of the history (for the loss panel)
     loss: Array
     metric_values: Array
-    sub_epoch: bool               # snapshots every N optimizer steps: ``epochs`` holds steps
-    test_loss: Array | None       # the same on the test split, when there is one
+    sub_epoch: bool  # snapshots every N optimizer steps: ``epochs`` holds steps
+    test_loss: Array | None  # the same on the test split, when there is one
     test_metric: Array | None
 
     @property
@@ -215,18 +217,19 @@ class Frame:
     ones of the whole animation, or this frame's own with ``--axes per-frame``.
     """
 
-    index: int                    # position in the history (the loss panel's marker)
+    index: int  # position in the history (the loss panel's marker)
     epoch: int
     title: str
-    values: Array                 # colours 0..1: (g, g) surface or (g,) along the curve
+    values: Array  # colours 0..1: (g, g) surface or (g,) along the curve
     spaces: Mapping[str, Space]
     loss: float
     metric: float
     limits: Mapping[str, Limits] = field(default_factory=dict)
-    short_title: str = ""         # the title for a frame too narrow for the full one
+    short_title: str = ""  # the title for a frame too narrow for the full one
 
 
 # --- the panels a figure can show -------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PanelDef:
@@ -239,7 +242,7 @@ class PanelDef:
     name: str
     space: str | None
 
-    def painter(self, spec: "Spec") -> str:
+    def painter(self, spec: Spec) -> str:
         if self.space is None:
             return "curves"
         if spec.mode == "curve":
@@ -345,18 +348,40 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
         y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
     n_classes = data.n_classes or (model.sizes[-1] if model.task == "multiclass" else 2)
     return Spec(
-        model=model, task=history.task, mode=mode, layer=layer, width=width, plane=plane,
-        grid_u=grid_u, grid_v=grid_v, mesh_x=mesh_x, mesh_uv=mesh_uv, X=X, y=y, test=test, data_plane=data_plane,
-        value_range=(y_lo, y_hi), n_classes=n_classes,
+        model=model,
+        task=history.task,
+        mode=mode,
+        layer=layer,
+        width=width,
+        plane=plane,
+        grid_u=grid_u,
+        grid_v=grid_v,
+        mesh_x=mesh_x,
+        mesh_uv=mesh_uv,
+        X=X,
+        y=y,
+        test=test,
+        data_plane=data_plane,
+        value_range=(y_lo, y_hi),
+        n_classes=n_classes,
         class_names=data.class_names,
-        proj_z=proj_z, proj_a=proj_a,
-        labels={"input": input_labels, "hidden": z_labels, "activation": a_labels,
-                "loss": ("step" if history.sub_epoch else "epoch", "loss")},
-        titles=titles, metric=metric,
+        proj_z=proj_z,
+        proj_a=proj_a,
+        labels={
+            "input": input_labels,
+            "hidden": z_labels,
+            "activation": a_labels,
+            "loss": ("step" if history.sub_epoch else "epoch", "loss"),
+        },
+        titles=titles,
+        metric=metric,
         # Sub-epoch snapshots share epoch numbers: their curves run over optimizer steps.
         epochs=np.array([(e.step or 0) if history.sub_epoch else e.epoch for e in history.epochs]),
-        loss=history.column("loss"), metric_values=history.column(metric),
-        sub_epoch=history.sub_epoch, test_loss=_column(history, "test_loss"), test_metric=_column(history, f"test_{metric}"),
+        loss=history.column("loss"),
+        metric_values=history.column(metric),
+        sub_epoch=history.sub_epoch,
+        test_loss=_column(history, "test_loss"),
+        test_metric=_column(history, f"test_{metric}"),
     )
 
 
@@ -365,6 +390,7 @@ def _column(history: History, name: str) -> Array | None:
 
 
 # --- one frame ----------------------------------------------------------------
+
 
 def surface_values(spec: Spec, out: Array) -> Array:
     """The network's output as colour positions 0..1.
@@ -393,6 +419,36 @@ def _forward(spec: Spec, params: Sequence[Array], X: Array) -> tuple[Array, Arra
         trace = nn.forward(spec.model, params, X)
         z, a, out = trace.z[spec.layer - 1], trace.a[spec.layer - 1], trace.a[-1]
     return _finite(z, 0.0, 1e12), _finite(a, 0.0, 1e12), _finite(out, 0.5, 1e12)
+
+
+# The meshgrid pass keeps every layer's z and a for every mesh point: at --grid
+# 1000 and --hidden 1024 that is 16 GB at once. Past this many bytes the pass
+# runs over slices of the mesh's rows and keeps only what the frame shows (two
+# plane coordinates per space), so memory stays bounded whatever the grid and
+# width. Below it (every default run) the pass is one call, as it always was.
+CHUNK_BYTES = 64 * 2**20
+
+
+def pass_row_bytes(model: nn.Model) -> int:
+    """Bytes one input row costs in ``nn.forward``: the row, then every layer's z and a (float64)."""
+    return 8 * (model.sizes[0] + 2 * sum(model.sizes[1:]))
+
+
+def chunk_rows(model: nn.Model) -> int:
+    """Mesh rows per slice so that one slice's pass stays within ``CHUNK_BYTES``."""
+    return max(1, CHUNK_BYTES // pass_row_bytes(model))
+
+
+def in_chunks(f: Callable[[slice], tuple[Array, ...]], n: int, rows: int) -> tuple[Array, ...]:
+    """``f(s)`` over slices ``s`` of ``n`` rows, ``rows`` at a time, each output concatenated.
+
+    ``f`` cuts its own inputs (the mesh, a base column) with the slice. One
+    slice (the usual case) is one plain call, with the same arithmetic as ever.
+    """
+    if n <= rows:
+        return f(slice(0, n))
+    parts = [f(slice(i, min(i + rows, n))) for i in range(0, n, rows)]
+    return tuple(np.concatenate(col) for col in zip(*parts, strict=True))
 
 
 def _finite(x: Array, nan: float, big: float) -> Array:
@@ -543,7 +599,8 @@ def boundaries(task: str, grid: Grid, out: Array, logits_of: Callable[[Array], A
 def _plane(spec: Spec, params: Sequence[Array], space: str, lim: Limits, mapped: Space) -> Space:
     """``mapped`` with its plane coloured by the prediction downstream of it, and its exact boundary."""
     grid = Grid.over(lim, spec.grid)
-    _, out = _downstream(spec, params, grid.points(), space)
+    pts = grid.points()
+    (out,) = in_chunks(lambda s: (_downstream(spec, params, pts[s], space)[1],), len(pts), chunk_rows(spec.model))
     lines = boundaries(spec.task, grid, out, lambda h: _downstream(spec, params, h, space)[0])
     values = surface_values(spec, out).reshape(grid.shape)
     return replace(mapped, values=values, extent=grid.extent, boundary=tuple(lines))
@@ -572,32 +629,50 @@ def make_frame(spec: Spec, epoch: Epoch, index: int, limits: Mapping[str, Limits
     frame = _mapped(spec, epoch, index)
     limits = dict(limits) if limits is not None else frame_limits(spec, frame)
     if spec.exact_planes:
-        planes = {name: _plane(spec, params, name, limits[name], frame.spaces[name]) for name in ("hidden", "activation")}
+        planes = {
+            name: _plane(spec, params, name, limits[name], frame.spaces[name]) for name in ("hidden", "activation")
+        }
         frame = replace(frame, spaces={**frame.spaces, **planes})
     return replace(frame, limits=limits)
+
+
+def _mesh_pass(spec: Spec, params: Sequence[Array], base: Array) -> tuple[Array, Array, Array]:
+    """The meshgrid through the network: (hidden plane, activation plane, output), in row slices.
+
+    Only the drawn coordinates of each slice are kept, so a wide layer's full
+    values exist for one slice at a time (``CHUNK_BYTES``).
+    """
+
+    def one(s: slice) -> tuple[Array, Array, Array]:
+        z, a, out = _forward(spec, params, spec.mesh_x[s])
+        return _to_plane(spec, z, "hidden", base[s]), _to_plane(spec, a, "activation", base[s]), out
+
+    zm, am, out = in_chunks(one, len(spec.mesh_x), chunk_rows(spec.model))
+    return zm, am, out
 
 
 def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
     """The frame's data, input mesh and input boundary, mapped into every space."""
     params = epoch.params
-    z, a, out = _forward(spec, params, spec.mesh_x)
+    base = spec.mesh_uv[..., 0].ravel() if spec.mode == "surface" else spec.grid_u
+    zm, am, out = _mesh_pass(spec, params, base)
     zd, ad, _ = _forward(spec, params, spec.X)
     values = surface_values(spec, out)
     if spec.mode == "surface":
         g = spec.grid
         uv = spec.mesh_uv
-        u_flat = uv[..., 0].ravel()
-        lines = boundaries(spec.task, spec.input_grid, out,
-                           lambda p: _logits(spec, params, spec.plane.inverse(p)))
+        lines = boundaries(spec.task, spec.input_grid, out, lambda p: _logits(spec, params, spec.plane.inverse(p)))
         # A 2-wide layer traces its own boundary over its whole plane (make_frame).
         z_lines, a_lines = ([], []) if spec.exact_planes else _map_lines(spec, params, lines)
         values = values.reshape(g, g)
         spaces = {
             "input": Space(uv, None, spec.data_plane, tuple(lines), values, spec.extent),
-            "hidden": Space(_to_plane(spec, z, "hidden", u_flat).reshape(g, g, 2), None,
-                            _to_plane(spec, zd, "hidden", spec.data_plane[:, 0]), tuple(z_lines)),
-            "activation": Space(_to_plane(spec, a, "activation", u_flat).reshape(g, g, 2), None,
-                                _to_plane(spec, ad, "activation", spec.data_plane[:, 0]), tuple(a_lines)),
+            "hidden": Space(
+                zm.reshape(g, g, 2), None, _to_plane(spec, zd, "hidden", spec.data_plane[:, 0]), tuple(z_lines)
+            ),
+            "activation": Space(
+                am.reshape(g, g, 2), None, _to_plane(spec, ad, "activation", spec.data_plane[:, 0]), tuple(a_lines)
+            ),
         }
     else:
         xs, xd = spec.grid_u, spec.X[:, 0]
@@ -605,15 +680,22 @@ def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
         target = spec.y.astype(float)
         spaces = {
             "input": Space(None, np.column_stack([xs, pred]), np.column_stack([xd, target]), ()),
-            "hidden": Space(None, _to_plane(spec, z, "hidden", xs), _to_plane(spec, zd, "hidden", xd), ()),
-            "activation": Space(None, _to_plane(spec, a, "activation", xs), _to_plane(spec, ad, "activation", xd), ()),
+            "hidden": Space(None, zm, _to_plane(spec, zd, "hidden", xd), ()),
+            "activation": Space(None, am, _to_plane(spec, ad, "activation", xd), ()),
         }
     metrics = epoch.metrics
     # A sub-epoch snapshot says which step of training it shows.
     when = f"{epoch.epoch} (step {epoch.step})" if spec.sub_epoch else f"{epoch.epoch}"
-    return Frame(index, epoch.epoch, title(spec, when, metrics), values, spaces,
-                 float(metrics["loss"]), float(metrics.get(spec.metric, np.nan)),
-                 short_title=short_title(spec, when, metrics))
+    return Frame(
+        index,
+        epoch.epoch,
+        title(spec, when, metrics),
+        values,
+        spaces,
+        float(metrics["loss"]),
+        float(metrics.get(spec.metric, np.nan)),
+        short_title=short_title(spec, when, metrics),
+    )
 
 
 def title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> str:
@@ -636,6 +718,7 @@ def short_title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> s
 
 
 # --- axis limits -----------------------------------------------------------------
+
 
 def _bounds(*arrays: Array) -> Limits:
     pts = np.concatenate([a.reshape(-1, 2) for a in arrays if a is not None and a.size])
@@ -695,14 +778,18 @@ def fixed_limits(spec: Spec, history: History, indices: Sequence[int]) -> dict[s
         params = history.epochs[i].params
         z, a, out = _forward(spec, params, xs)
         zd, ad, _ = _forward(spec, params, spec.X)
-        acc["hidden"] = _union(acc["hidden"], _bounds(_to_plane(spec, z, "hidden", base), _to_plane(spec, zd, "hidden", xd)))
+        acc["hidden"] = _union(
+            acc["hidden"], _bounds(_to_plane(spec, z, "hidden", base), _to_plane(spec, zd, "hidden", xd))
+        )
         acc["activation"] = _union(
             acc["activation"], _bounds(_to_plane(spec, a, "activation", base), _to_plane(spec, ad, "activation", xd))
         )
         if spec.mode == "curve":
             pred = out[:, 0] if out.ndim == 2 else out
-            acc["input"] = _union(acc["input"], _bounds(np.column_stack([base, pred]),
-                                                        np.column_stack([spec.X[:, 0], spec.y.astype(float)])))
+            acc["input"] = _union(
+                acc["input"],
+                _bounds(np.column_stack([base, pred]), np.column_stack([spec.X[:, 0], spec.y.astype(float)])),
+            )
     limits = {k: pad(v) for k, v in acc.items() if v is not None}
     if spec.mode == "surface":
         limits["input"] = spec.extent

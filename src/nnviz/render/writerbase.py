@@ -74,21 +74,35 @@ class Writer:
     palette only when given them; the others ignore them.
     """
 
-    format: ClassVar[str] = ""         # the registry name, e.g. "gif"
-    suffix: ClassVar[str] = ""         # ".gif"
-    mime: ClassVar[str] = ""           # "image/gif", for data: URLs and pages
-    video: ClassVar[bool] = False      # a page shows it with <video>, not <img>
-    animated: ClassVar[bool] = True    # False: a poster, only the last frame matters
+    format: ClassVar[str] = ""  # the registry name, e.g. "gif"
+    suffix: ClassVar[str] = ""  # ".gif"
+    mime: ClassVar[str] = ""  # "image/gif", for data: URLs and pages
+    video: ClassVar[bool] = False  # a page shows it with <video>, not <img>
+    animated: ClassVar[bool] = True  # False: a poster, only the last frame matters
     wants_palette: ClassVar[bool] = False  # pass sample= and colors= for exact colours
+    # What the file format can hold (None: no limit of its own); check_capacity
+    # reads them before any training, and the writer again on the real frames.
+    max_side: ClassVar[int | None] = None  # pixels per side of a frame
+    max_fps: ClassVar[float | None] = None  # frames per second the format can time
+    fps_why: ClassVar[str] = ""  # why, for the message
 
-    def __init__(self, path: str | os.PathLike[str], *, fps: float = 10.0, hold: float = 0.0,
-                 sample: Any = None, colors: Array | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike[str],
+        *,
+        fps: float = 10.0,
+        hold: float = 0.0,
+        sample: Any = None,
+        colors: Array | None = None,
+        **options: Any,
+    ) -> None:
         renamed = {"palette": "sample", "palette_colors": "colors"}
         for old in sorted(set(options) & set(renamed)):
             # Fail loudly: an ignored palette would silently change a GIF's colours.
             raise TypeError(f"{type(self).__name__}: {old}= is now {renamed[old]}=")
         self.path = Path(path)
         self.fps = _positive("fps", fps)
+        self._check_fps(self.fps)
         self.hold = _positive("hold", hold, zero=True)
         self.sample = sample
         self.colors = colors
@@ -103,8 +117,34 @@ class Writer:
         """None when this format can be written here; else the reason it cannot."""
         return None
 
+    @classmethod
+    def check_capacity(cls, size: tuple[int, int], fps: float, frames: int) -> None:
+        """Raise a RenderError when frames of ``size`` (w, h) at ``fps`` cannot be written in this format.
+
+        ``frames`` is the most the animation can have (no format here limits
+        it today; it is passed so a format that does can say so).
+        """
+        cls._check_fps(fps)
+        cls._check_size(size)
+
+    @classmethod
+    def _check_fps(cls, fps: float) -> None:
+        if cls.max_fps is not None and fps > cls.max_fps:
+            raise RenderError(
+                f"--fps {fps:g} is too fast for {cls.format}: {cls.fps_why}; use --fps <= {cls.max_fps:g}"
+                + (", or --format mp4 or webp" if not cls.video and cls.format != "webp" else "")
+            )
+
+    @classmethod
+    def _check_size(cls, size: tuple[int, int]) -> None:
+        w, h = size
+        if cls.max_side is not None and max(w, h) > cls.max_side:
+            raise RenderError(
+                f"--size {w}x{h} is too large for {cls.format}: its frames are at most {cls.max_side} pixels a side"
+            )
+
     # --- protocol ---------------------------------------------------------
-    def open(self) -> "Writer":
+    def open(self) -> Writer:
         self._atomic = atomic_path(self.path)
         self.tmp = self._atomic.__enter__()
         return self
@@ -121,9 +161,12 @@ class Writer:
             raise RenderError(f"a frame must be an (h, w, 3) uint8 array, got {frame.shape} {frame.dtype}")
         size = (frame.shape[1], frame.shape[0])
         if self.size is None:
+            self._check_size(size)
             self.size = size
         elif size != self.size:
-            raise RenderError(f"frame {self.frames} is {size[0]}x{size[1]}, the first was {self.size[0]}x{self.size[1]}")
+            raise RenderError(
+                f"frame {self.frames} is {size[0]}x{size[1]}, the first was {self.size[0]}x{self.size[1]}"
+            )
         self._write(frame, checked)
         self.frames += 1
 
@@ -152,7 +195,7 @@ class Writer:
             with contextlib.suppress(BaseException):
                 atomic.__exit__(type(err), err, err.__traceback__)
 
-    def __enter__(self) -> "Writer":
+    def __enter__(self) -> Writer:
         return self if self._atomic is not None else self.open()
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:

@@ -36,9 +36,27 @@ from .player import HtmlWriter, player_html
 from .writerbase import INFO_KEYS, Array, Writer, check_info
 
 __all__ = [
-    "INFO_KEYS", "WRITERS", "Array", "FfmpegWriter", "GifWriter", "HtmlWriter", "Mp4Writer", "PngWriter",
-    "WebpWriter", "Writer", "available_formats", "build_palette", "check_available", "check_info",
-    "ffmpeg_encoders", "ffmpeg_exe", "format_of", "open_writer", "player_html", "writer_for",
+    "INFO_KEYS",
+    "WRITERS",
+    "Array",
+    "FfmpegWriter",
+    "GifWriter",
+    "HtmlWriter",
+    "Mp4Writer",
+    "PngWriter",
+    "WebpWriter",
+    "Writer",
+    "available_formats",
+    "build_palette",
+    "check_available",
+    "check_capacity",
+    "check_info",
+    "ffmpeg_encoders",
+    "ffmpeg_exe",
+    "format_of",
+    "open_writer",
+    "player_html",
+    "writer_for",
 ]
 
 # 63 colours hold the banded surfaces (paint.LEVELS steps), the class colours and
@@ -94,17 +112,21 @@ class GifWriter(Writer):
     suffix = ".gif"
     mime = "image/gif"
     wants_palette = True
+    max_side = 65535  # the screen and frame sizes are 16-bit fields
+    # Delays are whole centiseconds, and browsers show a delay under 2 cs as 10 cs.
+    max_fps = 50.0
+    fps_why = "GIF frame delays are whole centiseconds and browsers slow delays under 2 cs to 10 cs"
 
-    def open(self) -> "GifWriter":
+    def open(self) -> GifWriter:
         super().open()
-        self._fh = open(self.tmp, "wb")
+        self._fh = open(self.tmp, "wb")  # noqa: SIM115 -- held open across write() calls, closed in _finish/_cleanup
         pal = self.sample
         if pal is not None and not isinstance(pal, Image.Image):
             pal = build_palette(pal, fixed=self.colors)
         self._palette: Image.Image | None = pal
-        self._prev: Array | None = None       # the last frame as shown (palette indices)
+        self._prev: Array | None = None  # the last frame as shown (palette indices)
         self._pending: tuple[Image.Image, tuple[int, int], bool] | None = None
-        self._clock = 0.0                       # exact time, so rounding never drifts
+        self._clock = 0.0  # exact time, so rounding never drifts
         self._written_cs = 0
         return self
 
@@ -114,7 +136,7 @@ class GifWriter(Writer):
 
     def _delay_cs(self, extra: float = 0.0) -> int:
         self._clock += 100.0 / self.fps + 100.0 * extra
-        cs = max(2, int(round(self._clock)) - self._written_cs)  # browsers treat <2 cs as 10
+        cs = max(2, round(self._clock) - self._written_cs)  # browsers treat <2 cs as 10
         self._written_cs += cs
         return cs
 
@@ -172,6 +194,7 @@ class GifWriter(Writer):
 
 # --- ffmpeg pipe: MP4 and WebP -------------------------------------------------------
 
+
 def ffmpeg_exe() -> str:
     """The ffmpeg binary imageio-ffmpeg ships (or IMAGEIO_FFMPEG_EXE)."""
     try:
@@ -222,11 +245,11 @@ class FfmpegWriter(Writer):
             return f"the bundled ffmpeg has no {cls.encoder} encoder"
         return None
 
-    def open(self) -> "FfmpegWriter":
+    def open(self) -> FfmpegWriter:
         super().open()
         self._proc: subprocess.Popen | None = None
         self._last: Array | None = None
-        self._log = tempfile.TemporaryFile()
+        self._log = tempfile.TemporaryFile()  # noqa: SIM115 -- ffmpeg's stderr for the writer's life, closed in _cleanup
         return self
 
     def _fit(self, frame: Array) -> Array:
@@ -238,11 +261,32 @@ class FfmpegWriter(Writer):
 
     def _start(self, w: int, h: int) -> None:
         cmd = [
-            ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", f"{self.fps:g}", "-i", "-",
-            "-an", *self._codec_args(),
-            "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-            "-f", self.format, str(self.tmp),
+            ffmpeg_exe(),
+            "-hide_banner",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{w}x{h}",
+            "-r",
+            f"{self.fps:g}",
+            "-i",
+            "-",
+            "-an",
+            *self._codec_args(),
+            "-map_metadata",
+            "-1",
+            "-fflags",
+            "+bitexact",
+            "-flags:v",
+            "+bitexact",
+            "-f",
+            self.format,
+            str(self.tmp),
         ]
         try:
             self._proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=self._log)
@@ -305,14 +349,26 @@ class Mp4Writer(FfmpegWriter):
     mime = "video/mp4"
     video = True
     encoder = "libx264"
+    # Odd sides are cropped to even (4:2:0); libx264 takes at most 16384 a side (its x264_param limits).
+    max_side = 16384
     crf = 20
 
     def _fit(self, frame: Array) -> Array:
         return frame[: frame.shape[0] & ~1, : frame.shape[1] & ~1]  # H.264 4:2:0 needs even sides
 
     def _codec_args(self) -> list[str]:
-        return ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-crf", str(self.crf), "-preset", "medium",
-                "-movflags", "+faststart"]
+        return [
+            "-c:v",
+            "libx264",
+            "-pix_fmt",
+            "yuv420p",
+            "-crf",
+            str(self.crf),
+            "-preset",
+            "medium",
+            "-movflags",
+            "+faststart",
+        ]
 
 
 class WebpWriter(FfmpegWriter):
@@ -335,6 +391,7 @@ class WebpWriter(FfmpegWriter):
     suffix = ".webp"
     mime = "image/webp"
     encoder = "libwebp_anim"
+    max_side = 16383  # the WebP bitstream's 14-bit width and height
     # libwebp's defaults. On the default run's frames (75, 1200x400) effort 75 is 20%
     # smaller than 25 and within 2% of 100 at 60% of its time; the level hardly matters.
     compression_level = 4
@@ -348,14 +405,18 @@ class WebpWriter(FfmpegWriter):
             raise RenderError(f"webp {name}={value!r} is not allowed; use a whole number from 0 to {top}")
         return value
 
-    def open(self) -> "WebpWriter":
+    def open(self) -> WebpWriter:
         pal = self.sample
         if pal is not None and not isinstance(pal, Image.Image):
             pal = build_palette(pal, fixed=self.colors)
         self._palette: Image.Image | None = pal
         quality = self._level("quality", 100, self.palette_quality if pal is not None else self.quality)
-        self._args = ["-compression_level", str(self._level("compression_level", 6, self.compression_level)),
-                      "-quality", str(quality)]  # checked before the temp file exists
+        self._args = [
+            "-compression_level",
+            str(self._level("compression_level", 6, self.compression_level)),
+            "-quality",
+            str(quality),
+        ]  # checked before the temp file exists
         super().open()
         return self
 
@@ -371,6 +432,7 @@ class WebpWriter(FfmpegWriter):
 
 
 # --- PNG ---------------------------------------------------------------------------
+
 
 class PngWriter(Writer):
     """The poster: keeps a copy of the latest frame and saves it at ``close``.
@@ -412,6 +474,11 @@ def check_available(fmt: str) -> None:
         others = [name for name in available_formats() if name != fmt]
         hint = f"; use another format: {', '.join(others)}" if others else ""
         raise RenderError(f"format {fmt!r} cannot be written here: {reason}{hint}")
+
+
+def check_capacity(fmt: str, size: tuple[int, int], fps: float, frames: int) -> None:
+    """Raise a RenderError when ``fmt`` cannot hold ``frames`` frames of ``size`` at ``fps`` (before training)."""
+    writer_for(fmt).check_capacity(size, fps, frames)
 
 
 def format_of(path: str | os.PathLike[str]) -> str | None:
