@@ -274,10 +274,9 @@ def one_set() -> Iterator[None]:
                 for later, _ in pending[i:]:
                     with contextlib.suppress(OSError):
                         later.unlink()
-                kept = ", ".join(str(d) for _, d in pending[:i]) or "nothing"
-                raise OutputError(
-                    f"cannot write {str(dest)!r}: {exc.strerror or exc}; written before it: {kept}"
-                ) from None
+                done = ", ".join(str(d) for _, d in pending[:i])
+                landed = f"; already in place: {done}" if done else ""
+                raise OutputError(f"cannot write {str(dest)!r}: {exc.strerror or exc}{landed}") from None
 
 
 @contextlib.contextmanager
