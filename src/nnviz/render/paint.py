@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from ..errors import RenderError
 from . import layout
 from .layout import DPI, Style
-from .scene import PANELS, Frame, Limits, PanelDef, Space, Spec
+from .scene import Frame, Limits, PanelDef, Space, Spec, panel_defs
 
 Array = np.ndarray
 
@@ -113,6 +113,16 @@ def point_colors(spec: Spec) -> Array:
     return table[np.clip(spec.y.astype(int), 0, len(table) - 1)]
 
 
+@functools.cache
+def neuron_cmap() -> mcolors.Colormap:
+    """The neuron maps' colours: stepped like the surfaces, and unlike any class colour."""
+    from matplotlib import colormaps
+
+    cmap = colormaps["magma"].resampled(LEVELS)
+    cmap.set_bad("white")  # the gaps between tiles
+    return cmap
+
+
 def palette_colors(spec: Spec) -> Array:
     """(n, 3) uint8: the colours a frame is made of (surface steps, classes, white, black).
 
@@ -121,6 +131,8 @@ def palette_colors(spec: Spec) -> Array:
     """
     cmap = surface_cmap(spec)
     steps = cmap(np.linspace(0, 1, min(cmap.N, 128)))[:, :3]  # leave room for text and blends
+    if spec.neurons is not None:
+        steps = np.vstack([steps, neuron_cmap()(np.linspace(0, 1, LEVELS))[:, :3]])
     extra = np.array([(1, 1, 1), (0, 0, 0), (0.15, 0.15, 0.15)] + [c[:3] for c in class_colors(spec)])
     return np.unique((np.vstack([steps, extra]) * 255).round().astype(np.uint8), axis=0)
 
@@ -175,6 +187,47 @@ class _Points:
 
     def _artists(self) -> list[Any]:
         return [a for a, _ in self.lines] + [a for a, _ in self.scatters]
+
+
+THUMB_PX = 22  # a thumbnail's side on a 400-px panel: an 8x8 digit reads, and ten of them leave the points visible
+
+
+class _Thumbs:
+    """A few samples of image data drawn as pictures at their points, framed in their class colour.
+
+    ``AnnotationBbox`` keeps each picture the same size in pixels whatever
+    the panel's scale (a hidden space's spans change by orders of magnitude)
+    and moves with ``xybox``; an image with a data extent would shrink to
+    nothing in a wide space. (Measured in ``benchmarks/bench_views.py``.)
+    """
+
+    def __init__(self, ax: Any, spec: Spec, points: Array, scale: float) -> None:
+        from matplotlib.offsetbox import AnnotationBbox, OffsetImage
+
+        assert spec.images is not None
+        colours = class_colors(spec)
+        labels = spec.y[spec.thumbs].astype(int)
+        side = spec.images.shape[1]
+        zoom = max(THUMB_PX * scale, 12.0) / side
+        self.boxes: list[Any] = []
+        for img, xy, c in zip(spec.images, points[spec.thumbs], labels):
+            picture = OffsetImage(img, cmap="gray_r", norm=NORM, zoom=zoom, interpolation="nearest")
+            box = AnnotationBbox(picture, tuple(xy), frameon=True, pad=0.1, zorder=5, annotation_clip=False,
+                                 bboxprops={"edgecolor": colours[c % len(colours)], "linewidth": 1.5 * scale})
+            ax.add_artist(box)
+            self.boxes.append(box)
+
+    def set_offsets(self, points: Array) -> None:
+        for box, xy in zip(self.boxes, points):
+            box.xybox = box.xy = tuple(xy)
+
+    def set_animated(self, value: bool) -> None:
+        for box in self.boxes:
+            box.set_animated(value)
+
+    def draw(self, renderer: Any) -> None:
+        for box in self.boxes:
+            box.draw(renderer)
 
 
 def legend_entries(spec: Spec, scale: float) -> tuple[list[Any], list[str]]:
@@ -326,7 +379,7 @@ class WarpedPanel(Panel):
 
     def update(self, frame: Frame) -> None:
         sp = frame.spaces[self.space]
-        surf, grid, bound, pts = self.artists
+        surf, grid, bound, pts = self.artists[:4]
         self._update_surface(surf, frame)
         grid.set_segments(self._grid_segments(sp.mesh))
         bound.set_segments(list(sp.boundary))
@@ -357,6 +410,18 @@ class ImagePanel(WarpedPanel):
         super().__init__(ax, spec, panel, style, stride)
         if self.space == "input":
             self.grid_style, self.line_step = GRID_STYLE, 1
+
+    def add(self, frame: Frame) -> list[Any]:
+        # Image data: a few samples as pictures, so the plane says what its points are.
+        artists = super().add(frame)
+        if self.spec.images is None:
+            return artists
+        return [*artists, _Thumbs(self.ax, self.spec, frame.spaces[self.space].points, self.scale)]
+
+    def update(self, frame: Frame) -> None:
+        super().update(frame)
+        if self.spec.images is not None:
+            self.artists[-1].set_offsets(frame.spaces[self.space].points[self.spec.thumbs])
 
     def _surface(self, frame: Frame) -> Any:
         return _plane_image(self.ax, frame.spaces[self.space], self.cmap)
@@ -404,6 +469,27 @@ class CurvePanel(Panel):
         else:
             lc.set_array(self._curve_values(frame))
         pts.set_offsets(sp.points)
+
+
+class MosaicPanel(Panel):
+    """Small multiples in one image: each tile one unit's activation over the input (``scene.mosaic``).
+
+    One image, however many tiles: the cheapest way to draw 16 heatmaps. The
+    tiles have no coordinates of their own, so the axes show no ticks.
+    """
+
+    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, style: Style, stride: int = 1) -> None:
+        super().__init__(ax, spec, panel, style, stride)
+        ax.set_xticks([])
+        ax.set_yticks([])
+
+    def add(self, frame: Frame) -> list[Any]:
+        sp = frame.spaces[self.space]
+        return [self.ax.imshow(sp.values, origin="lower", extent=sp.extent, cmap=neuron_cmap(), norm=NORM,
+                               interpolation="nearest", aspect="auto", zorder=1)]
+
+    def update(self, frame: Frame) -> None:
+        self.artists[0].set_data(frame.spaces[self.space].values)
 
 
 class LossPanel(Panel):
@@ -499,6 +585,7 @@ PAINTERS: dict[str, type[Panel]] = {
     "morph": MorphGridPanel,
     "curve": CurvePanel,
     "curves": LossPanel,
+    "mosaic": MosaicPanel,
 }
 
 
@@ -515,10 +602,11 @@ def make_figure(size: tuple[int, int], n_panels: int) -> tuple[Figure, FigureCan
 
 def make_panels(axes: Sequence[Any], spec: Spec, names: Sequence[str | PanelDef], style: Style,
                 size: tuple[int, int] = (1200, 400)) -> list[Panel]:
-    stride = mesh_stride(spec.grid, size, len(names))
-    # A PanelDef itself (the morph's) draws a panel that --panels does not list.
-    defs = [name if isinstance(name, PanelDef) else PANELS[name] for name in names]
-    return [PAINTERS[d.painter(spec)](ax, spec, d, style, stride) for ax, d in zip(axes, defs)]
+    # A PanelDef itself (the morph's) draws a panel that --panels does not list;
+    # a panel set (layers) is several panels.
+    defs = panel_defs(names, spec.model.n_hidden)
+    stride = mesh_stride(spec.grid, size, len(defs))
+    return [PAINTERS[d.painter(spec)](ax, spec, d, style, stride) for ax, d in zip(axes, defs, strict=True)]
 
 
 def decorate(fig: Figure, panels: Sequence[Panel], spec: Spec, style: Style, title: Any,
@@ -551,7 +639,8 @@ class Painter:
 
     def __init__(self, spec: Spec, first: Frame, *, size: tuple[int, int] = (1200, 400),
                  panels: Sequence[str | PanelDef] = ("input", "hidden", "activation"), fixed: bool = True) -> None:
-        self.spec, self.size, self.names, self.fixed = spec, tuple(size), tuple(panels), fixed
+        self.spec, self.size, self.fixed = spec, tuple(size), fixed
+        self.names = panel_defs(panels, spec.model.n_hidden)
         self.fig, self.canvas, axes = make_figure(self.size, len(self.names))
         self.style = layout.style_for(self.size, len(self.names))
         self.panels = make_panels(axes, spec, self.names, self.style, self.size)
