@@ -118,9 +118,10 @@ def neuron_cmap() -> mcolors.Colormap:
     """The neuron maps' colours: stepped like the surfaces, and unlike any class colour."""
     from matplotlib import colormaps
 
-    cmap = colormaps["magma"].resampled(LEVELS)
-    cmap.set_bad("white")  # the gaps between tiles
-    return cmap
+    return colormaps["magma"].resampled(LEVELS).with_extremes(bad="white")  # bad: the gaps between tiles
+
+
+PALETTE_STEPS = 32  # surface colours kept exactly: all of a binary or 3-class map, a sample of more classes
 
 
 def palette_colors(spec: Spec) -> Array:
@@ -130,7 +131,10 @@ def palette_colors(spec: Spec) -> Array:
     quantisation noise.
     """
     cmap = surface_cmap(spec)
-    steps = cmap(np.linspace(0, 1, min(cmap.N, 128)))[:, :3]  # leave room for text and blends
+    # The GIF keeps 63 colours; sorted, a longer list lost its last ones, white
+    # among them (ten digit classes came out on a pale blue background). Every
+    # other step of a many-class map still leaves room for text and blends.
+    steps = cmap(np.linspace(0, 1, min(cmap.N, PALETTE_STEPS)))[:, :3]
     if spec.neurons is not None:
         steps = np.vstack([steps, neuron_cmap()(np.linspace(0, 1, LEVELS))[:, :3]])
     extra = np.array([(1, 1, 1), (0, 0, 0), (0.15, 0.15, 0.15)] + [c[:3] for c in class_colors(spec)])
