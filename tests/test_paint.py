@@ -54,8 +54,9 @@ def test_blit_matches_full_redraw(tiny_run):
     idx = scene.select_epochs(len(hist))
     lims = scene.fixed_limits(spec, hist, idx)
     frame = _framer(spec, lims)
-    p = paint.Painter(spec, frame(hist, 0), size=(300, 100), fixed=True,
-                      panels=("input", "hidden", "activation", "loss"))
+    p = paint.Painter(
+        spec, frame(hist, 0), size=(300, 100), fixed=True, panels=("input", "hidden", "activation", "loss")
+    )
     fr = frame(hist, idx[-1])
     blitted = p.render(fr).copy()
     for panel in p.panels:
@@ -128,7 +129,7 @@ def assert_plane_sides(pixels, painter, name, W, b):
             if abs(side) < 1.5 * np.linalg.norm(W) * 0.1:
                 continue
             col, row = panel.ax.transData.transform((u, v))
-            r, c = int(round(pixels.shape[0] - row)), int(round(col))
+            r, c = round(pixels.shape[0] - row), round(col)
             # The median of a 5x5 patch: a 1-px grid line or a marker edge does not decide it.
             rgb = np.median(pixels[r - 2 : r + 3, c - 2 : c + 3].reshape(-1, 3).astype(float), axis=0)
             # Faded bands near the line are tints of the class colour: compare hues by distance.

@@ -77,8 +77,9 @@ def test_layers_can_be_combined_without_drawing_a_panel_twice():
 def test_two_wide_activation_plane_in_the_layers_view_is_split_by_a_straight_boundary():
     """The last layer's lesson in the layers view: a₂'s plane is red (class 1) on the side
     where the output unit's a.W + b > 0 and blue on the other, and its boundary is that line."""
-    run = _run(**{"data.name": "moons", "model.hidden": (3, 2), "train.epochs": 60, "data.n_samples": 200,
-                  "render.grid": 60})
+    run = _run(
+        **{"data.name": "moons", "model.hidden": (3, 2), "train.epochs": 60, "data.n_samples": 200, "render.grid": 60}
+    )
     anim, painter, pixels = _painted(run, **{"render.panels": "layers,loss", "render.size": "1800x400"})
     try:
         params = run[2].epochs[anim.indices[-1]].params
@@ -91,7 +92,7 @@ def test_two_wide_activation_plane_in_the_layers_view_is_split_by_a_straight_bou
 
 
 def test_the_default_frame_widens_for_many_panels_but_an_explicit_size_is_kept():
-    assert animation.DEFAULT_SIZE == config.RenderConfig.size
+    assert config.RenderConfig.size == animation.DEFAULT_SIZE
     assert animation.auto_size(animation.DEFAULT_SIZE, 3) == (1200, 400)
     wide = animation.auto_size(animation.DEFAULT_SIZE, 8)
     assert wide[0] >= 8 * 300 and wide[1] == 400
@@ -134,8 +135,25 @@ def test_neuron_tiles_show_each_units_activation_over_the_input():
 
 
 def test_neurons_of_a_layer_that_does_not_exist_is_one_error_line(tmp_path):
-    r = CliRunner().invoke(cli, ["animate", "--dataset", "xor", "--hidden", "8", "--panels", "input,neurons",
-                                 "--layer", "2", "--epochs", "2", "--quiet", "--out", str(tmp_path / "n.gif")])
+    r = CliRunner().invoke(
+        cli,
+        [
+            "animate",
+            "--dataset",
+            "xor",
+            "--hidden",
+            "8",
+            "--panels",
+            "input,neurons",
+            "--layer",
+            "2",
+            "--epochs",
+            "2",
+            "--quiet",
+            "--out",
+            str(tmp_path / "n.gif"),
+        ],
+    )
     assert r.exit_code == 1, r.output  # a config error (2 is for flags click itself rejects)
     lines = r.output.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith("Error: ") and "hidden layers 1..1" in lines[0], r.output

@@ -108,6 +108,7 @@ class DatasetSpec:
 
 # --- generators ---------------------------------------------------------------
 
+
 def _even_split(n: int, parts: int) -> list[int]:
     """``n`` split into ``parts`` near-equal counts; earlier parts take the remainder."""
     base, extra = divmod(n, parts)
@@ -241,8 +242,18 @@ def _read_csv(path: Path, options: ReadOptions) -> Dataset:
 def _read_mnist(path: Path, options: ReadOptions) -> Dataset:
     images = mnist.read(path)
     features = tuple(f"px{i}" for i in range(images.X.shape[1]))
-    return Dataset("mnist", "multiclass", images.X, images.y, images.X_test, images.y_test,
-                   features, mnist.CLASS_NAMES, images.note, image_shape=_square(images.X.shape[1]))
+    return Dataset(
+        "mnist",
+        "multiclass",
+        images.X,
+        images.y,
+        images.X_test,
+        images.y_test,
+        features,
+        mnist.CLASS_NAMES,
+        images.note,
+        image_shape=_square(images.X.shape[1]),
+    )
 
 
 def _square(pixels: int) -> tuple[int, int] | None:
@@ -260,43 +271,121 @@ DATASETS: dict[str, DatasetSpec] = {
     s.name: s
     for s in (
         # The blog's threshold belongs to the blobs: seed 5's draw reaches it at epoch 74.
-        DatasetSpec("blobs", "binary", "three Gaussian blobs on a diagonal; the middle one is class 1",
-                    make_blobs, n_samples=400, noise=0.5, class_names=BINARY,
-                    defaults={"train.stop_loss": 0.263}),
-        DatasetSpec("blobs3", "multiclass", "three Gaussian blobs on a diagonal, one class each",
-                    make_blobs3, n_samples=600, noise=0.5, class_names=("0", "1", "2"),
-                    defaults={"train.lr": 0.02, "train.epochs": 150}),
-        DatasetSpec("xor", "binary", "uniform square, class 1 in the quadrants where x0*x1 > 0",
-                    make_xor, n_samples=1000, noise=0.0, class_names=BINARY,
-                    defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 150, "train.stop_loss": 0.05}),
+        DatasetSpec(
+            "blobs",
+            "binary",
+            "three Gaussian blobs on a diagonal; the middle one is class 1",
+            make_blobs,
+            n_samples=400,
+            noise=0.5,
+            class_names=BINARY,
+            defaults={"train.stop_loss": 0.263},
+        ),
+        DatasetSpec(
+            "blobs3",
+            "multiclass",
+            "three Gaussian blobs on a diagonal, one class each",
+            make_blobs3,
+            n_samples=600,
+            noise=0.5,
+            class_names=("0", "1", "2"),
+            defaults={"train.lr": 0.02, "train.epochs": 150},
+        ),
+        DatasetSpec(
+            "xor",
+            "binary",
+            "uniform square, class 1 in the quadrants where x0*x1 > 0",
+            make_xor,
+            n_samples=1000,
+            noise=0.0,
+            class_names=BINARY,
+            defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 150, "train.stop_loss": 0.05},
+        ),
         # A wide normal init starts the tanh units outside their linear middle;
         # from Glorot's small weights Adam settles on a straight line (R^2 ~ 0.5).
-        DatasetSpec("sine", "regression", "1-D regression: t = x + 0.3 sin(2 pi x) + uniform noise",
-                    make_sine, n_samples=100, noise=0.1,
-                    defaults={"model.init": "normal", "model.init_std": 4.0, "train.lr": 0.02,
-                              "train.batch_size": 10, "train.epochs": 300, "train.seed": 0}),
-        DatasetSpec("circles", "binary", "a small circle (class 1) inside a larger one",
-                    make_circles, n_samples=400, noise=0.1, class_names=BINARY,
-                    defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05}),
-        DatasetSpec("moons", "binary", "two interleaving half circles",
-                    make_moons, n_samples=400, noise=0.1, class_names=BINARY,
-                    defaults={"model.hidden": (3,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05}),
+        DatasetSpec(
+            "sine",
+            "regression",
+            "1-D regression: t = x + 0.3 sin(2 pi x) + uniform noise",
+            make_sine,
+            n_samples=100,
+            noise=0.1,
+            defaults={
+                "model.init": "normal",
+                "model.init_std": 4.0,
+                "train.lr": 0.02,
+                "train.batch_size": 10,
+                "train.epochs": 300,
+                "train.seed": 0,
+            },
+        ),
+        DatasetSpec(
+            "circles",
+            "binary",
+            "a small circle (class 1) inside a larger one",
+            make_circles,
+            n_samples=400,
+            noise=0.1,
+            class_names=BINARY,
+            defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05},
+        ),
+        DatasetSpec(
+            "moons",
+            "binary",
+            "two interleaving half circles",
+            make_moons,
+            n_samples=400,
+            noise=0.1,
+            class_names=BINARY,
+            defaults={"model.hidden": (3,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05},
+        ),
         # Depth untangles the spirals; the last hidden layer is 2 wide and shown exactly.
-        DatasetSpec("spiral", "binary", "two interleaved spirals (TensorFlow Playground)",
-                    make_spiral, n_samples=400, noise=0.1, class_names=BINARY,
-                    defaults={"model.hidden": (16, 16, 2), "train.epochs": 400, "train.stop_loss": 0.05,
-                              "train.seed": 0}),
-        DatasetSpec("gaussians", "binary", "two linearly separable Gaussian blobs",
-                    make_gaussians, n_samples=400, noise=0.5, class_names=BINARY,
-                    defaults={"train.epochs": 100, "train.stop_loss": 0.02}),
+        DatasetSpec(
+            "spiral",
+            "binary",
+            "two interleaved spirals (TensorFlow Playground)",
+            make_spiral,
+            n_samples=400,
+            noise=0.1,
+            class_names=BINARY,
+            defaults={"model.hidden": (16, 16, 2), "train.epochs": 400, "train.stop_loss": 0.05, "train.seed": 0},
+        ),
+        DatasetSpec(
+            "gaussians",
+            "binary",
+            "two linearly separable Gaussian blobs",
+            make_gaussians,
+            n_samples=400,
+            noise=0.5,
+            class_names=BINARY,
+            defaults={"train.epochs": 100, "train.stop_loss": 0.02},
+        ),
         # Ten classes through a 2-unit bottleneck (layer 2).
-        DatasetSpec("digits", "multiclass", "8x8 handwritten digits 0-9 (UCI, bundled), 64 pixels in [0, 1]",
-                    make_digits, n_samples=DIGITS_ROWS, class_names=DIGIT_NAMES,
-                    defaults={"model.hidden": (32, 2), "train.epochs": 60}, image_shape=(8, 8)),
-        DatasetSpec("csv", "auto", "your CSV file (data.path): header row; target = data.target or the last column",
-                    read=_read_csv, suffixes=(".csv",)),
-        DatasetSpec("mnist", "multiclass", "your MNIST file (data.path): mnist.npz or train-images-idx3-ubyte[.gz]",
-                    read=_read_mnist, class_names=mnist.CLASS_NAMES, suffixes=mnist.SUFFIXES),
+        DatasetSpec(
+            "digits",
+            "multiclass",
+            "8x8 handwritten digits 0-9 (UCI, bundled), 64 pixels in [0, 1]",
+            make_digits,
+            n_samples=DIGITS_ROWS,
+            class_names=DIGIT_NAMES,
+            defaults={"model.hidden": (32, 2), "train.epochs": 60},
+            image_shape=(8, 8),
+        ),
+        DatasetSpec(
+            "csv",
+            "auto",
+            "your CSV file (data.path): header row; target = data.target or the last column",
+            read=_read_csv,
+            suffixes=(".csv",),
+        ),
+        DatasetSpec(
+            "mnist",
+            "multiclass",
+            "your MNIST file (data.path): mnist.npz or train-images-idx3-ubyte[.gz]",
+            read=_read_mnist,
+            class_names=mnist.CLASS_NAMES,
+            suffixes=mnist.SUFFIXES,
+        ),
     )
 }
 
@@ -321,7 +410,6 @@ def file_kind(path: str) -> str:
 # --- CSV ----------------------------------------------------------------------
 
 
-
 def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     """The header and each non-blank data row with the file line it starts on."""
     if not path.exists():
@@ -340,7 +428,9 @@ def _read_rows(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
                     rows.append((line, row))
                 line = reader.line_num + 1  # a quoted cell may span lines; report where a row starts
     except UnicodeDecodeError as e:
-        raise DataError(f"data file {path} is not UTF-8 text (bad byte at offset {e.start}); save it as UTF-8") from None
+        raise DataError(
+            f"data file {path} is not UTF-8 text (bad byte at offset {e.start}); save it as UTF-8"
+        ) from None
     except csv.Error as e:
         raise DataError(f"data file {path}: line {line}: {e}") from None
     except OSError as e:
@@ -453,10 +543,13 @@ def _encode_classes(values: Array | None, labels: list[str], column: str, task: 
     if k < 2:
         raise DataError(f"target column {column!r} has a single class ({_shown(names)}); need at least 2")
     if task == "binary" and k != 2:
-        raise DataError(f"task = 'binary' needs exactly 2 distinct target values; column {column!r} has {k} ({_shown(names, 5)})")
+        raise DataError(
+            f"task = 'binary' needs exactly 2 distinct target values; column {column!r} has {k} ({_shown(names, 5)})"
+        )
     if k > MAX_CLASSES:
         fix = (
-            "set task = 'regression' to predict it as a number" if values is not None
+            "set task = 'regression' to predict it as a number"
+            if values is not None
             else "text labels cannot be regressed; pick the label column with data.target (--target)"
         )
         raise DataError(
@@ -508,6 +601,7 @@ def load_csv(path: str | Path, task: str | None = None, target: str | None = Non
 
 # --- building and splitting ---------------------------------------------------
 
+
 def _full(name: str, task: str, X: Array, y: Array, features: tuple[str, ...], classes: tuple[str, ...]) -> Dataset:
     empty_X = np.empty((0, X.shape[1]), dtype=np.float64)
     return Dataset(name, task, X, y, empty_X, np.empty(0, dtype=np.float64), features, classes)
@@ -531,8 +625,13 @@ def _check_count(n: object) -> int:
 
 
 def _check_options(
-    spec: DatasetSpec, path: str | None, task: str | None, target: str | None,
-    noise: float | None, test_fraction: float, seed: int,
+    spec: DatasetSpec,
+    path: str | None,
+    task: str | None,
+    target: str | None,
+    noise: float | None,
+    test_fraction: float,
+    seed: int,
 ) -> None:
     _check_task(task)
     if not 0.0 <= test_fraction < 1.0:
@@ -567,7 +666,9 @@ def _generate(spec: DatasetSpec, n_samples: int | None, noise: float | None, rng
     return replace(_full(spec.name, spec.task, X, y, features, spec.class_names), image_shape=spec.image_shape)
 
 
-def _read(spec: DatasetSpec, path: str, options: ReadOptions, n_samples: int | None, rng: np.random.Generator) -> Dataset:
+def _read(
+    spec: DatasetSpec, path: str, options: ReadOptions, n_samples: int | None, rng: np.random.Generator
+) -> Dataset:
     """A file-backed dataset, cut to a seeded ``n_samples`` training rows when it has more.
 
     A file's row count is not known before reading it (and a config or sweep
@@ -583,7 +684,9 @@ def _read(spec: DatasetSpec, path: str, options: ReadOptions, n_samples: int | N
         short = f"; n_samples = {n} is more than its {total:,} rows, so all are used" if n > total else ""
         return replace(data, note=f"{data.note}{short}")
     rows = _subset(n, total, f"data file {path}", rng)
-    return replace(data, X=data.X[rows], y=data.y[rows], note=f"{data.note}; a seeded subset of {n:,} of its {total:,} rows")
+    return replace(
+        data, X=data.X[rows], y=data.y[rows], note=f"{data.note}; a seeded subset of {n:,} of its {total:,} rows"
+    )
 
 
 def _split(data: Dataset, test_fraction: float, rng: np.random.Generator) -> Dataset:

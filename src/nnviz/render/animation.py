@@ -51,11 +51,21 @@ class Animation:
     thumbnail writes its own numbers).
     """
 
-    def __init__(self, history: History, data: Dataset, render: RenderConfig,
-                 indices: Sequence[int] | None = None, *, titles: bool = True) -> None:
+    def __init__(
+        self,
+        history: History,
+        data: Dataset,
+        render: RenderConfig,
+        indices: Sequence[int] | None = None,
+        *,
+        titles: bool = True,
+    ) -> None:
         self.history, self.render, self.titles = history, render, titles
-        self.indices = (tuple(indices) if indices is not None
-                        else scene.select_epochs(len(history), render.every, render.log_frames))
+        self.indices = (
+            tuple(indices)
+            if indices is not None
+            else scene.select_epochs(len(history), render.every, render.log_frames)
+        )
         self.panels = scene.panel_defs(render.panels, history.model.n_hidden)
         self.size = auto_size(render.size, len(self.panels))
         self.spec = scene.build_spec(history, data, render.layer, render.grid, self.panels)
@@ -91,8 +101,9 @@ class Animation:
         """A painter laid out for this animation (fixed axes unless ``--axes per-frame``)."""
         from .paint import Painter
 
-        return Painter(self.spec, self.frame(self.indices[0]), size=self.size, panels=self.panels,
-                       fixed=self.limits is not None)
+        return Painter(
+            self.spec, self.frame(self.indices[0]), size=self.size, panels=self.panels, fixed=self.limits is not None
+        )
 
     def palette_colors(self) -> Array:
         """(n, 3) uint8: the exact colours the frames are made of (for a GIF palette)."""

@@ -28,14 +28,15 @@ from ..errors import RenderError
 Array = np.ndarray
 Limits = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
 
-MARGIN = 0.1        # share of the data range added around it by the meshgrid
-PAD = 0.05          # share of the range added around limits
-GRID_LINES = 15     # grid lines per direction in every space
-COARSE = 12         # interior rows/columns the cheap limits pass samples
+MARGIN = 0.1  # share of the data range added around it by the meshgrid
+PAD = 0.05  # share of the range added around limits
+GRID_LINES = 15  # grid lines per direction in every space
+COARSE = 12  # interior rows/columns the cheap limits pass samples
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
 # --- frame choice -------------------------------------------------------------
+
 
 def select_epochs(n: int, every: int = 1, log_frames: int = 0) -> tuple[int, ...]:
     """Indices of the epochs to draw out of ``n``; always the first and the last.
@@ -65,6 +66,7 @@ def select_epochs(n: int, every: int = 1, log_frames: int = 0) -> tuple[int, ...
 
 # --- fixed parts of the scene ---------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Projection:
     """An affine map onto two axes: ``(h - mean) @ basis``."""
@@ -85,11 +87,11 @@ class Projection:
         return uv if self.identity_map else self.mean + uv @ self.basis.T
 
     @classmethod
-    def identity(cls, labels: tuple[str, str]) -> "Projection":
+    def identity(cls, labels: tuple[str, str]) -> Projection:
         return cls(np.zeros(2), np.eye(2), labels, identity_map=True)
 
     @classmethod
-    def pca(cls, h: Array) -> "Projection":
+    def pca(cls, h: Array) -> Projection:
         """The two principal axes of ``h``, with a sign fixed so reruns agree."""
         mean = h.mean(axis=0)
         _, _, vt = np.linalg.svd(h - mean, full_matrices=False)
@@ -110,7 +112,7 @@ class Grid:
     v: Array
 
     @classmethod
-    def over(cls, lim: Limits, n: int) -> "Grid":
+    def over(cls, lim: Limits, n: int) -> Grid:
         return cls(np.linspace(lim[0], lim[1], n), np.linspace(lim[2], lim[3], n))
 
     @property
@@ -169,31 +171,31 @@ class Spec:
 
     model: nn.Model
     task: str
-    mode: str                     # "surface" or "curve"
+    mode: str  # "surface" or "curve"
     layer: int
-    width: int                    # units in the shown hidden layer
-    plane: Projection             # input features -> the 2 plane coordinates (surface mode)
-    grid_u: Array                 # (g,) first plane coordinate / the input interval
-    grid_v: Array                 # (g,) second plane coordinate (empty in curve mode)
-    mesh_x: Array                 # (g*g, d) or (g, 1): the meshgrid in input features
-    mesh_uv: Array                # (g, g, 2) the meshgrid in plane coordinates (surface mode)
-    X: Array                      # inputs: the training points, then the test points
-    y: Array                      # targets, in the same order
-    test: Array                   # (n,) bool: which points are held out
-    data_plane: Array             # (n, 2) data in plane coordinates (surface mode)
-    value_range: tuple[float, float]   # regression: target range that maps to colours 0..1
+    width: int  # units in the shown hidden layer
+    plane: Projection  # input features -> the 2 plane coordinates (surface mode)
+    grid_u: Array  # (g,) first plane coordinate / the input interval
+    grid_v: Array  # (g,) second plane coordinate (empty in curve mode)
+    mesh_x: Array  # (g*g, d) or (g, 1): the meshgrid in input features
+    mesh_uv: Array  # (g, g, 2) the meshgrid in plane coordinates (surface mode)
+    X: Array  # inputs: the training points, then the test points
+    y: Array  # targets, in the same order
+    test: Array  # (n,) bool: which points are held out
+    data_plane: Array  # (n, 2) data in plane coordinates (surface mode)
+    value_range: tuple[float, float]  # regression: target range that maps to colours 0..1
     n_classes: int
     class_names: tuple[str, ...]
-    proj_z: Projection | None     # hidden width >= 2: onto the drawn plane
+    proj_z: Projection | None  # hidden width >= 2: onto the drawn plane
     proj_a: Projection | None
     labels: Mapping[str, tuple[str, str]]
     titles: Mapping[str, str]
-    metric: str                   # "accuracy" or "rmse"
-    epochs: Array                 # every epoch of the history (for the loss panel)
+    metric: str  # "accuracy" or "rmse"
+    epochs: Array  # every epoch of the history (for the loss panel)
     loss: Array
     metric_values: Array
-    sub_epoch: bool               # snapshots every N optimizer steps: ``epochs`` holds steps
-    test_loss: Array | None       # the same on the test split, when there is one
+    sub_epoch: bool  # snapshots every N optimizer steps: ``epochs`` holds steps
+    test_loss: Array | None  # the same on the test split, when there is one
     test_metric: Array | None
     # Every hidden space a panel draws, by space name: "hidden" and "activation"
     # (the chosen layer) and, for the layers view, "z1", "a1", ...
@@ -259,18 +261,19 @@ class Frame:
     ones of the whole animation, or this frame's own with ``--axes per-frame``.
     """
 
-    index: int                    # position in the history (the loss panel's marker)
+    index: int  # position in the history (the loss panel's marker)
     epoch: int
     title: str
-    values: Array                 # colours 0..1: (g, g) surface or (g,) along the curve
+    values: Array  # colours 0..1: (g, g) surface or (g,) along the curve
     spaces: Mapping[str, Space]
     loss: float
     metric: float
     limits: Mapping[str, Limits] = field(default_factory=dict)
-    short_title: str = ""         # the title for a frame too narrow for the full one
+    short_title: str = ""  # the title for a frame too narrow for the full one
 
 
 # --- the panels a figure can show -------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class PanelDef:
@@ -284,9 +287,9 @@ class PanelDef:
 
     name: str
     space: str | None
-    expand: Callable[[int], tuple["PanelDef", ...]] | None = None
+    expand: Callable[[int], tuple[PanelDef, ...]] | None = None
 
-    def painter(self, spec: "Spec") -> str:
+    def painter(self, spec: Spec) -> str:
         if self.space is None:
             return "curves"
         if self.space == "neurons":
@@ -351,8 +354,9 @@ def _input_plane(X: Array, names: Sequence[str]) -> Projection:
 CLASSIC = ("input", "hidden", "activation")
 
 
-def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200,
-               panels: Sequence[str | PanelDef] = CLASSIC) -> Spec:
+def build_spec(
+    history: History, data: Dataset, layer: int = 1, grid: int = 200, panels: Sequence[str | PanelDef] = CLASSIC
+) -> Spec:
     """The fixed part of the scene for ``history`` trained on ``data``, for the hidden spaces ``panels`` draw."""
     model = history.model
     if not 1 <= layer <= model.n_hidden:
@@ -395,13 +399,18 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200,
     defs = panel_defs(panels, model.n_hidden)
     drawn = {d.space for d in defs}
     spaces: dict[str, LayerSpace] = {}
-    labels: dict[str, tuple[str, str]] = {"input": input_labels, "loss": ("step" if history.sub_epoch else "epoch", "loss")}
+    labels: dict[str, tuple[str, str]] = {
+        "input": input_labels,
+        "loss": ("step" if history.sub_epoch else "epoch", "loss"),
+    }
     titles = {"input": "Input space", "loss": "Training curves"}
     where = "" if layer == 1 else f" of layer {layer}"
     # A projected layer is coloured through the warped input mesh, not on its own plane.
     how = ", projected" if width >= 3 else ""
-    classic = {"hidden": (layer, "z", f"Hidden space{where} (pre-activation z{how})"),
-               "activation": (layer, "a", f"Activation space{where} ({act}{how})")}
+    classic = {
+        "hidden": (layer, "z", f"Hidden space{where} (pre-activation z{how})"),
+        "activation": (layer, "a", f"Activation space{where} ({act}{how})"),
+    }
     for k in range(1, model.n_hidden + 1):
         for kind in ("z", "a"):
             classic[f"{kind}{k}"] = (k, kind, "")
@@ -424,18 +433,39 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200,
         y_lo, y_hi = y_lo - 0.5, y_hi + 0.5
     n_classes = data.n_classes or (model.sizes[-1] if model.task == "multiclass" else 2)
     return Spec(
-        model=model, task=history.task, mode=mode, layer=layer, width=width, plane=plane,
-        grid_u=grid_u, grid_v=grid_v, mesh_x=mesh_x, mesh_uv=mesh_uv, X=X, y=y, test=test, data_plane=data_plane,
-        value_range=(y_lo, y_hi), n_classes=n_classes,
+        model=model,
+        task=history.task,
+        mode=mode,
+        layer=layer,
+        width=width,
+        plane=plane,
+        grid_u=grid_u,
+        grid_v=grid_v,
+        mesh_x=mesh_x,
+        mesh_uv=mesh_uv,
+        X=X,
+        y=y,
+        test=test,
+        data_plane=data_plane,
+        value_range=(y_lo, y_hi),
+        n_classes=n_classes,
         class_names=data.class_names,
         proj_z=spaces["hidden"].proj if "hidden" in spaces else None,
         proj_a=spaces["activation"].proj if "activation" in spaces else None,
-        labels=labels, titles=titles, metric=metric,
+        labels=labels,
+        titles=titles,
+        metric=metric,
         # Sub-epoch snapshots share epoch numbers: their curves run over optimizer steps.
         epochs=np.array([(e.step or 0) if history.sub_epoch else e.epoch for e in history.epochs]),
-        loss=history.column("loss"), metric_values=history.column(metric),
-        sub_epoch=history.sub_epoch, test_loss=_column(history, "test_loss"), test_metric=_column(history, f"test_{metric}"),
-        spaces=spaces, neurons=neurons, images=images, thumbs=thumbs,
+        loss=history.column("loss"),
+        metric_values=history.column(metric),
+        sub_epoch=history.sub_epoch,
+        test_loss=_column(history, "test_loss"),
+        test_metric=_column(history, f"test_{metric}"),
+        spaces=spaces,
+        neurons=neurons,
+        images=images,
+        thumbs=thumbs,
     )
 
 
@@ -493,6 +523,7 @@ def _column(history: History, name: str) -> Array | None:
 
 
 # --- one frame ----------------------------------------------------------------
+
 
 def surface_values(spec: Spec, out: Array) -> Array:
     """The network's output as colour positions 0..1.
@@ -600,7 +631,7 @@ def _margin(logits: Array, cls: Array) -> Array:
 def _traced(task: str, grid: Grid, out: Array) -> list[tuple[int, Array]]:
     """Rough boundary polylines on ``grid``, each with the class it bounds."""
     if task == "binary":
-        fields = [(0, out.reshape(len(out), -1)[:, 0] - 0.5)]
+        fields: list[tuple[int, Array]] = [(0, out.reshape(len(out), -1)[:, 0] - 0.5)]
     elif task == "multiclass":
         # Where the winning class changes: the zero line of each class's margin.
         fields = [(k, out[:, k] - np.delete(out, k, axis=1).max(axis=1)) for k in range(out.shape[1])]
@@ -613,7 +644,8 @@ def _traced(task: str, grid: Grid, out: Array) -> list[tuple[int, Array]]:
         if values.max() <= 0 or values.min() >= 0:
             continue
         gen = contourpy.contour_generator(grid.u, grid.v, values.reshape(grid.shape), line_type="Separate")
-        lines += [(k, ln) for ln in gen.lines(0.0) if len(ln) > 1]
+        # Separate lines are (m, 2) arrays; asarray (no copy) says so to the type checker.
+        lines += [(k, np.asarray(ln)) for ln in gen.lines(0.0) if len(ln) > 1]
     return lines
 
 
@@ -708,8 +740,9 @@ def make_frame(spec: Spec, epoch: Epoch, index: int, limits: Mapping[str, Limits
     params = epoch.params
     frame = _mapped(spec, epoch, index)
     limits = dict(limits) if limits is not None else frame_limits(spec, frame)
-    planes = {name: _plane(spec, params, s, limits[name], frame.spaces[name])
-              for name, s in spec.spaces.items() if s.exact}
+    planes = {
+        name: _plane(spec, params, s, limits[name], frame.spaces[name]) for name, s in spec.spaces.items() if s.exact
+    }
     return replace(frame, spaces={**frame.spaces, **planes}, limits=limits)
 
 
@@ -724,14 +757,17 @@ def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
         g = spec.grid
         uv = spec.mesh_uv
         u_flat = uv[..., 0].ravel()
-        lines = boundaries(spec.task, spec.input_grid, out,
-                           lambda p: _logits(spec, params, spec.plane.inverse(p)))
+        lines = boundaries(spec.task, spec.input_grid, out, lambda p: _logits(spec, params, spec.plane.inverse(p)))
         mapped = _map_lines(spec, params, lines)
         values = values.reshape(g, g)
         spaces["input"] = Space(uv, None, spec.data_plane, tuple(lines), values, spec.extent)
         for name, s in spec.spaces.items():
-            spaces[name] = Space(_project(s, _at(mesh, s), u_flat).reshape(g, g, 2), None,
-                                 _project(s, _at(data, s), spec.data_plane[:, 0]), tuple(mapped.get(name, ())))
+            spaces[name] = Space(
+                _project(s, _at(mesh, s), u_flat).reshape(g, g, 2),
+                None,
+                _project(s, _at(data, s), spec.data_plane[:, 0]),
+                tuple(mapped.get(name, ())),
+            )
     else:
         xs, xd = spec.grid_u, spec.X[:, 0]
         pred = out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else (out.max(axis=1) if out.ndim == 2 else out)
@@ -744,9 +780,16 @@ def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
     metrics = epoch.metrics
     # A sub-epoch snapshot says which step of training it shows.
     when = f"{epoch.epoch} (step {epoch.step})" if spec.sub_epoch else f"{epoch.epoch}"
-    return Frame(index, epoch.epoch, title(spec, when, metrics), values, spaces,
-                 float(metrics["loss"]), float(metrics.get(spec.metric, np.nan)),
-                 short_title=short_title(spec, when, metrics))
+    return Frame(
+        index,
+        epoch.epoch,
+        title(spec, when, metrics),
+        values,
+        spaces,
+        float(metrics["loss"]),
+        float(metrics.get(spec.metric, np.nan)),
+        short_title=short_title(spec, when, metrics),
+    )
 
 
 def _neuron_maps(spec: Spec, mesh: nn.Trace) -> Space:
@@ -801,7 +844,8 @@ def short_title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> s
 
 # --- axis limits -----------------------------------------------------------------
 
-def _bounds(*arrays: Array) -> Limits:
+
+def _bounds(*arrays: Array | None) -> Limits:
     pts = np.concatenate([a.reshape(-1, 2) for a in arrays if a is not None and a.size])
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
@@ -865,8 +909,10 @@ def fixed_limits(spec: Spec, history: History, indices: Sequence[int]) -> dict[s
             acc[name] = _union(acc[name], _bounds(_project(s, _at(sample, s), base), _project(s, _at(data, s), xd)))
         if spec.mode == "curve":
             pred = out[:, 0] if out.ndim == 2 else out
-            acc["input"] = _union(acc["input"], _bounds(np.column_stack([base, pred]),
-                                                        np.column_stack([spec.X[:, 0], spec.y.astype(float)])))
+            acc["input"] = _union(
+                acc["input"],
+                _bounds(np.column_stack([base, pred]), np.column_stack([spec.X[:, 0], spec.y.astype(float)])),
+            )
     limits = {k: pad(v) for k, v in acc.items() if v is not None}
     if spec.mode == "surface":
         limits["input"] = spec.extent
