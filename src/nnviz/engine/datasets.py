@@ -53,6 +53,9 @@ class Dataset:
     # One line on what was inferred or chosen (a CSV's task, an MNIST file's
     # split) for the CLI to print; empty when there is nothing to say.
     note: str = ""
+    # (height, width) when each row is an image's pixels (digits, MNIST), so the
+    # renderer can draw a few samples as pictures; None for other data.
+    image_shape: tuple[int, int] | None = None
 
     @property
     def n_features(self) -> int:
@@ -100,6 +103,8 @@ class DatasetSpec:
     # Config values (dotted keys) that make a good animation of this dataset;
     # a value the user sets, in a file or a flag, always wins.
     defaults: Mapping[str, Any] = field(default_factory=dict)
+    # (height, width) when each generated row is an image (see ``Dataset.image_shape``).
+    image_shape: tuple[int, int] | None = None
 
 
 # --- generators ---------------------------------------------------------------
@@ -248,7 +253,14 @@ def _read_mnist(path: Path, options: ReadOptions) -> Dataset:
         features,
         mnist.CLASS_NAMES,
         images.note,
+        image_shape=_square(images.X.shape[1]),
     )
+
+
+def _square(pixels: int) -> tuple[int, int] | None:
+    """MNIST-style images are square (28 x 28); another pixel count gets no pictures."""
+    side = math.isqrt(pixels)
+    return (side, side) if side * side == pixels else None
 
 
 BINARY = ("0", "1")
@@ -358,6 +370,7 @@ DATASETS: dict[str, DatasetSpec] = {
             n_samples=DIGITS_ROWS,
             class_names=DIGIT_NAMES,
             defaults={"model.hidden": (32, 2), "train.epochs": 60},
+            image_shape=(8, 8),
         ),
         DatasetSpec(
             "csv",
@@ -695,7 +708,7 @@ def _generate(spec: DatasetSpec, n_samples: int | None, noise: float | None, rng
         raise DataError(f"noise must be a finite number of at least 0, got {sigma!r}")
     X, y = spec.make(n, float(sigma), rng)
     features = tuple(f"x{i}" for i in range(X.shape[1]))
-    return _full(spec.name, spec.task, X, y, features, spec.class_names)
+    return replace(_full(spec.name, spec.task, X, y, features, spec.class_names), image_shape=spec.image_shape)
 
 
 def _read(

@@ -24,6 +24,23 @@ if TYPE_CHECKING:  # config reads the engine registry (render.engines), which im
     from .paint import Painter
 
 Array = np.ndarray
+PANEL_PX = 360  # a panel's width when the default frame widens for more than three of them
+# render.size's default in config (which imports this module through the engine
+# registry, so it cannot be imported here); tests/test_views.py checks they agree.
+DEFAULT_SIZE = (1200, 400)
+MAX_WIDTH = 4096  # config.MAX_SIDE
+
+
+def auto_size(size: tuple[int, int], n_panels: int) -> tuple[int, int]:
+    """The frame size for ``n_panels`` panels: the default widens past three, so panels stay readable.
+
+    The default 1200x400 holds three 400-px panels; the layers view of a
+    deep net has seven or more, which at 1200 px would be too narrow for
+    their titles. Any other --size is the user's and is kept as given.
+    """
+    if tuple(size) != DEFAULT_SIZE or n_panels <= 3:
+        return size
+    return min(max(size[0], PANEL_PX * n_panels), MAX_WIDTH), size[1]
 
 
 class Animation:
@@ -34,12 +51,24 @@ class Animation:
     thumbnail writes its own numbers).
     """
 
-    def __init__(self, history: History, data: Dataset, render: RenderConfig,
-                 indices: Sequence[int] | None = None, *, titles: bool = True) -> None:
+    def __init__(
+        self,
+        history: History,
+        data: Dataset,
+        render: RenderConfig,
+        indices: Sequence[int] | None = None,
+        *,
+        titles: bool = True,
+    ) -> None:
         self.history, self.render, self.titles = history, render, titles
-        self.indices = (tuple(indices) if indices is not None
-                        else scene.select_epochs(len(history), render.every, render.log_frames))
-        self.spec = scene.build_spec(history, data, render.layer, render.grid)
+        self.indices = (
+            tuple(indices)
+            if indices is not None
+            else scene.select_epochs(len(history), render.every, render.log_frames)
+        )
+        self.panels = scene.panel_defs(render.panels, history.model.n_hidden)
+        self.size = auto_size(render.size, len(self.panels))
+        self.spec = scene.build_spec(history, data, render.layer, render.grid, self.panels)
         self.limits: Mapping[str, scene.Limits] | None = (
             scene.fixed_limits(self.spec, history, self.indices) if render.axes == "fixed" else None
         )
@@ -72,8 +101,9 @@ class Animation:
         """A painter laid out for this animation (fixed axes unless ``--axes per-frame``)."""
         from .paint import Painter
 
-        return Painter(self.spec, self.frame(self.indices[0]), size=self.render.size, panels=self.render.panels,
-                       fixed=self.limits is not None)
+        return Painter(
+            self.spec, self.frame(self.indices[0]), size=self.size, panels=self.panels, fixed=self.limits is not None
+        )
 
     def palette_colors(self) -> Array:
         """(n, 3) uint8: the exact colours the frames are made of (for a GIF palette)."""

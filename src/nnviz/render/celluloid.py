@@ -30,9 +30,9 @@ def artist_animation(anim: Animation) -> Any:
     from celluloid import Camera
 
     r = anim.render
-    fig, _canvas, axes = paint.make_figure(r.size, len(r.panels))
-    style = layout.style_for(r.size, len(r.panels))
-    panels = paint.make_panels(axes, anim.spec, r.panels, style, r.size)
+    fig, _canvas, axes = paint.make_figure(anim.size, len(anim.panels))
+    style = layout.style_for(anim.size, len(anim.panels))
+    panels = paint.make_panels(axes, anim.spec, anim.panels, style, anim.size)
     first = anim.frame(anim.indices[0])
     for p in panels:  # the first frame's ticks, as the stream painter lays out with
         if p.name in first.limits:

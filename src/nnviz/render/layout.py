@@ -156,8 +156,10 @@ def _short_panel_titles(p: Parts) -> None:
 
 
 def _one_word_panel_titles(p: Parts) -> None:
+    # "Layer 2 a: tanh(z)" keeps what tells it from its neighbours, "Layer 2 a".
     for ax in p.panel_axes:
-        ax.set_title(ax.get_title().split(" ")[0])
+        text = ax.get_title()
+        ax.set_title(text.split(":")[0] if ":" in text else text.split(" ")[0])
 
 
 def _short_title(p: Parts) -> None:

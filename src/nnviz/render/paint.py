@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -30,7 +30,7 @@ from matplotlib.figure import Figure
 from ..errors import RenderError
 from . import layout
 from .layout import DPI, Style
-from .scene import PANELS, Frame, Limits, PanelDef, Space, Spec
+from .scene import Frame, Limits, PanelDef, Space, Spec, panel_defs
 
 Array = np.ndarray
 
@@ -47,12 +47,23 @@ GRID_STYLE = {"colors": "white", "linewidths": 0.6, "alpha": 0.55}
 # from frame to frame (spiral 8.5 -> 6.6 MB).
 WARPED_GRID_STYLE = {**GRID_STYLE, "antialiaseds": False}
 WARPED_LINE_STEP = 2
-BOUNDARY_STYLE = {"colors": "0.1", "linewidths": 1.4}
-MULTICLASS_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#c44e52", "#8172b3",
-                     "#937860", "#da8bc3", "#8c8c8c", "#ccb974", "#64b5cd")
+BOUNDARY_STYLE: dict[str, Any] = {"colors": "0.1", "linewidths": 1.4}
+MULTICLASS_COLORS = (
+    "#4c72b0",
+    "#dd8452",
+    "#55a868",
+    "#c44e52",
+    "#8172b3",
+    "#937860",
+    "#da8bc3",
+    "#8c8c8c",
+    "#ccb974",
+    "#64b5cd",
+)
 
 
 # --- colours, built once ---------------------------------------------------------
+
 
 @functools.cache
 def binary_cmap() -> mcolors.Colormap:
@@ -113,6 +124,17 @@ def point_colors(spec: Spec) -> Array:
     return table[np.clip(spec.y.astype(int), 0, len(table) - 1)]
 
 
+@functools.cache
+def neuron_cmap() -> mcolors.Colormap:
+    """The neuron maps' colours: stepped like the surfaces, and unlike any class colour."""
+    from matplotlib import colormaps
+
+    return colormaps["magma"].resampled(LEVELS).with_extremes(bad="white")  # bad: the gaps between tiles
+
+
+PALETTE_STEPS = 32  # surface colours kept exactly: all of a binary or 3-class map, a sample of more classes
+
+
 def palette_colors(spec: Spec) -> Array:
     """(n, 3) uint8: the colours a frame is made of (surface steps, classes, white, black).
 
@@ -120,12 +142,18 @@ def palette_colors(spec: Spec) -> Array:
     quantisation noise.
     """
     cmap = surface_cmap(spec)
-    steps = cmap(np.linspace(0, 1, min(cmap.N, 128)))[:, :3]  # leave room for text and blends
+    # The GIF keeps 63 colours; sorted, a longer list lost its last ones, white
+    # among them (ten digit classes came out on a pale blue background). Every
+    # other step of a many-class map still leaves room for text and blends.
+    steps = cmap(np.linspace(0, 1, min(cmap.N, PALETTE_STEPS)))[:, :3]
+    if spec.neurons is not None:
+        steps = np.vstack([steps, neuron_cmap()(np.linspace(0, 1, LEVELS))[:, :3]])
     extra = np.array([(1, 1, 1), (0, 0, 0), (0.15, 0.15, 0.15)] + [c[:3] for c in class_colors(spec)])
     return np.unique((np.vstack([steps, extra]) * 255).round().astype(np.uint8), axis=0)
 
 
 # --- panels ------------------------------------------------------------------------
+
 
 class _Points:
     """The data as marker lines, one per (class, split), moved together with ``set_offsets``.
@@ -137,7 +165,7 @@ class _Points:
     """
 
     def __init__(self, ax: Any, spec: Spec, points: Array, scale: float) -> None:
-        style = {"ms": max(4.6 * scale, 3.0), "mew": 0.5 * scale, "ls": "none", "zorder": 4}
+        style: dict[str, Any] = {"ms": max(4.6 * scale, 3.0), "mew": 0.5 * scale, "ls": "none", "zorder": 4}
         self.scatters: list[tuple[Any, Array]] = []
         self.lines: list[tuple[Any, Array]] = []
         for test in (False, True):
@@ -147,9 +175,15 @@ class _Points:
             if spec.task == "regression":
                 colours = point_colors(spec)[split]
                 face = "none" if test else colours
-                s = ax.scatter(points[split, 0], points[split, 1], s=style["ms"] ** 2, facecolors=face,
-                               edgecolors=colours if test else "0.15", linewidths=(1.4 if test else 0.5) * scale,
-                               zorder=4)
+                s = ax.scatter(
+                    points[split, 0],
+                    points[split, 1],
+                    s=style["ms"] ** 2,
+                    facecolors=face,
+                    edgecolors=colours if test else "0.15",
+                    linewidths=(1.4 if test else 0.5) * scale,
+                    zorder=4,
+                )
                 self.scatters.append((s, split))
                 continue
             labels = spec.y.astype(int)
@@ -177,13 +211,62 @@ class _Points:
         return [a for a, _ in self.lines] + [a for a, _ in self.scatters]
 
 
+THUMB_PX = 22  # a thumbnail's side on a 400-px panel: an 8x8 digit reads, and ten of them leave the points visible
+
+
+class _Thumbs:
+    """A few samples of image data drawn as pictures at their points, framed in their class colour.
+
+    ``AnnotationBbox`` keeps each picture the same size in pixels whatever
+    the panel's scale (a hidden space's spans change by orders of magnitude)
+    and moves with ``xybox``; an image with a data extent would shrink to
+    nothing in a wide space. (Measured in ``benchmarks/bench_views.py``.)
+    """
+
+    def __init__(self, ax: Any, spec: Spec, points: Array, scale: float) -> None:
+        from matplotlib.offsetbox import AnnotationBbox, OffsetImage
+
+        assert spec.images is not None
+        colours = class_colors(spec)
+        labels = spec.y[spec.thumbs].astype(int)
+        side = spec.images.shape[1]
+        zoom = max(THUMB_PX * scale, 12.0) / side
+        self.boxes: list[Any] = []
+        for img, xy, c in zip(spec.images, points[spec.thumbs], labels):
+            picture = OffsetImage(img, cmap="gray_r", norm=NORM, zoom=zoom, interpolation="nearest")
+            box = AnnotationBbox(
+                picture,
+                tuple(xy),
+                frameon=True,
+                pad=0.1,
+                zorder=5,
+                annotation_clip=False,
+                bboxprops={"edgecolor": colours[c % len(colours)], "linewidth": 1.5 * scale},
+            )
+            ax.add_artist(box)
+            self.boxes.append(box)
+
+    def set_offsets(self, points: Array) -> None:
+        for box, xy in zip(self.boxes, points):
+            box.xybox = box.xy = tuple(xy)
+
+    def set_animated(self, value: bool) -> None:
+        for box in self.boxes:
+            box.set_animated(value)
+
+    def draw(self, renderer: Any) -> None:
+        for box in self.boxes:
+            box.draw(renderer)
+
+
 def legend_entries(spec: Spec, scale: float) -> tuple[list[Any], list[str]]:
     """Which colour is which class (and the test rings and the boundary line)."""
     from matplotlib.lines import Line2D
 
     ms = max(5 * scale, 3.5)
-    handles: list[Any] = [Line2D([], [], ls="none", marker="o", ms=ms, mfc=c, mec="0.15", mew=0.5 * scale)
-                          for c in class_colors(spec)]
+    handles: list[Any] = [
+        Line2D([], [], ls="none", marker="o", ms=ms, mfc=c, mec="0.15", mew=0.5 * scale) for c in class_colors(spec)
+    ]
     labels = [f"class {name}" for name in spec.class_names]
     if spec.test.any():
         handles.append(Line2D([], [], ls="none", marker="o", ms=ms, mfc="none", mec="0.3", mew=1.2 * scale))
@@ -200,9 +283,18 @@ def add_class_legend(fig: Figure, spec: Spec, style: Style, ncol: int | None = N
     surfaces never cover it, and apart from the title, so the two never meet.
     """
     handles, labels = legend_entries(spec, style.scale)
-    return fig.legend(handles, labels, loc="outside lower center", ncol=ncol or len(labels), frameon=False,
-                      fontsize=style.legend, handlelength=1.4, columnspacing=1.2, borderaxespad=0.2,
-                      handletextpad=0.4)
+    return fig.legend(
+        handles,
+        labels,
+        loc="outside lower center",
+        ncol=ncol or len(labels),
+        frameon=False,
+        fontsize=style.legend,
+        handlelength=1.4,
+        columnspacing=1.2,
+        borderaxespad=0.2,
+        handletextpad=0.4,
+    )
 
 
 def add_colour_scale(fig: Figure, axes: Sequence[Any], spec: Spec, style: Style) -> Any:
@@ -210,8 +302,14 @@ def add_colour_scale(fig: Figure, axes: Sequence[Any], spec: Spec, style: Style)
     from matplotlib.cm import ScalarMappable
 
     lo, hi = spec.value_range
-    bar = fig.colorbar(ScalarMappable(mcolors.Normalize(lo, hi), surface_cmap(spec)), ax=list(axes),
-                       location="right", fraction=0.025, pad=0.01, aspect=30)
+    bar = fig.colorbar(
+        ScalarMappable(mcolors.Normalize(lo, hi), surface_cmap(spec)),
+        ax=list(axes),
+        location="right",
+        fraction=0.025,
+        pad=0.01,
+        aspect=30,
+    )
     bar.set_label("prediction", fontsize=style.label)
     bar.ax.tick_params(labelsize=style.tick, length=3 * style.scale)
     return bar
@@ -234,6 +332,12 @@ def _mesh_index(grid: int, stride: int) -> Array:
 
 def _segments_from_mesh(mesh: Array, idx: Array) -> list[Array]:
     return [mesh[i, :, :] for i in idx] + [mesh[:, j, :] for j in idx]
+
+
+def _present(a: Array | None) -> Array:
+    """A space's mesh or curve, which its kind of panel always has (surface and curve mode)."""
+    assert a is not None
+    return a
 
 
 def _curve_segments(curve: Array) -> Array:
@@ -293,7 +397,7 @@ class Panel:
     def _scatter(self, points: Array) -> Any:
         return _Points(self.ax, self.spec, points, self.scale)
 
-    def _lines(self, segments: Sequence[Array], **style: Any) -> LineCollection:
+    def _lines(self, segments: Sequence[Array] | Array, **style: Any) -> LineCollection:
         lc = LineCollection(list(segments), **style)
         self.ax.add_collection(lc, autolim=False)
         return lc
@@ -306,36 +410,42 @@ class WarpedPanel(Panel):
     line_step = WARPED_LINE_STEP
 
     def _grid_segments(self, mesh: Array) -> list[Array]:
-        return _segments_from_mesh(mesh, self.spec.line_index()[::self.line_step])
+        return _segments_from_mesh(mesh, self.spec.line_index()[:: self.line_step])
 
     def add(self, frame: Frame) -> list[Any]:
         sp = frame.spaces[self.space]
         surf = self._surface(frame)
-        grid = self._lines(self._grid_segments(sp.mesh), zorder=2, **self.grid_style)
+        grid = self._lines(self._grid_segments(_present(sp.mesh)), zorder=2, **self.grid_style)
         bound = self._lines(sp.boundary, zorder=3, **BOUNDARY_STYLE)
         pts = self._scatter(sp.points)
         return [surf, grid, bound, pts]
 
     def _surface(self, frame: Frame) -> Any:
         ix = self.mesh_index
-        qm = QuadMesh(frame.spaces[self.space].mesh[np.ix_(ix, ix)], cmap=self.cmap, norm=NORM,
-                      antialiased=False, linewidth=0, zorder=1)
+        qm = QuadMesh(
+            _present(frame.spaces[self.space].mesh)[np.ix_(ix, ix)],
+            cmap=self.cmap,
+            norm=NORM,
+            antialiased=False,
+            linewidth=0,
+            zorder=1,
+        )
         qm.set_array(frame.values[np.ix_(ix[:-1], ix[:-1])].ravel())
         self.ax.add_collection(qm, autolim=False)
         return qm
 
     def update(self, frame: Frame) -> None:
         sp = frame.spaces[self.space]
-        surf, grid, bound, pts = self.artists
+        surf, grid, bound, pts = self.artists[:4]
         self._update_surface(surf, frame)
-        grid.set_segments(self._grid_segments(sp.mesh))
+        grid.set_segments(self._grid_segments(_present(sp.mesh)))
         bound.set_segments(list(sp.boundary))
         pts.set_offsets(sp.points)
 
     def _update_surface(self, surf: Any, frame: Frame) -> None:
         # get_coordinates() is the mesh array itself: overwrite it in place.
         ix = self.mesh_index
-        surf.get_coordinates()[...] = frame.spaces[self.space].mesh[np.ix_(ix, ix)]
+        surf.get_coordinates()[...] = _present(frame.spaces[self.space].mesh)[np.ix_(ix, ix)]
         surf.set_array(frame.values[np.ix_(ix[:-1], ix[:-1])].ravel())
 
 
@@ -358,6 +468,18 @@ class ImagePanel(WarpedPanel):
         if self.space == "input":
             self.grid_style, self.line_step = GRID_STYLE, 1
 
+    def add(self, frame: Frame) -> list[Any]:
+        # Image data: a few samples as pictures, so the plane says what its points are.
+        artists = super().add(frame)
+        if self.spec.images is None:
+            return artists
+        return [*artists, _Thumbs(self.ax, self.spec, frame.spaces[self.space].points, self.scale)]
+
+    def update(self, frame: Frame) -> None:
+        super().update(frame)
+        if self.spec.images is not None:
+            self.artists[-1].set_offsets(frame.spaces[self.space].points[self.spec.thumbs])
+
     def _surface(self, frame: Frame) -> Any:
         return _plane_image(self.ax, frame.spaces[self.space], self.cmap)
 
@@ -366,8 +488,17 @@ class ImagePanel(WarpedPanel):
 
 
 def _plane_image(ax: Any, space: Space, cmap: Any) -> Any:
-    return ax.imshow(space.values, origin="lower", extent=space.extent, cmap=cmap, norm=NORM,
-                     interpolation="bilinear", interpolation_stage="data", aspect="auto", zorder=1)
+    return ax.imshow(
+        space.values,
+        origin="lower",
+        extent=space.extent,
+        cmap=cmap,
+        norm=NORM,
+        interpolation="bilinear",
+        interpolation_stage="data",
+        aspect="auto",
+        zorder=1,
+    )
 
 
 def _update_plane_image(image: Any, space: Space) -> None:
@@ -385,7 +516,7 @@ class CurvePanel(Panel):
         # each point of it; the curve is then a white thread across the colours.
         plane = [_plane_image(self.ax, sp, self.cmap)] if sp.values is not None else []
         style = {"colors": "white", "alpha": 0.8} if plane else {"cmap": self.cmap, "norm": NORM}
-        lc = self._lines(_curve_segments(sp.curve), linewidths=2.2 * self.scale, zorder=2, **style)
+        lc = self._lines(_curve_segments(_present(sp.curve)), linewidths=2.2 * self.scale, zorder=2, **style)
         if not plane:
             lc.set_array(self._curve_values(frame))
         pts = self._scatter(sp.points)
@@ -398,12 +529,43 @@ class CurvePanel(Panel):
     def update(self, frame: Frame) -> None:
         sp = frame.spaces[self.space]
         *plane, lc, pts = self.artists
-        lc.set_segments(_curve_segments(sp.curve))
+        lc.set_segments(_curve_segments(_present(sp.curve)))
         if plane:
             _update_plane_image(plane[0], sp)
         else:
             lc.set_array(self._curve_values(frame))
         pts.set_offsets(sp.points)
+
+
+class MosaicPanel(Panel):
+    """Small multiples in one image: each tile one unit's activation over the input (``scene.mosaic``).
+
+    One image, however many tiles: the cheapest way to draw 16 heatmaps. The
+    tiles have no coordinates of their own, so the axes show no ticks.
+    """
+
+    def __init__(self, ax: Any, spec: Spec, panel: PanelDef, style: Style, stride: int = 1) -> None:
+        super().__init__(ax, spec, panel, style, stride)
+        ax.set_xticks([])
+        ax.set_yticks([])
+
+    def add(self, frame: Frame) -> list[Any]:
+        sp = frame.spaces[self.space]
+        return [
+            self.ax.imshow(
+                sp.values,
+                origin="lower",
+                extent=sp.extent,
+                cmap=neuron_cmap(),
+                norm=NORM,
+                interpolation="nearest",
+                aspect="auto",
+                zorder=1,
+            )
+        ]
+
+    def update(self, frame: Frame) -> None:
+        self.artists[0].set_data(frame.spaces[self.space].values)
 
 
 class LossPanel(Panel):
@@ -499,10 +661,12 @@ PAINTERS: dict[str, type[Panel]] = {
     "morph": MorphGridPanel,
     "curve": CurvePanel,
     "curves": LossPanel,
+    "mosaic": MosaicPanel,
 }
 
 
 # --- the figure -------------------------------------------------------------------------
+
 
 def make_figure(size: tuple[int, int], n_panels: int) -> tuple[Figure, FigureCanvasAgg, list[Any]]:
     """An Agg figure of exactly ``size`` pixels with ``n_panels`` axes side by side."""
@@ -513,16 +677,19 @@ def make_figure(size: tuple[int, int], n_panels: int) -> tuple[Figure, FigureCan
     return fig, canvas, list(axes)
 
 
-def make_panels(axes: Sequence[Any], spec: Spec, names: Sequence[str | PanelDef], style: Style,
-                size: tuple[int, int] = (1200, 400)) -> list[Panel]:
-    stride = mesh_stride(spec.grid, size, len(names))
-    # A PanelDef itself (the morph's) draws a panel that --panels does not list.
-    defs = [name if isinstance(name, PanelDef) else PANELS[name] for name in names]
-    return [PAINTERS[d.painter(spec)](ax, spec, d, style, stride) for ax, d in zip(axes, defs)]
+def make_panels(
+    axes: Sequence[Any], spec: Spec, names: Sequence[str | PanelDef], style: Style, size: tuple[int, int] = (1200, 400)
+) -> list[Panel]:
+    # A PanelDef itself (the morph's) draws a panel that --panels does not list;
+    # a panel set (layers) is several panels.
+    defs = panel_defs(names, spec.model.n_hidden)
+    stride = mesh_stride(spec.grid, size, len(defs))
+    return [PAINTERS[d.painter(spec)](ax, spec, d, style, stride) for ax, d in zip(axes, defs, strict=True)]
 
 
-def decorate(fig: Figure, panels: Sequence[Panel], spec: Spec, style: Style, title: Any,
-             compact_title: Any = None) -> list[str]:
+def decorate(
+    fig: Figure, panels: Sequence[Panel], spec: Spec, style: Style, title: Any, compact_title: Any = None
+) -> list[str]:
     """The legend (classes) or colour scale (regression), then a layout with no clashing text.
 
     Returns what still clashes after every fitting step (nothing, normally).
@@ -549,9 +716,17 @@ class Painter:
     redraws everything with its own limits (``--axes per-frame``).
     """
 
-    def __init__(self, spec: Spec, first: Frame, *, size: tuple[int, int] = (1200, 400),
-                 panels: Sequence[str | PanelDef] = ("input", "hidden", "activation"), fixed: bool = True) -> None:
-        self.spec, self.size, self.names, self.fixed = spec, tuple(size), tuple(panels), fixed
+    def __init__(
+        self,
+        spec: Spec,
+        first: Frame,
+        *,
+        size: tuple[int, int] = (1200, 400),
+        panels: Sequence[str | PanelDef] = ("input", "hidden", "activation"),
+        fixed: bool = True,
+    ) -> None:
+        self.spec, self.size, self.fixed = spec, (int(size[0]), int(size[1])), fixed
+        self.names = panel_defs(panels, spec.model.n_hidden)
         self.fig, self.canvas, axes = make_figure(self.size, len(self.names))
         self.style = layout.style_for(self.size, len(self.names))
         self.panels = make_panels(axes, spec, self.names, self.style, self.size)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 
@@ -130,6 +131,42 @@ class Grid:
 
 
 @dataclass(frozen=True)
+class LayerSpace:
+    """A hidden space a panel draws: hidden layer ``layer``'s pre-activation (``"z"``) or activation (``"a"``).
+
+    ``proj`` maps the layer's values onto the panel's two axes: the identity
+    for a 2-wide layer (drawn exactly, coloured by the prediction from each
+    point of its plane), fixed principal axes for a wider one; None for one
+    unit, drawn against the first input coordinate.
+    """
+
+    layer: int
+    kind: str
+    width: int
+    proj: Projection | None
+
+    @property
+    def exact(self) -> bool:
+        """A 2-wide layer: its spaces are planes the rest of the network is a function of."""
+        return self.width == 2
+
+
+@dataclass(frozen=True)
+class Neurons:
+    """The per-neuron maps: the first ``units`` of layer ``layer``'s ``total``, in ``rows`` x ``cols`` tiles."""
+
+    layer: int
+    units: int
+    total: int
+    rows: int
+    cols: int
+
+    @property
+    def extent(self) -> Limits:
+        return 0.0, float(self.cols), 0.0, float(self.rows)
+
+
+@dataclass(frozen=True)
 class Spec:
     """Everything that is the same in every frame."""
 
@@ -161,6 +198,14 @@ class Spec:
     sub_epoch: bool  # snapshots every N optimizer steps: ``epochs`` holds steps
     test_loss: Array | None  # the same on the test split, when there is one
     test_metric: Array | None
+    # Every hidden space a panel draws, by space name: "hidden" and "activation"
+    # (the chosen layer) and, for the layers view, "z1", "a1", ...
+    spaces: Mapping[str, LayerSpace] = field(default_factory=dict)
+    neurons: Neurons | None = None
+    # Image data: a few samples' pixels (m, h, w) drawn as pictures at their
+    # points (``thumbs`` indexes the data); None for other data.
+    images: Array | None = None
+    thumbs: Array = field(default_factory=lambda: np.zeros(0, dtype=int))
 
     @property
     def grid(self) -> int:
@@ -174,11 +219,6 @@ class Spec:
     @property
     def input_grid(self) -> Grid:
         return Grid(self.grid_u, self.grid_v)
-
-    @property
-    def exact_planes(self) -> bool:
-        """A 2-wide layer: its spaces are planes the rest of the network is a function of."""
-        return self.width == 2
 
     def line_index(self) -> Array:
         """Which mesh rows and columns the light grid lines follow."""
@@ -237,19 +277,30 @@ class PanelDef:
 
     ``PANELS`` is the only list of panel names (the config checks against
     it). The painter draws a panel with ``paint.PAINTERS[panel.painter(spec)]``.
+    A panel set (``expand``) is one name for several panels, which depend
+    on the network's depth: ``panel_defs`` expands it.
     """
 
     name: str
     space: str | None
+    expand: Callable[[int], tuple[PanelDef, ...]] | None = None
 
     def painter(self, spec: Spec) -> str:
         if self.space is None:
             return "curves"
+        if self.space == "neurons":
+            return "mosaic"
         if spec.mode == "curve":
             return "curve"
         # The input plane and a 2-wide layer's planes are images on their own
         # grids; a projected (wider) layer shows the warped input mesh.
-        return "image" if self.space == "input" or spec.exact_planes else "warped"
+        return "image" if self.space == "input" or spec.spaces[self.space].exact else "warped"
+
+
+def layer_panels(n_hidden: int) -> tuple[PanelDef, ...]:
+    """The layers view: the input, then every hidden layer's z and a, left to right."""
+    hidden = [PanelDef(f"{kind}{k}", f"{kind}{k}") for k in range(1, n_hidden + 1) for kind in ("z", "a")]
+    return (PANELS["input"], *hidden)
 
 
 PANELS: dict[str, PanelDef] = {
@@ -259,8 +310,21 @@ PANELS: dict[str, PanelDef] = {
         PanelDef("hidden", "hidden"),
         PanelDef("activation", "activation"),
         PanelDef("loss", None),
+        PanelDef("layers", None, expand=layer_panels),
+        PanelDef("neurons", "neurons"),
     )
 }
+MAX_NEURONS = 16  # tiles in the neurons panel: more would be too small to read
+
+
+def panel_defs(names: Sequence[str | PanelDef], n_hidden: int) -> tuple[PanelDef, ...]:
+    """The panels ``names`` draw, panel sets expanded, each panel once, in order."""
+    out: dict[str, PanelDef] = {}
+    for name in names:
+        d = name if isinstance(name, PanelDef) else PANELS[name]
+        for p in d.expand(n_hidden) if d.expand is not None else (d,):
+            out.setdefault(p.name, p)
+    return tuple(out.values())
 
 
 def _sub(name: str, j: int) -> str:
@@ -283,8 +347,13 @@ def _input_plane(X: Array, names: Sequence[str]) -> Projection:
     return Projection.pca(X)
 
 
-def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200) -> Spec:
-    """The fixed part of the scene for ``history`` trained on ``data``."""
+CLASSIC = ("input", "hidden", "activation")
+
+
+def build_spec(
+    history: History, data: Dataset, layer: int = 1, grid: int = 200, panels: Sequence[str | PanelDef] = CLASSIC
+) -> Spec:
+    """The fixed part of the scene for ``history`` trained on ``data``, for the hidden spaces ``panels`` draw."""
     model = history.model
     if not 1 <= layer <= model.n_hidden:
         raise RenderError(f"layer {layer} is out of range: the network has hidden layers 1..{model.n_hidden}")
@@ -321,27 +390,39 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
         mesh_x = grid_u[:, None]
         mesh_uv = np.empty((0, 0, 2))
         input_labels = (names[0], "target" if history.task == "regression" else "P(class 1)")
-    last = history.last.params
-    z_last, a_last = nn.hidden(model, last, X, layer)
-    proj_z = proj_a = None
-    if width >= 3:
-        proj_z, proj_a = Projection.pca(z_last), Projection.pca(a_last)
-        z_labels, a_labels = proj_z.labels, proj_a.labels
-    elif width == 2:
-        proj_z = Projection.identity((_sub("z", 0), _sub("z", 1)))
-        proj_a = Projection.identity((_sub("a", 0), _sub("a", 1)))
-        z_labels, a_labels = proj_z.labels, proj_a.labels
-    else:  # one unit: plot it against the first input coordinate
-        z_labels, a_labels = (input_labels[0], "z"), (input_labels[0], act)
+    # Each hidden space's projection is fixed by the last epoch, the trained network.
+    last = nn.forward(model, history.last.params, X)
+    defs = panel_defs(panels, model.n_hidden)
+    drawn = {d.space for d in defs}
+    spaces: dict[str, LayerSpace] = {}
+    labels: dict[str, tuple[str, str]] = {
+        "input": input_labels,
+        "loss": ("step" if history.sub_epoch else "epoch", "loss"),
+    }
+    titles = {"input": "Input space", "loss": "Training curves"}
     where = "" if layer == 1 else f" of layer {layer}"
     # A projected layer is coloured through the warped input mesh, not on its own plane.
     how = ", projected" if width >= 3 else ""
-    titles = {
-        "input": "Input space",
-        "hidden": f"Hidden space{where} (pre-activation z{how})",
-        "activation": f"Activation space{where} ({act}{how})",
-        "loss": "Training curves",
+    classic = {
+        "hidden": (layer, "z", f"Hidden space{where} (pre-activation z{how})"),
+        "activation": (layer, "a", f"Activation space{where} ({act}{how})"),
     }
+    for k in range(1, model.n_hidden + 1):
+        for kind in ("z", "a"):
+            classic[f"{kind}{k}"] = (k, kind, "")
+    for name, (k, kind, heading) in classic.items():
+        if name in drawn:
+            h = last.z[k - 1] if kind == "z" else last.a[k - 1]
+            spaces[name], labels[name] = _layer_space(k, kind, h, (input_labels[0], "z" if kind == "z" else act))
+            titles[name] = heading or _layer_title(spaces[name], act)
+    neurons = None
+    if "neurons" in drawn:
+        neurons = _neurons(layer, width)
+        capped = f"{neurons.units} of {width} units" if neurons.units < width else f"{width} units"
+        titles["neurons"] = f"Layer {layer} units: {act} ({capped})"
+        # Every tile covers the whole input plane (or interval).
+        labels["neurons"] = (f"{input_labels[0]} in each tile", input_labels[1] if mode == "surface" else "unit")
+    images, thumbs = _thumbnails(data, X, y, test, mode)
     metric = "rmse" if history.task == "regression" else "accuracy"
     y_lo, y_hi = (float(y.min()), float(y.max())) if history.task == "regression" else (0.0, 1.0)
     if y_hi <= y_lo:
@@ -365,14 +446,9 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
         value_range=(y_lo, y_hi),
         n_classes=n_classes,
         class_names=data.class_names,
-        proj_z=proj_z,
-        proj_a=proj_a,
-        labels={
-            "input": input_labels,
-            "hidden": z_labels,
-            "activation": a_labels,
-            "loss": ("step" if history.sub_epoch else "epoch", "loss"),
-        },
+        proj_z=spaces["hidden"].proj if "hidden" in spaces else None,
+        proj_a=spaces["activation"].proj if "activation" in spaces else None,
+        labels=labels,
         titles=titles,
         metric=metric,
         # Sub-epoch snapshots share epoch numbers: their curves run over optimizer steps.
@@ -382,7 +458,60 @@ def build_spec(history: History, data: Dataset, layer: int = 1, grid: int = 200)
         sub_epoch=history.sub_epoch,
         test_loss=_column(history, "test_loss"),
         test_metric=_column(history, f"test_{metric}"),
+        spaces=spaces,
+        neurons=neurons,
+        images=images,
+        thumbs=thumbs,
     )
+
+
+def _layer_space(layer: int, kind: str, h: Array, one_unit: tuple[str, str]) -> tuple[LayerSpace, tuple[str, str]]:
+    """Hidden layer ``layer``'s z or a space, from its values ``h`` (n, width) on the data, and its axis labels."""
+    width = h.shape[1]
+    if width >= 3:
+        proj: Projection | None = Projection.pca(h)
+    elif width == 2:
+        proj = Projection.identity((_sub(kind, 0), _sub(kind, 1)))
+    else:  # one unit: plot it against the first input coordinate
+        return LayerSpace(layer, kind, width, None), one_unit
+    assert proj is not None
+    return LayerSpace(layer, kind, width, proj), proj.labels
+
+
+def _layer_title(space: LayerSpace, act: str) -> str:
+    """``Layer 2 a: tanh(z) (8 units, projected)``; a narrow frame cuts it at the bracket, then the colon."""
+    what = "z: pre-activation" if space.kind == "z" else f"a: {act}"
+    how = f" ({space.width} units, projected)" if space.width >= 3 else ""
+    return f"Layer {space.layer} {what}{how}"
+
+
+def _neurons(layer: int, width: int) -> Neurons:
+    """Tiles for at most ``MAX_NEURONS`` units, as near square as they go (wider than tall)."""
+    units = min(width, MAX_NEURONS)
+    cols = int(np.ceil(np.sqrt(units)))
+    return Neurons(layer, units, width, int(np.ceil(units / cols)), cols)
+
+
+THUMBNAILS = 10  # sample images drawn as pictures: one per class of the digits
+
+
+def _thumbnails(data: Dataset, X: Array, y: Array, test: Array, mode: str) -> tuple[Array | None, Array]:
+    """Image data: each class's most typical training image (pixels (m, h, w)) and their data indices.
+
+    Typical: nearest its class's mean image, so the picture sits in the
+    thick of its class rather than at an outlier.
+    """
+    none = np.zeros(0, dtype=int)
+    shape = data.image_shape
+    if shape is None or mode != "surface" or shape[0] * shape[1] != X.shape[1]:
+        return None, none
+    train = np.flatnonzero(~test)
+    picks = []
+    for c in np.unique(y[train])[:THUMBNAILS]:
+        rows = train[y[train] == c]
+        picks.append(rows[np.argmin(((X[rows] - X[rows].mean(axis=0)) ** 2).sum(axis=1))])
+    idx = np.array(picks, dtype=int)
+    return X[idx].reshape(len(idx), *shape), idx
 
 
 def _column(history: History, name: str) -> Array | None:
@@ -413,12 +542,20 @@ def surface_values(spec: Spec, out: Array) -> Array:
     return v
 
 
-def _forward(spec: Spec, params: Sequence[Array], X: Array) -> tuple[Array, Array, Array]:
-    """(z, a, output) for ``X``; overflow of a diverging run is clipped, not warned."""
+def _trace(spec: Spec, params: Sequence[Array], X: Array) -> nn.Trace:
+    """Every layer's values for ``X``; overflow of a diverging run is not warned (``_at`` clips it)."""
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        trace = nn.forward(spec.model, params, X)
-        z, a, out = trace.z[spec.layer - 1], trace.a[spec.layer - 1], trace.a[-1]
-    return _finite(z, 0.0, 1e12), _finite(a, 0.0, 1e12), _finite(out, 0.5, 1e12)
+        return nn.forward(spec.model, params, X)
+
+
+def _at(trace: nn.Trace, space: LayerSpace) -> Array:
+    """The values of ``space`` in ``trace``, finite."""
+    h = trace.z[space.layer - 1] if space.kind == "z" else trace.a[space.layer - 1]
+    return _finite(h, 0.0, 1e12)
+
+
+def _output(trace: nn.Trace) -> Array:
+    return _finite(trace.a[-1], 0.5, 1e12)
 
 
 # The meshgrid pass keeps every layer's z and a for every mesh point: at --grid
@@ -456,12 +593,11 @@ def _finite(x: Array, nan: float, big: float) -> Array:
     return x if np.isfinite(x).all() else np.nan_to_num(x, nan=nan, posinf=big, neginf=-big)
 
 
-def _to_plane(spec: Spec, h: Array, which: str, base: Array) -> Array:
+def _project(space: LayerSpace, h: Array, base: Array) -> Array:
     """Hidden values (n, width) -> (n, 2) drawing coordinates."""
-    proj = spec.proj_z if which == "hidden" else spec.proj_a
-    if proj is None:  # width 1: the unit against the first input coordinate
+    if space.proj is None:  # width 1: the unit against the first input coordinate
         return np.column_stack([base, h[:, 0]])
-    return proj(h)
+    return space.proj(h)
 
 
 # --- decision boundaries ----------------------------------------------------------
@@ -486,17 +622,17 @@ def _logits(spec: Spec, params: Sequence[Array], x: Array) -> Array:
     return _finite(logits, 0.0, 1e12)
 
 
-def _downstream(spec: Spec, params: Sequence[Array], h: Array, space: str) -> tuple[Array, Array]:
-    """(logits, output) of the rest of the network, from the shown layer's ``space``.
+def _downstream(spec: Spec, params: Sequence[Array], h: Array, space: LayerSpace) -> tuple[Array, Array]:
+    """(logits, output) of the rest of the network, from ``space``.
 
-    ``h`` is that layer's pre-activation (``"hidden"``) or activation
-    (``"activation"``): for a 2-wide layer, a point of its plane.
+    ``h`` is that layer's pre-activation (kind ``"z"``) or activation
+    (``"a"``): for a 2-wide layer, a point of its plane.
     """
     model = spec.model
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        x = model.act.f(h) if space == "hidden" else h
+        x = model.act.f(h) if space.kind == "z" else h
         z = x
-        for k in range(spec.layer, model.n_layers):
+        for k in range(space.layer, model.n_layers):
             z = x @ params[2 * k] + params[2 * k + 1]
             x = model.act.f(z) if k < model.n_layers - 1 else model.out.head(z)
     return _finite(z, 0.0, 1e12), _finite(x, 0.5, 1e12)
@@ -521,7 +657,7 @@ def _margin(logits: Array, cls: Array) -> Array:
 def _traced(task: str, grid: Grid, out: Array) -> list[tuple[int, Array]]:
     """Rough boundary polylines on ``grid``, each with the class it bounds."""
     if task == "binary":
-        fields = [(0, out.reshape(len(out), -1)[:, 0] - 0.5)]
+        fields: list[tuple[int, Array]] = [(0, out.reshape(len(out), -1)[:, 0] - 0.5)]
     elif task == "multiclass":
         # Where the winning class changes: the zero line of each class's margin.
         fields = [(k, out[:, k] - np.delete(out, k, axis=1).max(axis=1)) for k in range(out.shape[1])]
@@ -534,7 +670,8 @@ def _traced(task: str, grid: Grid, out: Array) -> list[tuple[int, Array]]:
         if values.max() <= 0 or values.min() >= 0:
             continue
         gen = contourpy.contour_generator(grid.u, grid.v, values.reshape(grid.shape), line_type="Separate")
-        lines += [(k, ln) for ln in gen.lines(0.0) if len(ln) > 1]
+        # Separate lines are (m, 2) arrays; asarray (no copy) says so to the type checker.
+        lines += [(k, np.asarray(ln)) for ln in gen.lines(0.0) if len(ln) > 1]
     return lines
 
 
@@ -596,7 +733,7 @@ def boundaries(task: str, grid: Grid, out: Array, logits_of: Callable[[Array], A
     return np.split(exact, np.cumsum([len(ln) for _, ln in traced])[:-1])
 
 
-def _plane(spec: Spec, params: Sequence[Array], space: str, lim: Limits, mapped: Space) -> Space:
+def _plane(spec: Spec, params: Sequence[Array], space: LayerSpace, lim: Limits, mapped: Space) -> Space:
     """``mapped`` with its plane coloured by the prediction downstream of it, and its exact boundary."""
     grid = Grid.over(lim, spec.grid)
     pts = grid.points()
@@ -606,16 +743,18 @@ def _plane(spec: Spec, params: Sequence[Array], space: str, lim: Limits, mapped:
     return replace(mapped, values=values, extent=grid.extent, boundary=tuple(lines))
 
 
-def _map_lines(spec: Spec, params: Sequence[Array], lines: list[Array]) -> tuple[list[Array], list[Array]]:
-    """Boundary polylines from the input plane into the hidden and activation spaces."""
-    if not lines:
-        return [], []
+def _map_lines(spec: Spec, params: Sequence[Array], lines: list[Array]) -> dict[str, list[Array]]:
+    """Boundary polylines from the input plane into every projected hidden space.
+
+    A 2-wide layer traces its own boundary over its whole plane (``make_frame``).
+    """
+    targets = {name: s for name, s in spec.spaces.items() if not s.exact}
+    if not lines or not targets:
+        return {}
     pts = np.concatenate(lines)
-    x = spec.plane.inverse(pts)
-    z, a, _ = _forward(spec, params, x)
-    zp, ap = _to_plane(spec, z, "hidden", pts[:, 0]), _to_plane(spec, a, "activation", pts[:, 0])
+    trace = _trace(spec, params, spec.plane.inverse(pts))
     cuts = np.cumsum([len(ln) for ln in lines])[:-1]
-    return np.split(zp, cuts), np.split(ap, cuts)
+    return {name: np.split(_project(s, _at(trace, s), pts[:, 0]), cuts) for name, s in targets.items()}
 
 
 def make_frame(spec: Spec, epoch: Epoch, index: int, limits: Mapping[str, Limits] | None = None) -> Frame:
@@ -628,61 +767,70 @@ def make_frame(spec: Spec, epoch: Epoch, index: int, limits: Mapping[str, Limits
     params = epoch.params
     frame = _mapped(spec, epoch, index)
     limits = dict(limits) if limits is not None else frame_limits(spec, frame)
-    if spec.exact_planes:
-        planes = {
-            name: _plane(spec, params, name, limits[name], frame.spaces[name]) for name in ("hidden", "activation")
-        }
-        frame = replace(frame, spaces={**frame.spaces, **planes})
-    return replace(frame, limits=limits)
+    planes = {
+        name: _plane(spec, params, s, limits[name], frame.spaces[name]) for name, s in spec.spaces.items() if s.exact
+    }
+    return replace(frame, spaces={**frame.spaces, **planes}, limits=limits)
 
 
-def _mesh_pass(spec: Spec, params: Sequence[Array], base: Array) -> tuple[Array, Array, Array]:
-    """The meshgrid through the network: (hidden plane, activation plane, output), in row slices.
+class MeshPass(NamedTuple):
+    planes: dict[str, Array]  # each drawn space's 2-D coordinates of every mesh point
+    out: Array  # the network's output at every mesh point
+    units: Array | None  # the neurons view's shown units' activations, if it is drawn
 
-    Only the drawn coordinates of each slice are kept, so a wide layer's full
-    values exist for one slice at a time (``CHUNK_BYTES``).
+
+def _mesh_pass(spec: Spec, params: Sequence[Array], base: Array) -> MeshPass:
+    """The meshgrid through the network, in row slices (``CHUNK_BYTES``).
+
+    Only what the frame draws is kept of each slice (two plane coordinates per
+    space, the output, at most 16 units), so a wide layer's full values exist
+    for one slice at a time.
     """
+    spaces = list(spec.spaces.items())
 
-    def one(s: slice) -> tuple[Array, Array, Array]:
-        z, a, out = _forward(spec, params, spec.mesh_x[s])
-        return _to_plane(spec, z, "hidden", base[s]), _to_plane(spec, a, "activation", base[s]), out
+    def one(s: slice) -> tuple[Array, ...]:
+        trace = _trace(spec, params, spec.mesh_x[s])
+        planes = [_project(space, _at(trace, space), base[s]) for _, space in spaces]
+        units = [_shown_units(spec, trace)] if spec.neurons is not None else []
+        return (*planes, _output(trace), *units)
 
-    zm, am, out = in_chunks(one, len(spec.mesh_x), chunk_rows(spec.model))
-    return zm, am, out
+    parts = in_chunks(one, len(spec.mesh_x), chunk_rows(spec.model))
+    planes = {name: part for (name, _), part in zip(spaces, parts, strict=False)}
+    units = parts[len(spaces) + 1] if spec.neurons is not None else None
+    return MeshPass(planes, parts[len(spaces)], units)
 
 
 def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
     """The frame's data, input mesh and input boundary, mapped into every space."""
     params = epoch.params
     base = spec.mesh_uv[..., 0].ravel() if spec.mode == "surface" else spec.grid_u
-    zm, am, out = _mesh_pass(spec, params, base)
-    zd, ad, _ = _forward(spec, params, spec.X)
+    mesh, data = _mesh_pass(spec, params, base), _trace(spec, params, spec.X)
+    out = mesh.out
     values = surface_values(spec, out)
+    spaces: dict[str, Space] = {}
     if spec.mode == "surface":
         g = spec.grid
         uv = spec.mesh_uv
         lines = boundaries(spec.task, spec.input_grid, out, lambda p: _logits(spec, params, spec.plane.inverse(p)))
-        # A 2-wide layer traces its own boundary over its whole plane (make_frame).
-        z_lines, a_lines = ([], []) if spec.exact_planes else _map_lines(spec, params, lines)
+        mapped = _map_lines(spec, params, lines)
         values = values.reshape(g, g)
-        spaces = {
-            "input": Space(uv, None, spec.data_plane, tuple(lines), values, spec.extent),
-            "hidden": Space(
-                zm.reshape(g, g, 2), None, _to_plane(spec, zd, "hidden", spec.data_plane[:, 0]), tuple(z_lines)
-            ),
-            "activation": Space(
-                am.reshape(g, g, 2), None, _to_plane(spec, ad, "activation", spec.data_plane[:, 0]), tuple(a_lines)
-            ),
-        }
+        spaces["input"] = Space(uv, None, spec.data_plane, tuple(lines), values, spec.extent)
+        for name, s in spec.spaces.items():
+            spaces[name] = Space(
+                mesh.planes[name].reshape(g, g, 2),
+                None,
+                _project(s, _at(data, s), spec.data_plane[:, 0]),
+                tuple(mapped.get(name, ())),
+            )
     else:
         xs, xd = spec.grid_u, spec.X[:, 0]
         pred = out[:, 0] if out.ndim == 2 and out.shape[1] == 1 else (out.max(axis=1) if out.ndim == 2 else out)
         target = spec.y.astype(float)
-        spaces = {
-            "input": Space(None, np.column_stack([xs, pred]), np.column_stack([xd, target]), ()),
-            "hidden": Space(None, zm, _to_plane(spec, zd, "hidden", xd), ()),
-            "activation": Space(None, am, _to_plane(spec, ad, "activation", xd), ()),
-        }
+        spaces["input"] = Space(None, np.column_stack([xs, pred]), np.column_stack([xd, target]), ())
+        for name, s in spec.spaces.items():
+            spaces[name] = Space(None, mesh.planes[name], _project(s, _at(data, s), xd), ())
+    if mesh.units is not None:
+        spaces["neurons"] = _neuron_maps(spec, mesh.units)
     metrics = epoch.metrics
     # A sub-epoch snapshot says which step of training it shows.
     when = f"{epoch.epoch} (step {epoch.step})" if spec.sub_epoch else f"{epoch.epoch}"
@@ -696,6 +844,43 @@ def _mapped(spec: Spec, epoch: Epoch, index: int) -> Frame:
         float(metrics.get(spec.metric, np.nan)),
         short_title=short_title(spec, when, metrics),
     )
+
+
+def _shown_units(spec: Spec, trace: nn.Trace) -> Array:
+    """The activations of the units the neurons view shows (the first ``units`` of its layer)."""
+    assert spec.neurons is not None
+    n = spec.neurons
+    return _at(trace, LayerSpace(n.layer, "a", n.total, None))[:, : n.units]
+
+
+def _neuron_maps(spec: Spec, a: Array) -> Space:
+    """Each shown unit's activation over the input plane (or interval), tiled into one image.
+
+    Every tile is scaled to its own range in this frame (0..1): units differ
+    in scale by orders of magnitude and the lesson is where each one turns
+    on, not how far. Gaps between tiles are NaN (drawn blank).
+    """
+    assert spec.neurons is not None
+    n = spec.neurons
+    lo, hi = a.min(axis=0), a.max(axis=0)
+    span = np.where(hi > lo, hi - lo, 1.0)
+    scaled = np.where(hi > lo, (a - lo) / span, 0.5)
+    h, w = (spec.grid, spec.grid) if spec.mode == "surface" else (1, spec.grid)
+    tiles = scaled.T.reshape(n.units, h, w)
+    return Space(None, None, np.empty((0, 2)), (), mosaic(tiles, n.rows, n.cols), n.extent)
+
+
+def mosaic(tiles: Array, rows: int, cols: int) -> Array:
+    """(m, h, w) tiles laid out left to right, top to bottom, with NaN gaps (rows along y, upward)."""
+    m, h, w = tiles.shape
+    gap = max(1, max(h, w) // 12)
+    out = np.full((rows * h + (rows - 1) * gap, cols * w + (cols - 1) * gap), np.nan)
+    for i in range(m):
+        r, c = divmod(i, cols)
+        y0 = (rows - 1 - r) * (h + gap)  # the first tile at the top
+        x0 = c * (w + gap)
+        out[y0 : y0 + h, x0 : x0 + w] = tiles[i]
+    return out
 
 
 def title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> str:
@@ -720,7 +905,7 @@ def short_title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> s
 # --- axis limits -----------------------------------------------------------------
 
 
-def _bounds(*arrays: Array) -> Limits:
+def _bounds(*arrays: Array | None) -> Limits:
     pts = np.concatenate([a.reshape(-1, 2) for a in arrays if a is not None and a.size])
     lo, hi = pts.min(axis=0), pts.max(axis=0)
     return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1])
@@ -746,6 +931,8 @@ def frame_limits(spec: Spec, frame: Frame) -> dict[str, Limits]:
     for name, space in frame.spaces.items():
         if name == "input" and spec.mode == "surface":
             out[name] = spec.extent
+        elif space.mesh is None and space.curve is None and space.extent is not None:
+            out[name] = space.extent  # an image of its own (the neurons' tiles)
         else:
             out[name] = pad(_bounds(space.mesh, space.curve, space.points))
     return out
@@ -772,18 +959,14 @@ def _coarse_sample(spec: Spec) -> tuple[Array, Array]:
 def fixed_limits(spec: Spec, history: History, indices: Sequence[int]) -> dict[str, Limits]:
     """One set of limits for every rendered epoch: the cheap first pass."""
     xs, base = _coarse_sample(spec)
-    acc: dict[str, Limits | None] = {"hidden": None, "activation": None, "input": None}
+    acc: dict[str, Limits | None] = {name: None for name in (*spec.spaces, "input")}
     xd = spec.data_plane[:, 0]
     for i in indices:
         params = history.epochs[i].params
-        z, a, out = _forward(spec, params, xs)
-        zd, ad, _ = _forward(spec, params, spec.X)
-        acc["hidden"] = _union(
-            acc["hidden"], _bounds(_to_plane(spec, z, "hidden", base), _to_plane(spec, zd, "hidden", xd))
-        )
-        acc["activation"] = _union(
-            acc["activation"], _bounds(_to_plane(spec, a, "activation", base), _to_plane(spec, ad, "activation", xd))
-        )
+        sample, data = _trace(spec, params, xs), _trace(spec, params, spec.X)
+        out = _output(sample)
+        for name, s in spec.spaces.items():
+            acc[name] = _union(acc[name], _bounds(_project(s, _at(sample, s), base), _project(s, _at(data, s), xd)))
         if spec.mode == "curve":
             pred = out[:, 0] if out.ndim == 2 else out
             acc["input"] = _union(
@@ -793,4 +976,6 @@ def fixed_limits(spec: Spec, history: History, indices: Sequence[int]) -> dict[s
     limits = {k: pad(v) for k, v in acc.items() if v is not None}
     if spec.mode == "surface":
         limits["input"] = spec.extent
+    if spec.neurons is not None:
+        limits["neurons"] = spec.neurons.extent
     return limits

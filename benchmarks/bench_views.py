@@ -1,0 +1,124 @@
+"""The views of issue 11: what a panel costs, and that memory stays flat.
+
+Prints:
+  - ms per frame and per panel, scene + paint, for the classic three panels
+    (input, hidden, activation) and for the layers view of a 3-2 net (input,
+    z1, a1, z2, a2: five panels), on the same History, same grid and frame
+    height (the layers frame is as wide as ``auto_size`` makes it);
+  - the same for the neurons view (input, neurons, loss; 16 of 20 units) and
+    the digits bottleneck with its ten picture thumbnails;
+  - peak RSS of ``nnviz animate --panels layers,loss`` at 50 and 500 frames,
+    each in its own child (``RUSAGE_CHILDREN.ru_maxrss``).
+
+Usage: python benchmarks/bench_views.py [--grid 100] [--frames 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from nnviz import config, render
+from nnviz.engine.train import train
+from nnviz.render.animation import Animation
+
+RSS_PROBE = (
+    "import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL); "
+    "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)"
+)
+
+
+def _history(over: dict[str, Any]) -> tuple[config.Config, Any, Any]:
+    cfg = config.resolve({}, {"train.stop_loss": 0, **over})
+    data = render.load_data(cfg)
+    return cfg, data, train(cfg, data)
+
+
+def ms_per_frame(
+    run: tuple[config.Config, Any, Any], panels: str, grid: int, frames: int, thumbs: bool = True
+) -> tuple[float, int, str]:
+    """(ms per frame, panels drawn, frame size) drawing ``frames`` epochs: scene and paint, no writer."""
+    cfg, data, hist = run
+    r = cfg.with_values({"render.panels": panels, "render.grid": grid, "render.log_frames": frames}).render
+    anim = Animation(hist, data, r)
+    if not thumbs:  # what the digit pictures cost
+        anim.spec = replace(anim.spec, images=None)
+    painter = anim.painter()
+    painter.render(anim.frame(anim.indices[0]))  # warm: first draws fill caches
+    start = time.perf_counter()
+    for frame in anim.frames():
+        painter.render(frame)
+    ms = (time.perf_counter() - start) * 1000 / len(anim)
+    painter.close()
+    return ms, len(anim.panels), f"{anim.size[0]}x{anim.size[1]}"
+
+
+def peak_rss_mb(epochs: int, tmp: Path, grid: int) -> float:
+    cmd = (
+        sys.executable,
+        "-m",
+        "nnviz",
+        "animate",
+        "--dataset",
+        "moons",
+        "--hidden",
+        "3,2",
+        "--panels",
+        "layers,loss",
+        "--epochs",
+        str(epochs),
+        "--stop-loss",
+        "0",
+        "--grid",
+        str(grid),
+        "--quiet",
+        "--out",
+        str(tmp / f"rss{epochs}.gif"),
+    )
+    out = subprocess.run([sys.executable, "-c", RSS_PROBE, *cmd], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--grid", type=int, default=100)
+    ap.add_argument("--frames", type=int, default=30)
+    ap.add_argument("--skip-rss", action="store_true")
+    args = ap.parse_args()
+    moons = _history({"data.name": "moons", "model.hidden": (3, 2), "train.epochs": 60})
+    digits = _history({"data.name": "digits", "train.epochs": 30, "data.test_fraction": 0.2})
+    rows = [
+        ("classic (moons 3-2)", moons, "input,hidden,activation"),
+        ("layers (moons 3-2)", moons, "input,layers"),
+        (
+            "neurons (xor, 20)",
+            _history({"data.name": "xor", "model.hidden": (20,), "train.epochs": 60}),
+            "input,neurons,loss",
+        ),
+        ("digits 32-2, pictures", digits, "input,hidden,activation"),
+    ]
+    print(f"grid {args.grid}, {args.frames} frames, frame height 400 px")
+    for name, run, panels in rows:
+        ms, n, size = ms_per_frame(run, panels, args.grid, args.frames)
+        print(f"  {name:22} {n} panels {size:>9}: {ms:6.1f} ms/frame, {ms / n:5.1f} ms/panel")
+    ms, n, size = ms_per_frame(digits, "input,hidden,activation", args.grid, args.frames, thumbs=False)
+    print(f"  {'digits 32-2, none':22} {n} panels {size:>9}: {ms:6.1f} ms/frame, {ms / n:5.1f} ms/panel")
+    if not args.skip_rss:
+        with tempfile.TemporaryDirectory() as tmp:
+            for epochs in (49, 499):  # epochs 0..N: N + 1 frames
+                rss = peak_rss_mb(epochs, Path(tmp), args.grid)
+                print(f"  peak RSS, layers,loss GIF, {epochs + 1} frames: {rss:.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
