@@ -3,11 +3,10 @@ import sys
 
 import numpy as np
 import pytest
-
-from nnviz.render import scene
-from nnviz.errors import RenderError
-
 from conftest import small_cfg
+
+from nnviz.errors import RenderError
+from nnviz.render import scene
 
 
 def _spec(cfg):
@@ -54,7 +53,7 @@ def test_frame_shapes_and_limits_cover_every_frame(tiny_run):
     lims = scene.fixed_limits(spec, hist, idx)
     for i in idx:
         fr = scene.make_frame(spec, hist.epochs[i], i)
-        assert fr.values.shape == (20, 20) and 0 <= fr.values.min() and fr.values.max() <= 1
+        assert fr.values.shape == (20, 20) and fr.values.min() >= 0 and fr.values.max() <= 1
         assert fr.title.startswith(f"Epoch {hist.epochs[i].epoch}")
         for name in ("hidden", "activation"):
             mesh = fr.spaces[name].mesh

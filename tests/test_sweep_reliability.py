@@ -398,11 +398,11 @@ def test_a_run_that_lands_between_anothers_files_cannot_mix_them(tmp_path: Path,
 
     Without one set per run, A's CSV and TOML would land beside B's GIF.
     """
+    from conftest import small_cfg
     from PIL import Image
 
     from nnviz import render
     from nnviz.render import pipeline
-    from conftest import small_cfg
 
     a_between, b_done = threading.Event(), threading.Event()
     real = pipeline.write_history

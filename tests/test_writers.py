@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from nnviz.render import writers
 from nnviz.errors import RenderError
+from nnviz.render import writers
 
 
 def _frames(n, w=64, h=48):
@@ -93,9 +93,8 @@ def test_bad_fps_or_hold_is_refused(tmp_path, kw, message):
 ])
 @pytest.mark.parametrize("fmt", ["gif", "html"])
 def test_bad_frame_info_is_refused_by_every_writer(tmp_path, fmt, info, message):
-    with pytest.raises(RenderError, match=message):
-        with writers.WRITERS[fmt](tmp_path / f"a.{fmt}") as w:
-            w.write(next(_frames(1)), info)
+    with pytest.raises(RenderError, match=message), writers.WRITERS[fmt](tmp_path / f"a.{fmt}") as w:
+        w.write(next(_frames(1)), info)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -158,10 +157,9 @@ def test_mp4_frame_count_with_hold_and_odd_size(tmp_path):
 def test_failure_leaves_nothing_and_keeps_existing(tmp_path, fmt):
     dest = tmp_path / f"a.{fmt}"
     dest.write_bytes(b"old")
-    with pytest.raises(ZeroDivisionError):
-        with writers.WRITERS[fmt](dest) as w:
-            w.write(next(_frames(1)))
-            1 / 0
+    with pytest.raises(ZeroDivisionError), writers.WRITERS[fmt](dest) as w:
+        w.write(next(_frames(1)))
+        raise ZeroDivisionError("the body fails mid-write")
     assert dest.read_bytes() == b"old"
     assert sorted(p.name for p in tmp_path.iterdir()) == [f"a.{fmt}"]
 
@@ -185,12 +183,10 @@ def test_missing_ffmpeg_suggests_gif(tmp_path, monkeypatch, fmt):
 
 
 def test_bad_frames_are_refused(tmp_path):
-    with pytest.raises(RenderError):
-        with writers.GifWriter(tmp_path / "a.gif") as w:
-            w.write(np.zeros((4, 4), np.uint8))
-    with pytest.raises(RenderError, match="no frames"):
-        with writers.GifWriter(tmp_path / "b.gif"):
-            pass
+    with pytest.raises(RenderError), writers.GifWriter(tmp_path / "a.gif") as w:
+        w.write(np.zeros((4, 4), np.uint8))
+    with pytest.raises(RenderError, match="no frames"), writers.GifWriter(tmp_path / "b.gif"):
+        pass
     assert list(tmp_path.iterdir()) == []
 
 
@@ -342,9 +338,7 @@ def test_html_info_cannot_break_out_of_the_script(tmp_path):
 
 
 def test_player_html_is_the_fragment_for_a_notebook(tmp_path):
-    from nnviz.render.player import player_html
-
-    from nnviz.render.player import Player
+    from nnviz.render.player import Player, player_html
 
     frag = player_html(_write_html(tmp_path / "a.html"))
     assert Player(tmp_path / "a.html")._repr_html_() == frag

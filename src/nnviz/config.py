@@ -26,14 +26,14 @@ Parser = Callable[[Any], Any]
 
 # Caps protect the machine: past them a run would exhaust memory or time
 # long before it produced anything useful. README "Limits" documents them.
-MAX_GRID = 1000          # meshgrid points per axis (1e6 points a frame)
+MAX_GRID = 1000  # meshgrid points per axis (1e6 points a frame)
 MAX_EPOCHS = 100_000
 MAX_SAMPLES = 1_000_000
-MAX_WIDTH = 1024         # units in one hidden layer
-MAX_DEPTH = 16           # hidden layers
-MAX_SIDE = 4096          # pixels per side of a frame
+MAX_WIDTH = 1024  # units in one hidden layer
+MAX_DEPTH = 16  # hidden layers
+MAX_SIDE = 4096  # pixels per side of a frame
 MIN_SIDE = 64
-MAX_FPS = 100            # GIF delays are whole centiseconds
+MAX_FPS = 100  # GIF delays are whole centiseconds
 MAX_FRAMES = 20_000
 # One forward pass keeps every layer's pre-activations and activations:
 # samples x hidden units (summed over layers) floats, twice. 20M is ~320 MB.
@@ -47,6 +47,7 @@ AXES = ("fixed", "per-frame")
 
 # --- value parsers ------------------------------------------------------------
 # Each returns the clean value or raises ValueError("<what is allowed>").
+
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
@@ -267,6 +268,7 @@ def _names(table: str) -> Callable[[], tuple[str, ...]]:
 # default, parser, flag and help are written once, in ``key(...)``, and
 # ``SCHEMA`` (what validation, the TOML writer and the CLI read) is derived.
 
+
 @dataclass(frozen=True)
 class Key:
     """One config key: its default, its parser and the flag that sets it."""
@@ -312,7 +314,9 @@ class TrainConfig:
     stop_loss: float = key(0.0, float_range(0.0), "--stop-loss", "stop once the loss is <= this (0: never)")
     seed: int = key(DEFAULT_SEED, int_range(0, 2**32 - 1), "--seed", "random seed")
     weight_decay: float = key(0.0, float_range(0.0, 10.0), "--weight-decay", "L2 weight decay")
-    snapshot_every: int = key(0, int_range(0, MAX_EPOCHS), "--snapshot-every", "snapshot every N optimizer steps (0: once per epoch)")
+    snapshot_every: int = key(
+        0, int_range(0, MAX_EPOCHS), "--snapshot-every", "snapshot every N optimizer steps (0: once per epoch)"
+    )
     dtype: str = key("float64", choice(("float64", "float32")), "--dtype", "float type of params, data and training")
 
 
@@ -327,8 +331,12 @@ class RenderConfig:
     every: int = key(1, int_range(1, MAX_EPOCHS), "--every", "draw every Nth epoch")
     log_frames: int = key(0, int_range(0, MAX_FRAMES), "--log-frames", "K log-spaced frames (0: off)")
     hold: float = key(1.0, float_range(0.0, 60.0), "--hold", "seconds to hold the last frame")
-    layer: int = key(0, int_range(0, MAX_DEPTH), "--layer",
-                     "hidden layer to show (0: the last 2-wide one, which is drawn exactly; else the first)")
+    layer: int = key(
+        0,
+        int_range(0, MAX_DEPTH),
+        "--layer",
+        "hidden layer to show (0: the last 2-wide one, which is drawn exactly; else the first)",
+    )
     axes: str = key("fixed", choice(AXES), "--axes", "axis limits: fixed or per-frame")
 
 
@@ -345,7 +353,7 @@ class Config:
     def data_seed(self) -> int:
         return self.train.seed if self.data.seed is None else self.data.seed
 
-    def with_values(self, values: Mapping[str, Any], source: str = "") -> "Config":
+    def with_values(self, values: Mapping[str, Any], source: str = "") -> Config:
         """A copy with dotted keys (``"train.lr"``) replaced, validated."""
         return resolve(to_dict(self), values, source=source)
 
@@ -478,7 +486,9 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ConfigError(f"config file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
 
 
-def load(path: str | os.PathLike[str] | None = None, overrides: Mapping[str, Any] | None = None, *, flags: bool = False) -> Config:
+def load(
+    path: str | os.PathLike[str] | None = None, overrides: Mapping[str, Any] | None = None, *, flags: bool = False
+) -> Config:
     """Read an optional TOML file, apply overrides and validate everything."""
     raw = read_toml(path) if path is not None else {}
     if "sweep" in raw:
@@ -487,6 +497,7 @@ def load(path: str | os.PathLike[str] | None = None, overrides: Mapping[str, Any
 
 
 # --- output -------------------------------------------------------------------
+
 
 def to_dict(cfg: Config) -> dict[str, dict[str, Any]]:
     """The config as TOML-shaped plain data (tuples become lists, None dropped)."""
@@ -534,4 +545,3 @@ def run_name(cfg: Config) -> str:
     """The default output stem, e.g. ``blobs-tanh-lr0.01``."""
     name = Path(cfg.data.path).stem if cfg.data.path and _reads_file(cfg.data.name) else cfg.data.name
     return f"{name}-{cfg.model.activation}-lr{cfg.train.lr:g}"
-

@@ -81,8 +81,10 @@ def build_palette(sample: Array, colors: int = GIF_COLORS, fixed: Array | None =
     fixed = np.zeros((0, 3), np.uint8) if fixed is None else np.asarray(fixed, np.uint8).reshape(-1, 3)[:colors]
     img = Image.fromarray(np.ascontiguousarray(sample, dtype=np.uint8), "RGB")
     q = img.quantize(max(1, colors - len(fixed)), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    used = sorted(c for _, c in q.getcolors(256))
-    found = np.array(q.getpalette()[: 3 * (max(used) + 1)], dtype=np.uint8).reshape(-1, 3)[used]
+    counts, table = q.getcolors(256), q.getpalette()
+    assert counts is not None and table is not None  # a P image of at most 256 colours has both
+    used = sorted(int(c) for _, c in counts)  # type: ignore[arg-type]  # P-mode colours are indices
+    found = np.array(table[: 3 * (max(used) + 1)], dtype=np.uint8).reshape(-1, 3)[used]
     if len(fixed):
         # Pillow maps a pixel to the palette through a coarse colour cache, so a
         # median-cut colour next to a fixed one can win its pixels: (253, 253, 253)
@@ -119,6 +121,7 @@ class GifWriter(Writer):
 
     def open(self) -> GifWriter:
         super().open()
+        assert self.tmp is not None  # super().open() made it
         self._fh = open(self.tmp, "wb")  # noqa: SIM115 -- held open across write() calls, closed in _finish/_cleanup
         pal = self.sample
         if pal is not None and not isinstance(pal, Image.Image):
@@ -141,6 +144,7 @@ class GifWriter(Writer):
         return cs
 
     def _header(self, w: int, h: int) -> None:
+        assert self._palette is not None  # _write built it before the first header
         pal = self._palette.getpalette() or []
         table = bytes(pal) + bytes(768 - len(pal))
         self._fh.write(b"GIF89a" + struct.pack("<HHBBB", w, h, 0xF7, 0, 0) + table)
@@ -312,6 +316,7 @@ class FfmpegWriter(Writer):
         assert self._last is not None and self._proc is not None
         for _ in range(1 + max(0, round(self.hold * self.fps))):
             self._send(self._last)
+        assert self._proc.stdin is not None  # Popen(stdin=PIPE)
         self._proc.stdin.close()
         code = self._proc.wait()
         self._proc = None
@@ -449,6 +454,7 @@ class PngWriter(Writer):
         self._last = np.array(frame, dtype=np.uint8, copy=True)
 
     def _finish(self) -> None:
+        assert self.tmp is not None  # open() made it
         Image.fromarray(self._last, "RGB").save(self.tmp, format="PNG", optimize=False, compress_level=6)
 
 

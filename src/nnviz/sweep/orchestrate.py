@@ -80,6 +80,7 @@ def kept_note(run: RunResult) -> str:
 
 # --- inputs and outputs -------------------------------------------------------------------
 
+
 def _as_spec(path_or_spec: str | os.PathLike[str] | SweepSpec | Mapping[str, Any], fmt: str | None) -> SweepSpec:
     if isinstance(path_or_spec, SweepSpec):
         if fmt is None:
@@ -100,8 +101,10 @@ def sweep_outputs(spec: SweepSpec, out: Path) -> dict[str, Path]:
     from .. import config as config_mod
     from ..render.pipeline import output_paths
 
-    files: dict[str, Path] = {f"its {name}": out / name for name in
-                              (SUMMARY, gallery.INDEX_MD, gallery.INDEX_HTML, gallery.COMPARISON, gallery.STATE, LOCK)}
+    files: dict[str, Path] = {
+        f"its {name}": out / name
+        for name in (SUMMARY, gallery.INDEX_MD, gallery.INDEX_HTML, gallery.COMPARISON, gallery.STATE, LOCK)
+    }
     for run in spec.runs:
         folder = out / run.name
         outs = output_paths(run.cfg, folder / f"{config_mod.run_name(run.cfg)}.{run.cfg.render.format}")
@@ -142,8 +145,9 @@ def folder_lock(out: Path) -> Iterator[None]:
         except OSError:
             pid = _lock_owner(fd)
             os.close(fd)
-            raise OutputError(f"another nnviz sweep is writing to {str(out)!r} (pid {pid}); "
-                              "wait for it or choose another --out") from None
+            raise OutputError(
+                f"another nnviz sweep is writing to {str(out)!r} (pid {pid}); wait for it or choose another --out"
+            ) from None
         try:
             same = os.path.samestat(os.fstat(fd), os.stat(path))
         except OSError:
@@ -181,6 +185,7 @@ def _make_folder(out: Path) -> bool:
 
 
 # --- the sweep ----------------------------------------------------------------------------
+
 
 def run_sweep(
     path_or_spec: str | os.PathLike[str] | SweepSpec | Mapping[str, Any],
@@ -224,9 +229,18 @@ def run_sweep(
         raise
 
 
-def _locked_sweep(spec: SweepSpec, out: Path, kind: Any, jobs: int | None, scheduler: str | None,
-                  workers: int | None, force: bool, progress: bool,
-                  on_run: Callable[[RunResult], None] | None, started: float) -> SweepResult:
+def _locked_sweep(
+    spec: SweepSpec,
+    out: Path,
+    kind: Any,
+    jobs: int | None,
+    scheduler: str | None,
+    workers: int | None,
+    force: bool,
+    progress: bool,
+    on_run: Callable[[RunResult], None] | None,
+    started: float,
+) -> SweepResult:
     for folder in [out, *(out / r.name for r in spec.runs)]:
         remove_stale_temps(folder)  # left by a killed sweep; we hold the lock, so no writer owns them
     previous = {r.name: m for r in spec.runs if (m := read_marker(out, r)) is not None}
@@ -237,7 +251,7 @@ def _locked_sweep(spec: SweepSpec, out: Path, kind: Any, jobs: int | None, sched
     workers = min(workers, max(len(pending), 1)) if workers is not None else None
     report = stderr_progress(progress)
     # The pool opens first, so a cluster that cannot be reached fails before any output.
-    with (kind.open(n, scheduler, workers) if pending else contextlib.nullcontext()) as pool:
+    with kind.open(n, scheduler, workers) if pending else contextlib.nullcontext() as pool:
 
         def finish(run: RunResult) -> None:
             results[run.name] = run
@@ -312,10 +326,14 @@ def summary_rows(spec: SweepSpec, runs: Sequence[RunResult]) -> list[dict[str, A
         row: dict[str, Any] = {"run": run.name}
         row |= {k: (format_value(v) if isinstance(v, tuple) else v) for k, v in run_spec.values}
         row |= {
-            "status": run.status, "epochs": run.epochs, "loss": run.loss,
+            "status": run.status,
+            "epochs": run.epochs,
+            "loss": run.loss,
             **{m: getattr(run, m) for m in METRICS},
-            "seconds": round(run.seconds, 3), "path": run.path,
-            "error": kept_note(run) if run.retry_error else run.error, "cached": run.cached,
+            "seconds": round(run.seconds, 3),
+            "path": run.path,
+            "error": kept_note(run) if run.retry_error else run.error,
+            "cached": run.cached,
         }
         rows.append(row)
     return rows

@@ -20,11 +20,11 @@ from ..config import Config
 
 Array = np.ndarray
 
-THUMB = "thumb.gif"           # each run's input-space-only GIF: the comparison's tiles
-TILE = 180                    # px per side of one run's input panel in the comparison
-THUMB_GRID = 80               # meshgrid points per axis at most in a thumbnail
-METRICS_H = 14                # px of the per-epoch numbers strip inside each thumbnail
-MAX_FRAMES = 60               # thumbnail frames at most: longer runs step over epochs
+THUMB = "thumb.gif"  # each run's input-space-only GIF: the comparison's tiles
+TILE = 180  # px per side of one run's input panel in the comparison
+THUMB_GRID = 80  # meshgrid points per axis at most in a thumbnail
+METRICS_H = 14  # px of the per-epoch numbers strip inside each thumbnail
+MAX_FRAMES = 60  # thumbnail frames at most: longer runs step over epochs
 
 
 def font(size: int) -> Any:
@@ -69,8 +69,9 @@ class _Tiles:
         numbers = [ep.epoch for ep in history.epochs]
         self.epochs = thumb_epochs(cfg, numbers[-1])
         self.position = {e: bisect.bisect_right(numbers, e) - 1 for e in self.epochs}
-        small = replace(cfg.render, size=(tile, tile), panels=("input",), grid=min(cfg.render.grid, THUMB_GRID),
-                        axes="fixed")
+        small = replace(
+            cfg.render, size=(tile, tile), panels=("input",), grid=min(cfg.render.grid, THUMB_GRID), axes="fixed"
+        )
         self.anim = Animation(history, data, small, [self.position[e] for e in self.epochs], titles=False)
         self.painter = self.anim.painter()
 
@@ -113,5 +114,3 @@ def write_thumb(cfg: Config, history: Any, data: Any, dest: Path, tile: int = TI
     finally:
         tiles.close()
     return dest
-
-
