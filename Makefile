@@ -13,7 +13,7 @@ CONSTRAINTS := constraints.txt
 PIP    := $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint docs bench bench-engine lock clean
+.PHONY: run test lint docs bench bench-engine bench-formats bench-views lock clean
 
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,14 @@ bench: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_render.py
 
 # PyTorch columns need torch in the venv (not a dependency): pip install torch (CPU wheel).
+# Sizes of the default run and configs/spiral.toml in every animated format; peak RSS at 50 vs 500 frames.
+bench-formats: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_formats.py
+
+# ms per frame of the layers, neurons and digits views against the classic three panels; RSS 50 vs 500 frames.
+bench-views: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_views.py
+
 bench-engine: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_engine.py
 
