@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+# isort: off
+import nnviz  # noqa: F401 -- first: pins NumPy's kernels before matplotlib imports NumPy (nnviz/kernels.py)
 import matplotlib
+# isort: on
 
 matplotlib.use("Agg")
 
