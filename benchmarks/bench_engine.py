@@ -31,7 +31,10 @@ import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
+# isort: off
+import nnviz  # noqa: E402, F401 -- first: pins NumPy's kernels as the CLI does (nnviz/kernels.py)
 import numpy as np  # noqa: E402
+# isort: on
 
 from nnviz import config  # noqa: E402
 from nnviz.engine import nn, train  # noqa: E402

@@ -23,7 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
+# isort: off
+import nnviz  # noqa: F401 -- first: pins NumPy's kernels as the CLI does (nnviz/kernels.py)
 import matplotlib
+# isort: on
 
 matplotlib.use("Agg")
 

@@ -24,7 +24,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+# isort: off
+import nnviz  # noqa: F401 -- first: pins NumPy's kernels as the CLI does (nnviz/kernels.py)
 import matplotlib
+# isort: on
 
 matplotlib.use("Agg")
 

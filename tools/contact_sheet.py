@@ -13,7 +13,10 @@ import argparse
 import sys
 from pathlib import Path
 
+# isort: off
+import nnviz  # noqa: F401 -- first: pins NumPy's kernels as the CLI does (nnviz/kernels.py)
 import matplotlib
+# isort: on
 
 matplotlib.use("Agg")
 
