@@ -37,11 +37,11 @@ test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest -q --durations=10
 
 # All three run even if one fails, so one CI log shows every problem. One line per
-# finding; `ruff check src tests` / `ruff format --diff src` show the details.
+# finding; `ruff check src tests benchmarks tools` / `ruff format --diff src` show the details.
 lint: $(VENV)/.installed-test
 	@status=0; \
-	echo "+ ruff check src tests"; $(BIN)/ruff check --output-format concise src tests || status=1; \
-	echo "+ ruff format --check src"; $(BIN)/ruff format --check --output-format concise src || status=1; \
+	echo "+ ruff check src tests benchmarks tools"; $(BIN)/ruff check --output-format concise src tests benchmarks tools || status=1; \
+	echo "+ ruff format --check src benchmarks tools"; $(BIN)/ruff format --check --output-format concise src benchmarks tools || status=1; \
 	echo "+ mypy"; $(BIN)/mypy || status=1; \
 	exit $$status
 

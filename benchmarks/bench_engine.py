@@ -45,8 +45,15 @@ except ImportError:  # torch is not a dependency of nnviz
     torch = None
 
 REPEATS = 5  # best of: the machine is shared, the minimum is the least disturbed run
-DIGITS = {"data.name": "digits", "model.hidden": "32,2", "model.activation": "tanh",
-          "train.batch_size": 32, "train.optimizer": "adam", "train.lr": 0.01, "train.stop_loss": 0}
+DIGITS = {
+    "data.name": "digits",
+    "model.hidden": "32,2",
+    "model.activation": "tanh",
+    "train.batch_size": 32,
+    "train.optimizer": "adam",
+    "train.lr": 0.01,
+    "train.stop_loss": 0,
+}
 
 
 def digits_cfg(epochs: int, dtype: str) -> config.Config:
@@ -135,8 +142,10 @@ def agreement(epochs: int = 5) -> None:
     _, ours = engine_run(cfg, data)
     _, theirs = torch_run(cfg, data)
     diff = np.abs(ours - theirs)
-    print(f"float64 full-set loss, epochs 0-{epochs}, nnviz vs torch: max |diff| {diff.max():.2e} "
-          f"(loss {ours[0]:.6f} -> {ours[-1]:.6f})")
+    print(
+        f"float64 full-set loss, epochs 0-{epochs}, nnviz vs torch: max |diff| {diff.max():.2e} "
+        f"(loss {ours[0]:.6f} -> {ours[-1]:.6f})"
+    )
 
 
 MNIST_CHILD = """
@@ -155,15 +164,25 @@ def mnist_table(epochs: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "mnist.npz"
         rng = np.random.default_rng(0)
-        np.savez(path, x_train=rng.integers(0, 256, (60_000, 28, 28), dtype=np.uint8),
-                 y_train=rng.integers(0, 10, 60_000, dtype=np.uint8),
-                 x_test=rng.integers(0, 256, (10_000, 28, 28), dtype=np.uint8),
-                 y_test=rng.integers(0, 10, 10_000, dtype=np.uint8))
-        print(f"synthetic MNIST 60000x784 + 10000 test (mnist.npz), 784-32-2-10 tanh, batch 128, adam, {epochs} epochs, 1 thread")
+        np.savez(
+            path,
+            x_train=rng.integers(0, 256, (60_000, 28, 28), dtype=np.uint8),
+            y_train=rng.integers(0, 10, 60_000, dtype=np.uint8),
+            x_test=rng.integers(0, 256, (10_000, 28, 28), dtype=np.uint8),
+            y_test=rng.integers(0, 10, 10_000, dtype=np.uint8),
+        )
+        print(
+            "synthetic MNIST 60000x784 + 10000 test (mnist.npz), 784-32-2-10 tanh, batch 128, adam, "
+            f"{epochs} epochs, 1 thread"
+        )
         print(f"  {'dtype':8} {'load s':>7} {'s/epoch':>8} {'peak RSS MB':>12}")
         for dtype in ("float64", "float32"):
-            out = subprocess.run([sys.executable, "-c", MNIST_CHILD.format(epochs=epochs), str(path), dtype],
-                                 capture_output=True, text=True, check=True).stdout.split()
+            out = subprocess.run(
+                [sys.executable, "-c", MNIST_CHILD.format(epochs=epochs), str(path), dtype],
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout.split()
             load, per_epoch, rss = (float(v) for v in out[:3])
             print(f"  {dtype:8} {load:7.2f} {per_epoch:8.2f} {rss:12.0f}")
 
@@ -174,7 +193,10 @@ def main() -> None:
     ap.add_argument("--mnist-epochs", type=int, default=2)
     ap.add_argument("--skip-mnist", action="store_true")
     args = ap.parse_args()
-    print(f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, python {sys.version.split()[0]}")
+    print(
+        f"numpy {np.__version__}, torch {torch.__version__ if torch else 'not installed'}, "
+        f"python {sys.version.split()[0]}"
+    )
     digits_table(args.epochs)
     agreement()
     if not args.skip_mnist:

@@ -64,8 +64,12 @@ def rss() -> None:
         with tempfile.TemporaryDirectory() as tmp:
             for epochs in (49, 499):
                 out = str(Path(tmp) / f"run.{fmt}")
-                done = subprocess.run([sys.executable, "-c", RSS_SCRIPT, fmt, str(epochs), out],
-                                      capture_output=True, text=True, check=True)
+                done = subprocess.run(
+                    [sys.executable, "-c", RSS_SCRIPT, fmt, str(epochs), out],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
                 own, child = map(int, done.stdout.split()[-2:])
                 peaks.append((own / 1024, child / 1024))
         (a, ca), (b, cb) = peaks

@@ -75,8 +75,20 @@ def floor_ms(hist, data, cfg, tmp: Path) -> float:
 
 
 def peak_rss_mb(fmt: str, epochs: int, tmp: Path, size: str, grid: int) -> float:
-    cmd = nnviz_cmd("--epochs", str(epochs), "--stop-loss", "0", "--format", fmt, "--size", size,
-                    "--grid", str(grid), "--out", str(tmp / f"rss{epochs}.{fmt}"))
+    cmd = nnviz_cmd(
+        "--epochs",
+        str(epochs),
+        "--stop-loss",
+        "0",
+        "--format",
+        fmt,
+        "--size",
+        size,
+        "--grid",
+        str(grid),
+        "--out",
+        str(tmp / f"rss{epochs}.{fmt}"),
+    )
     out = subprocess.run([sys.executable, "-c", RSS_PROBE, *cmd], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
@@ -91,8 +103,9 @@ def main() -> None:
     ap.add_argument("--skip-rss", action="store_true")
     args = ap.parse_args()
 
-    cfg = config.resolve({}, {"train.epochs": args.epochs, "train.stop_loss": 0, "render.size": args.size,
-                              "render.grid": args.grid})
+    cfg = config.resolve(
+        {}, {"train.epochs": args.epochs, "train.stop_loss": 0, "render.size": args.size, "render.grid": args.grid}
+    )
     data = render.load_data(cfg)
     hist = train(cfg, data)
     rows: list[tuple[str, str, str]] = []
@@ -101,33 +114,73 @@ def main() -> None:
         stream, n = engine_ms(hist, data, cfg, tmp, "stream")
         rows.append(("stream engine (same History, GIF)", f"{stream:.1f} ms/frame", f"{n} frames, one painter"))
         stream2, _ = engine_ms(hist, data, cfg, tmp, "stream", workers=2)
-        rows.append(("stream engine, two painters", f"{stream2:.1f} ms/frame",
-                     f"{n} frames, what nnviz animate uses; {stream / stream2:.2f}x one painter"))
+        rows.append(
+            (
+                "stream engine, two painters",
+                f"{stream2:.1f} ms/frame",
+                f"{n} frames, what nnviz animate uses; {stream / stream2:.2f}x one painter",
+            )
+        )
         every = max(1, len(hist) // args.celluloid_frames)
         cell, m = engine_ms(hist, data, cfg, tmp, "celluloid", every)
-        rows.append(("celluloid engine (same History, GIF)", f"{cell:.1f} ms/frame", f"{m} frames, {cell / stream:.1f}x stream"))
+        rows.append(
+            ("celluloid engine (same History, GIF)", f"{cell:.1f} ms/frame", f"{m} frames, {cell / stream:.1f}x stream")
+        )
         floor = floor_ms(hist, data, cfg, tmp)
         rows.append(("bare blitted draw + GIF encode (floor)", f"{floor:.1f} ms/frame", "precomputed frames"))
         out = tmp / "e2e.gif"
-        cmd = nnviz_cmd("--epochs", str(args.epochs), "--stop-loss", "0", "--size", args.size,
-                        "--grid", str(args.grid), "--out", str(out))
+        cmd = nnviz_cmd(
+            "--epochs",
+            str(args.epochs),
+            "--stop-loss",
+            "0",
+            "--size",
+            args.size,
+            "--grid",
+            str(args.grid),
+            "--out",
+            str(out),
+        )
         e2e = 1000 * timed(lambda: subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)) / (args.epochs + 1)
-        rows.append(("end-to-end nnviz animate (subprocess)", f"{e2e:.1f} ms/frame",
-                     f"{e2e / floor:.2f}x floor (goal <= 1.3x)"))
+        rows.append(
+            ("end-to-end nnviz animate (subprocess)", f"{e2e:.1f} ms/frame", f"{e2e / floor:.2f}x floor (goal <= 1.3x)")
+        )
         rows.append((f"GIF size, {args.epochs + 1} frames", f"{out.stat().st_size / 1e6:.2f} MB", "goal <= 3 MB"))
         if not args.skip_rss:
             for fmt in ("gif", "mp4"):
                 small = peak_rss_mb(fmt, 49, tmp, args.size, args.grid)
                 big = peak_rss_mb(fmt, 499, tmp, args.size, args.grid)
-                rows.append((f"peak RSS {fmt}: 50 vs 500 frames", f"{small:.0f} / {big:.0f} MB",
-                             f"+{100 * (big - small) / small:.1f}% (goal <= 15%)"))
-    base = subprocess.run([sys.executable, str(HERE / "baseline_seaborn_celluloid.py"), "--frames",
-                           str(args.baseline_frames), "--size", args.size, "--grid", str(args.grid)],
-                          capture_output=True, text=True, check=True)
+                rows.append(
+                    (
+                        f"peak RSS {fmt}: 50 vs 500 frames",
+                        f"{small:.0f} / {big:.0f} MB",
+                        f"+{100 * (big - small) / small:.1f}% (goal <= 15%)",
+                    )
+                )
+    base = subprocess.run(
+        [
+            sys.executable,
+            str(HERE / "baseline_seaborn_celluloid.py"),
+            "--frames",
+            str(args.baseline_frames),
+            "--size",
+            args.size,
+            "--grid",
+            str(args.grid),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     per = float(base.stdout.split("per frame")[1].split()[0])
-    rows.append(("seaborn + celluloid baseline", f"{per * 1000:.0f} ms/frame",
-                 f"{args.baseline_frames} frames; stream is {per * 1000 / stream:.0f}x faster with one painter, "
-                 f"{per * 1000 / stream2:.0f}x with two, end-to-end {per * 1000 / e2e:.0f}x (goal >= 100x)"))
+    rows.append(
+        (
+            "seaborn + celluloid baseline",
+            f"{per * 1000:.0f} ms/frame",
+            f"{args.baseline_frames} frames; stream is {per * 1000 / stream:.0f}x faster with one painter, "
+            f"{per * 1000 / stream2:.0f}x with two, end-to-end {per * 1000 / e2e:.0f}x (goal >= 100x)",
+        )
+    )
     print(f"nnviz render benchmark: {args.size} px, {args.grid}x{args.grid} grid, {os.cpu_count()} CPUs")
     w0 = max(len(r[0]) for r in rows)
     w1 = max(len(r[1]) for r in rows)

@@ -34,6 +34,7 @@ def load_spec(epochs: int) -> sweep.SweepSpec:
 
 def idle_share(seconds: float = 2.0) -> float:
     """How idle the CPUs are right now (Linux /proc/stat); other load skews speed-ups."""
+
     def sample() -> tuple[int, int]:
         with open("/proc/stat") as fh:
             values = [int(v) for v in fh.readline().split()[1:]]
@@ -99,8 +100,9 @@ def main() -> None:
         t1, r1 = timed(lambda: sweep.run_sweep(spec, base / "jobs1", jobs=1, force=True), k)
         rows.append(("fresh, --jobs 1", t1, "1.00x"))
         t2, r2 = timed(lambda: sweep.run_sweep(spec, base / "jobs2", jobs=2, force=True), k)
-        rows.append(("fresh, --jobs 2", t2, f"{t1 / t2:.2f}x speed-up (target >= 1.6x; "
-                                            f"pure-CPU ceiling now {ceiling:.2f}x)"))
+        rows.append(
+            ("fresh, --jobs 2", t2, f"{t1 / t2:.2f}x speed-up (target >= 1.6x; pure-CPU ceiling now {ceiling:.2f}x)")
+        )
         if args.dask:
             td, _ = timed(lambda: sweep.run_sweep(spec, base / "dask", executor="dask", workers=2, force=True), k)
             rows.append(("fresh, dask LocalCluster, 2 workers", td, f"{t1 / td:.2f}x speed-up"))
@@ -108,11 +110,14 @@ def main() -> None:
         assert len(rr.cached) == len(spec.runs), "the re-run should skip every run"
         rows.append(("re-run of the finished --jobs 2 sweep", tr, f"{tr / t2:.2f} of fresh (target <= 0.3)"))
         run_seconds = sum(r.seconds for r in r1.runs)
-        print(f"{len(spec.runs)} runs of {SWEEP_FILE.name}, {args.epochs} epochs each, best of {k}, "
-              f"{spec.runs[0].cfg.render.size[0]}x{spec.runs[0].cfg.render.size[1]} px, grid "
-              f"{spec.runs[0].cfg.render.grid}; {cores} cores")
-        print(f"sum of per-run seconds (jobs 1): {run_seconds:.1f}s; reports (summary, gallery, comparison) "
-              f"are the rest")
+        print(
+            f"{len(spec.runs)} runs of {SWEEP_FILE.name}, {args.epochs} epochs each, best of {k}, "
+            f"{spec.runs[0].cfg.render.size[0]}x{spec.runs[0].cfg.render.size[1]} px, grid "
+            f"{spec.runs[0].cfg.render.grid}; {cores} cores"
+        )
+        print(
+            f"sum of per-run seconds (jobs 1): {run_seconds:.1f}s; reports (summary, gallery, comparison) are the rest"
+        )
         width = max(len(r[0]) for r in rows)
         print(f"{'case':<{width}}  {'wall':>7}  note")
         for name, seconds, note in rows:

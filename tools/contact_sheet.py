@@ -39,7 +39,7 @@ def runs() -> list[tuple[str, config.Config]]:
         if "sweep" in config.read_toml(path):
             continue
         out.append((f"configs/{path.name}", config.load(path, {"render.size": SIZE})))
-    for name, spec in DATASETS.items():
+    for name in DATASETS:
         if not reads_file(name):
             out.append((f"--dataset {name}", config.resolve({}, {"data.name": name, "render.size": SIZE})))
     return out
@@ -73,15 +73,18 @@ def main() -> None:
         pixels, metrics, epoch, reason = poster(cfg)
         metric = f"R² {metrics['r2']:.3f}" if "r2" in metrics else f"accuracy {metrics['accuracy']:.1%}"
         net = "-".join(map(str, cfg.model.hidden))
-        rows.append(f"| `{name}` | {net} {cfg.model.activation} | {metric} | {metrics['loss']:.3f} | {epoch} ({reason}) |")
+        rows.append(
+            f"| `{name}` | {net} {cfg.model.activation} | {metric} | {metrics['loss']:.3f} | {epoch} ({reason}) |"
+        )
         tiles.append(label(pixels, f"{name}: {metric}, epoch {epoch}"))
         print(rows[-1], file=sys.stderr)
-    h, w = tiles[0].shape[:2]
+    # Views with more panels are wider (digits: 4 panels, 1440 px): each tile sits left in a cell of the widest.
+    h, w = max(t.shape[0] for t in tiles), max(t.shape[1] for t in tiles)
     cols = args.columns
     sheet = np.full((h * -(-len(tiles) // cols), w * cols, 3), 255, np.uint8)
     for i, tile in enumerate(tiles):
         r, c = divmod(i, cols)
-        sheet[r * h:(r + 1) * h, c * w:(c + 1) * w] = tile
+        sheet[r * h : r * h + tile.shape[0], c * w : c * w + tile.shape[1]] = tile
     # Half size: the sheet is for looking over every poster at once, not for print.
     Image.fromarray(sheet).resize((sheet.shape[1] // 2, sheet.shape[0] // 2), Image.LANCZOS).save(args.out)
     print("| run | hidden | final metric | loss | last epoch (why) |\n|---|---|---|---|---|")
