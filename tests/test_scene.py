@@ -115,3 +115,24 @@ def test_multiclass_boundary_points_are_ties():
     fr = scene.make_frame(spec, hist.last, len(hist) - 1)
     top2 = np.sort(scene._logits(spec, params, np.concatenate(fr.spaces["input"].boundary)), axis=1)[:, -2:]
     assert len(top2) > 10 and np.abs(top2[:, 1] - top2[:, 0]).max() < 1e-6
+
+
+def test_large_data_draws_a_seeded_sample_and_says_so(tiny_run, monkeypatch):
+    """60,000 MNIST points cost ~3 s a frame and show a blot: at most MAX_SHOWN_POINTS are drawn."""
+    cfg, data, hist = tiny_run
+    monkeypatch.setattr(scene, "MAX_SHOWN_POINTS", 25)
+    spec = scene.build_spec(hist, data, 1, 20)
+    assert len(spec.X) == len(spec.y) == 25 < len(data.y)
+    assert spec.titles["input"] == f"Input space (25 of {len(data.y) + len(data.y_test)} points drawn)"
+    frame = scene.make_frame(spec, hist.last, len(hist) - 1)
+    assert all(len(s.points) == 25 for s in frame.spaces.values() if len(s.points))
+    again = scene.build_spec(hist, data, 1, 20)
+    assert np.array_equal(spec.X, again.X)  # the same sample every time: frames stay deterministic
+    # The metrics in the title are the whole set's, from the history.
+    assert f"{hist.last.metrics['accuracy']:.1%}" in frame.title
+
+
+def test_small_data_draws_every_point(tiny_run):
+    cfg, data, hist = tiny_run
+    spec = scene.build_spec(hist, data, 1, 20)
+    assert len(spec.y) == len(data.y) + len(data.y_test) and spec.titles["input"] == "Input space"

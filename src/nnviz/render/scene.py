@@ -349,6 +349,20 @@ def _input_plane(X: Array, names: Sequence[str]) -> Projection:
 
 CLASSIC = ("input", "hidden", "activation")
 
+# Points drawn at most. 60,000 MNIST points are an unreadable blot, and each
+# frame pushed every one of them through the network and three scatters (about
+# 3 s a frame); 5,000 show the shape of every class. The metrics in the title
+# always come from the whole set (the History), and the panel title says so.
+MAX_SHOWN_POINTS = 5_000
+
+
+def _shown_points(X: Array, y: Array, test: Array) -> tuple[Array, Array, Array]:
+    """At most ``MAX_SHOWN_POINTS`` rows, a seeded sample in the data's own order (training and test alike)."""
+    if len(y) <= MAX_SHOWN_POINTS:
+        return X, y, test
+    keep = np.sort(np.random.default_rng(0).choice(len(y), MAX_SHOWN_POINTS, replace=False))
+    return X[keep], y[keep], test[keep]
+
 
 def build_spec(
     history: History, data: Dataset, layer: int = 1, grid: int = 200, panels: Sequence[str | PanelDef] = CLASSIC
@@ -362,6 +376,8 @@ def build_spec(
     X = np.concatenate([np.asarray(data.X, dtype=float), np.asarray(data.X_test, dtype=float)])
     y = np.concatenate([np.asarray(data.y), np.asarray(data.y_test)])
     test = np.arange(len(y)) >= len(data.y)
+    total = len(y)
+    X, y, test = _shown_points(X, y, test)
     d = X.shape[1]
     names = tuple(data.feature_names) or tuple(_sub("x", j) for j in range(d))
     mode = "curve" if d == 1 else "surface"
@@ -400,6 +416,8 @@ def build_spec(
         "loss": ("step" if history.sub_epoch else "epoch", "loss"),
     }
     titles = {"input": "Input space", "loss": "Training curves"}
+    if len(y) < total:
+        titles["input"] = f"Input space ({len(y):,} of {total:,} points drawn)"
     where = "" if layer == 1 else f" of layer {layer}"
     # A projected layer is coloured through the warped input mesh, not on its own plane.
     how = ", projected" if width >= 3 else ""
