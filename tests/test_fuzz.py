@@ -32,6 +32,8 @@ from hypothesis import strategies as st
 
 from nnviz import config
 from nnviz.cli import cli
+from nnviz.engine import datasets, nn, optimizers
+from nnviz.render import engines, scene, writers
 
 EXAMPLES = int(os.environ.get("NNVIZ_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
@@ -71,14 +73,17 @@ INTS = st.one_of(
     st.integers(-5, 40),
     st.sampled_from([0, 1, 2, 3, 1000, 1001, 4096, 4097, 100_000, 100_001, 2**32, 2**63 - 1, -(2**63)]),
 )
+# Every name a registry knows (so a new activation, dataset, panel, format or
+# engine is fuzzed the day it lands), then combinations and hostile strings.
+REGISTRY_NAMES = sorted({
+    *datasets.DATASETS, *nn.ACTIVATIONS, *nn.LOSSES, *nn.INITIALIZERS, *nn.TASKS, *optimizers.OPTIMIZERS,
+    *writers.WRITERS, *engines.ENGINES, *scene.PANELS,
+})
 NAMES = st.sampled_from([
-    "blobs", "blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians", "csv",
-    "tanh", "relu", "linear", "sigmoid", "leaky_relu", "adam", "sgd", "momentum", "rmsprop",
-    "gif", "mp4", "png", "stream", "celluloid", "input", "hidden", "activation", "loss",
-    "input,loss", "full", "auto", "bce", "ce", "mse", "sse", "he_normal", "normal", "uniform",
-    "truncated_normal", "glorot_uniform", "fixed", "per-frame", "binary", "multiclass", "regression",
-    "200x200", "64x64", "4097x10", "2,2", "4,2", "0", "-1", "nan", "inf", "1e3", "", " ", "x" * 300,
-    "../../etc/passwd", "/dev/null", "/proc/x", "ünïcode", "a\nb", "\x00",
+    *REGISTRY_NAMES,
+    "input,loss", "layers,loss", "input,neurons", "layers,neurons,loss", "full", "auto", "fixed", "per-frame",
+    "float32", "float64", "200x200", "64x64", "4097x10", "2,2", "4,2", "3,2,2", "0", "-1", "nan", "inf", "1e3",
+    "", " ", "x" * 300, "../../etc/passwd", "/dev/null", "/proc/x", "ünïcode", "a\nb", "\x00",
 ])
 SCALARS = st.one_of(INTS, FLOATS, st.booleans(), NAMES, st.text(max_size=12))
 VALUES = st.recursive(
@@ -242,6 +247,11 @@ BOUNDED = {
     "--log-frames": st.one_of(st.integers(-3, 4).map(str), st.sampled_from(["20001", "x"])),
     "--every": st.one_of(st.integers(-3, 4).map(str), st.sampled_from(["100001", "x"])),
     "--hold": st.one_of(st.sampled_from(["0", "0.1", "61", "-1", "nan", "x"])),
+    "--steps": st.one_of(st.integers(-3, 3).map(str), st.sampled_from(["100001", "x", "1.5"])),
+    "--pause": st.one_of(st.integers(-3, 2).map(str), st.sampled_from(["100001", "x"])),
+    "--epoch": st.one_of(st.sampled_from(["last", "0", "0,last", "1,0", "99", "-1", "", "x", "0,,1"]),
+                         st.text(max_size=8)),
+    "--snapshot-every": st.one_of(st.integers(-2, 3).map(str), st.sampled_from(["20001", "x"])),
 }
 
 
@@ -279,6 +289,15 @@ def test_random_animate_flags(args: list[str]) -> None:
                 "--out", str(Path(d) / "a.png")]
         result = invoke(base + args)
         assert_clean(result, f"args: {args}")
+
+
+@FUZZ
+@given(args=flag_sets("morph"))
+def test_random_morph_flags(args: list[str]) -> None:
+    with tempfile.TemporaryDirectory() as d:
+        base = ["morph", "--epochs", "2", "--n-samples", "24", "--grid", "8", "--size", "128x128", "--steps", "2",
+                "--pause", "0", "--out", str(Path(d) / "m.png"), "-q"]
+        assert_clean(invoke(base + args), f"args: {args}")
 
 
 # --- CSV files ---------------------------------------------------------------------
