@@ -33,6 +33,17 @@ The breakdown encodes the deltas (own, alpha) with only one class of changed
 pixels kept: colours that fill large areas (contour bands, background) versus
 rare colours (antialiased edges of markers, lines and text, and marker
 fills), and the panels one by one.
+
+What it found (default run, 75 frames; the spiral config agrees): every
+lossless encoding lands at 1.22-1.25x the GIF. libwebp_anim through ffmpeg,
+Pillow's WebPAnimEncoder (even with minimize_size) and the own container
+with transparent deltas give the same bytes; effort q100 m6 saves 2% at 30x
+the time; keeping the colour under unchanged pixels or storing the rectangle
+opaque is 2-2.6x. About a third of the changed pixels carry rare
+(antialiased) colours, and they cost 1.6 bytes each, over 80% of the delta
+bytes; the GIF maps them to its 32-63 colours. Frames mapped to the GIF's
+palette first come to 0.56-0.57x (0.71x on the spiral): no variant reaches
+0.4x, so WebpWriter stays as it is.
 """
 
 from __future__ import annotations
