@@ -95,7 +95,17 @@ def _pid_alive(pid: int) -> bool:
         return False
     except OSError:
         return True  # someone else's live process (EPERM)
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Exited, only waiting to be reaped: a killed sweep's worker is reparented to init,
+    which may take a while to reap it, and ``kill(pid, 0)`` still succeeds meanwhile."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (not Linux), or gone now
+        return False
+    return stat[stat.rindex(")") + 2 :].startswith(("Z", "X"))
 
 
 def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
