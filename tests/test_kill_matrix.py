@@ -301,14 +301,14 @@ SWEEP = """\
 [data]
 n_samples = 40
 [train]
-epochs = 40
+epochs = 25
 stop_loss = 0
 [render]
 grid = 6
 size = "128x64"
 hold = 0
 [sweep]
-"train.lr" = [0.1, 0.03, 0.01]
+"train.lr" = [0.1, 0.01]
 """
 NUMERIC = ["run", "status", "epochs", "loss", "accuracy", "rmse"]
 
@@ -338,7 +338,6 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes
         ("process", signal.SIGINT, "rendering"),
         ("process", signal.SIGTERM, "first run done"),
         ("process", signal.SIGKILL, "rendering"),
-        ("process", signal.SIGKILL, "first run done"),
         ("dask", signal.SIGINT, "first run done"),
         ("dask", signal.SIGTERM, "rendering"),
         ("dask", signal.SIGKILL, "first run done"),
