@@ -95,7 +95,17 @@ def _pid_alive(pid: int) -> bool:
         return False
     except OSError:
         return True  # someone else's live process (EPERM)
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Exited, only waiting to be reaped: a killed sweep's worker is reparented to init,
+    which may take a while to reap it, and ``kill(pid, 0)`` still succeeds meanwhile."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # no /proc (not Linux), or gone now
+        return False
+    return stat[stat.rindex(")") + 2 :].startswith(("Z", "X"))
 
 
 def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
@@ -264,7 +274,9 @@ def one_set() -> Iterator[None]:
     finally:
         _PENDING.reset(token)
     folders = sorted({str(dest.parent.absolute()) for _, dest in pending})  # one order: no deadlock
-    with contextlib.ExitStack() as locks:
+    # SIGINT/SIGTERM between two renames would leave a mix (a new GIF beside the
+    # old poster) and the later temps behind: they wait until every file is in.
+    with _signals_deferred(), contextlib.ExitStack() as locks:
         for folder in folders:
             locks.enter_context(_folder_lock(folder))
         for i, (tmp, dest) in enumerate(pending):
@@ -277,6 +289,28 @@ def one_set() -> Iterator[None]:
                 done = ", ".join(str(d) for _, d in pending[:i])
                 landed = f"; already in place: {done}" if done else ""
                 raise OutputError(f"cannot write {str(dest)!r}: {exc.strerror or exc}{landed}") from None
+
+
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the block, then deliver the first one (main thread only)."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # only the main thread gets Python's signal handlers
+        return
+    arrived: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {sig: signal.signal(sig, lambda signum, frame: arrived.append(signum)) for sig in held}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            if handler is not None:  # None: not set from Python; the recorder stays (a held signal is lost)
+                signal.signal(sig, handler)
+        if arrived:
+            signal.raise_signal(arrived[0])  # now, with the real handler back
 
 
 @contextlib.contextmanager

@@ -196,7 +196,21 @@ class Writer:
                 atomic.__exit__(type(err), err, err.__traceback__)
 
     def __enter__(self) -> Writer:
-        return self if self._atomic is not None else self.open()
+        return self if self._atomic is not None else self.opened()
+
+    def opened(self) -> Writer:
+        """``open()``, dropping the temp file if ``open`` fails after making it.
+
+        A subclass's ``open`` does work after ``super().open()`` made the temp
+        (the GIF writer builds its palette there); Ctrl-C or SIGTERM in that
+        work raised out of ``__enter__``, so no ``__exit__`` ran and the temp
+        was left behind.
+        """
+        try:
+            return self.open()
+        except BaseException as exc:
+            self.abort(exc)
+            raise
 
     def __exit__(self, et: type[BaseException] | None, ev: BaseException | None, tb: TracebackType | None) -> None:
         if ev is None:

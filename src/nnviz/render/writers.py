@@ -500,4 +500,4 @@ def open_writer(path: str | os.PathLike[str], fmt: str | None = None, **options:
     fmt = fmt or format_of(path)
     if fmt is None:
         raise RenderError(f"cannot tell the format of {str(path)!r}; use a suffix or format: {', '.join(WRITERS)}")
-    return writer_for(fmt)(path, **options).open()
+    return writer_for(fmt)(path, **options).opened()

@@ -263,6 +263,7 @@ def dask_executor(jobs: int, scheduler: str | None = None, workers: int | None =
                     processes=True,
                     dashboard_address=None,
                     silence_logs=logging.ERROR,
+                    preload=["nnviz.sweep.runner"],  # its dask_setup: workers ignore Ctrl-C
                 )
             )
             client = stack.enter_context(distributed.Client(cluster, set_as_default=False))

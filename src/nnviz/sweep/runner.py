@@ -98,6 +98,18 @@ def init_worker(stop: Any, parent: int) -> None:
         os._exit(143)
 
 
+def dask_setup(worker: Any) -> None:
+    """A local Dask cluster's workers preload this module: leave Ctrl-C to the sweep.
+
+    The terminal sends Ctrl-C to the whole group; a Dask worker that took it
+    printed Dask's tracebacks (KeyboardInterrupt, CancelledError) under the
+    sweep's one ``Error:`` line. The sweep closes the cluster, which stops its
+    workers, as the process pool's stop Event does. (A Ctrl-C while a worker
+    is still starting, before this runs, can still reach it.)
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _set_parent_death_signal() -> None:
     if not sys.platform.startswith("linux"):
         return  # elsewhere the getppid check at every epoch and frame is the guard
