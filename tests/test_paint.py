@@ -155,3 +155,21 @@ def test_boundary_in_the_last_activation_space_is_the_straight_line():
     for end in (pts[0], pts[-1]):
         to_edge = min(abs(end[0] - x0), abs(end[0] - x1), abs(end[1] - y0), abs(end[1] - y1))
         assert to_edge < tol, (end, frame.limits["activation"])
+
+
+def test_a_thumbnail_gives_its_plane_the_whole_tile(tiny_run):
+    """No legend or panel title in a 180 px thumbnail, so the square window is drawn square, not 168x92."""
+    from dataclasses import replace
+
+    from nnviz.render.animation import Animation
+
+    cfg, data, hist = tiny_run
+    small = replace(cfg.render, size=(180, 180), panels=("input",))
+    painter = Animation(hist, data, small, (0, len(hist) - 1), titles=False).painter()
+    try:
+        box = painter.panels[0].ax.get_window_extent()
+        assert not painter.fig.legends and painter.panels[0].ax.get_title() == ""
+        assert 0.8 <= box.width / box.height <= 1.25, (box.width, box.height)
+        assert box.width >= 120  # most of the tile
+    finally:
+        painter.close()

@@ -47,8 +47,9 @@ class Animation:
     """The frames of ``history`` drawn with ``render`` settings.
 
     ``indices`` are positions in the history (default: ``render.every`` /
-    ``render.log_frames``). ``titles=False`` leaves frames untitled (a
-    thumbnail writes its own numbers).
+    ``render.log_frames``). ``titles=False`` is a thumbnail: no frame title,
+    panel titles or legend (it writes its own numbers, and the plane gets the
+    whole tile, so a square window stays square).
     """
 
     def __init__(
@@ -102,7 +103,12 @@ class Animation:
         from .paint import Painter
 
         return Painter(
-            self.spec, self.frame(self.indices[0]), size=self.size, panels=self.panels, fixed=self.limits is not None
+            self.spec,
+            self.frame(self.indices[0]),
+            size=self.size,
+            panels=self.panels,
+            fixed=self.limits is not None,
+            chrome=self.titles,
         )
 
     def palette_colors(self) -> Array:

@@ -688,16 +688,26 @@ def make_panels(
 
 
 def decorate(
-    fig: Figure, panels: Sequence[Panel], spec: Spec, style: Style, title: Any, compact_title: Any = None
+    fig: Figure,
+    panels: Sequence[Panel],
+    spec: Spec,
+    style: Style,
+    title: Any,
+    compact_title: Any = None,
+    chrome: bool = True,
 ) -> list[str]:
     """The legend (classes) or colour scale (regression), then a layout with no clashing text.
 
+    ``chrome=False`` (a thumbnail) has neither, and no panel titles.
     Returns what still clashes after every fitting step (nothing, normally).
     """
     axes = [ax for p in panels for ax in p.axes]
     legend: Any = None
     entries = 0
-    if spec.task == "regression":
+    if not chrome:
+        for p in panels:
+            p.ax.set_title("")
+    elif spec.task == "regression":
         axes.append(add_colour_scale(fig, [p.ax for p in panels], spec, style).ax)
     else:
         entries = len(legend_entries(spec, style.scale)[1])
@@ -724,6 +734,7 @@ class Painter:
         size: tuple[int, int] = (1200, 400),
         panels: Sequence[str | PanelDef] = ("input", "hidden", "activation"),
         fixed: bool = True,
+        chrome: bool = True,
     ) -> None:
         self.spec, self.size, self.fixed = spec, (int(size[0]), int(size[1])), fixed
         self.names = panel_defs(panels, spec.model.n_hidden)
@@ -743,7 +754,7 @@ class Painter:
             self.short = True
             self.title.set_text(first.short_title)
 
-        self.clashes = decorate(self.fig, self.panels, spec, self.style, self.title, compact)
+        self.clashes = decorate(self.fig, self.panels, spec, self.style, self.title, compact, chrome)
         self.fig.set_layout_engine("none")
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)
 
