@@ -56,12 +56,16 @@ TEMP_EXTRA = len(".part") + 1 + 1 + 10 + 1 + 8  # dots, pid, "-" and mkstemp's 8
 _TEMP = re.compile(r"\.(?P<name>.*)\.(?P<pid>[0-9]+)-[A-Za-z0-9_]{8}\.part(\.[^./]*)?")
 
 
+def _pathconf(folder: Path, name: str, default: int) -> int:
+    try:
+        return os.pathconf(folder, name)
+    except (OSError, ValueError):  # not POSIX, or the folder is gone: the usual Linux value
+        return default
+
+
 def name_max(folder: Path) -> int:
     """The longest file name ``folder``'s filesystem allows (255 almost everywhere)."""
-    try:
-        return os.pathconf(folder, "PC_NAME_MAX")
-    except (OSError, ValueError):
-        return 255
+    return _pathconf(folder, "PC_NAME_MAX", 255)
 
 
 def _temp_prefix(dest: Path, limit: int) -> str:
@@ -189,10 +193,7 @@ def _exists(path: Path) -> bool:
 
 def path_max(folder: Path) -> int:
     """The longest path (with its terminating NUL) ``folder``'s filesystem takes (4096 on Linux)."""
-    try:
-        return os.pathconf(folder, "PC_PATH_MAX")
-    except (OSError, ValueError):
-        return 4096
+    return _pathconf(folder, "PC_PATH_MAX", 4096)
 
 
 def temp_path_length(dest: Path, limit: int) -> int:
