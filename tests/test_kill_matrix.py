@@ -410,6 +410,10 @@ def test_the_matrix_checks_can_fail(tmp_path: Path) -> None:
     assert temps(tmp_path)
     sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(tmp_path)])
     try:
+        # Until the child has exec'd, /proc shows the parent's command line: poll, do not race it.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and not any(pid == sleeper.pid for pid, _ in _naming(tmp_path)):
+            time.sleep(0.02)
         assert (sleeper.pid, _stat(sleeper.pid)[2]) in _naming(tmp_path)  # type: ignore[index]
         assert any(pid == sleeper.pid for pid, _ in _descendants(os.getpid()))
     finally:
