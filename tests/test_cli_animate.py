@@ -133,3 +133,11 @@ def test_a_png_run_says_it_wrote_one_still(tmp_path):
     r = CliRunner().invoke(cli, ["animate", *TINY, "--out", str(tmp_path / "a.png")])
     assert r.exit_code == 0, r.output
     assert "wrote the epoch-5 still" in r.stdout and "frames" not in r.stdout
+
+
+def test_sub_epoch_snapshots_close_the_training_stage_once(tmp_path):
+    args = ["animate", "--grid", "20", "--size", "300x100", "--epochs", "2", "--stop-loss", "0", "--snapshot-every",
+            "5", "--out", str(tmp_path / "s.gif")]
+    r = CliRunner().invoke(cli, args)
+    assert r.exit_code == 0, r.output
+    assert r.stderr.count("training... done") == 1, r.stderr
