@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -88,15 +88,40 @@ def visible_texts(fig: Figure) -> list[Text]:
 
 def text_clashes(fig: Figure) -> list[str]:
     """What is wrong with the figure's text after a draw: overlaps and text off the frame."""
+    return [problem for problem, _ in _clashes(fig)]
+
+
+def _clashes(fig: Figure) -> list[tuple[str, list[Text]]]:
+    """Each problem, with the texts involved (one for text off the frame, two for an overlap)."""
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's canvas has one
     frame = Bbox.from_bounds(0, 0, *fig.canvas.get_width_height())
     boxes = [(t, t.get_window_extent(renderer)) for t in visible_texts(fig)]
-    problems = [f"{t.get_text()!r} is off the frame" for t, b in boxes if not _inside(b, frame)]
+    problems = [(f"{t.get_text()!r} is off the frame", [t]) for t, b in boxes if not _inside(b, frame)]
     for i, (ta, a) in enumerate(boxes):
         for tb, b in boxes[i + 1 :]:
             if _overlap(a, b):
-                problems.append(f"{ta.get_text()!r} overlaps {tb.get_text()!r}")
+                problems.append((f"{ta.get_text()!r} overlaps {tb.get_text()!r}", [ta, tb]))
     return problems
+
+
+def _owns_any(ax: Any, texts: Sequence[Text]) -> bool:
+    """Whether any of ``texts`` is one of ``ax``'s tick labels (a tick label's ``.axes`` is not set)."""
+    ids = {id(t) for t in texts}
+    return any(id(t) in ids for t in _drawn_ticklabels(ax.xaxis) + _drawn_ticklabels(ax.yaxis))
+
+
+def _kind(text: Text, parts: Parts) -> str:
+    """Which part of the layout a text is, as the fit steps name them."""
+    if text is parts.title:
+        return "title"
+    if any(text is legend_text for legend in parts.fig.legends for legend_text in legend.get_texts()):
+        return "legend"
+    for ax in parts.fig.axes:
+        if text is ax.title:
+            return "panel"
+        if text is ax.xaxis.label or text is ax.yaxis.label:
+            return "label"
+    return "tick"  # tick labels, and anything else drawn on an axes
 
 
 def _inside(b: Bbox, frame: Bbox) -> bool:
@@ -181,34 +206,43 @@ def _no_panel_titles(p: Parts) -> None:
         ax.set_title("")
 
 
-FIT_STEPS: tuple[Callable[[Parts], None], ...] = (
-    _fewer_ticks,
-    _no_tick_labels,
-    _no_axis_labels,
-    _two_row_legend,
-    _short_panel_titles,
-    _one_word_panel_titles,
-    _short_title,
-    _smaller_title,
-    _smaller_panel_titles,
-    _smaller_title,
-    _smaller_panel_titles,
-    _no_panel_titles,
+# Each step and the kind of text it makes room for, in the order they give way.
+FIT_STEPS: tuple[tuple[Callable[[Parts], None], str], ...] = (
+    (_fewer_ticks, "tick"),
+    (_no_tick_labels, "tick"),
+    (_no_axis_labels, "label"),
+    (_two_row_legend, "legend"),
+    (_short_panel_titles, "panel"),
+    (_one_word_panel_titles, "panel"),
+    (_short_title, "title"),
+    (_smaller_title, "title"),
+    (_smaller_panel_titles, "panel"),
+    (_smaller_title, "title"),
+    (_smaller_panel_titles, "panel"),
+    (_no_panel_titles, "panel"),
 )
 
 
 def fit(parts: Parts) -> list[str]:
     """Lay the figure out, giving way until no text clashes; returns what still clashes (ideally nothing).
 
-    The figure is drawn (its final layout) when this returns.
+    A step is taken only when a text of its kind is in a clash: two long panel
+    titles that overlap are shortened, and the tick labels, which clash with
+    nothing, stay. The figure is drawn (its final layout) when this returns.
     """
     use_layout(parts.fig)
     parts.fig.canvas.draw()
-    problems = text_clashes(parts.fig)
-    for step in FIT_STEPS:
+    problems = _clashes(parts.fig)
+    for step, kind in FIT_STEPS:
         if not problems:
             break
-        step(parts)
+        involved = [t for _, texts in problems for t in texts if _kind(t, parts) == kind]
+        if not involved:
+            continue
+        if kind == "tick":  # only the panels whose tick labels clash give theirs up
+            step(replace(parts, axes=[ax for ax in parts.axes if _owns_any(ax, involved)]))
+        else:
+            step(parts)
         parts.fig.canvas.draw()
-        problems = text_clashes(parts.fig)
-    return problems
+        problems = _clashes(parts.fig)
+    return [problem for problem, _ in problems]

@@ -26,6 +26,7 @@ from matplotlib import colors as mcolors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, QuadMesh
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from ..errors import RenderError
 from . import layout
@@ -583,6 +584,9 @@ class LossPanel(Panel):
         super().__init__(ax, spec, panel, style, stride)
         self.twin = ax.twinx()
         self.twin.tick_params(labelsize=style.tick, length=3 * style.scale, pad=2)
+        # The metric axis's lowest label sits on the corner where the epoch axis
+        # ends ('0.0' against '90'): drop it rather than every tick label of the panel.
+        self.twin.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], prune="lower"))
         self.twin.set_ylabel(spec.metric, fontsize=style.label, labelpad=2, color="C1")
         ax.set_ylabel("loss", fontsize=style.label, labelpad=2, color="C0")
         x = spec.epochs
