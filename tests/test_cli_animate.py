@@ -141,3 +141,18 @@ def test_sub_epoch_snapshots_close_the_training_stage_once(tmp_path):
     r = CliRunner().invoke(cli, args)
     assert r.exit_code == 0, r.output
     assert r.stderr.count("training... done") == 1, r.stderr
+
+
+def test_the_readmes_rerender_flow(tmp_path, monkeypatch):
+    """Re-rendering next to the run it reads needs a new name: the default one would overwrite its inputs."""
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["animate", *TINY]).exit_code == 0
+    csv = "outputs/blobs-tanh-lr0.01.csv"
+    before = Path(csv).read_bytes(), Path(csv).with_suffix(".toml").read_bytes()
+    r = runner.invoke(cli, ["animate", "--history", csv, "--format", "mp4", "-q"])
+    assert r.exit_code == 1 and "would overwrite the --history file" in r.output
+    r = runner.invoke(cli, ["animate", "--history", csv, "--out", "outputs/blobs-video.mp4", "-q"])
+    assert r.exit_code == 0, r.output
+    assert Path("outputs/blobs-video.mp4").stat().st_size > 0
+    assert (Path(csv).read_bytes(), Path(csv).with_suffix(".toml").read_bytes()) == before
