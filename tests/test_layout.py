@@ -145,3 +145,16 @@ def test_a_tick_clash_in_one_panel_leaves_the_other_panels_ticks():
     parts = layout.Parts(fig, axes, axes, None, 0, fig.suptitle("t"))
     assert layout.fit(parts) == []
     assert _labels_shown(axes[0]), "a panel with no clash lost its tick labels"
+
+
+def test_shortened_panel_titles_keep_their_size(runs):
+    """A title that gives way gets shorter, not bigger (set_title once reset it to 12 pt at 600x200)."""
+    deep = _run(**{"data.name": "moons", "model.hidden": "3,2"})
+    painter = _painter(deep, "600x200", "layers,loss")
+    style = layout.style_for((600, 200), len(painter.panels))
+    try:
+        assert any(":" not in p.ax.get_title() and p.ax.get_title().startswith("Layer") for p in painter.panels)
+        for p in painter.panels:
+            assert p.ax.title.get_fontsize() <= style.panel + 1e-9, (p.ax.get_title(), p.ax.title.get_fontsize())
+    finally:
+        painter.close()

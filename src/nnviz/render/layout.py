@@ -177,14 +177,14 @@ def _two_row_legend(p: Parts) -> None:
 
 def _short_panel_titles(p: Parts) -> None:
     for ax in p.panel_axes:
-        ax.set_title(ax.get_title().split(" (")[0])
+        ax.title.set_text(ax.get_title().split(" (")[0])  # set_title would reset the font size
 
 
 def _one_word_panel_titles(p: Parts) -> None:
     # "Layer 2 a: tanh(z)" keeps what tells it from its neighbours, "Layer 2 a".
     for ax in p.panel_axes:
         text = ax.get_title()
-        ax.set_title(text.split(":")[0] if ":" in text else text.split(" ")[0])
+        ax.title.set_text(text.split(":")[0] if ":" in text else text.split(" ")[0])
 
 
 def _short_title(p: Parts) -> None:
