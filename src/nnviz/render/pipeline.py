@@ -235,13 +235,14 @@ def animate(
     budget.check(cfg, data, outs, training=history is None, workers=workers)
     if history is None:
         total = cfg.train.epochs + 1
-        reported = [-1]
+        reported = -1
 
         def on_epoch(ep: Any) -> None:
             # Sub-epoch snapshots share their epoch: count epochs, once each (the last
             # epoch's snapshots would each print the finished stage line again).
-            if report and ep.epoch != reported[0]:
-                reported[0] = ep.epoch
+            nonlocal reported
+            if report and ep.epoch != reported:
+                reported = ep.epoch
                 report("training", ep.epoch + 1, total)
 
         with stage("training"):
