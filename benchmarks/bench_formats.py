@@ -20,15 +20,24 @@ from dataclasses import replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FORMATS = ("gif", "webp", "mp4", "html")
+# (label, format, render.colors): every animated format, and those --colors palette changes.
+FORMATS = (
+    ("gif", "gif", "full"),
+    ("webp", "webp", "full"),
+    ("webp palette", "webp", "palette"),
+    ("mp4", "mp4", "full"),
+    ("html", "html", "full"),
+    ("html palette", "html", "palette"),
+)
 CONFIGS = {"default run": None, "configs/spiral.toml": ROOT / "configs" / "spiral.toml"}
 
 # One process: render `epochs` epochs of the default run to FMT; print our peak and our children's (KiB).
 RSS_SCRIPT = """
 import resource, sys
 from nnviz import config, render
-fmt, epochs, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
-cfg = config.load(None, {"train.epochs": epochs, "train.stop_loss": 0, "render.grid": 100, "render.format": fmt})
+fmt, colors, epochs, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+over = {"train.epochs": epochs, "train.stop_loss": 0, "render.grid": 100, "render.format": fmt, "render.colors": colors}
+cfg = config.load(None, over)
 render.animate(cfg, out)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
@@ -39,33 +48,34 @@ def sizes() -> None:
     from nnviz.engine.train import load_data, train
     from nnviz.render.pipeline import render_history
 
-    print("| config | " + " | ".join(FORMATS) + " | webp / gif |")
-    print("|---|" + "---|" * (len(FORMATS) + 1))
+    print("| config | " + " | ".join(label for label, _, _ in FORMATS) + " | webp / gif | webp palette / gif |")
+    print("|---|" + "---|" * (len(FORMATS) + 2))
     for name, path in CONFIGS.items():
         cfg = config.load(path)
         data = load_data(cfg)
         history = train(cfg, data)
         got: dict[str, int] = {}
         with tempfile.TemporaryDirectory() as tmp:
-            for fmt in FORMATS:
-                one = replace(cfg, render=replace(cfg.render, format=fmt))
-                out = Path(tmp) / f"run.{fmt}"
+            for label, fmt, colors in FORMATS:
+                one = replace(cfg, render=replace(cfg.render, format=fmt, colors=colors))
+                out = Path(tmp) / f"run-{colors}.{fmt}"
                 render_history(history, data, one, out, workers=2)
-                got[fmt] = out.stat().st_size
-        cells = " | ".join(f"{got[f] / 1e6:.2f} MB" for f in FORMATS)
-        print(f"| {name} ({len(history)} epochs) | {cells} | {got['webp'] / got['gif']:.2f}x |", flush=True)
+                got[label] = out.stat().st_size
+        cells = " | ".join(f"{got[label] / 1e6:.2f} MB" for label, _, _ in FORMATS)
+        ratios = f"{got['webp'] / got['gif']:.2f}x | {got['webp palette'] / got['gif']:.2f}x"
+        print(f"| {name} ({len(history)} epochs) | {cells} | {ratios} |", flush=True)
 
 
 def rss() -> None:
     print("\n| format | peak RSS, 50 frames | peak RSS, 500 frames | ratio | encoder (ffmpeg) 50 / 500 |")
     print("|---|---|---|---|---|")
-    for fmt in FORMATS:
+    for label, fmt, colors in FORMATS:
         peaks = []
         with tempfile.TemporaryDirectory() as tmp:
             for epochs in (49, 499):
                 out = str(Path(tmp) / f"run.{fmt}")
                 done = subprocess.run(
-                    [sys.executable, "-c", RSS_SCRIPT, fmt, str(epochs), out],
+                    [sys.executable, "-c", RSS_SCRIPT, fmt, colors, str(epochs), out],
                     capture_output=True,
                     text=True,
                     check=True,
@@ -73,7 +83,7 @@ def rss() -> None:
                 own, child = map(int, done.stdout.split()[-2:])
                 peaks.append((own / 1024, child / 1024))
         (a, ca), (b, cb) = peaks
-        print(f"| {fmt} | {a:.0f} MB | {b:.0f} MB | {b / a:.2f} | {ca:.0f} / {cb:.0f} MB |", flush=True)
+        print(f"| {label} | {a:.0f} MB | {b:.0f} MB | {b / a:.2f} | {ca:.0f} / {cb:.0f} MB |", flush=True)
 
 
 def main() -> None:

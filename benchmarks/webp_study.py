@@ -4,6 +4,7 @@
     python benchmarks/webp_study.py --config configs/spiral.toml
     python benchmarks/webp_study.py --slow                       # also libwebp's top effort (minutes)
     python benchmarks/webp_study.py --cache /tmp/frames.npz      # render once, reuse later
+    python benchmarks/webp_study.py --no-antialias               # markers and lines drawn aliased
 
 The frames are the ones ``render_history`` hands a writer: the config is
 trained, its Animation drawn by its engine (two workers), every frame kept
@@ -13,6 +14,8 @@ then encodes the same frames.
 
 Variants:
   - ``gif``: GifWriter, the reference (one fixed palette, changed pixels only);
+  - ``gif, every frame whole``: the same palette, each frame stored whole (the
+    GIF most comparisons of WebP with GIF start from);
   - ``ffmpeg``: WebpWriter today (the bundled ffmpeg's libwebp_anim, lossless);
   - ``own``: the animated WebP container written here (VP8X, ANIM, one ANMF
     per frame). Each frame after the first is the rectangle that changed,
@@ -43,7 +46,11 @@ opaque is 2-2.6x. About a third of the changed pixels carry rare
 (antialiased) colours, and they cost 1.6 bytes each, over 80% of the delta
 bytes; the GIF maps them to its 32-63 colours. Frames mapped to the GIF's
 palette first come to 0.56-0.57x (0.71x on the spiral): no variant reaches
-0.4x, so WebpWriter stays as it is.
+0.4x. That figure holds against a GIF of whole frames: nnviz's GIF is 0.41x
+(default) to 0.55x (spiral) of one, and full-colour WebP 0.51-0.69x. With
+``--no-antialias`` (markers, lines and patches aliased; text still smooth)
+full colour comes to 1.0x the GIF. So WebpWriter stays lossless in full
+colour, and ``--colors palette`` gives it (and the HTML player) the GIF's pixels.
 """
 
 from __future__ import annotations
@@ -57,8 +64,12 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+# isort: off
+import nnviz  # noqa: F401 -- first: pins NumPy's kernels as the CLI does (nnviz/kernels.py)
 import numpy as np
-from PIL import Image
+
+# isort: on
+from PIL import GifImagePlugin, Image
 
 from nnviz import config
 from nnviz.engine.train import load_data, train
@@ -221,6 +232,19 @@ def pillow_anim(frames: Array, out: Path) -> None:
     )
 
 
+def whole_frames_gif(mapped: Array, palette: Image.Image, out: Path, fps: float) -> None:
+    """Each palette-mapped frame stored whole (no transparency, no rectangle), one global palette."""
+    images = [Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE) for f in mapped]
+    with open(out, "wb") as fh:
+        for k, im in enumerate(images):
+            # Pillow's multi-frame save would crop each frame to what changed; frame by frame it cannot.
+            chunks = GifImagePlugin.getheader(im, None, {"loop": 0})[0] if k == 0 else []
+            fh.write(b"".join(chunks))
+            for chunk in GifImagePlugin.getdata(im, (0, 0), duration=round(1000 / fps), disposal=1):
+                fh.write(chunk)
+        fh.write(b";")
+
+
 def study(run: dict[str, Any], slow: bool) -> None:
     frames = run["frames"]
     opts = {"fps": float(run["fps"]), "hold": float(run["hold"])}
@@ -247,6 +271,7 @@ def study(run: dict[str, Any], slow: bool) -> None:
         lossless, gif_pixels = (frames, "lossless"), (mapped, "GIF's pixels")
         variants: list[tuple[str, tuple[Array, str], Make, bool]] = [
             ("gif: GifWriter (reference)", gif_pixels, writer(GifWriter, **pal), False),
+            ("gif, every frame whole", gif_pixels, lambda o: whole_frames_gif(mapped, palette, o, opts["fps"]), False),
             ("ffmpeg libwebp_anim q75 m4 (WebpWriter)", lossless, writer(WebpWriter), False),
             ("ffmpeg libwebp_anim q25 m4", lossless, writer(WebpWriter, quality=25), False),
             ("ffmpeg libwebp_anim q100 m6", lossless, writer(WebpWriter, quality=100, compression_level=6), True),
@@ -339,7 +364,12 @@ def main() -> None:
     parser.add_argument("--config", type=Path, default=None, help="a config file (default: the default run)")
     parser.add_argument("--cache", type=Path, default=None, help="frames .npz: read if present, else written")
     parser.add_argument("--slow", action="store_true", help="also libwebp's top effort, q100 m6 (minutes)")
+    parser.add_argument("--no-antialias", action="store_true", help="draw markers, lines and patches aliased")
     args = parser.parse_args()
+    if args.no_antialias:
+        import matplotlib
+
+        matplotlib.rcParams.update({"lines.antialiased": False, "patch.antialiased": False})
     run = load_frames(args.config, args.cache)
     print(f"{args.config or 'default run'}: ", end="")
     study(run, args.slow)

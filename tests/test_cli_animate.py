@@ -156,3 +156,32 @@ def test_the_readmes_rerender_flow(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert Path("outputs/blobs-video.mp4").stat().st_size > 0
     assert (Path(csv).read_bytes(), Path(csv).with_suffix(".toml").read_bytes()) == before
+
+
+def test_colors_palette_gives_a_webp_the_gifs_pixels_in_fewer_bytes(tmp_path):
+    import numpy as np
+
+    runner = CliRunner()
+    files = {}
+    for name, args in {"gif": [], "full": ["--colors", "full"], "palette": ["--colors", "palette"]}.items():
+        out = tmp_path / name / f"run.{'gif' if name == 'gif' else 'webp'}"
+        r = runner.invoke(cli, ["animate", *TINY, "--out", str(out), *args])
+        assert r.exit_code == 0, r.output
+        files[name] = out
+
+    def frames(path):
+        with Image.open(path) as im:
+            return [np.asarray((im.seek(k), im.convert("RGB"))[1]) for k in range(im.n_frames)]
+
+    gif, full, palette = (frames(files[k]) for k in ("gif", "full", "palette"))
+    assert len(gif) == len(full) == len(palette) == 6
+    assert all(np.array_equal(g, p) for g, p in zip(gif, palette))
+    assert not all(np.array_equal(g, f) for g, f in zip(gif, full))  # full colour is not the GIF's
+    assert files["palette"].stat().st_size < files["full"].stat().st_size
+    assert "colors = \"palette\"" in files["palette"].with_suffix(".toml").read_text()
+
+
+def test_bad_colors_says_what_is_allowed(tmp_path):
+    r = CliRunner().invoke(cli, ["animate", *TINY, "--colors", "rgb", "--out", str(tmp_path / "x.webp")])
+    assert r.exit_code == 1 and "Error: --colors = 'rgb' is invalid: unknown name; valid: full, palette" in r.output
+    assert not any(tmp_path.iterdir())

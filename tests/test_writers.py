@@ -243,6 +243,28 @@ def test_webp_with_a_sample_shows_the_gifs_pixels(tmp_path):
     assert webp.stat().st_size < _write(tmp_path / "b.webp", "webp", n=4).stat().st_size
 
 
+@pytest.mark.parametrize("fmt", ["webp", "html", "mp4"])
+def test_any_writer_given_a_sample_maps_frames_to_the_gifs_palette(tmp_path, fmt, monkeypatch):
+    """``--colors palette`` reaches every format through the base class: each frame is mapped
+    before the format's own encoder sees it (mp4's is lossy, so the frames it is handed are checked)."""
+    frames = list(_frames(4))
+    sample, colors = np.concatenate([frames[0], frames[-1]]), np.array([[255, 0, 0], [0, 0, 255]], np.uint8)
+    gif = _write(tmp_path / "a.gif", "gif", n=4, sample=sample, colors=colors)
+    gif_frames = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(Image.open(gif))]
+    kind = writers.writer_for(fmt)
+    handed: list[np.ndarray] = []
+    encode = kind._write
+    monkeypatch.setattr(kind, "_write", lambda self, f, info: (handed.append(f.copy()), encode(self, f, info))[1])
+    with kind(tmp_path / f"b.{fmt}", sample=sample, colors=colors) as w:
+        for f in frames:
+            w.write(f)
+    assert len(handed) == 4 and all(np.array_equal(g, h) for g, h in zip(gif_frames, handed))
+    assert not np.array_equal(handed[0], frames[0])  # mapped, not the input
+    if fmt == "html":
+        shown = [pixels for pixels, _ in _player_frames(tmp_path / "b.html")]
+        assert all(np.array_equal(g, s) for g, s in zip(gif_frames, shown))
+
+
 @pytest.mark.parametrize("kw, message", [
     ({"compression_level": 7}, "webp compression_level=7 is not allowed; use a whole number from 0 to 6"),
     ({"quality": "best"}, "webp quality='best' is not allowed; use a whole number from 0 to 100"),

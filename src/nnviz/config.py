@@ -43,6 +43,8 @@ MAX_ACTIVATIONS = 20_000_000
 # default run reaches it (at epoch 74), as the reference run did; README says so.
 DEFAULT_SEED = 5
 AXES = ("fixed", "per-frame")
+# full: the renderer's every colour; palette: the GIF's (at most 63), so every format shows its pixels.
+COLORS = ("full", "palette")
 
 
 # --- value parsers ------------------------------------------------------------
@@ -338,6 +340,12 @@ class RenderConfig:
         "hidden layer to show (0: the last 2-wide one, which is drawn exactly; else the first)",
     )
     axes: str = key("fixed", choice(AXES), "--axes", "axis limits: fixed or per-frame")
+    colors: str = key(
+        "full",
+        choice(COLORS),
+        "--colors",
+        "full: every rendered colour; palette: the GIF's colours in every format (webp, html: about half the GIF)",
+    )
 
 
 @dataclass(frozen=True)

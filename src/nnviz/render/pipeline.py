@@ -182,7 +182,7 @@ def _render(
 
 def _open_writer(kind: type[Writer], path: Path, cfg: Config, anim: Animation, engine: Any) -> Writer:
     options: dict[str, Any] = {"fps": cfg.render.fps, "hold": cfg.render.hold}
-    if kind.wants_palette:
+    if kind.wants_palette or cfg.render.colors == "palette":
         # Both ends of training hold nearly every colour the animation uses.
         first = engine.still(anim.indices[0]).copy()
         options["sample"] = np.concatenate([first, engine.still(anim.indices[-1])])

@@ -21,9 +21,11 @@ from types import TracebackType
 from typing import Any, ClassVar
 
 import numpy as np
+from PIL import Image
 
 from ..atomic import atomic_path
 from ..errors import RenderError
+from .palette import as_palette, in_palette
 
 Array = np.ndarray
 INFO_KEYS = ("epoch", "title", "metrics")  # what ``write(frame, info)`` may describe
@@ -69,9 +71,11 @@ class Writer:
     """Base class: atomic temp-file handling and the open/write/close protocol.
 
     ``sample`` (an RGB array covering the animation's colours, e.g. the first
-    and last frame stacked) and ``colors`` ((n, 3) uint8 colours to keep
-    exactly) are for writers with ``wants_palette`` (GIF); WebP maps to that
-    palette only when given them; the others ignore them.
+    and last frame stacked, or a ``P`` image from ``palette.build_palette``)
+    and ``colors`` ((n, 3) uint8 colours to keep exactly) give the palette.
+    Writers with ``wants_palette`` (GIF) always need one; any other writer
+    given them maps every frame to it before encoding, so it shows exactly
+    the GIF's pixels (``--colors palette``).
     """
 
     format: ClassVar[str] = ""  # the registry name, e.g. "gif"
@@ -106,6 +110,7 @@ class Writer:
         self.hold = _positive("hold", hold, zero=True)
         self.sample = sample
         self.colors = colors
+        self._mapping: Image.Image | None = None  # the palette frames are mapped to, built at the first frame
         self.options = options
         self.frames = 0
         self._atomic: Any = None
@@ -167,6 +172,10 @@ class Writer:
             raise RenderError(
                 f"frame {self.frames} is {size[0]}x{size[1]}, the first was {self.size[0]}x{self.size[1]}"
             )
+        if self.sample is not None and not self.wants_palette:
+            if self._mapping is None:
+                self._mapping = as_palette(self.sample, self.colors)
+            frame = in_palette(frame, self._mapping)
         self._write(frame, checked)
         self.frames += 1
 

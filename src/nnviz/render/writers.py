@@ -32,6 +32,7 @@ import numpy as np
 from PIL import GifImagePlugin, Image
 
 from ..errors import RenderError
+from .palette import GIF_COLORS, build_palette
 from .player import HtmlWriter, player_html
 from .writerbase import INFO_KEYS, Array, Writer, check_info
 
@@ -59,44 +60,10 @@ __all__ = [
     "writer_for",
 ]
 
-# 63 colours hold the banded surfaces (paint.LEVELS steps), the class colours and
-# the antialiasing of text and lines. Fewer colours mean longer runs of one
-# index, which LZW packs tighter: the default GIF is ~25% smaller than with 255.
-GIF_COLORS = 63
 TRANSPARENT = GIF_COLORS  # the index kept free for "unchanged pixel", just past the palette
 
 
 # --- GIF ------------------------------------------------------------------------
-
-NEAR = 8  # per channel: a Pillow colour-cache cell is 8 levels of red and blue, 4 of green
-
-
-def build_palette(sample: Array, colors: int = GIF_COLORS, fixed: Array | None = None) -> Image.Image:
-    """A fixed palette of at most ``colors`` entries from an RGB sample image.
-
-    ``fixed`` colours ((n, 3) uint8) are included exactly; median cut of the
-    sample fills the rest. Median cut is deterministic, so the same sample
-    gives the same palette.
-    """
-    fixed = np.zeros((0, 3), np.uint8) if fixed is None else np.asarray(fixed, np.uint8).reshape(-1, 3)[:colors]
-    img = Image.fromarray(np.ascontiguousarray(sample, dtype=np.uint8), "RGB")
-    q = img.quantize(max(1, colors - len(fixed)), method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-    counts, table = q.getcolors(256), q.getpalette()
-    assert counts is not None and table is not None  # a P image of at most 256 colours has both
-    used = sorted(int(c) for _, c in counts)  # type: ignore[arg-type]  # P-mode colours are indices
-    found = np.array(table[: 3 * (max(used) + 1)], dtype=np.uint8).reshape(-1, 3)[used]
-    if len(fixed):
-        # Pillow maps a pixel to the palette through a coarse colour cache, so a
-        # median-cut colour next to a fixed one can win its pixels: (253, 253, 253)
-        # took pure white's, and backgrounds came out off-white. Keep them apart.
-        gap = np.abs(found[:, None, :].astype(int) - fixed[None, :, :].astype(int)).max(axis=2).min(axis=1)
-        found = found[gap > NEAR]
-    rgb = np.vstack([fixed, found])
-    _, first = np.unique(rgb, axis=0, return_index=True)
-    rgb = rgb[np.sort(first)][:colors]
-    pal = Image.new("P", (1, 1))
-    pal.putpalette(rgb.ravel().tobytes())  # exactly len(used) entries: the index past them stays free
-    return pal
 
 
 class GifWriter(Writer):
@@ -386,12 +353,12 @@ class WebpWriter(FfmpegWriter):
     (for lossless: the effort, 0-100) trade time for size.
 
     Lossless keeps the renderer's antialiased colours, so it is larger than
-    the 63-colour GIF. Passing ``sample=`` (and ``colors=``) as for the GIF
-    first maps each frame to the GIF's palette: the same pixels as the GIF
-    in 0.57 (default run) to 0.71 (spiral) of its bytes, where every lossless
-    variant measured is 1.22-1.25x the GIF (benchmarks/webp_study.py: the cost
-    is the ~2,000 antialiased edge colours a frame's changes hold). ``wants_palette``
-    stays False so that is a caller's choice.
+    the GIF, whose palette has at most 63. Given ``sample=`` (and ``colors=``),
+    as for the GIF, the base class maps each frame to that palette first
+    (``--colors palette``): the GIF's pixels in 0.57 (default run) to 0.71
+    (spiral) of its bytes, where every full-colour variant measured is
+    1.22-1.25x the GIF (benchmarks/webp_study.py: the cost is the ~2,000
+    antialiased edge colours a frame's changes hold).
     """
 
     format = "webp"
@@ -413,11 +380,7 @@ class WebpWriter(FfmpegWriter):
         return value
 
     def open(self) -> WebpWriter:
-        pal = self.sample
-        if pal is not None and not isinstance(pal, Image.Image):
-            pal = build_palette(pal, fixed=self.colors)
-        self._palette: Image.Image | None = pal
-        quality = self._level("quality", 100, self.palette_quality if pal is not None else self.quality)
+        quality = self._level("quality", 100, self.palette_quality if self.sample is not None else self.quality)
         self._args = [
             "-compression_level",
             str(self._level("compression_level", 6, self.compression_level)),
@@ -426,13 +389,6 @@ class WebpWriter(FfmpegWriter):
         ]  # checked before the temp file exists
         super().open()
         return self
-
-    def _fit(self, frame: Array) -> Array:
-        if self._palette is None:
-            return frame
-        # Exactly the GIF writer's mapping, so both show the same pixels.
-        img = Image.fromarray(np.ascontiguousarray(frame), "RGB")
-        return np.asarray(img.quantize(palette=self._palette, dither=Image.Dither.NONE).convert("RGB"))
 
     def _codec_args(self) -> list[str]:
         return ["-c:v", "libwebp_anim", "-lossless", "1", *self._args, "-pix_fmt", "bgra", "-loop", "0"]
