@@ -223,11 +223,24 @@ def test_a_gif_faster_than_its_delays_can_time_is_refused_before_training(
     assert r.exit_code == 1
     assert r.output.strip() == (
         "Error: --fps 60 is too fast for gif: GIF frame delays are whole centiseconds and browsers slow delays "
-        "under 2 cs to 10 cs; use --fps <= 50, or --format mp4 or webp"
+        "under 2 cs to 10 cs; use --fps <= 50, or --format mp4, webp or html"
     )
     with pytest.raises(RenderError, match="too fast for gif"):
         writers.GifWriter(tmp_path / "b.gif", fps=51)
     writers.check_capacity("mp4", (1200, 400), 60, 100)  # video timing is not in centiseconds
+
+
+def test_a_webp_faster_than_browsers_play_is_refused_before_training(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _no_training(monkeypatch)
+    r = CliRunner().invoke(cli, [*FAST, "--out", str(tmp_path / "a.webp"), "--fps", "95"])
+    assert r.exit_code == 1
+    assert r.output.strip() == (
+        "Error: --fps 95 is too fast for webp: browsers show a WebP frame of 10 ms or less for 100 ms; "
+        "use --fps <= 90, or --format mp4 or html"
+    )
+    writers.check_capacity("webp", (1200, 400), 90, 100)  # 11.1 ms a frame: played as written
 
 
 @pytest.mark.parametrize(("fmt", "side"), [("webp", 16383), ("gif", 65535), ("mp4", 16384)])

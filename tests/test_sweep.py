@@ -321,3 +321,19 @@ def test_shipped_sweep_files_are_valid() -> None:
     assert blog.keys == ("model.activation", "train.lr") and len(blog.runs) == 6
     docs = sweep.load_sweep(root / "docs.toml")
     assert len(docs.keys) == 2 and len(docs.runs) >= 4
+
+
+def test_a_sweep_faster_than_a_gif_plays_still_gets_its_gif_previews(tmp_path: Path) -> None:
+    """Thumbnails and the comparison are GIFs whatever the runs' format: a 60 fps MP4 (or 90 fps
+    WebP) sweep must not fail on them; they play at the fastest a GIF can (50 fps, 2 cs a frame)."""
+    from PIL import Image
+
+    text = SMALL.replace("hold = 0", 'hold = 0\nformat = "mp4"\nfps = 60') + '[sweep]\n"train.lr" = [0.1, 0.01]\n'
+    out = tmp_path / "out"
+    result = cli_run("sweep", str(write(tmp_path, text)), "--out", str(out), "--jobs", "1", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.parent.name for p in out.glob("*/*.mp4")) == ["lr=0.01", "lr=0.1"]
+    for gif in [*out.glob("*/thumb.gif"), out / "comparison.gif"]:
+        with Image.open(gif) as im:
+            im.seek(1)
+            assert im.info["duration"] == 20, gif

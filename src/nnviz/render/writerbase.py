@@ -15,7 +15,7 @@ import contextlib
 import math
 import numbers
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Any, ClassVar
@@ -123,21 +123,31 @@ class Writer:
         return None
 
     @classmethod
-    def check_capacity(cls, size: tuple[int, int], fps: float, frames: int) -> None:
+    def check_capacity(
+        cls, size: tuple[int, int], fps: float, frames: int, instead: Sequence[str] = ()
+    ) -> None:
         """Raise a RenderError when frames of ``size`` (w, h) at ``fps`` cannot be written in this format.
 
         ``frames`` is the most the animation can have (no format here limits
-        it today; it is passed so a format that does can say so).
+        it today; it is passed so a format that does can say so). ``instead``
+        names formats that would take ``fps``, for the message.
         """
-        cls._check_fps(fps)
+        cls._check_fps(fps, instead)
         cls._check_size(size)
 
     @classmethod
-    def _check_fps(cls, fps: float) -> None:
-        if cls.max_fps is not None and fps > cls.max_fps:
+    def takes_fps(cls, fps: float) -> bool:
+        return cls.max_fps is None or fps <= cls.max_fps
+
+    @classmethod
+    def _check_fps(cls, fps: float, instead: Sequence[str] = ()) -> None:
+        if not cls.takes_fps(fps):
+            other = ""
+            if instead:
+                names = list(instead)
+                other = ", or --format " + (f"{', '.join(names[:-1])} or {names[-1]}" if len(names) > 1 else names[0])
             raise RenderError(
-                f"--fps {fps:g} is too fast for {cls.format}: {cls.fps_why}; use --fps <= {cls.max_fps:g}"
-                + (", or --format mp4 or webp" if not cls.video and cls.format != "webp" else "")
+                f"--fps {fps:g} is too fast for {cls.format}: {cls.fps_why}; use --fps <= {cls.max_fps:g}{other}"
             )
 
     @classmethod

@@ -366,6 +366,10 @@ class WebpWriter(FfmpegWriter):
     mime = "image/webp"
     encoder = "libwebp_anim"
     max_side = 16383  # the WebP bitstream's 14-bit width and height
+    # Durations are whole milliseconds, and browsers (Chromium, as GIF's 2 cs rule) show a
+    # frame of 10 ms or less for 100 ms: 1000 / 90 = 11.1 ms is the fastest they play as written.
+    max_fps = 90.0
+    fps_why = "browsers show a WebP frame of 10 ms or less for 100 ms"
     # libwebp's defaults. On the default run's frames (75, 1200x400) effort 75 is 20%
     # smaller than 25 and within 2% of 100 at 60% of its time; the level hardly matters.
     compression_level = 4
@@ -442,7 +446,12 @@ def check_available(fmt: str) -> None:
 
 def check_capacity(fmt: str, size: tuple[int, int], fps: float, frames: int) -> None:
     """Raise a RenderError when ``fmt`` cannot hold ``frames`` frames of ``size`` at ``fps`` (before training)."""
-    writer_for(fmt).check_capacity(size, fps, frames)
+    instead = [
+        name
+        for name, w in WRITERS.items()
+        if name != fmt and w.animated and w.takes_fps(fps) and w.unavailable() is None
+    ]
+    writer_for(fmt).check_capacity(size, fps, frames, instead)
 
 
 def format_of(path: str | os.PathLike[str]) -> str | None:

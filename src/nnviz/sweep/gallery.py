@@ -38,7 +38,7 @@ from ..atomic import write_text_atomic
 from ..errors import RenderError
 from .runner import RunResult
 from .spec import RunSpec, SweepSpec, format_value, key_labels, level
-from .thumbs import METRICS_H, TILE, font, text_strip, thumb_epochs, thumb_step
+from .thumbs import METRICS_H, TILE, font, preview_fps, text_strip, thumb_epochs, thumb_step
 
 Array = np.ndarray
 
@@ -604,7 +604,7 @@ def write_comparison(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> P
         render = spec.runs[0].cfg.render
         # The first and last composites hold nearly every colour the animation uses.
         sample = np.concatenate([composer.frame(composer.epochs[0]), composer.frame(composer.epochs[-1])])
-        with GifWriter(dest, fps=render.fps, hold=max(render.hold, 1.0), sample=sample) as writer:
+        with GifWriter(dest, fps=preview_fps(render.fps), hold=max(render.hold, 1.0), sample=sample) as writer:
             for frame in composer.frames():
                 writer.write(frame)
     finally:

@@ -42,6 +42,17 @@ def text_strip(width: int, height: int, text: str, size: int = 12) -> Array:
     return np.asarray(img)
 
 
+def preview_fps(fps: float) -> float:
+    """The thumbnails' and the comparison's speed: the run's, or the fastest a GIF plays.
+
+    They are GIFs whatever the run's format, so a 60 fps MP4 sweep must not fail on them.
+    """
+    from ..render.writers import GifWriter
+
+    top = GifWriter.max_fps
+    return fps if top is None else min(fps, top)
+
+
 def thumb_step(cfg: Config) -> int:
     """Epochs between thumbnail frames: ``render.every``, coarser for long runs."""
     return max(cfg.render.every, math.ceil((cfg.train.epochs + 1) / MAX_FRAMES))
@@ -108,7 +119,7 @@ def write_thumb(cfg: Config, history: Any, data: Any, dest: Path, tile: int = TI
     tiles = _Tiles(cfg, history, data, tile)
     try:
         sample = np.concatenate([tiles.render(tiles.epochs[0]).copy(), tiles.render(tiles.epochs[-1])])
-        with GifWriter(dest, fps=cfg.render.fps, hold=0, sample=sample) as writer:
+        with GifWriter(dest, fps=preview_fps(cfg.render.fps), hold=0, sample=sample) as writer:
             for epoch in tiles.epochs:
                 writer.write(tiles.render(epoch))
     finally:
