@@ -123,9 +123,7 @@ class Writer:
         return None
 
     @classmethod
-    def check_capacity(
-        cls, size: tuple[int, int], fps: float, frames: int, instead: Sequence[str] = ()
-    ) -> None:
+    def check_capacity(cls, size: tuple[int, int], fps: float, frames: int, instead: Sequence[str] = ()) -> None:
         """Raise a RenderError when frames of ``size`` (w, h) at ``fps`` cannot be written in this format.
 
         ``frames`` is the most the animation can have (no format here limits
