@@ -46,8 +46,9 @@ opaque is 2-2.6x. About a third of the changed pixels carry rare
 (antialiased) colours, and they cost 1.6 bytes each, over 80% of the delta
 bytes; the GIF maps them to its 32-63 colours. Frames mapped to the GIF's
 palette first come to 0.56-0.57x (0.71x on the spiral): no variant reaches
-0.4x. That figure holds against a GIF of whole frames: nnviz's GIF is 0.41x
-(default) to 0.55x (spiral) of one, and full-colour WebP 0.51-0.69x. With
+0.4x. That figure holds against a GIF of whole frames: nnviz's GIF is 0.43x
+(default) to 0.59x (spiral) of one, full-colour WebP 0.54-0.74x and the
+palette WebP 0.25-0.42x. With
 ``--no-antialias`` (markers, lines and patches aliased; text still smooth)
 full colour comes to 1.0x the GIF. So WebpWriter stays lossless in full
 colour, and ``--colors palette`` gives it (and the HTML player) the GIF's pixels.
@@ -232,9 +233,13 @@ def pillow_anim(frames: Array, out: Path) -> None:
     )
 
 
-def whole_frames_gif(mapped: Array, palette: Image.Image, out: Path, fps: float) -> None:
-    """Each palette-mapped frame stored whole (no transparency, no rectangle), one global palette."""
-    images = [Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE) for f in mapped]
+def whole_frames_gif(frames: Array, palette: Image.Image, out: Path, fps: float) -> None:
+    """Each frame mapped to the palette as GifWriter maps it, and stored whole (no transparency, no rectangle).
+
+    Mapped from the renderer's frames: mapping a mapped frame again is not always the identity
+    (Pillow's colour cache can send a palette colour to a neighbour).
+    """
+    images = [Image.fromarray(f).quantize(palette=palette, dither=Image.Dither.NONE) for f in frames]
     with open(out, "wb") as fh:
         for k, im in enumerate(images):
             # Pillow's multi-frame save would crop each frame to what changed; frame by frame it cannot.
@@ -271,7 +276,7 @@ def study(run: dict[str, Any], slow: bool) -> None:
         lossless, gif_pixels = (frames, "lossless"), (mapped, "GIF's pixels")
         variants: list[tuple[str, tuple[Array, str], Make, bool]] = [
             ("gif: GifWriter (reference)", gif_pixels, writer(GifWriter, **pal), False),
-            ("gif, every frame whole", gif_pixels, lambda o: whole_frames_gif(mapped, palette, o, opts["fps"]), False),
+            ("gif, every frame whole", gif_pixels, lambda o: whole_frames_gif(frames, palette, o, opts["fps"]), False),
             ("ffmpeg libwebp_anim q75 m4 (WebpWriter)", lossless, writer(WebpWriter), False),
             ("ffmpeg libwebp_anim q25 m4", lossless, writer(WebpWriter, quality=25), False),
             ("ffmpeg libwebp_anim q100 m6", lossless, writer(WebpWriter, quality=100, compression_level=6), True),
