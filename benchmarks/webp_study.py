@@ -50,7 +50,7 @@ palette first come to 0.56-0.57x (0.71x on the spiral): no variant reaches
 (default) to 0.59x (spiral) of one, full-colour WebP 0.54-0.74x and the
 palette WebP 0.25-0.42x. With
 ``--no-antialias`` (markers, lines and patches aliased; text still smooth)
-full colour comes to 1.0x the GIF. So WebpWriter stays lossless in full
+full colour comes to 1.02x the GIF. So WebpWriter stays lossless in full
 colour, and ``--colors palette`` gives it (and the HTML player) the GIF's pixels.
 """
 
@@ -375,6 +375,8 @@ def main() -> None:
         import matplotlib
 
         matplotlib.rcParams.update({"lines.antialiased": False, "patch.antialiased": False})
+        if args.cache is not None:  # other frames: never read (or overwrite) the antialiased cache
+            args.cache = args.cache.with_name(f"{args.cache.stem}-no-antialias{args.cache.suffix}")
     run = load_frames(args.config, args.cache)
     print(f"{args.config or 'default run'}: ", end="")
     study(run, args.slow)
