@@ -119,7 +119,7 @@ def test_player_counts_scrubs_and_steps(page, tmp_path):
     _assert_shows(player, frames, 3)
     assert page.locator(".nnviz-counter").inner_text() == f"4 / {N}"
     assert page.locator(".nnviz-title").inner_text() == "Epoch 30"
-    assert page.locator(".nnviz-metrics").inner_text().split() == ["loss", "0.25", "accuracy", "0.3"]
+    assert page.locator(".nnviz-metrics").inner_text().split() == ["loss", "0.25", "accuracy", "30.0%"]
 
     page.get_by_role("button", name="Next frame (Right arrow)").click()
     _assert_shows(player, frames, 4)
@@ -130,6 +130,40 @@ def test_player_counts_scrubs_and_steps(page, tmp_path):
     _assert_shows(player, frames, N - 1)
     page.get_by_role("button", name="Next frame (Right arrow)").click()  # loops
     _assert_shows(player, frames, 0)
+    assert page.errors == []
+
+
+_ICONS = """(b) => ({text: b.textContent.trim(),
+  shown: [...b.querySelectorAll('svg')].filter(s => getComputedStyle(s).display !== 'none')
+    .map(s => [s.getAttribute('class') || '', s.getBoundingClientRect().width])})"""
+
+
+def _ink(button) -> float:
+    """The share of a button's pixels that are dark: its icon's ink."""
+    import io
+
+    from PIL import Image
+
+    grey = np.asarray(Image.open(io.BytesIO(button.screenshot())).convert("L"))
+    return float((grey < 100).mean())
+
+
+def test_player_buttons_draw_icons_that_need_no_font(page, tmp_path):
+    """Symbol characters (U+23EE...) are missing from common fonts and show as empty boxes;
+    each button draws one SVG icon instead, with ink, and play turns into pause."""
+    path = _player(tmp_path / "a.html", _frames(), autoplay=False)
+    page.goto(path.as_uri())
+    buttons = page.locator(".nnviz-controls button")
+    assert buttons.count() == 5
+    for i in range(5):
+        got = buttons.nth(i).evaluate(_ICONS)
+        assert got["text"] == "" and len(got["shown"]) == 1 and got["shown"][0][1] >= 8, got
+        assert _ink(buttons.nth(i)) > 0.02
+    play = page.locator('[data-act="play"]')
+    assert play.evaluate(_ICONS)["shown"][0][0] == "nnviz-i-play"
+    play.click()
+    assert play.evaluate(_ICONS)["shown"][0][0] == "nnviz-i-pause"
+    assert play.get_attribute("aria-label") == "Pause (Space)"
     assert page.errors == []
 
 
@@ -278,7 +312,7 @@ def _gif(path, size, colour=(200, 60, 40)) -> None:
     frames[0].save(path, save_all=True, append_images=frames[1:], duration=100, loop=0)
 
 
-def _gallery(tmp_path, table: dict) -> str:
+def _gallery(tmp_path, table: dict, loss: float | None = None) -> str:
     """A gallery page over fake finished runs: 180 x 194 thumbnails, 600 x 200 animations."""
     from nnviz import sweep
     from nnviz.sweep import gallery
@@ -286,7 +320,7 @@ def _gallery(tmp_path, table: dict) -> str:
     spec = sweep.parse_sweep({"train": {"epochs": 3}, "sweep": table}, "docs.toml")
     runs = []
     for i, r in enumerate(spec.runs):
-        run = sweep.RunResult(r.name, "ok", epochs=150, loss=0.1 + i / 100, accuracy=0.9, path=f"{r.name}/a.gif",
+        run = sweep.RunResult(r.name, "ok", epochs=150, loss=loss or 0.1 + i / 100, accuracy=0.9, path=f"{r.name}/a.gif",
                               thumb=f"{r.name}/thumb.gif")
         _gif(tmp_path / run.path, (600, 200))
         _gif(tmp_path / run.thumb, (180, 194))
@@ -322,7 +356,7 @@ def _open(browser, uri: str, width: int, scheme: str = "light"):
     return ctx, pg
 
 
-@pytest.mark.parametrize("width", [320, 390])
+@pytest.mark.parametrize("width", [320, 390, 520, 768])
 @pytest.mark.parametrize("table", [DOCS, FLAT], ids=["table", "flat"])
 def test_gallery_fits_a_phone(browser, tmp_path, width, table):
     ctx, pg = _open(browser, _gallery(tmp_path, table), width)
@@ -332,10 +366,22 @@ def test_gallery_fits_a_phone(browser, tmp_path, width, table):
         assert overflow <= 0, f"the page scrolls sideways by {overflow} px at {width} px"
         assert images and all(i["natural"] > 0 for i in images), images
         assert sum(i["src"].endswith("thumb.gif") for i in images) == len(images) - 1  # and the comparison
-        for i in images:  # a thumbnail is readable: never shrunk far below its own size
+        for i in images:  # a thumbnail is readable: never shrunk below its own size
             if i["src"].endswith("thumb.gif"):
-                assert i["shown"] >= 0.8 * i["natural"], i
+                assert i["shown"] >= i["natural"], i
         assert pg.errors == []
+    finally:
+        ctx.close()
+
+
+@pytest.mark.parametrize("width", [320, 1400])
+def test_a_huge_finite_loss_does_not_widen_the_gallery(browser, tmp_path, width):
+    """A diverging run can end on a finite 1e263: in fixed point that is a 264-digit word."""
+    ctx, pg = _open(browser, _gallery(tmp_path, DOCS, loss=1.0801204555553239e263), width)
+    try:
+        assert pg.evaluate("document.scrollingElement.scrollWidth - innerWidth") <= 0
+        metrics = pg.evaluate("[...document.querySelectorAll('.card .metrics')].map(m => m.textContent)")
+        assert len(metrics) == 8 and all("loss 1.08e+263" in m for m in metrics), metrics
     finally:
         ctx.close()
 

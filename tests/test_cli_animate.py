@@ -185,3 +185,17 @@ def test_bad_colors_says_what_is_allowed(tmp_path):
     r = CliRunner().invoke(cli, ["animate", *TINY, "--colors", "rgb", "--out", str(tmp_path / "x.webp")])
     assert r.exit_code == 1 and "Error: --colors = 'rgb' is invalid: unknown name; valid: full, palette" in r.output
     assert not any(tmp_path.iterdir())
+
+
+def test_one_frame_is_one_frame_of_one_epoch(tmp_path):
+    r = CliRunner().invoke(cli, ["animate", *TINY, "--log-frames", "1", "--out", str(tmp_path / "a.gif")])
+    assert r.exit_code == 0, r.output
+    assert "wrote 1 frame (epoch 5): " in r.stdout
+    assert Image.open(tmp_path / "a.gif").n_frames == 1
+
+
+def test_an_html_player_is_named_after_its_file(tmp_path):
+    r = CliRunner().invoke(cli, ["animate", *TINY, "--out", str(tmp_path / "xor-run.html")])
+    assert r.exit_code == 0, r.output
+    page = (tmp_path / "xor-run.html").read_text()
+    assert "<title>xor-run</title>" in page and 'aria-label="xor-run: animation player"' in page

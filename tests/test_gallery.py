@@ -263,7 +263,32 @@ def test_a_label_too_wide_for_its_tile_takes_one_line_per_key() -> None:
     spec = spec_of({"model.activation": ["leaky_relu"], "train.lr": [0.0001], "data.name": ["circles"]})
     run = spec.runs[0]
     assert gallery.label_lines(spec, run, 600) == [gallery.run_label(spec, run)]
-    assert gallery.label_lines(spec, run, 100) == ["activation=leaky_relu", "lr=0.0001", "data=circles"]
+    assert gallery.label_lines(spec, run, 130) == ["activation=leaky_relu", "lr=0.0001", "data=circles"]
+
+
+def test_a_value_too_wide_even_alone_keeps_its_key_and_its_end() -> None:
+    """Long file names: the start is the same folder in every run, the end tells them apart."""
+    from PIL import Image, ImageDraw
+
+    spec = spec_of({"data.name": ["csv"], "data.path": ["/data/experiments/2026/a_long_training_set_b.csv"]})
+    lines = gallery.label_lines(spec, spec.runs[0], 120)
+    assert lines[0] == "data=csv" and lines[1].startswith("path=...") and lines[1].endswith("set_b.csv"), lines
+    measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
+    assert all(measure.textlength(line, font=thumbs.font(12)) <= 120 - 6 for line in lines)
+    tiny = gallery.label_lines(spec, spec.runs[0], 40)  # not even "path=..." fits: the end alone
+    assert all(measure.textlength(line, font=thumbs.font(12)) <= 40 - 6 for line in tiny), tiny
+
+
+def test_thumbnails_keep_the_runs_white_exactly_and_hold_the_end(early_stop: sweep.SweepResult) -> None:
+    """Tiles side by side in a page must not differ in shade: median cut alone gave (248, 249, 249)."""
+    for run in early_stop.runs:
+        with Image.open(early_stop.out / run.thumb) as im:
+            top = np.asarray(im.convert("RGB"))[: thumbs.METRICS_H]  # the numbers strip: white paper
+            assert (top == 255).all(axis=2).mean() > 0.7, run.thumb
+            im.seek(im.n_frames - 1)
+            assert im.info["duration"] >= 1000  # the end is held, not flashed
+    comparison = np.asarray(Image.open(early_stop.comparison).convert("RGB"))
+    assert (comparison[: gallery.HEADER_H] == 255).all(axis=2).mean() > 0.7
 
 
 def test_comparison_is_rebuilt_only_when_runs_change(early_stop: sweep.SweepResult, tmp_path: Path) -> None:

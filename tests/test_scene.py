@@ -136,3 +136,24 @@ def test_small_data_draws_every_point(tiny_run):
     cfg, data, hist = tiny_run
     spec = scene.build_spec(hist, data, 1, 20)
     assert len(spec.y) == len(data.y) + len(data.y_test) and spec.titles["input"] == "Input space"
+
+
+@pytest.mark.parametrize("dataset, metric", [("blobs", "accuracy"), ("sine", "rmse")])
+def test_titles_write_a_huge_finite_loss_with_an_exponent(dataset, metric):
+    """A diverging run can end on a finite 1e263: fixed point would run 264 digits off the frame."""
+    cfg = small_cfg(**{"data.name": dataset, "train.epochs": 1})
+    spec, _ = _spec(cfg)
+    metrics = {"loss": 1.0801204555553239e263, metric: 3.2865e131 if metric == "rmse" else 0.5}
+    for title in (scene.title(spec, 4, metrics), scene.short_title(spec, 4, metrics)):
+        assert "1.08e+263" in title and len(title) < 60, title
+    ordinary = scene.title(spec, 4, {"loss": 0.26274, metric: 0.5})
+    assert "loss 0.2627" in ordinary
+
+
+def test_numbers_fixed_and_count():
+    from nnviz.numbers import count, fixed
+
+    assert fixed(0.26274) == "0.263" and fixed(0.26274, 4) == "0.2627"
+    assert fixed(99999.0, 1) == "99999.0" and fixed(123456.0) == "1.23e+05" and fixed(-2e300) == "-2.00e+300"
+    assert fixed(float("inf")) == "inf" and fixed(float("nan")) == "nan"
+    assert count(1, "run") == "1 run" and count(0, "run") == "0 runs" and count(6, "frame") == "6 frames"

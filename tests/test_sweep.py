@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 from pathlib import Path
@@ -337,3 +338,16 @@ def test_a_sweep_faster_than_a_gif_plays_still_gets_its_gif_previews(tmp_path: P
         with Image.open(gif) as im:
             im.seek(1)
             assert im.info["duration"] == 20, gif
+
+
+def test_a_sweep_of_stills_takes_png_from_the_command_line_as_from_the_file(tmp_path: Path) -> None:
+    """--format png and render.format = "png" agree: a gallery of each run's last frame."""
+    out = tmp_path / "out"
+    result = cli_run("sweep", str(write(tmp_path, GRID_2X3)), "--out", str(out), "--format", "png", "--quiet")
+    assert result.exit_code == 0, result.output
+    assert sorted(p.parent.name for p in out.glob("*/*.png")) == sorted(NAMES_2X3)
+    assert sorted(p.name for p in out.glob("*/*.gif")) == ["thumb.gif"] * 6  # the previews only
+    page = (out / "index.html").read_text()
+    assert all(f'href="{name}/' in page and f"{name}/" in page for name in NAMES_2X3)
+    assert re.findall(r'href="[^"]+\.png"', page) and not re.findall(r'href="[^"]+(?<!thumb)\.gif"', page.replace(
+        'href="comparison.gif"', ""))

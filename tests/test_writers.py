@@ -347,7 +347,8 @@ def test_html_is_self_contained_and_deterministic(tmp_path):
     for remote in ("http:", "https:", "://", "src=\"", "<link", "@import", "url(", "document.write", " id="):
         assert remote not in code, remote
     assert "var FPS = 5.0, HOLD = 1.5" in text
-    assert a.read_bytes() == _write_html(tmp_path / "b.html", fps=5, hold=1.5).read_bytes()
+    (tmp_path / "again").mkdir()
+    assert a.read_bytes() == _write_html(tmp_path / "again" / "a.html", fps=5, hold=1.5).read_bytes()
 
 
 def test_html_info_cannot_break_out_of_the_script(tmp_path):

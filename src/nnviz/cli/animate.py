@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..atomic import check_name_length
+from ..numbers import count
 from .engine_cmds import stop_line
 from .options import config_options, load_config, load_history_config, read_saved_run
 
@@ -81,7 +82,9 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
         p for p in (result.poster, result.history_csv, result.config_toml) if p is not None and p != result.path
     ]
     if writer_for(cfg.render.format).animated:
-        what = f"{result.frames} frames (epochs 0-{hist.last.epoch})"
+        first = hist.epochs[0].epoch if result.frames > 1 else hist.last.epoch
+        span = f"epochs {first}-{hist.last.epoch}" if first != hist.last.epoch else f"epoch {first}"
+        what = f"{count(result.frames, 'frame')} ({span})"
     else:  # a still: the last epoch only, which the poster also is
         what = f"the epoch-{hist.last.epoch} still"
     click.echo(f"wrote {what}: " + ", ".join(str(p) for p in written))

@@ -13,14 +13,15 @@ from ..atomic import check_writable, write_text_atomic
 from ..config import Config
 from ..engine import datasets, gradcheck, history, train
 from ..errors import Interrupted
+from ..numbers import fixed
 from .options import config_options, load_config
 
 
 def _progress_line(ep: train.Epoch, total: int, steps: int = 0) -> str:
     """One snapshot's line; with sub-epoch snapshots (``steps``: the run's total) its step too."""
-    metrics = "  ".join(f"{k} {v:.4f}" for k, v in ep.metrics.items() if k != "loss")
+    metrics = "  ".join(f"{k} {fixed(v, 4)}" for k, v in ep.metrics.items() if k != "loss")
     step = f"  step {ep.step:>{len(str(steps))}}/{steps}" if steps else ""
-    return f"epoch {ep.epoch:>{len(str(total))}}/{total}{step}  loss {ep.loss:.4f}  {metrics}"
+    return f"epoch {ep.epoch:>{len(str(total))}}/{total}{step}  loss {fixed(ep.loss, 4)}  {metrics}"
 
 
 @click.command("train")

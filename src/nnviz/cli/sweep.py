@@ -9,8 +9,8 @@ import click
 from .. import sweep as sweep_mod
 from ..render.writers import WRITERS
 
-# A sweep writes one animation per run, so only the animated formats apply.
-ANIMATED = sorted(name for name, writer in WRITERS.items() if writer.animated)
+# Any format, as render.format in the file allows: png makes a gallery of each run's last frame.
+FORMATS = list(WRITERS)
 
 
 def _failure_line(result: sweep_mod.SweepResult) -> str:
@@ -55,9 +55,9 @@ def _failure_line(result: sweep_mod.SweepResult) -> str:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(ANIMATED),
+    type=click.Choice(FORMATS),
     default=None,
-    help="Animation format for every run [default: the file's render.format].",
+    help="Output format for every run [default: the file's render.format].",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar or per-run lines.")
 def sweep_cmd(

@@ -51,22 +51,47 @@ _STYLE = """
 .nnviz-player .nnviz-stage{margin:0;max-width:100%}
 .nnviz-player .nnviz-frame{display:block;max-width:100%;height:auto}
 .nnviz-player .nnviz-controls{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-top:6px}
-.nnviz-player button{font:inherit;min-width:2.4em;padding:2px 6px;cursor:pointer}
+.nnviz-player button{font:inherit;min-width:2.4em;padding:2px 6px;cursor:pointer;line-height:1}
+.nnviz-player button svg{display:block;margin:auto;fill:currentColor}
+.nnviz-player [aria-pressed="true"] .nnviz-i-play,.nnviz-player [aria-pressed="false"] .nnviz-i-pause{display:none}
 .nnviz-player .nnviz-scrub{flex:1 1 200px;min-width:120px}
 .nnviz-player .nnviz-counter{font-variant-numeric:tabular-nums;min-width:6em}
-.nnviz-player .nnviz-info{min-width:160px}
+.nnviz-player .nnviz-info{min-width:160px;max-width:100%;overflow-wrap:anywhere}
 .nnviz-player .nnviz-title{font-size:1.1em;font-weight:600;margin:0 0 6px}
 .nnviz-player .nnviz-metrics{display:grid;grid-template-columns:auto auto;gap:2px 12px;margin:0}
 .nnviz-player .nnviz-metrics dt{color:#555}
 .nnviz-player .nnviz-metrics dd{margin:0;font-variant-numeric:tabular-nums;text-align:right}
 """
 
-_CONTROLS = """<div class="nnviz-controls" role="group" aria-label="Playback">
-<button type="button" data-act="first" aria-label="First frame (Home)" title="First frame (Home)">&#x23EE;&#xFE0E;</button>
-<button type="button" data-act="prev" aria-label="Previous frame (Left arrow)" title="Previous frame (&#x2190;)">&#x23F4;&#xFE0E;</button>
-<button type="button" data-act="play" aria-label="Play (Space)" title="Play / pause (Space)" aria-pressed="false">&#x25B6;&#xFE0E;</button>
-<button type="button" data-act="next" aria-label="Next frame (Right arrow)" title="Next frame (&#x2192;)">&#x23F5;&#xFE0E;</button>
-<button type="button" data-act="last" aria-label="Last frame (End)" title="Last frame (End)">&#x23ED;&#xFE0E;</button>
+
+# Icons are inline SVG, not symbol characters: U+23EE and friends are missing from common
+# fonts (a Debian machine with DejaVu shows empty boxes), and SVG draws the same everywhere.
+def _icon(path: str, cls: str = "") -> str:
+    extra = f' class="{cls}"' if cls else ""
+    return (
+        f'<svg{extra} viewBox="0 0 16 16" width="1em" height="1em" aria-hidden="true" focusable="false">'
+        f'<path d="{path}"/></svg>'
+    )
+
+
+_CONTROLS = (
+    """<div class="nnviz-controls" role="group" aria-label="Playback">
+<button type="button" data-act="first" aria-label="First frame (Home)" title="First frame (Home)">"""
+    + _icon("M3 3h2v10H3zM13 3v10L6 8z")
+    + """</button>
+<button type="button" data-act="prev" aria-label="Previous frame (Left arrow)" title="Previous frame (&#x2190;)">"""
+    + _icon("M11 3v10L4 8z")
+    + """</button>
+<button type="button" data-act="play" aria-label="Play (Space)" title="Play / pause (Space)" aria-pressed="false">"""
+    + _icon("M4 3v10l9-5z", "nnviz-i-play")
+    + _icon("M4 3h3v10H4zM9 3h3v10H9z", "nnviz-i-pause")
+    + """</button>
+<button type="button" data-act="next" aria-label="Next frame (Right arrow)" title="Next frame (&#x2192;)">"""
+    + _icon("M5 3v10l7-5z")
+    + """</button>
+<button type="button" data-act="last" aria-label="Last frame (End)" title="Last frame (End)">"""
+    + _icon("M3 3v10l7-5zM11 3h2v10h-2z")
+    + """</button>
 <input type="range" class="nnviz-scrub" min="0" max="0" step="1" value="0" aria-label="Frame">
 <label>Speed <select class="nnviz-speed" aria-label="Playback speed">
 <option value="0.25">0.25&#xD7;</option><option value="0.5">0.5&#xD7;</option>
@@ -74,6 +99,7 @@ _CONTROLS = """<div class="nnviz-controls" role="group" aria-label="Playback">
 </select></label>
 <output class="nnviz-counter" aria-live="off"></output>
 </div>"""
+)
 
 # The player itself. It runs once the frame array F above it is complete.
 _SCRIPT = r"""
@@ -86,7 +112,8 @@ var canvas = $(".nnviz-frame"), ctx = canvas.getContext("2d"), scrub = $(".nnviz
 // F[i] = [image, info] for a keyframe, [image, info, x, y] for a delta drawn at (x, y).
 var n = F.length, k = -1, shown = -1, token = 0, playing = false, timer = null, runs = 0, speed = 1;
 scrub.max = String(n - 1);
-function fmt(v) {
+function fmt(v, name) {
+  if (/accuracy/.test(name) && isFinite(v)) return (100 * v).toFixed(1) + "%";  // as the frame's title says it
   if (!isFinite(v)) return String(v);
   var a = Math.abs(v);
   return (a !== 0 && (a < 1e-3 || a >= 1e5)) ? v.toExponential(3) : String(+v.toPrecision(4));
@@ -133,7 +160,7 @@ function show(i) {
   var m = info.metrics || {};
   Object.keys(m).forEach(function (name) {
     var dt = document.createElement("dt"), dd = document.createElement("dd");
-    dt.textContent = name; dd.textContent = fmt(m[name]);
+    dt.textContent = name; dd.textContent = fmt(m[name], name);
     metricsEl.appendChild(dt); metricsEl.appendChild(dd);
   });
   root.setAttribute("data-frame", String(k));
@@ -156,7 +183,6 @@ function setPlaying(on) {
   playing = on && n > 1;
   runs++;  // callbacks of an earlier run of playback stop
   if (timer !== null) { clearTimeout(timer); timer = null; }
-  playBtn.innerHTML = playing ? "&#x23F8;&#xFE0E;" : "&#x25B6;&#xFE0E;";
   playBtn.setAttribute("aria-label", playing ? "Pause (Space)" : "Play (Space)");
   playBtn.setAttribute("aria-pressed", String(playing));
   root.setAttribute("data-playing", String(playing));
@@ -252,7 +278,8 @@ class HtmlWriter(Writer):
 
     def _header(self, w: int, h: int) -> None:
         # Character references keep the file ASCII whatever the title's language.
-        title = html.escape(str(self.options.get("title", "nnviz animation")))
+        # The file's stem by default: several players on a page (a sweep's) stay told apart.
+        title = html.escape(str(self.options.get("title", self.path.stem or "nnviz animation")))
         title = title.encode("ascii", "xmlcharrefreplace").decode("ascii")
         self._fh.write(
             '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'

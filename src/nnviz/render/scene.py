@@ -25,6 +25,7 @@ from ..engine import nn
 from ..engine.datasets import Dataset
 from ..engine.history import Epoch, History
 from ..errors import RenderError
+from ..numbers import fixed
 
 Array = np.ndarray
 Limits = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
@@ -903,21 +904,26 @@ def mosaic(tiles: Array, rows: int, cols: int) -> Array:
 
 def title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> str:
     """``Epoch 12    accuracy 91.5% (test 89.0%)    loss 0.2345 (test 0.2611)``"""
-    style = ".4f" if spec.metric == "rmse" else ".1%"
+    places = 4 if spec.metric == "rmse" else None
 
-    def shown(name: str, fmt: str) -> str:
+    def shown(name: str, places: int | None) -> str:
         test = metrics.get(f"test_{name}")
-        return f"{metrics[name]:{fmt}}" + ("" if test is None else f" (test {test:{fmt}})")
+        return _number(metrics[name], places) + ("" if test is None else f" (test {_number(test, places)})")
 
-    return f"Epoch {epoch}    {spec.metric} {shown(spec.metric, style)}    loss {shown('loss', '.4f')}"
+    return f"Epoch {epoch}    {spec.metric} {shown(spec.metric, places)}    loss {shown('loss', 4)}"
+
+
+def _number(value: float, places: int | None) -> str:
+    """A share as a percentage (``places`` None), else ``fixed`` to ``places`` decimals."""
+    return f"{value:.1%}" if places is None else fixed(value, places)
 
 
 def short_title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> str:
     """``Epoch 12  acc 91.5% (test 89.0%)  loss 0.235``: the title for small frames."""
-    name, fmt = ("rmse", ".3f") if spec.metric == "rmse" else ("acc", ".1%")
+    name, places = ("rmse", 3) if spec.metric == "rmse" else ("acc", None)
     test = metrics.get(f"test_{spec.metric}")
-    tested = "" if test is None else f" (test {test:{fmt}})"
-    return f"Epoch {epoch}  {name} {metrics[spec.metric]:{fmt}}{tested}  loss {metrics['loss']:.3f}"
+    tested = "" if test is None else f" (test {_number(test, places)})"
+    return f"Epoch {epoch}  {name} {_number(metrics[spec.metric], places)}{tested}  loss {fixed(metrics['loss'])}"
 
 
 # --- axis limits -----------------------------------------------------------------

@@ -26,7 +26,7 @@ import hashlib
 import html
 import json
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,9 +36,10 @@ import numpy as np
 
 from ..atomic import write_text_atomic
 from ..errors import RenderError
+from ..numbers import count, fixed
 from .runner import RunResult
 from .spec import RunSpec, SweepSpec, format_value, key_labels, level
-from .thumbs import METRICS_H, TILE, font, preview_fps, text_strip, thumb_epochs, thumb_step
+from .thumbs import METRICS_H, TEXT_RGB, TILE, font, preview_fps, text_strip, thumb_epochs, thumb_step
 
 Array = np.ndarray
 
@@ -105,11 +106,11 @@ def metrics_text(run: RunResult) -> str:
     """``loss 0.262 · acc 87.0% · epoch 30`` (or why the run failed)."""
     if run.status == "failed":
         return f"failed: {run.error}"
-    parts = [f"loss {run.loss:.3f}"] if run.loss is not None else []
+    parts = [f"loss {fixed(run.loss)}"] if run.loss is not None else []
     if run.accuracy is not None:
         parts.append(f"acc {run.accuracy:.1%}")
     if run.rmse is not None:
-        parts.append(f"rmse {run.rmse:.3f}")
+        parts.append(f"rmse {fixed(run.rmse)}")
     if run.epochs is not None:
         parts.append(f"epoch {run.epochs}")
     if run.status == "diverged":
@@ -179,10 +180,15 @@ def _intro(runs: Sequence[RunResult]) -> str:
     """``6 runs (5 ok, 1 diverged)``"""
     counts = {s: sum(r.status == s for r in runs) for s in ("ok", "diverged", "failed")}
     tally = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
-    return f"{len(runs)} runs ({tally})"
+    return f"{count(len(runs), 'run')} ({tally})"
 
 
 # --- index.html --------------------------------------------------------------------------
+
+# A table column narrower than this shrinks its thumbnail below its own size:
+# under that width the table becomes stacked cards (a row header over its runs),
+# each card at least this wide, so a thumbnail (TILE px and a card's padding) keeps its size.
+CELL_PX = 200
 
 # Colours are variables so the dark theme is one block of overrides; everything
 # else is plain CSS, so the page works from disk with no external file.
@@ -208,7 +214,7 @@ table.sweep { border-collapse: collapse; width: 100%; table-layout: fixed; }
 table.sweep th { font-weight: 600; padding: .4rem; background: var(--head); border: 1px solid var(--line);
   overflow-wrap: anywhere; }
 table.sweep td { vertical-align: top; padding: .4rem; border: 1px solid var(--line); background: var(--card); }
-div.flat { display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 12rem), 1fr)); gap: .6rem; }
+div.flat { display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, CELL), 1fr)); gap: .6rem; }
 div.flat .card { border: 1px solid var(--line); background: var(--card); padding: .4rem; }
 .card { min-width: 0; }
 .card img, .card video { display: block; width: 100%; margin: 0 auto; }
@@ -219,11 +225,8 @@ div.flat .card { border: 1px solid var(--line); background: var(--card); padding
 .card.failed .metrics { color: var(--bad); overflow-wrap: anywhere; }
 .card .missing { aspect-ratio: 1; display: flex; align-items: center; justify-content: center;
   background: var(--head); color: var(--muted); }
-"""
+""".replace("CELL", f"{CELL_PX}px")
 
-# A table column narrower than this shrinks its thumbnail below its own size:
-# under that width the table becomes stacked cards (a row header over its runs).
-CELL_PX = 200
 PAGE_PAD_PX = 24
 CH_PX = 9  # one `ch` of the bold header font, near enough for a breakpoint
 
@@ -246,7 +249,7 @@ table.sweep td .card img {{ max-width: {2 * TILE}px; }}
 @media (max-width: {narrow}px) {{
   table.sweep, table.sweep tbody, table.sweep tr, table.sweep td, table.sweep th.row {{ display: block; width: auto; }}
   table.sweep thead {{ display: none; }}
-  table.sweep tr {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(min(100%, 10rem), 1fr));
+  table.sweep tr {{ display: grid; grid-template-columns: repeat(auto-fit, minmax(min(100%, {CELL_PX}px), 1fr));
     gap: .5rem; margin-bottom: 1.2rem; }}
   table.sweep th.row {{ grid-column: 1 / -1; background: none; border: 0; border-bottom: 2px solid var(--line);
     padding: .2rem 0; font-size: 1.05rem; }}
@@ -475,14 +478,33 @@ def tile_grid(n: int) -> Layout:
 
 
 def label_lines(spec: SweepSpec, run: RunSpec, width: int) -> list[str]:
-    """The run's label on one line, or one key a line when one line would not fit ``width``."""
+    """The run's label on one line, or one key a line when one line would not fit ``width``.
+
+    A line still too long keeps its ``key=`` and the end of its value (a file's
+    name and suffix tell runs apart, its folders seldom do): ``path=...ta_b.csv``.
+    """
     from PIL import Image, ImageDraw
 
-    line = run_label(spec, run)
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    if measure.textlength(line, font=font(12)) <= width - 6 or len(run.values) < 2:
-        return [line]
-    return run_label(spec, run, "\n").split("\n")
+
+    def fits(text: str) -> bool:
+        return measure.textlength(text, font=font(12)) <= width - 6
+
+    line = run_label(spec, run)
+    lines = [line] if fits(line) or len(run.values) < 2 else run_label(spec, run, "\n").split("\n")
+    return [text if fits(text) else _elided(text, fits) for text in lines]
+
+
+def _elided(text: str, fits: Callable[[str], bool]) -> str:
+    """``key=...end``: as much of the value's end as fits after its key (or just the end)."""
+    key, sep, value = text.partition("=")
+    head = f"{key}{sep}..." if sep and fits(f"{key}{sep}...") else "..."
+    tail = value if sep else text
+    lo, hi = 0, len(tail)  # the longest end of ``tail`` that fits after ``head``
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        lo, hi = (mid, hi) if fits(head + tail[len(tail) - mid :]) else (lo, mid - 1)
+    return head + tail[len(tail) - lo :]
 
 
 def _label_strip(width: int, lines: Sequence[str], height: int) -> Array:
@@ -604,7 +626,11 @@ def write_comparison(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> P
         render = spec.runs[0].cfg.render
         # The first and last composites hold nearly every colour the animation uses.
         sample = np.concatenate([composer.frame(composer.epochs[0]), composer.frame(composer.epochs[-1])])
-        with GifWriter(dest, fps=preview_fps(render.fps), hold=max(render.hold, 1.0), sample=sample) as writer:
+        # White exactly, as in the tiles: median cut alone can give the page an off-white strip.
+        colors = np.array([[255, 255, 255], TEXT_RGB], np.uint8)
+        with GifWriter(
+            dest, fps=preview_fps(render.fps), hold=max(render.hold, 1.0), sample=sample, colors=colors
+        ) as writer:
             for frame in composer.frames():
                 writer.write(frame)
     finally:

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Config
+from ..numbers import fixed
 
 Array = np.ndarray
 
@@ -25,6 +26,7 @@ TILE = 180  # px per side of one run's input panel in the comparison
 THUMB_GRID = 80  # meshgrid points per axis at most in a thumbnail
 METRICS_H = 14  # px of the per-epoch numbers strip inside each thumbnail
 MAX_FRAMES = 60  # thumbnail frames at most: longer runs step over epochs
+TEXT_RGB = (30, 30, 30)  # the numbers and labels written on the tiles
 
 
 def font(size: int) -> Any:
@@ -38,7 +40,7 @@ def text_strip(width: int, height: int, text: str, size: int = 12) -> Array:
     from PIL import Image, ImageDraw
 
     img = Image.new("RGB", (width, height), "white")
-    ImageDraw.Draw(img).text((width // 2, height // 2), text, fill=(30, 30, 30), font=font(size), anchor="mm")
+    ImageDraw.Draw(img).text((width // 2, height // 2), text, fill=TEXT_RGB, font=font(size), anchor="mm")
     return np.asarray(img)
 
 
@@ -103,8 +105,8 @@ def _numbers(ep: Any) -> str:
     if "accuracy" in ep.metrics:
         parts.append(f"acc {ep.metrics['accuracy']:.1%}")
     if "rmse" in ep.metrics:
-        parts.append(f"rmse {ep.metrics['rmse']:.3f}")
-    parts.append(f"loss {ep.metrics['loss']:.3f}")
+        parts.append(f"rmse {fixed(ep.metrics['rmse'])}")
+    parts.append(f"loss {fixed(ep.metrics['loss'])}")
     return "  ".join(parts)
 
 
@@ -119,7 +121,11 @@ def write_thumb(cfg: Config, history: Any, data: Any, dest: Path, tile: int = TI
     tiles = _Tiles(cfg, history, data, tile)
     try:
         sample = np.concatenate([tiles.render(tiles.epochs[0]).copy(), tiles.render(tiles.epochs[-1])])
-        with GifWriter(dest, fps=preview_fps(cfg.render.fps), hold=0, sample=sample) as writer:
+        # The run's own exact colours (white above all): tiles side by side must not differ in shade.
+        colors = np.vstack([tiles.anim.palette_colors(), np.array([TEXT_RGB], np.uint8)])
+        # Held as the comparison holds its end, so the final state does not flash by in the gallery.
+        hold = max(cfg.render.hold, 1.0)
+        with GifWriter(dest, fps=preview_fps(cfg.render.fps), hold=hold, sample=sample, colors=colors) as writer:
             for epoch in tiles.epochs:
                 writer.write(tiles.render(epoch))
     finally:

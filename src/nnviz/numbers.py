@@ -1,0 +1,24 @@
+"""How nnviz writes a loss or an error in text: titles, gallery cards, CLI lines.
+
+A diverging run's loss can be finite and enormous (1e263): fixed point would
+spell out all 264 digits, which runs off a frame, a thumbnail and a phone
+screen. From 1e5 up the number is written with an exponent instead.
+"""
+
+from __future__ import annotations
+
+import math
+
+EXPONENT_FROM = 1e5  # |value| at which fixed point gives way to 1.08e+263
+
+
+def fixed(value: float, places: int = 3) -> str:
+    """``value`` to ``places`` decimals (``0.262``), or ``1.08e+263`` once it is that large."""
+    if math.isfinite(value) and abs(value) >= EXPONENT_FROM:
+        return f"{value:.2e}"
+    return f"{value:.{places}f}"
+
+
+def count(n: int, noun: str) -> str:
+    """``1 run``, ``6 runs``: the noun takes an s unless there is exactly one."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
