@@ -94,7 +94,7 @@ def test_toml_round_trip(tmp_path: Path) -> None:
         ({"model": {"hidden": [2, 0]}}, {}, "model.hidden = [2, 0] is invalid"),
         ({}, {"model.hidden": "4,x"}, "--hidden = '4,x' is invalid: must be a list of 1 to 16 widths"),
         ({"render": {"grid": 5000}}, {}, "render.grid = 5000 is invalid: must be a whole number from 2 to 1000"),
-        ({"render": {"fps": 0}}, {}, "render.fps = 0 is invalid: must be a number > 0 and <= 100"),
+        ({"render": {"fps": 0}}, {}, "render.fps = 0 is invalid: must be a number >= 0.01 and <= 100"),
         ({}, {"render.size": "big"}, "--size = 'big' is invalid: must be WIDTHxHEIGHT"),
         ({}, {"render.panels": "input,weights"}, "--panels = 'input,weights' is invalid: must be a comma-separated list of distinct panels from: input, hidden, activation, loss"),
         ({"render": {"format": "avi"}}, {}, "render.format = 'avi' is invalid: unknown name; valid: gif, mp4, webp, html, png"),

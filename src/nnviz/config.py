@@ -16,7 +16,7 @@ import os
 import re
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +34,9 @@ MAX_DEPTH = 16  # hidden layers
 MAX_SIDE = 4096  # pixels per side of a frame
 MIN_SIDE = 64
 MAX_FPS = 100  # GIF delays are whole centiseconds
+# A frame at most 100 s: a GIF delay is a 16-bit count of centiseconds (655.35 s with
+# the 60 s hold), and ffmpeg refuses frame rates near zero.
+MIN_FPS = 0.01
 MAX_FRAMES = 20_000
 # One forward pass keeps every layer's pre-activations and activations:
 # samples x hidden units (summed over layers) floats, twice. 20M is ~320 MB.
@@ -326,7 +329,7 @@ class TrainConfig:
 class RenderConfig:
     grid: int = key(200, int_range(2, MAX_GRID), "--grid", "meshgrid points per axis")
     format: str = key("gif", choice(_names("format")), "--format", "output format")
-    fps: float = key(10.0, float_range(0.0, MAX_FPS, lo_open=True), "--fps", "frames per second")
+    fps: float = key(10.0, float_range(MIN_FPS, MAX_FPS), "--fps", "frames per second")
     size: tuple[int, int] = key((1200, 400), frame_size, "--size", "frame size WxH in pixels")
     engine: str = key("stream", choice(_names("engine")), "--engine", "drawing engine")
     panels: tuple[str, ...] = key(("input", "hidden", "activation"), panel_list, "--panels", "panels to draw")
@@ -425,6 +428,7 @@ def resolve(
     for section, table in raw.items():
         for key, value in table.items():
             labels[f"{section}.{key}"] = f"{section}.{key}{where}"
+            _check_file_type(section, key, value, labels[f"{section}.{key}"])
             values[section][key] = _check(section, key, value, labels[f"{section}.{key}"])
     for dotted, value in (overrides or {}).items():
         section, key = split_key(dotted)
@@ -439,6 +443,19 @@ def resolve(
     cfg = Config(**{s: SECTIONS[s](**values[s]) for s in SCHEMA})
     _check_combinations(cfg, where, lambda dotted: labels.get(dotted, dotted))
     return cfg
+
+
+def _check_file_type(section: str, key: str, value: Any, label: str) -> None:
+    """A file's number must be a TOML number: ``lr = "0.1"`` is a string, and ``epochs = 5.0`` no whole number.
+
+    The parsers read numbers from text too, because flags arrive as text; a
+    file has types of its own, and a quoted number there is a mistake to show.
+    """
+    kind = getattr(SCHEMA[section][key].parse, "kind", None)
+    if kind in (int, float) and isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+(e[-+]?\d+)?\s*", value, re.I):
+        raise ConfigError(f"{label} = {value!r} is invalid: must be a number, not a string (drop the quotes)")
+    if kind is int and isinstance(value, float):
+        raise ConfigError(f"{label} = {value!r} is invalid: must be a whole number, written without a decimal point")
 
 
 def _dataset_defaults(values: dict[str, dict[str, Any]]) -> None:
@@ -479,7 +496,9 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     p = Path(path)
     try:
         with p.open("rb") as fh:
-            return tomllib.load(fh)
+            data = fh.read()
+        # Windows editors may start the file with a byte-order mark, which TOML does not allow.
+        return tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except FileNotFoundError:
         raise ConfigError(f"config file {str(p)!r} does not exist") from None
     except IsADirectoryError:
@@ -542,6 +561,17 @@ def to_toml(cfg: Config) -> str:
         lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
         lines.append("")
     return "\n".join(lines)
+
+
+def run_toml(cfg: Config) -> str:
+    """``to_toml`` for the ``.toml`` saved beside a run: its data file named absolutely.
+
+    A relative path means "from where the run was started"; written as is,
+    ``animate --history`` would find the data only from that same folder.
+    """
+    if cfg.data.path:
+        cfg = replace(cfg, data=replace(cfg.data, path=str(Path(cfg.data.path).resolve())))
+    return to_toml(cfg)
 
 
 def config_hash(cfg: Config) -> str:

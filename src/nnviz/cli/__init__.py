@@ -9,9 +9,12 @@ line (set ``NNVIZ_DEBUG=1`` for the traceback).
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
+import re
 import signal
+import unicodedata
 import warnings
 from typing import Any
 
@@ -25,14 +28,35 @@ def _raise_interrupted(signum: int, frame: Any) -> None:
     raise Interrupted(signum)
 
 
+def _one_line_usage(exc: click.UsageError) -> click.UsageError:
+    """``exc`` as one ``Error: ...`` line, still exit code 2.
+
+    click prints a usage error with the command's usage, a "Try --help" hint
+    and a blank line before it: four lines where every other error is one.
+    Without a context it prints the message alone. Asking for help with no
+    arguments keeps its own display.
+    """
+    if isinstance(exc, click.exceptions.NoArgsIsHelpError):
+        return exc
+    return click.UsageError(one_line(exc.format_message()))
+
+
 class NnvizGroup(click.Group):
     """A click group that turns library failures into clean exits."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except click.UsageError as exc:  # the group's own options (nnviz --bogus)
+            raise _one_line_usage(exc) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except NnvizError as exc:
             raise click.ClickException(one_line(str(exc))) from None
+        except click.UsageError as exc:  # a command's options, or an unknown command
+            raise _one_line_usage(exc) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
         except KeyboardInterrupt as exc:
@@ -104,7 +128,27 @@ def _show_warning(
     line: str | None = None,
 ) -> None:
     """Warnings reach users as one ``Warning: ...`` line, never a source dump."""
-    click.echo(f"Warning: {one_line(str(message))}", err=True)
+    text = one_line(str(message))
+    glyph = _MISSING_GLYPH.match(text)
+    if glyph:
+        # matplotlib warns once per character and text; one line says what it means.
+        if _said_glyphs:
+            return
+        _said_glyphs.append(text)
+        char = glyph["char"]
+        named = re.fullmatch(r"\\N\{(.+)\}", char)
+        with contextlib.suppress(KeyError):
+            char = repr(unicodedata.lookup(named[1])) if named else char
+        text = (
+            f"the font {glyph['font']} has no {char} (nor perhaps other characters of your labels): "
+            "they show as empty boxes; install a font that has them (e.g. Noto Sans CJK) to see them"
+        )
+    click.echo(f"Warning: {text}", err=True)
+
+
+# "Glyph 29356 (\N{CJK UNIFIED IDEOGRAPH-72AC}) missing from font(s) DejaVu Sans."
+_MISSING_GLYPH = re.compile(r"Glyph \d+ \((?P<char>.*?)\) missing from font\(s\) (?P<font>.+?)\.?$")
+_said_glyphs: list[str] = []
 
 
 def main(argv: list[str] | None = None) -> None:

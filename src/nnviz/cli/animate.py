@@ -10,7 +10,7 @@ import click
 from ..atomic import check_name_length
 from ..numbers import count
 from .engine_cmds import stop_line
-from .options import config_options, load_config, load_history_config, read_saved_run
+from .options import PathName, config_options, load_config, load_history_config, read_saved_run
 
 if TYPE_CHECKING:
     from ..engine.history import History
@@ -36,14 +36,14 @@ def _check_inputs(cfg: Any, out: str | None, config_path: str | None, history_pa
 @click.option(
     "--out",
     "out",
-    type=click.Path(dir_okay=False),
+    type=PathName(),
     default=None,
     help="Animation path [default: outputs/<run>.<format>]; poster, CSV and TOML go beside it.",
 )
 @click.option(
     "--history",
     "history_path",
-    type=click.Path(dir_okay=False, exists=True),
+    type=PathName(exists=True),
     default=None,
     help="Re-render a saved history CSV instead of training.",
 )

@@ -12,9 +12,9 @@ from .. import config as config_mod
 from ..atomic import check_writable, write_text_atomic
 from ..config import Config
 from ..engine import datasets, gradcheck, history, train
-from ..errors import Interrupted
+from ..errors import Interrupted, OutputError
 from ..numbers import fixed
-from .options import config_options, load_config
+from .options import PathName, config_options, load_config
 
 
 def _progress_line(ep: train.Epoch, total: int, steps: int = 0) -> str:
@@ -29,7 +29,7 @@ def _progress_line(ep: train.Epoch, total: int, steps: int = 0) -> str:
 @click.option(
     "--history",
     "history_path",
-    type=click.Path(dir_okay=False),
+    type=PathName(),
     default=None,
     help="Where to write the history CSV [default: outputs/<run>.csv].",
 )
@@ -42,6 +42,10 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     from ..paths import check_disjoint
 
     dest = Path(history_path or Path("outputs") / f"{run_name(cfg)}.csv")
+    if dest.suffix.lower() != ".csv" and not _is_device(dest):
+        # Its config goes beside it with the suffix .toml: "run.toml" would be written twice
+        # (the history lost), and a .gif holding CSV text fools every later reader.
+        raise OutputError(f"--history {str(dest)!r} must name a .csv file (its .toml config is written beside it)")
     # The resolved config goes beside the CSV: without it `animate --history`
     # cannot know the activation, loss and data the numbers belong to.
     toml = dest.with_suffix(".toml")
@@ -68,8 +72,16 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     if result.stop_reason == "diverged":
         click.echo(f"Warning: {result.message}", err=True)
     history.write_history(result, dest)
-    write_text_atomic(toml, config_mod.to_toml(cfg))
+    write_text_atomic(toml, config_mod.run_toml(cfg))
     click.echo(f"{stop_line(result, cfg)}; wrote {dest}, {toml}")
+
+
+def _is_device(path: Path) -> bool:
+    """``/dev/null`` and the like: check_writable says why they cannot take a history."""
+    try:
+        return path.exists() and not path.is_file() and not path.is_dir()
+    except OSError:
+        return False
 
 
 def stop_line(result: history.History, cfg: Config) -> str:

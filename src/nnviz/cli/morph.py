@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from .options import config_options, load_config, load_history_config, read_saved_run
+from .options import PathName, config_options, load_config, load_history_config, read_saved_run
 
 # One square panel: the config's default size is for three panels side by side.
 DEFAULT_SIZE = "600x600"
@@ -19,14 +19,14 @@ DEFAULT_SIZE = "600x600"
 @click.option(
     "--out",
     "out",
-    type=click.Path(dir_okay=False),
+    type=PathName(),
     default=None,
     help="Output path [default: outputs/<run>-morph.<format>].",
 )
 @click.option(
     "--history",
     "history_path",
-    type=click.Path(dir_okay=False, exists=True),
+    type=PathName(exists=True),
     default=None,
     help="Morph a saved history CSV (its .toml beside it) instead of training.",
 )

@@ -8,7 +8,9 @@ default) alone, and validation happens once, in ``config.resolve``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 import click
@@ -19,6 +21,29 @@ from ..config import Config
 # Number flags get click's types (from their parser's ``kind``), so `--lr abc`
 # is a usage error (exit 2) from click itself; the schema checks the rest.
 _CLICK_TYPES: dict[type, click.ParamType] = {int: click.INT, float: click.FLOAT}
+
+
+class PathName(click.Path):
+    """``click.Path`` that refuses what its normalising would silently change.
+
+    ``Path("run/")`` is ``run``: a trailing slash (the user meant a folder)
+    would become a file named after it, and an empty name becomes ``.``.
+    """
+
+    def __init__(self, *, folder: bool = False, **kwargs: Any) -> None:
+        self.folder = folder
+        kwargs.setdefault("dir_okay", folder)
+        kwargs.setdefault("file_okay", not folder)
+        super().__init__(**kwargs)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = os.fspath(value) if isinstance(value, os.PathLike) else value
+        if isinstance(text, str):
+            if not text.strip():
+                self.fail("is empty; give a " + ("folder" if self.folder else "file name"), param, ctx)
+            if not self.folder and text.endswith(("/", os.sep)):
+                self.fail(f"{text!r} ends with '/', so it names a folder; give a file name in it", param, ctx)
+        return super().convert(value, param, ctx)
 
 
 def _click_type(spec: config.Key) -> click.ParamType:
@@ -79,7 +104,7 @@ def config_options(sections: Iterable[str] = ("data", "model", "train")) -> Call
         return click.option(
             "--config",
             "config_path",
-            type=click.Path(dir_okay=False, path_type=str),
+            type=PathName(path_type=str),
             default=None,
             help="TOML config file; flags override its values.",
         )(fn)
@@ -125,6 +150,8 @@ def load_history_config(history_path: str, kwargs: dict[str, Any]) -> tuple[Conf
     for dotted in sorted(set(overrides) - set(render)):
         section, key = dotted.split(".", 1)
         was, now = getattr(getattr(trained, section), key), getattr(getattr(cfg, section), key)
+        if dotted == "data.path" and was and now and Path(was).resolve() == Path(now).resolve():
+            continue  # the saved config names its data absolutely; the flag may say it relatively
         if was != now:
             flag = config.SCHEMA[section][key].flag
             raise click.UsageError(

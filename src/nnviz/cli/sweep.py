@@ -8,6 +8,7 @@ import click
 
 from .. import sweep as sweep_mod
 from ..render.writers import WRITERS
+from .options import PathName
 
 # Any format, as render.format in the file allows: png makes a gallery of each run's last frame.
 FORMATS = list(WRITERS)
@@ -21,11 +22,11 @@ def _failure_line(result: sweep_mod.SweepResult) -> str:
 
 
 @click.command("sweep")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=PathName(path_type=Path))
 @click.option(
     "--out",
     "out",
-    type=click.Path(file_okay=False, path_type=Path),
+    type=PathName(folder=True, path_type=Path),
     default=None,
     help="Output folder [default: outputs/<file stem>/].",
 )

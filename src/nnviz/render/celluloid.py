@@ -76,7 +76,15 @@ class CelluloidEngine:
 
     def __init__(self, anim: Animation) -> None:
         self.anim = anim
-        self.artists = artist_animation(anim)
+        # Built on the first write: a still never plays it, and matplotlib warns
+        # about an Animation deleted without rendering anything.
+        self._artists: Any = None
+
+    @property
+    def artists(self) -> Any:
+        if self._artists is None:
+            self._artists = artist_animation(self.anim)
+        return self._artists
 
     def still(self, index: int) -> Array:
         # One frame alone: the celluloid figure only draws inside its saving loop.
@@ -114,4 +122,5 @@ class CelluloidEngine:
         return last[0]
 
     def close(self) -> None:
-        self.artists._fig.clear()
+        if self._artists is not None:
+            self._artists._fig.clear()

@@ -258,7 +258,7 @@ def animate(
     with one_set():
         path = render_history(history, data, cfg, outs.path, poster=outs.poster, progress=report, workers=workers)
         csv = write_history(history, outs.history_csv)
-        toml = write_text_atomic(outs.config_toml, config_mod.to_toml(cfg))
+        toml = write_text_atomic(outs.config_toml, config_mod.run_toml(cfg))
     return AnimationResult(path, outs.poster, csv, toml, _frame_count(history, cfg), history, data.note)
 
 

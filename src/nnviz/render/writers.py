@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 from PIL import GifImagePlugin, Image
 
-from ..errors import RenderError
+from ..errors import NnvizError, OutputError, RenderError
 from .palette import GIF_COLORS, build_palette
 from .player import HtmlWriter, player_html
 from .writerbase import INFO_KEYS, Array, Writer, check_info
@@ -61,6 +61,7 @@ __all__ = [
 ]
 
 TRANSPARENT = GIF_COLORS  # the index kept free for "unchanged pixel", just past the palette
+MAX_DELAY_CS = 65535  # a frame's delay is a 16-bit count of centiseconds
 
 
 # --- GIF ------------------------------------------------------------------------
@@ -107,6 +108,11 @@ class GifWriter(Writer):
     def _delay_cs(self, extra: float = 0.0) -> int:
         self._clock += 100.0 / self.fps + 100.0 * extra
         cs = max(2, round(self._clock) - self._written_cs)  # browsers treat <2 cs as 10
+        if cs > MAX_DELAY_CS:
+            raise RenderError(
+                f"a GIF frame lasts at most {MAX_DELAY_CS / 100:g} s; this one would last {cs / 100:g} s "
+                f"(fps {self.fps:g}, hold {self.hold:g} s)"
+            )
         self._written_cs += cs
         return cs
 
@@ -269,7 +275,7 @@ class FfmpegWriter(Writer):
         try:
             self._proc.stdin.write(np.ascontiguousarray(frame).data)
         except (BrokenPipeError, OSError):
-            raise RenderError(f"ffmpeg stopped: {self._stderr()}; use --format gif") from None
+            raise self._failed("stopped") from None
 
     def _write(self, frame: Array, info: dict[str, Any] | None) -> None:
         frame = self._fit(frame)
@@ -288,8 +294,15 @@ class FfmpegWriter(Writer):
         code = self._proc.wait()
         self._proc = None
         if code != 0:
-            raise RenderError(f"ffmpeg failed with exit code {code}: {self._stderr()}; use --format gif")
+            raise self._failed(f"failed with exit code {code}")
         self._log.close()
+
+    def _failed(self, how: str) -> NnvizError:
+        """Why ffmpeg gave up, as the error to raise: a full disk is the machine's, not the format's."""
+        said = self._stderr()
+        if any(sign in said for sign in ("No space left on device", "Disk quota exceeded")):
+            return OutputError(f"cannot write {str(self.path)!r}: no space left on the device")
+        return RenderError(f"ffmpeg {how} writing {str(self.path)!r}: {said}")
 
     def _stderr(self) -> str:
         try:
