@@ -9,7 +9,8 @@ it) that a browser opens straight from disk; it never scrolls sideways from
 the reader's dark theme.
 
 ``comparison.gif`` puts every run's input space side by side in a near-square
-grid, synchronised by epoch. Each worker renders its run's input space small into
+grid, synchronised by epoch, for up to ``MAX_COMPARED`` runs (past that the
+pages say why there is none). Each worker renders its run's input space small into
 ``thumb.gif`` (``write_thumb``) as part of the run; the comparison then only
 decodes the thumbnails forward and pastes them, one composite frame at a
 time into the GIF writer, so memory does not grow with the number of
@@ -35,7 +36,7 @@ from urllib.parse import quote
 import numpy as np
 
 from ..atomic import write_text_atomic
-from ..errors import RenderError
+from ..errors import OutputError, RenderError
 from ..numbers import count, fixed
 from .runner import RunResult
 from .spec import RunSpec, SweepSpec, format_value, key_labels, level
@@ -52,6 +53,11 @@ LABEL_LINE = 15  # px added per extra line when a label wraps, one key a line
 HEADER_H = 24  # px of the epoch header above the grid
 FLAT_COLUMNS = 3  # cards per row when the grid is not a two-key table
 LAYOUT_VERSION = "3"  # bump when the comparison's look changes
+# Runs the comparison shows at most: a 6 x 6 grid of TILE-px tiles is 1080 px wide, about the
+# widest a laptop browser or a README shows at full size; a 7 x 7 one (1260 px) is already
+# scaled down, and at 400 runs (3600 px) a tile is a few dots. It also bounds the thumbnails
+# held open while composing (one per tile) well under the usual 256-1024 open-file limit.
+MAX_COMPARED = 36
 
 
 # --- layout ----------------------------------------------------------------------------
@@ -165,6 +171,8 @@ def render_md(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | None
     lines = [f"# Sweep: {spec.stem}", "", f"{_intro(runs)} varying {varied}.", ""]
     if comparison:
         lines += [f"![All runs side by side, synchronised by epoch]({_href(comparison)})", ""]
+    elif note := no_comparison_note(runs):
+        lines += [note, ""]
     if two:
         corner = " \\ ".join(key_labels(spec.keys)[k] for k in spec.keys)
         lines += _md_table([corner, *lay.col_labels], [[f"**{h}**", *row] for h, row in zip(lay.row_labels, grid)])
@@ -174,6 +182,21 @@ def render_md(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | None
 
 
 SUMMARY_HREF = "summary.csv"
+
+
+def too_many_to_compare(n: int) -> bool:
+    """Whether ``n`` runs are more than the comparison shows (it is then not written)."""
+    return n > MAX_COMPARED
+
+
+def no_comparison_note(runs: Sequence[RunResult]) -> str:
+    """The pages' one sentence on why there is no comparison, when the runs are too many (else "")."""
+    if not too_many_to_compare(len(runs)):
+        return ""
+    return (
+        f"No comparison animation: {len(runs):,} runs are more than the {MAX_COMPARED} it can show "
+        "side by side; each run's thumbnail is below."
+    )
 
 
 def _intro(runs: Sequence[RunResult]) -> str:
@@ -204,7 +227,7 @@ body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; line-heigh
   padding: 1rem .75rem; max-width: 100rem; color: var(--fg); background: var(--bg); }
 a { color: var(--link); }
 h1 { font-size: 1.4rem; margin: 0 0 .3rem; overflow-wrap: anywhere; }
-p.intro { margin: 0 0 1rem; color: var(--muted); overflow-wrap: anywhere; }
+p.intro, p.note { margin: 0 0 1rem; color: var(--muted); overflow-wrap: anywhere; }
 code { background: var(--code); padding: 0 .25em; border-radius: 3px; }
 img, video { max-width: 100%; height: auto; }
 figure.comparison { margin: 0 0 1.5rem; }
@@ -366,6 +389,8 @@ def render_html(spec: SweepSpec, runs: Sequence[RunResult], comparison: str | No
     ]
     if comparison:
         body.append(_comparison_figure(out, comparison))
+    elif note := no_comparison_note(runs):
+        body.append(f'<p class="note">{html.escape(note)}</p>')
     two = len(spec.keys) == 2
     body.append(_table(spec, lay, cards) if two else '<div class="flat">' + "".join(cards) + "</div>")
     css = CSS + (_table_css(lay) if two else "")
@@ -395,7 +420,13 @@ class _Track:
 
         self.image = Image.open(path)
         self.epochs = tuple(epochs)
-        frames = int(getattr(self.image, "n_frames", 1))  # only multi-frame formats say
+        try:
+            # Counting frames reads through the file; if a damaged one makes that
+            # raise, close it now, not whenever the garbage collector gets to it.
+            frames = int(getattr(self.image, "n_frames", 1))  # only multi-frame formats say
+        except BaseException:
+            self.image.close()
+            raise
         if frames != len(self.epochs):
             self.image.close()
             raise RenderError(f"{path} has {frames} frames, expected {len(self.epochs)}")
@@ -601,6 +632,13 @@ def comparison_digest(spec: SweepSpec, runs: Sequence[RunResult], out: Path | No
     return digest.hexdigest()[:16]
 
 
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError as exc:
+        raise OutputError(f"cannot remove {str(path)!r}: {exc.strerror or exc}") from None
+
+
 def _state(out: Path) -> dict[str, Any]:
     try:
         return json.loads((out / STATE).read_text(encoding="utf-8"))
@@ -609,13 +647,18 @@ def _state(out: Path) -> dict[str, Any]:
 
 
 def write_comparison(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> Path | None:
-    """Write ``comparison.gif`` from the runs' thumbnails (None when no run has one).
+    """Write ``comparison.gif`` from the runs' thumbnails (None when no run has one, or too many runs).
 
-    Skipped when an up-to-date one exists (same runs, same outcomes).
+    Skipped when an up-to-date one exists (same runs, same outcomes). Past
+    ``MAX_COMPARED`` runs none is written, and one left by an earlier, smaller
+    sweep in ``out`` is removed: it would show other runs than the pages.
     """
     from ..render.writers import GifWriter
 
     dest = out / COMPARISON
+    if too_many_to_compare(len(runs)):
+        _remove(dest)
+        return None
     if not any(r.status != "failed" and r.thumb for r in runs):
         return None
     digest = comparison_digest(spec, runs, out)

@@ -1,6 +1,7 @@
 """A whole sweep: lock the output folder, run what is not done, write the reports.
 
-``run_sweep`` refuses outputs that would land on an input, takes an
+``run_sweep`` refuses outputs that would land on an input and any run that
+``animate`` would refuse before training (``preflight``), takes an
 exclusive lock on the output folder (two sweeps never mix files), removes
 temp files left by crashed writers, then hands the runs that are not
 already done to an executor, longest first. A run that raises or diverges
@@ -26,6 +27,7 @@ from ..paths import check_disjoint
 from ..progress import stderr_progress
 from . import gallery
 from .executors import executor_for
+from .preflight import check_runs
 from .runner import MARKER, METRICS, RunResult, execute_run, read_marker
 from .spec import SweepSpec, format_value, load_sweep, parse_sweep
 from .thumbs import THUMB
@@ -219,6 +221,7 @@ def run_sweep(
         raise ConfigError(f"--jobs = {jobs} is invalid: must be a whole number >= 1")
     out = Path(out) if out is not None else default_out(spec)
     check_disjoint(sweep_inputs(spec), sweep_outputs(spec, out), "--out", out)
+    check_runs(spec, out)  # what animate refuses before training, for every run: before any run starts
     created = _make_folder(out)
     try:
         with folder_lock(out):
