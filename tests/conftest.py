@@ -33,3 +33,20 @@ def tiny_run():
     cfg = small_cfg()
     data = render.load_data(cfg)
     return cfg, data, train(cfg, data)
+
+
+def cli_run(*args: str) -> tuple[int, str]:
+    """(exit code, output) of ``nnviz ARGS`` run in this process."""
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def error_line(output: str) -> str:
+    """The one ``Error:`` line of ``output`` (and no traceback)."""
+    errors = [line for line in output.splitlines() if line.startswith("Error:")]
+    assert len(errors) == 1 and "Traceback" not in output, output
+    return errors[0]

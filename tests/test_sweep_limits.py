@@ -20,11 +20,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
+from conftest import cli_run, error_line
 from PIL import Image
 
 from nnviz import sweep
-from nnviz.cli import cli
 from nnviz.errors import ConfigError
 from nnviz.render import writers
 from nnviz.sweep import gallery, thumbs
@@ -60,21 +59,10 @@ def sweep_file(tmp_path: Path, table: str, head: str = TINY) -> Path:
     return path
 
 
-def run_cli(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.output
-
-
-def error_line(output: str) -> str:
-    errors = [line for line in output.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1 and "Traceback" not in output, output
-    return errors[0]
-
-
 def refused(tmp_path: Path, table: str, *flags: str, head: str = TINY) -> str:
     """The one Error: line of a sweep refused before any run: exit 1 and no output folder."""
     out = tmp_path / "out"
-    code, output = run_cli("sweep", str(sweep_file(tmp_path, table, head)), "--out", str(out), "-q", *flags)
+    code, output = cli_run("sweep", str(sweep_file(tmp_path, table, head)), "--out", str(out), "-q", *flags)
     assert code == 1, output
     assert not out.exists(), sorted(p.name for p in out.iterdir())  # no run folder, no summary, no gallery
     return error_line(output)
@@ -183,7 +171,7 @@ def test_past_the_cap_the_pages_say_why_there_is_no_comparison(tmp_path: Path, m
     out = tmp_path / "out"
     out.mkdir()
     (out / gallery.COMPARISON).write_bytes(b"GIF89a from an earlier, smaller sweep")
-    code, output = run_cli(
+    code, output = cli_run(
         "sweep", str(sweep_file(tmp_path, '"train.lr" = [0.1, 0.05, 0.02, 0.01]')), "--out", str(out), "-q", "-j", "1"
     )
     assert code == 0, output

@@ -23,10 +23,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
+from conftest import cli_run, error_line
 
 from nnviz import atomic, sweep
-from nnviz.cli import cli
 from nnviz.errors import NnvizError
 from nnviz.sweep import gallery, runner
 from nnviz.sweep.executors import ExecutorKind
@@ -50,17 +49,6 @@ def write_spec(root: Path, epochs: int = 3, lrs: str = "[0.1, 0.01]", name: str 
     path = root / name
     path.write_text(TINY.format(epochs=epochs, lrs=lrs))
     return path
-
-
-def cli_run(*args: str) -> tuple[int, str]:
-    result = CliRunner().invoke(cli, list(args))
-    return result.exit_code, result.output
-
-
-def error_line(output: str) -> str:
-    errors = [line for line in output.splitlines() if line.startswith("Error:")]
-    assert len(errors) == 1 and "Traceback" not in output, output
-    return errors[0]
 
 
 def nnviz(*args: str, cwd: Path, **kw) -> subprocess.Popen[str]:
