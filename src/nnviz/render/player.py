@@ -74,25 +74,29 @@ def _icon(path: str, cls: str = "") -> str:
     )
 
 
+# (action, accessible name, tooltip, icon): play holds both icons, CSS shows one by aria-pressed.
+_BUTTONS = (
+    ("first", "First frame (Home)", "First frame (Home)", _icon("M3 3h2v10H3zM13 3v10L6 8z")),
+    ("prev", "Previous frame (Left arrow)", "Previous frame (&#x2190;)", _icon("M11 3v10L4 8z")),
+    (
+        "play",
+        "Play (Space)",
+        "Play / pause (Space)",
+        _icon("M4 3v10l9-5z", "nnviz-i-play") + _icon("M4 3h3v10H4zM9 3h3v10H9z", "nnviz-i-pause"),
+    ),
+    ("next", "Next frame (Right arrow)", "Next frame (&#x2192;)", _icon("M5 3v10l7-5z")),
+    ("last", "Last frame (End)", "Last frame (End)", _icon("M3 3v10l7-5zM11 3h2v10h-2z")),
+)
+
 _CONTROLS = (
-    """<div class="nnviz-controls" role="group" aria-label="Playback">
-<button type="button" data-act="first" aria-label="First frame (Home)" title="First frame (Home)">"""
-    + _icon("M3 3h2v10H3zM13 3v10L6 8z")
-    + """</button>
-<button type="button" data-act="prev" aria-label="Previous frame (Left arrow)" title="Previous frame (&#x2190;)">"""
-    + _icon("M11 3v10L4 8z")
-    + """</button>
-<button type="button" data-act="play" aria-label="Play (Space)" title="Play / pause (Space)" aria-pressed="false">"""
-    + _icon("M4 3v10l9-5z", "nnviz-i-play")
-    + _icon("M4 3h3v10H4zM9 3h3v10H9z", "nnviz-i-pause")
-    + """</button>
-<button type="button" data-act="next" aria-label="Next frame (Right arrow)" title="Next frame (&#x2192;)">"""
-    + _icon("M5 3v10l7-5z")
-    + """</button>
-<button type="button" data-act="last" aria-label="Last frame (End)" title="Last frame (End)">"""
-    + _icon("M3 3v10l7-5zM11 3h2v10h-2z")
-    + """</button>
-<input type="range" class="nnviz-scrub" min="0" max="0" step="1" value="0" aria-label="Frame">
+    '<div class="nnviz-controls" role="group" aria-label="Playback">\n'
+    + "".join(
+        f'<button type="button" data-act="{act}" aria-label="{name}" title="{tip}"'
+        + (' aria-pressed="false"' if act == "play" else "")
+        + f">{icon}</button>\n"
+        for act, name, tip, icon in _BUTTONS
+    )
+    + """<input type="range" class="nnviz-scrub" min="0" max="0" step="1" value="0" aria-label="Frame">
 <label>Speed <select class="nnviz-speed" aria-label="Playback speed">
 <option value="0.25">0.25&#xD7;</option><option value="0.5">0.5&#xD7;</option>
 <option value="1" selected>1&#xD7;</option><option value="2">2&#xD7;</option><option value="4">4&#xD7;</option>
