@@ -158,3 +158,38 @@ def test_labels_the_font_cannot_draw_give_one_warning(tmp_path):
     assert len(warnings) <= 1, err  # none where a font has them
     if warnings:
         assert "has no '" in warnings[0] and "show as empty boxes" in warnings[0], warnings
+
+
+def test_the_helper_painters_error_reaches_the_parent_as_one_error(capfd):
+    """A RenderError in the forked helper printed its traceback, then 'the helper painter stopped'."""
+    from nnviz.render import parallel
+
+    if not parallel.can_fork():
+        pytest.skip("two painters need fork on Linux in a process without threads")
+
+    def paint(i: int) -> np.ndarray:
+        if i == 7:
+            raise RenderError("epoch 7's network gives non-finite values")
+        return np.full((2, 2, 3), i, np.uint8)
+
+    indices = list(range(parallel.MIN_PARALLEL_FRAMES))
+    with pytest.raises(RenderError, match="^epoch 7's network gives non-finite values$"):
+        for _ in parallel.painted(paint, indices, workers=2):
+            pass
+    assert "Traceback" not in capfd.readouterr().err
+
+
+def test_morph_of_a_history_out_of_floating_point_range_is_one_line(tmp_path):
+    import csv
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["animate", *TINY, "--out", str(tmp_path / "run.gif")]).exit_code == 0
+    rows = list(csv.reader((tmp_path / "run.csv").open()))
+    column = rows[0].index("W1_0_1")
+    for row in rows[1:]:
+        row[column] = "1e308"
+    with (tmp_path / "huge.csv").open("w", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+    (tmp_path / "huge.toml").write_bytes((tmp_path / "run.toml").read_bytes())
+    r = runner.invoke(cli, ["morph", "--history", str(tmp_path / "huge.csv"), "-q", "--out", str(tmp_path / "m.gif")])
+    assert "in the morph panel (parameters up to 1e+308); it cannot be drawn" in _one_error_line(r, 1)

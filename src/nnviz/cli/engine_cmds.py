@@ -119,7 +119,7 @@ def gradcheck_cmd(samples: int, **kwargs: Any) -> None:
     )
     click.echo(f"gradcheck {'-'.join(map(str, model.sizes))} {model.activation}/{model.loss} on {n} points")
     for name, err in result.errors.items():
-        click.echo(f"  {name:<4} relative error {err:.2e}")
+        click.echo(f"  {name:<4} relative error {err:.2e}  ({result.coverage(name)})")
     if not result.passed():
         click.echo(
             f"Error: gradient check failed: worst relative error {result.worst:.2e} > {gradcheck.TOLERANCE:g}", err=True

@@ -13,6 +13,7 @@ from __future__ import annotations
 import array
 import csv
 import gzip
+import io
 import math
 import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -20,7 +21,7 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 import numpy as np
 
@@ -412,7 +413,8 @@ def file_kind(path: str) -> str:
 
 
 # A CSV is parsed row by row into floats, never held as text, and refused as
-# soon as it is known to be too big: by its size before reading, by its
+# soon as it is known to be too big: by its size before reading (or, for a
+# pipe or device, which has no size, once that many bytes are read), by its
 # header (the columns fix a row's cost), and at the row cap while reading.
 # 200 MiB of CSV is ~10 million numbers; a table that size takes hours to
 # train on and its mesh is already capped, so larger files are mistakes or
@@ -420,6 +422,16 @@ def file_kind(path: str) -> str:
 # config imports this module, so the number is repeated, and a test ties them).
 MAX_CSV_BYTES = 200 * 2**20
 MAX_CSV_ROWS = 1_000_000
+
+
+def _mib(n: int) -> str:
+    """A byte count for a message: in MiB, or below 1 MiB (a test's small cap) in KiB or bytes."""
+    if n >= 2**20:
+        return f"{n / 2**20:,.0f} MiB"
+    return f"{n / 2**10:,.0f} KiB" if n >= 2**10 else f"{n} bytes"
+
+
+SAMPLE_ADVICE = "give it a random sample of its rows (e.g. keep the header and shuf -n 100000 of the rest)"
 
 
 def _check_file(path: Path) -> None:
@@ -434,8 +446,7 @@ def _check_file(path: Path) -> None:
         raise DataError(f"cannot read data file {path}: {e.strerror or e}") from None
     if size > MAX_CSV_BYTES:
         raise DataError(
-            f"data file {path} is {size / 2**20:,.0f} MiB; the cap for a CSV is {MAX_CSV_BYTES / 2**20:,.0f} MiB: "
-            "give it a random sample of its rows (e.g. keep the header and shuf -n 100000 of the rest)"
+            f"data file {path} is {_mib(size)}; the cap for a CSV is {_mib(MAX_CSV_BYTES)}: {SAMPLE_ADVICE}"
         )
 
 
@@ -444,11 +455,59 @@ def _row_cap(n_columns: int) -> int:
     return min(MAX_CSV_ROWS, mnist.MAX_ARRAY_BYTES // (8 * max(n_columns - 1, 1)))
 
 
+class CappedReader(io.RawIOBase):
+    """A binary file that stops with a DataError past ``cap`` bytes, a line past ``line_cap``, or at a NUL byte.
+
+    A regular file can be refused by its size up front, but a pipe, a FIFO or
+    a device (``/dev/zero``) has none, and a text reader keeps one line with
+    no newline in memory whole: reading would grow without bound. A NUL never
+    occurs in CSV text; it means a binary file (or UTF-16).
+    """
+
+    def __init__(self, raw: BinaryIO, what: str, cap: int, advice: str, line_cap: int | None = None) -> None:
+        super().__init__()
+        self.raw, self.what, self.cap, self.advice, self.line_cap = raw, what, cap, advice, line_cap
+        self.done = 0  # bytes read
+        self.lines = 1  # the line being read (1-based)
+        self.width = 0  # bytes of it read so far
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        # Never more than one byte past the cap, so one huge read cannot overshoot it.
+        data = self.raw.read(max(1, min(len(buffer), self.cap + 1 - self.done)))
+        n = len(data)
+        nul = data.find(b"\0")
+        if nul >= 0:
+            raise DataError(
+                f"{self.what} holds a NUL byte (offset {self.done + nul}): it is a binary file, not CSV text; "
+                "save it as UTF-8 text"
+            )
+        self.done += n
+        if self.done > self.cap:
+            raise DataError(f"{self.what} goes on past {_mib(self.cap)} (the cap): {self.advice}")
+        newlines = data.count(b"\n")
+        self.width = n - data.rfind(b"\n") - 1 if newlines else self.width + n
+        self.lines += newlines
+        if self.line_cap is not None and self.width > self.line_cap:
+            cap = _mib(self.line_cap)
+            raise DataError(f"{self.what}: line {self.lines} goes on past {cap} (the cap for one line): {self.advice}")
+        memoryview(buffer).cast("B")[:n] = data
+        return n
+
+    def close(self) -> None:
+        self.raw.close()
+        super().close()
+
+
 def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Each non-blank row with the file line it starts on, read lazily (the header first)."""
     try:
         # utf-8-sig drops the byte-order mark spreadsheet programs often write.
-        with path.open(encoding="utf-8-sig", newline="") as f:
+        raw = CappedReader(path.open("rb", buffering=0), f"data file {path}", MAX_CSV_BYTES, SAMPLE_ADVICE)
+        capped = io.BufferedReader(raw, buffer_size=2**20)
+        with io.TextIOWrapper(capped, encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f, strict=True)
             line = 1
             for row in reader:

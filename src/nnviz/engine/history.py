@@ -10,16 +10,19 @@ histories. Floats are written as their shortest round-trip repr and read back wi
 
 from __future__ import annotations
 
+import io
 import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
 from ..atomic import atomic_path
 from ..errors import DataError
 from . import nn
+from .datasets import CappedReader
 
 Array = np.ndarray
 
@@ -143,6 +146,66 @@ def _sizes_from_columns(columns: list[str]) -> tuple[int, ...]:
     return tuple(sizes)
 
 
+def _check_finite(numeric, source: str) -> None:
+    """Refuse inf in any column: training stops before a parameter or metric stops being finite."""
+    bad = ~np.isfinite(numeric.to_numpy(dtype=float))
+    if bad.any():
+        row, col = (int(i[0]) for i in np.nonzero(bad))
+        raise DataError(
+            f"history file {source!r} line {row + 2}: column {numeric.columns[col]!r} is "
+            f"{numeric.iat[row, col]}; every value must be a finite number"
+        )
+
+
+def _check_order(epochs: Array, steps: Array | None, source: str) -> None:
+    """Refuse snapshots out of training order, or repeated.
+
+    Rendering draws rows in file order and the loss panel plots them as one
+    curve, so a swapped or pasted-twice row would play the run backwards.
+    Per-epoch files: epochs are whole numbers >= 0 that increase. Sub-epoch
+    files (a step column) share epochs: the epoch may repeat but never go
+    back, and the step increases.
+    """
+    where = f"history file {source!r} line"
+    bad = (epochs < 0) | (epochs != np.floor(epochs))
+    if bad.any():
+        raise DataError(f"{where} {int(bad.argmax()) + 2}: epoch must be a whole number >= 0")
+    back = epochs[1:] < epochs[:-1]
+    same = epochs[1:] == epochs[:-1]
+    wrong = back | (same if steps is None else steps[1:] <= steps[:-1])
+    if not wrong.any():
+        return
+    r = int(wrong.argmax()) + 1
+    line, was, now = r + 2, int(epochs[r - 1]), int(epochs[r])
+    if steps is None or back[r - 1]:
+        what = "repeats" if now == was else f"follows epoch {was}"
+        must = "increase" if steps is None else "not decrease"
+        raise DataError(f"{where} {line}: epoch {now} {what}; epochs must {must}")
+    step, prev = int(steps[r]), int(steps[r - 1])
+    what = "repeats" if step == prev else f"follows step {prev}"
+    raise DataError(f"{where} {line}: step {step} {what}; steps must increase")
+
+
+# The largest History training keeps (train.MAX_HISTORY_BYTES, 2 GiB of
+# float64) writes at most 25 characters a number; the widest network nnviz
+# trains (16 layers of 1024 units on 784 pixels) ~16.5 million parameters, about
+# 200 MB a row. A pipe or device has no size to check, so reading stops there:
+# without a cap a stream with no newline (or /dev/zero) grows without bound.
+MAX_CSV_BYTES = 25 * (2 * 2**30 // 8)
+MAX_LINE_BYTES = 256 * 2**20
+
+
+def _open_capped(p: Path) -> BinaryIO:
+    raw = CappedReader(
+        p.open("rb", buffering=0),
+        f"history file {str(p)!r}",
+        MAX_CSV_BYTES,
+        "give the history CSV nnviz wrote (run.csv beside run.toml)",
+        line_cap=MAX_LINE_BYTES,
+    )
+    return io.BufferedReader(raw, buffer_size=2**20)
+
+
 def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: str | None = None) -> History:
     """Load a history CSV written by ``write_history``.
 
@@ -154,7 +217,8 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
 
     p = Path(path)
     try:
-        frame = pd.read_csv(p, **_round_trip_option())  # type: ignore[call-overload]  # option by pandas version
+        with _open_capped(p) as f:
+            frame = pd.read_csv(f, **_round_trip_option())  # type: ignore[call-overload]  # option by pandas version
     except FileNotFoundError:
         raise DataError(f"history file {str(p)!r} does not exist") from None
     except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
@@ -177,10 +241,12 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
         loss = ("ce" if sizes[-1] > 1 else "bce") if "accuracy" in columns else "mse"
     model = nn.Model(sizes, activation, loss)
     names = tuple(c for c in columns if c not in ("epoch", "step") and not _PARAM.match(c))
+    _check_finite(numeric, str(p))
     steps = numeric["step"].to_numpy() if "step" in columns else None
     if steps is not None and not ((steps >= 0) & (steps == np.floor(steps))).all():
         row = int(((steps < 0) | (steps != np.floor(steps))).argmax())
         raise DataError(f"history file {str(p)!r} line {row + 2}: step must be a whole number >= 0")
+    _check_order(numeric["epoch"].to_numpy(), steps, str(p))
     values = numeric[expected].to_numpy(dtype=float)
     shapes = model.param_shapes()
     bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])

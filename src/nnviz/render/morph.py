@@ -42,7 +42,7 @@ import numpy as np
 from ..config import RenderConfig
 from ..engine import nn
 from ..engine.datasets import Dataset
-from ..engine.history import History
+from ..engine.history import Epoch, History
 from ..errors import RenderError, stage
 from . import scene
 from .scene import Frame, Limits, PanelDef, Projection, Space, Spec
@@ -274,6 +274,15 @@ def rep_bounds(spec: Spec, views: Sequence[Projection], params: Sequence[Array])
     return [scene._bounds(view(xd), xm) for view, xd, xm in reps]
 
 
+def checked_bounds(spec: Spec, views: Sequence[Projection], epoch: Epoch) -> list[Limits]:
+    """``rep_bounds`` of one epoch, refused (one line, no NumPy warning) when out of floating-point range."""
+    with np.errstate(all="ignore"):
+        bounds = rep_bounds(spec, views, epoch.params)
+    if not all(scene.drawable(b) for b in bounds):
+        raise scene.undrawable(epoch, "morph", spec.sub_epoch)
+    return bounds
+
+
 def cameras(bounds: Sequence[Limits]) -> list[Limits]:
     """The axes the per-stage camera rests at: each stage's, between the first and last representation's own.
 
@@ -381,7 +390,7 @@ class Morph:
         base = scene.build_spec(history, data, model.n_hidden, render.grid)
         self.views = projections(base, history.last.params)
         self.spec = replace(base, titles={**base.titles, PANEL.name: ""}, labels={**base.labels, PANEL.name: ("", "")})
-        self._bounds = [rep_bounds(self.spec, self.views, history.epochs[p].params) for p in self.positions]
+        self._bounds = [checked_bounds(self.spec, self.views, history.epochs[p]) for p in self.positions]
         self.fixed = render.axes == "fixed"
         self.limits: Mapping[str, Limits] | None = (
             {PANEL.name: scene.pad(_union_all(b for bs in self._bounds for b in bs))} if self.fixed else None

@@ -21,12 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import RenderError
+from ..errors import NnvizError, RenderError
 
 Array = np.ndarray
 Paint = Callable[[int], Array]  # history position -> pixels (a view valid until the next call)
 
 MIN_PARALLEL_FRAMES = 24  # below this the fork costs more than it saves
+FAILED = "failed"  # in place of a frame's shape: the helper's error message follows
 
 
 def can_fork() -> bool:
@@ -60,6 +61,8 @@ def _interleaved(paint: Paint, indices: Sequence[int]) -> Iterator[Array]:
             except EOFError:
                 helper.join(timeout=5)  # so its exit code is known
                 raise RenderError(f"the helper painter stopped at frame {k} (exit code {helper.exitcode})") from None
+            if shape == FAILED:  # the helper's own error, as the parent would have raised it
+                raise RenderError(raw)
             yield np.frombuffer(raw, np.uint8).reshape(shape)
     finally:
         receive.close()
@@ -79,7 +82,12 @@ def _paint_every_other(paint: Paint, indices: Sequence[int], send: Any, receive:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         for i in indices:
-            frame = paint(i)
+            try:
+                frame = paint(i)
+            except Exception as exc:  # told to the parent, which raises it: no traceback here
+                message = str(exc) if isinstance(exc, NnvizError) else f"{type(exc).__name__}: {exc}"
+                send.send((FAILED, message))
+                return
             send.send((frame.shape, frame.tobytes()))
     except (BrokenPipeError, OSError):
         pass  # the parent stopped listening

@@ -15,6 +15,7 @@ one feature it is an interval, and every space shows a curve ("curve" mode).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -35,6 +36,10 @@ PAD = 0.05  # share of the range added around limits
 GRID_LINES = 15  # grid lines per direction in every space
 COARSE = 12  # interior rows/columns the cheap limits pass samples
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
+# Coordinates a panel may have at most. matplotlib's tick locator multiplies the
+# range by up to ~100, and LAPACK's SVD fails or never returns, near the float
+# maximum (1.8e308); no network that far out is worth drawing.
+MAX_COORD = 1e300
 
 
 # --- frame choice -------------------------------------------------------------
@@ -408,7 +413,9 @@ def build_spec(
         mesh_uv = np.empty((0, 0, 2))
         input_labels = (names[0], "target" if history.task == "regression" else "P(class 1)")
     # Each hidden space's projection is fixed by the last epoch, the trained network.
-    last = nn.forward(model, history.last.params, X)
+    # Huge (finite) parameters may overflow here; _layer_space refuses what cannot be projected.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        last = nn.forward(model, history.last.params, X)
     defs = panel_defs(panels, model.n_hidden)
     drawn = {d.space for d in defs}
     spaces: dict[str, LayerSpace] = {}
@@ -432,7 +439,10 @@ def build_spec(
     for name, (k, kind, heading) in classic.items():
         if name in drawn:
             h = last.z[k - 1] if kind == "z" else last.a[k - 1]
-            spaces[name], labels[name] = _layer_space(k, kind, h, (input_labels[0], "z" if kind == "z" else act))
+            try:
+                spaces[name], labels[name] = _layer_space(k, kind, h, (input_labels[0], "z" if kind == "z" else act))
+            except ValueError:  # LinAlgError too
+                raise undrawable(history.last, name, history.sub_epoch) from None
             titles[name] = heading or _layer_title(spaces[name], act)
     neurons = None
     if "neurons" in drawn:
@@ -485,10 +495,19 @@ def build_spec(
 
 
 def _layer_space(layer: int, kind: str, h: Array, one_unit: tuple[str, str]) -> tuple[LayerSpace, tuple[str, str]]:
-    """Hidden layer ``layer``'s z or a space, from its values ``h`` (n, width) on the data, and its axis labels."""
+    """Hidden layer ``layer``'s z or a space, from its values ``h`` (n, width) on the data, and its axis labels.
+
+    Raises ValueError (or LinAlgError) when ``h`` has no finite principal axes.
+    """
     width = h.shape[1]
     if width >= 3:
-        proj: Projection | None = Projection.pca(h)
+        if not np.isfinite(h).all() or np.abs(h).max() > MAX_COORD:
+            raise ValueError("hidden values out of range")
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            pca = Projection.pca(h)
+        if not (np.isfinite(pca.mean).all() and np.isfinite(pca.basis).all()):
+            raise ValueError("non-finite principal axes")
+        proj: Projection | None = pca
     elif width == 2:
         proj = Projection.identity((_sub(kind, 0), _sub(kind, 1)))
     else:  # one unit: plot it against the first input coordinate
@@ -784,12 +803,55 @@ def make_frame(spec: Spec, epoch: Epoch, index: int, limits: Mapping[str, Limits
     limits, so the colour fills each panel whatever the mesh does.
     """
     params = epoch.params
-    frame = _mapped(spec, epoch, index)
-    limits = dict(limits) if limits is not None else frame_limits(spec, frame)
-    planes = {
-        name: _plane(spec, params, s, limits[name], frame.spaces[name]) for name, s in spec.spaces.items() if s.exact
-    }
-    return replace(frame, spaces={**frame.spaces, **planes}, limits=limits)
+    # Huge parameters overflow; every space is checked below instead of NumPy warning.
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        frame = _mapped(spec, epoch, index)
+        limits = dict(limits) if limits is not None else frame_limits(spec, frame)
+        for name, lim in limits.items():
+            if not drawable(lim):
+                raise undrawable(epoch, name, spec.sub_epoch)
+        planes = {
+            name: _plane(spec, params, s, limits[name], frame.spaces[name])
+            for name, s in spec.spaces.items()
+            if s.exact
+        }
+    frame = replace(frame, spaces={**frame.spaces, **planes}, limits=limits)
+    _check_drawable(spec, frame, epoch)
+    return frame
+
+
+def _check_drawable(spec: Spec, frame: Frame, epoch: Epoch) -> None:
+    """Refuse a frame with a non-finite coordinate or colour: matplotlib would fail on it, or draw nonsense."""
+    if not np.isfinite(frame.values).all():
+        raise undrawable(epoch, "input", spec.sub_epoch)
+    for name, space in frame.spaces.items():
+        # The neurons mosaic's NaN gaps between tiles are blank by design.
+        values = None if name == "neurons" else space.values
+        arrays = [space.mesh, space.curve, space.points, values, *space.boundary]
+        if not all(np.isfinite(a).all() for a in arrays if a is not None):
+            raise undrawable(epoch, name, spec.sub_epoch)
+        if space.extent is not None and not drawable(space.extent):
+            raise undrawable(epoch, name, spec.sub_epoch)
+
+
+def undrawable(epoch: Epoch, panel: str, sub_epoch: bool = False) -> RenderError:
+    """The error for an epoch whose network sends a panel out of floating-point range.
+
+    Its parameters are finite (the history refuses others), but large enough
+    that a forward pass or the panel's axis range overflows.
+    """
+    step = f", step {epoch.step}" if sub_epoch and epoch.step is not None else ""
+    where = f"epoch {epoch.epoch}{step}"
+    reach = max((float(np.abs(p).max()) for p in epoch.params if p.size), default=0.0)
+    return RenderError(
+        f"{where}'s network gives non-finite values, or values beyond ±{MAX_COORD:.0e}, in the {panel} panel "
+        f"(parameters up to {reach:.3g}); it cannot be drawn"
+    )
+
+
+def drawable(lim: Limits) -> bool:
+    """Whether axis limits are finite and within ``MAX_COORD`` (so a grid and ticks can be spread over them)."""
+    return all(math.isfinite(v) and abs(v) <= MAX_COORD for v in lim)
 
 
 class MeshPass(NamedTuple):
@@ -881,9 +943,10 @@ def _neuron_maps(spec: Spec, a: Array) -> Space:
     """
     assert spec.neurons is not None
     n = spec.neurons
-    lo, hi = a.min(axis=0), a.max(axis=0)
+    # Halves: hi - lo overflows for units near the float range (huge parameters).
+    lo, hi = a.min(axis=0) / 2, a.max(axis=0) / 2
     span = np.where(hi > lo, hi - lo, 1.0)
-    scaled = np.where(hi > lo, (a - lo) / span, 0.5)
+    scaled = np.where(hi > lo, (a / 2 - lo) / span, 0.5)
     h, w = (spec.grid, spec.grid) if spec.mode == "surface" else (1, spec.grid)
     tiles = scaled.T.reshape(n.units, h, w)
     return Space(None, None, np.empty((0, 2)), (), mosaic(tiles, n.rows, n.cols), n.extent)
@@ -986,17 +1049,25 @@ def fixed_limits(spec: Spec, history: History, indices: Sequence[int]) -> dict[s
     acc: dict[str, Limits | None] = {name: None for name in (*spec.spaces, "input")}
     xd = spec.data_plane[:, 0]
     for i in indices:
-        params = history.epochs[i].params
+        epoch = history.epochs[i]
+        params = epoch.params
         sample, data = _trace(spec, params, xs), _trace(spec, params, spec.X)
         out = _output(sample)
-        for name, s in spec.spaces.items():
-            acc[name] = _union(acc[name], _bounds(_project(s, _at(sample, s), base), _project(s, _at(data, s), xd)))
+        # Huge parameters overflow a projection; the limits are checked instead.
+        with np.errstate(over="ignore", invalid="ignore"):
+            for name, s in spec.spaces.items():
+                b = _bounds(_project(s, _at(sample, s), base), _project(s, _at(data, s), xd))
+                acc[name] = _union(acc[name], b)
         if spec.mode == "curve":
             pred = out[:, 0] if out.ndim == 2 else out
             acc["input"] = _union(
                 acc["input"],
                 _bounds(np.column_stack([base, pred]), np.column_stack([spec.X[:, 0], spec.y.astype(float)])),
             )
+        # The first epoch that takes a panel's axes out of range is the one to name.
+        for name, lim in acc.items():
+            if lim is not None and not drawable(pad(lim)):
+                raise undrawable(epoch, name, spec.sub_epoch)
     limits = {k: pad(v) for k, v in acc.items() if v is not None}
     if spec.mode == "surface":
         limits["input"] = spec.extent
