@@ -186,7 +186,7 @@ def test_a_csv_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path, mo
     with pytest.raises(DataError) as err:
         datasets.load_csv(path)
     assert str(err.value) == (
-        f"data file {path} is {size / 2**20:,.0f} MiB; the cap for a CSV is 0 MiB: "
+        f"data file {path} is {size} bytes; the cap for a CSV is 100 bytes: "  # not "0 MiB"
         "give it a random sample of its rows (e.g. keep the header and shuf -n 100000 of the rest)"
     )
 
