@@ -377,7 +377,7 @@ def test_ctrl_c_while_a_gif_writer_opens_leaves_no_temp(tmp_path: Path, monkeypa
     def interrupted(*_: object, **__: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(writers, "build_palette", interrupted)
+    monkeypatch.setattr(writers, "as_palette", interrupted)
     # ``caught`` keeps the traceback (and so the writer) alive, as a handler on the way out does
     # (a pool worker leaves by os._exit from there): garbage collection would hide a leak.
     sample = np.zeros((4, 4, 3), np.uint8)

@@ -42,10 +42,6 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     from ..paths import check_disjoint
 
     dest = Path(history_path or Path("outputs") / f"{run_name(cfg)}.csv")
-    if dest.suffix.lower() != ".csv" and not _is_device(dest):
-        # Its config goes beside it with the suffix .toml: "run.toml" would be written twice
-        # (the history lost), and a .gif holding CSV text fools every later reader.
-        raise OutputError(f"--history {str(dest)!r} must name a .csv file (its .toml config is written beside it)")
     # The resolved config goes beside the CSV: without it `animate --history`
     # cannot know the activation, loss and data the numbers belong to.
     toml = dest.with_suffix(".toml")
@@ -57,6 +53,10 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
         dest,
     )
     check_writable(dest, "--history")
+    if dest.suffix.lower() != ".csv":
+        # Its config goes beside it with the suffix .toml: "run.toml" would be written twice
+        # (the history lost), and a .gif holding CSV text fools every later reader.
+        raise OutputError(f"--history {str(dest)!r} must name a .csv file (its .toml config is written beside it)")
     check_writable(toml)
     data = train.load_data(cfg)
 
@@ -74,14 +74,6 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     history.write_history(result, dest)
     write_text_atomic(toml, config_mod.run_toml(cfg))
     click.echo(f"{stop_line(result, cfg)}; wrote {dest}, {toml}")
-
-
-def _is_device(path: Path) -> bool:
-    """``/dev/null`` and the like: check_writable says why they cannot take a history."""
-    try:
-        return path.exists() and not path.is_file() and not path.is_dir()
-    except OSError:
-        return False
 
 
 def stop_line(result: history.History, cfg: Config) -> str:

@@ -32,7 +32,7 @@ import numpy as np
 from PIL import GifImagePlugin, Image
 
 from ..errors import NnvizError, OutputError, RenderError
-from .palette import GIF_COLORS, build_palette
+from .palette import GIF_COLORS, as_palette, build_palette
 from .player import HtmlWriter, player_html
 from .writerbase import INFO_KEYS, Array, Writer, check_info
 
@@ -91,10 +91,7 @@ class GifWriter(Writer):
         super().open()
         assert self.tmp is not None  # super().open() made it
         self._fh = open(self.tmp, "wb")  # noqa: SIM115 -- held open across write() calls, closed in _finish/_cleanup
-        pal = self.sample
-        if pal is not None and not isinstance(pal, Image.Image):
-            pal = build_palette(pal, fixed=self.colors)
-        self._palette: Image.Image | None = pal
+        self._palette: Image.Image | None = None if self.sample is None else as_palette(self.sample, self.colors)
         self._prev: Array | None = None  # the last frame as shown (palette indices)
         self._pending: tuple[Image.Image, tuple[int, int], bool] | None = None
         self._clock = 0.0  # exact time, so rounding never drifts

@@ -40,7 +40,7 @@ from ..errors import OutputError, RenderError
 from ..numbers import count, fixed
 from .runner import RunResult
 from .spec import RunSpec, SweepSpec, format_value, key_labels, level
-from .thumbs import METRICS_H, TEXT_RGB, TILE, font, preview_fps, text_strip, thumb_epochs, thumb_step
+from .thumbs import METRICS_H, TEXT_RGB, TILE, font, preview_timing, text_strip, thumb_epochs, thumb_step
 
 Array = np.ndarray
 
@@ -671,9 +671,7 @@ def write_comparison(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> P
         sample = np.concatenate([composer.frame(composer.epochs[0]), composer.frame(composer.epochs[-1])])
         # White exactly, as in the tiles: median cut alone can give the page an off-white strip.
         colors = np.array([[255, 255, 255], TEXT_RGB], np.uint8)
-        with GifWriter(
-            dest, fps=preview_fps(render.fps), hold=max(render.hold, 1.0), sample=sample, colors=colors
-        ) as writer:
+        with GifWriter(dest, **preview_timing(render), sample=sample, colors=colors) as writer:
             for frame in composer.frames():
                 writer.write(frame)
     finally:

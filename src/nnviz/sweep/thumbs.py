@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..config import Config
+from ..config import Config, RenderConfig
 from ..numbers import fixed
 
 Array = np.ndarray
@@ -44,15 +44,17 @@ def text_strip(width: int, height: int, text: str, size: int = 12) -> Array:
     return np.asarray(img)
 
 
-def preview_fps(fps: float) -> float:
-    """The thumbnails' and the comparison's speed: the run's, or the fastest a GIF plays.
+def preview_timing(render: RenderConfig) -> dict[str, float]:
+    """The thumbnails' and the comparison's ``fps`` and ``hold``, as GifWriter takes them.
 
-    They are GIFs whatever the run's format, so a 60 fps MP4 sweep must not fail on them.
+    They are GIFs whatever the run's format, so they play at the run's speed or the
+    fastest a GIF plays (a 60 fps MP4 sweep must not fail on them), and hold the
+    end at least a second, so the final state does not flash by in the gallery.
     """
     from ..render.writers import GifWriter
 
     top = GifWriter.max_fps
-    return fps if top is None else min(fps, top)
+    return {"fps": render.fps if top is None else min(render.fps, top), "hold": max(render.hold, 1.0)}
 
 
 def thumb_step(cfg: Config) -> int:
@@ -123,9 +125,7 @@ def write_thumb(cfg: Config, history: Any, data: Any, dest: Path, tile: int = TI
         sample = np.concatenate([tiles.render(tiles.epochs[0]).copy(), tiles.render(tiles.epochs[-1])])
         # The run's own exact colours (white above all): tiles side by side must not differ in shade.
         colors = np.vstack([tiles.anim.palette_colors(), np.array([TEXT_RGB], np.uint8)])
-        # Held as the comparison holds its end, so the final state does not flash by in the gallery.
-        hold = max(cfg.render.hold, 1.0)
-        with GifWriter(dest, fps=preview_fps(cfg.render.fps), hold=hold, sample=sample, colors=colors) as writer:
+        with GifWriter(dest, **preview_timing(cfg.render), sample=sample, colors=colors) as writer:
             for epoch in tiles.epochs:
                 writer.write(tiles.render(epoch))
     finally:
