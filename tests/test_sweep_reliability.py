@@ -11,6 +11,7 @@ import contextlib
 import errno
 import http.server
 import json
+import logging
 import os
 import signal
 import socket
@@ -424,3 +425,34 @@ def test_a_run_that_lands_between_anothers_files_cannot_mix_them(tmp_path: Path,
         frames = gif.n_frames
     last = int(pd.read_csv(out.with_suffix(".csv"))["epoch"].iloc[-1])
     assert frames == last + 1 == 4, (frames, last)  # all of A's: it landed last
+
+
+def test_an_interrupted_dask_sweep_drops_teardown_noise_and_restores_logging(
+    monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], caplog: pytest.LogCaptureFixture
+) -> None:
+    """Cancelling futures on Ctrl-C makes the scheduler and tornado log errors (CI saw a
+    "Couldn't gather keys" line and a FutureCancelledError traceback under the one
+    ``Error: interrupted`` line). Those records are dropped during teardown, and the
+    loggers are as the user had them afterwards."""
+    from nnviz.sweep import executors
+
+    executors._import_dask()  # importing distributed configures these loggers; the sweep must not
+    watched = ("distributed.scheduler", "tornado.application", "asyncio")
+    before = {name: logging.getLogger(name).level for name in watched}
+    with pytest.raises(KeyboardInterrupt), executors.dask_executor(1) as pool:
+        pool.submit(time.sleep, 60)  # still running when the sweep is interrupted: cancelled
+        shutdown = pool.shutdown
+
+        def noisy_shutdown(*args: object, **kwargs: object) -> None:
+            logging.getLogger("distributed.scheduler").error("Couldn't gather keys")
+            logging.getLogger("tornado.application").error("Exception in callback: Traceback")
+            shutdown(*args, **kwargs)
+
+        monkeypatch.setattr(pool, "shutdown", noisy_shutdown)
+        raise KeyboardInterrupt
+    err = capfd.readouterr().err
+    assert "Couldn't gather" not in err and "Traceback" not in err, err
+    assert not [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert {name: logging.getLogger(name).level for name in watched} == before
+    logging.getLogger("tornado.application").error("after the sweep")  # the user's logging works again
+    assert "after the sweep" in caplog.text

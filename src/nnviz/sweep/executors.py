@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures as cf
 import contextlib
+import logging
 import multiprocessing
 import os
 import signal
@@ -243,6 +244,33 @@ def _connect(distributed: Any, scheduler: str) -> Any:
     raise _unreachable(scheduler, f"not a Dask scheduler: {type(exc).__name__}")
 
 
+# Cancelling a sweep's futures (Ctrl-C, SIGTERM, an error in one run) makes
+# the scheduler log "Couldn't gather keys" and tornado log the cancelled
+# future's traceback from the event loop thread; the user has already been
+# told what happened in one line, so teardown noise from these is dropped.
+TEARDOWN_LOGGERS = ("distributed", "tornado", "asyncio")
+
+
+@contextlib.contextmanager
+def _quiet(*roots: str) -> Iterator[None]:
+    """Drop every record from the ``roots`` loggers and their children, then restore their levels.
+
+    Children are set one by one because distributed's logging config gives
+    some of them (``tornado.application``) their own level, which a parent's
+    level would not override.
+    """
+    names = {*roots, *(n for n in logging.root.manager.loggerDict if n.split(".")[0] in roots)}
+    loggers = [logging.getLogger(name) for name in sorted(names)]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
+
+
 @contextlib.contextmanager
 def dask_executor(jobs: int, scheduler: str | None = None, workers: int | None = None) -> Iterator[cf.Executor]:
     """Dask's concurrent.futures executor on an existing cluster or a local one.
@@ -250,10 +278,9 @@ def dask_executor(jobs: int, scheduler: str | None = None, workers: int | None =
     With ``scheduler`` the workers must see the same output folder (a shared
     filesystem) and have nnviz installed.
     """
-    import logging
-
     distributed = _import_dask()
     with contextlib.ExitStack() as stack:
+        teardown = stack.enter_context(contextlib.ExitStack())  # unwound last: after the cluster closes
         if scheduler is None:
             cluster = stack.enter_context(
                 distributed.LocalCluster(
@@ -274,6 +301,7 @@ def dask_executor(jobs: int, scheduler: str | None = None, workers: int | None =
         try:
             yield executor
         finally:
+            teardown.enter_context(_quiet(*TEARDOWN_LOGGERS))
             executor.shutdown(wait=False)
 
 
