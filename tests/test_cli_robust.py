@@ -193,3 +193,11 @@ def test_morph_of_a_history_out_of_floating_point_range_is_one_line(tmp_path):
     (tmp_path / "huge.toml").write_bytes((tmp_path / "run.toml").read_bytes())
     r = runner.invoke(cli, ["morph", "--history", str(tmp_path / "huge.csv"), "-q", "--out", str(tmp_path / "m.gif")])
     assert "in the morph panel (parameters up to 1e+308); it cannot be drawn" in _one_error_line(r, 1)
+
+
+def test_the_top_level_help_names_every_output_format():
+    """The group's help was written when nnviz wrote GIF, MP4 and PNG; it missed WebP and HTML."""
+    from nnviz.render.writers import WRITERS
+
+    text = " ".join(CliRunner().invoke(cli, ["--help"]).output.split()).lower()
+    assert [f for f in WRITERS if f not in text] == []

@@ -150,10 +150,12 @@ def test_titles_write_a_huge_finite_loss_with_an_exponent(dataset, metric):
     assert "loss 0.2627" in ordinary
 
 
-def test_numbers_fixed_and_count():
-    from nnviz.numbers import count, fixed
+def test_numbers_fixed_count_and_metric():
+    from nnviz.numbers import count, fixed, metric
 
     assert fixed(0.26274) == "0.263" and fixed(0.26274, 4) == "0.2627"
     assert fixed(99999.0, 1) == "99999.0" and fixed(123456.0) == "1.23e+05" and fixed(-2e300) == "-2.00e+300"
     assert fixed(float("inf")) == "inf" and fixed(float("nan")) == "nan"
     assert count(1, "run") == "1 run" and count(0, "run") == "0 runs" and count(6, "frame") == "6 frames"
+    assert metric("accuracy", 0.8725) == "acc 87.2%" and metric("rmse", 0.12345) == "rmse 0.123"
+    assert metric("loss", 3e200) == "loss 3.00e+200"

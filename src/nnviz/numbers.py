@@ -1,4 +1,4 @@
-"""How nnviz writes a loss or an error in text: titles, gallery cards, CLI lines.
+"""How nnviz writes a loss, an accuracy or a count in text: titles, gallery cards, CLI lines.
 
 A diverging run's loss can be finite and enormous (1e263): fixed point would
 spell out all 264 digits, which runs off a frame, a thumbnail and a phone
@@ -17,6 +17,18 @@ def fixed(value: float, places: int = 3) -> str:
     if math.isfinite(value) and abs(value) >= EXPONENT_FROM:
         return f"{value:.2e}"
     return f"{value:.{places}f}"
+
+
+SHORT_NAMES = {"accuracy": "acc"}  # where space is short: thumbnails, gallery cards, CLI lines
+
+
+def metric(name: str, value: float) -> str:
+    """``acc 87.2%``, ``rmse 0.123``, ``loss 0.262``: one metric in the short texts.
+
+    Accuracy is a share, so a percentage; the others are errors, so ``fixed``.
+    """
+    shown = f"{value:.1%}" if name == "accuracy" else fixed(value)
+    return f"{SHORT_NAMES.get(name, name)} {shown}"
 
 
 def count(n: int, noun: str) -> str:

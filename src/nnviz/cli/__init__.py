@@ -102,7 +102,8 @@ def cli() -> None:
     """Watch small NumPy neural networks learn.
 
     Renders the input space, the hidden space and the activation space of a
-    network at every epoch of training, as a GIF, MP4 or PNG.
+    network at every epoch of training, as a GIF, WebP, MP4, PNG or a
+    self-contained HTML player.
     """
 
 

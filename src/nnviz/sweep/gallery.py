@@ -37,7 +37,7 @@ import numpy as np
 
 from ..atomic import write_text_atomic
 from ..errors import OutputError, RenderError
-from ..numbers import count, fixed
+from ..numbers import count, metric
 from .runner import RunResult
 from .spec import RunSpec, SweepSpec, format_value, key_labels, level
 from .thumbs import METRICS_H, TEXT_RGB, TILE, font, preview_timing, text_strip, thumb_epochs, thumb_step
@@ -112,11 +112,8 @@ def metrics_text(run: RunResult) -> str:
     """``loss 0.262 · acc 87.0% · epoch 30`` (or why the run failed)."""
     if run.status == "failed":
         return f"failed: {run.error}"
-    parts = [f"loss {fixed(run.loss)}"] if run.loss is not None else []
-    if run.accuracy is not None:
-        parts.append(f"acc {run.accuracy:.1%}")
-    if run.rmse is not None:
-        parts.append(f"rmse {fixed(run.rmse)}")
+    values = {"loss": run.loss, "accuracy": run.accuracy, "rmse": run.rmse}
+    parts = [metric(name, value) for name, value in values.items() if value is not None]
     if run.epochs is not None:
         parts.append(f"epoch {run.epochs}")
     if run.status == "diverged":

@@ -22,7 +22,7 @@ from typing import Any
 
 from ..atomic import atomic_path, ensure_parent, remove_stale_temps
 from ..errors import ConfigError, NnvizError, OutputError, one_line
-from ..numbers import fixed
+from ..numbers import metric
 from ..paths import check_disjoint
 from ..progress import stderr_progress
 from . import gallery
@@ -64,11 +64,9 @@ def result_line(run: RunResult) -> str:
     status = "failed" if run.retry_error else "skip" if run.cached else run.status
     parts = [f"{status:<8}", run.name]
     if run.loss is not None:
-        parts.append(f"loss {fixed(run.loss)}")
-    metric = run.metric
-    if metric is not None:
-        name, value = metric
-        parts.append(f"acc {value:.1%}" if name == "accuracy" else f"{name} {fixed(value)}")
+        parts.append(metric("loss", run.loss))
+    if run.metric is not None:
+        parts.append(metric(*run.metric))
     parts.append("(done before)" if run.cached else f"{run.seconds:.1f}s")
     if run.status == "failed":
         parts.append(run.error)

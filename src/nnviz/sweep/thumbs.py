@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..config import Config, RenderConfig
-from ..numbers import fixed
+from ..numbers import metric
 
 Array = np.ndarray
 
@@ -103,13 +103,8 @@ class _Tiles:
 
 def _numbers(ep: Any) -> str:
     """``epoch 50  acc 93.3%  loss 0.177``"""
-    parts = [f"epoch {ep.epoch}"]
-    if "accuracy" in ep.metrics:
-        parts.append(f"acc {ep.metrics['accuracy']:.1%}")
-    if "rmse" in ep.metrics:
-        parts.append(f"rmse {fixed(ep.metrics['rmse'])}")
-    parts.append(f"loss {fixed(ep.metrics['loss'])}")
-    return "  ".join(parts)
+    shown = (metric(name, ep.metrics[name]) for name in ("accuracy", "rmse", "loss") if name in ep.metrics)
+    return "  ".join([f"epoch {ep.epoch}", *shown])
 
 
 def write_thumb(cfg: Config, history: Any, data: Any, dest: Path, tile: int = TILE) -> Path:
