@@ -103,6 +103,28 @@ def test_last_boundary_is_the_output_line(deep):
     assert np.ptp(pts, axis=0).max() > 0.05
 
 
+@pytest.mark.parametrize("hidden", ["2", "2,3"])
+def test_the_last_space_shows_the_output_line_across_the_whole_panel(hidden):
+    """The default blobs morph ended on dots: its two units fold the plane onto a sheet, so the
+    mapped mesh and boundary have no area. At rest in the last space the output's own straight
+    boundary is drawn from edge to edge (a 3-wide layer: on its output axis, so vertical)."""
+    cfg, data, hist = _run(hidden, epochs=30)
+    m = morph.Morph(hist, data, cfg.render, steps=2, pause=2)
+    last = m.frame(len(m) - 1)
+    x0, x1, y0, y1 = last.limits["morph"]
+    pts = np.concatenate(last.spaces["morph"].boundary)
+    inside = pts[(pts[:, 0] >= x0) & (pts[:, 0] <= x1) & (pts[:, 1] >= y0) & (pts[:, 1] <= y1)]
+    spans = np.ptp(inside, axis=0) / np.array([x1 - x0, y1 - y0])
+    assert spans.max() > 0.9, spans  # edge to edge, not a stub where the folded mesh happens to be
+    W, b = hist.last.params[-2:]
+    if hidden == "2":
+        np.testing.assert_allclose(pts @ W[:, 0] + b[0], 0.0, atol=1e-6)
+    else:
+        assert np.ptp(inside[:, 0]) < 1e-6 * (x1 - x0)
+    moving = m.frame(len(m) - 1 - m.pause - 1).spaces["morph"].boundary  # on the way there: the mapped one only
+    assert sum(map(len, moving)) < len(pts)
+
+
 def test_frame_count_titles_and_gif(tmp_path, deep):
     cfg, data, hist = deep
     steps, pause = 3, 2

@@ -173,3 +173,19 @@ def test_a_thumbnail_gives_its_plane_the_whole_tile(tiny_run):
         assert box.width >= 120  # most of the tile
     finally:
         painter.close()
+
+
+def test_a_training_point_stands_out_from_its_own_region(tiny_run):
+    """At full strength the surface of a confident region was exactly the class colour: a
+    correctly classified filled point showed only its dark edge, which is how the legend draws
+    a hollow test ring. The surface now stops well short of the colour its points are filled with."""
+    from dataclasses import replace
+
+    _, data, hist = tiny_run
+    spec = scene.build_spec(hist, data, 1, 20)
+    for s, k in ((spec, 2), (replace(spec, task="multiclass", n_classes=3), 3)):
+        cmap = paint.surface_cmap(s)
+        surface = cmap(np.linspace(0, 1, cmap.N))[:, :3] * 255
+        for colour in paint.class_colors(s)[:k]:
+            nearest = np.linalg.norm(surface - np.array(colour) * 255, axis=1).min()
+            assert nearest > 40, (s.task, colour, nearest)

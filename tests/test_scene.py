@@ -70,6 +70,40 @@ def test_wide_layer_uses_fixed_pca_basis():
     assert fr.spaces["hidden"].mesh.shape == (20, 20, 2)
 
 
+@pytest.mark.parametrize("hidden, layer", [("4", 1), ("6,5", 2)])
+def test_a_wide_last_activation_is_drawn_on_the_output_axis_where_its_boundary_is_straight(hidden, layer):
+    """Principal axes showed circles' 4-unit activation boundary as a triangle and moons' as a
+    bent line with points on the wrong side. On the output axis the trained network's decision
+    depends on the horizontal coordinate alone: one straight vertical line, every point on its side."""
+    cfg = small_cfg(data__name="circles", model__hidden=hidden, render__layer=layer, train__epochs=40, render__grid=40)
+    spec, hist = _spec(cfg)
+    assert spec.labels["activation"] == ("output axis (projection)", "PC1 across it (projection)")
+    assert spec.labels["hidden"] == ("PC1 (projection)", "PC2 (projection)")  # z is not what the output reads
+    fr = scene.make_frame(spec, hist.last, len(hist) - 1)
+    act = fr.spaces["activation"]
+    line = np.concatenate(act.boundary)
+    assert len(line) > 5 and np.ptp(line[:, 0]) < 1e-6 * max(1.0, np.ptp(act.points[:, 0]))
+    logit = scene._logits(spec, hist.last.params, spec.X)[:, 0]
+    u = act.points[:, 0]
+    assert ((u > line[0, 0]) == (logit > 0)).all()
+    assert spec.spaces["activation"].layer == layer
+
+
+def test_three_classes_are_drawn_on_their_two_output_axes_and_more_fall_back_to_pca():
+    """Three classes' boundaries depend on two logit differences: exactly a plane. Ten do not."""
+    spec, hist = _spec(small_cfg(data__name="blobs3", model__hidden="5", train__epochs=30, render__grid=40))
+    assert spec.labels["activation"] == ("output axis 1 (projection)", "output axis 2 (projection)")
+    uv = scene.make_frame(spec, hist.last, len(hist) - 1).spaces["activation"].points
+    logits = scene._logits(spec, hist.last.params, spec.X)
+    diffs = logits[:, 1:] - logits[:, :1]  # what decides the class: an affine function of the plane
+    design = np.column_stack([uv, np.ones(len(uv))])
+    fit = design @ np.linalg.lstsq(design, diffs, rcond=None)[0]
+    assert np.abs(fit - diffs).max() < 1e-8 * max(1.0, np.abs(diffs).max())
+    h = np.random.default_rng(0).normal(size=(50, 6))
+    assert scene.Projection.decision(h, np.random.default_rng(1).normal(size=(6, 10))) is None
+    assert scene.Projection.decision(h, np.zeros((6, 1))) is None
+
+
 def test_deeper_layer_and_width_one():
     spec, hist = _spec(small_cfg(model__hidden="3,1", render__layer=2))
     assert spec.width == 1 and spec.layer == 2

@@ -175,16 +175,23 @@ def _two_row_legend(p: Parts) -> None:
         p.legend(math.ceil(p.legend_entries / 2))
 
 
+def _projected(text: str, short: str) -> str:
+    """``short``, still saying "projected" when ``text`` did: a projection must never pass for a plane."""
+    return f"{short} (projected)" if "projected" in text and "projected" not in short else short
+
+
 def _short_panel_titles(p: Parts) -> None:
     for ax in p.panel_axes:
-        ax.title.set_text(ax.get_title().split(" (")[0])  # set_title would reset the font size
+        text = ax.get_title()
+        # set_text: set_title would reset the font size
+        ax.title.set_text(_projected(text, text.split(" (")[0]))
 
 
 def _one_word_panel_titles(p: Parts) -> None:
     # "Layer 2 a: tanh(z)" keeps what tells it from its neighbours, "Layer 2 a".
     for ax in p.panel_axes:
         text = ax.get_title()
-        ax.title.set_text(text.split(":")[0] if ":" in text else text.split(" ")[0])
+        ax.title.set_text(_projected(text, text.split(":")[0] if ":" in text else text.split(" ")[0]))
 
 
 def _short_title(p: Parts) -> None:

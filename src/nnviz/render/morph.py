@@ -17,10 +17,11 @@ for the whole morph, so all motion on screen is motion of the values:
 
 * the input: its plane (the two features, or their principal axes);
 * a 2-wide layer: as it is;
-* a wider layer: the two principal axes of its activation at the *last*
-  epoch, one basis for all three representations of that layer (so ``+b``
-  shows as the translation it is; a per-representation PCA would centre it
-  away);
+* a wider layer: fixed by its activation at the *last* epoch (the last
+  layer on its output axis, others on their principal axes:
+  ``scene.layer_view``), one basis for all three representations of that
+  layer (so ``+b`` shows as the translation it is; a per-representation PCA
+  would centre it away);
 * a 1-wide layer: its unit along the horizontal axis.
 
 Interpolation is done on the projected 2-D coordinates. The projections are
@@ -57,6 +58,7 @@ MAX_PAUSE = 100  # extra still frames at each representation
 MAX_FRAMES = 20_000  # a morph of many epochs is still one file a person watches
 LAYOUT_LIMITS = (-1.05, 1.05, -1.05, 1.05)  # ticks like "−0.75": as wide as most cameras' labels
 COARSE = 8  # the limits pass samples every COARSE-th mesh row and column
+OUTPUT_GRID = 64  # nodes a side to find the output's straight boundary on: bisection makes it exact
 
 
 @dataclass(frozen=True)
@@ -132,8 +134,9 @@ def projections(spec: Spec, params: Sequence[Array]) -> tuple[Projection, ...]:
             view = Projection.identity((scene._sub("h", 0), scene._sub("h", 1)))
         elif width == 1:
             view = _unit_line(("h", ""))
-        else:
-            view = Projection.pca(acts[3 * k])
+        else:  # the last layer on the axes its output decides along, as animate draws it
+            out_w = params[2 * k] if k == model.n_hidden else None
+            view = scene.layer_view(acts[3 * k], out_w)
         views += [view] * 3
     return tuple(views)
 
@@ -150,6 +153,10 @@ class Keyframes:
     boundary: tuple[Array, ...]  # (m, 2) every boundary point, all polylines end to end
     cuts: Array  # where the boundary splits into its polylines
     values: Array  # (g, g) the prediction colouring each mesh cell
+    # The output layer's boundary across the whole last view, shown once the
+    # morph rests there: the mapped boundary alone is a dot when the layer
+    # folds the plane onto a sheet (blobs' two units learn the same weights).
+    output: tuple[Array, ...] = ()
 
 
 def _input_boundary(spec: Spec, params: Sequence[Array], out: Array) -> list[Array]:
@@ -247,14 +254,39 @@ def lerp(a: Array, b: Array, t: float) -> Array:
 def at(keys: Keyframes, m: Moment) -> Space:
     """The morph's space at moment ``m``: every array interpolated between two keyframes."""
     r, s = m.rep, ease(m.t)
-    nxt = min(r + 1, len(keys.points) - 1)
+    last = len(keys.points) - 1
+    nxt = min(r + 1, last)
     boundary = lerp(keys.boundary[r], keys.boundary[nxt], s)
+    lines = tuple(np.split(boundary, keys.cuts)) if len(boundary) else ()
     return Space(
         lerp(keys.mesh[r], keys.mesh[nxt], s),
         None,
         lerp(keys.points[r], keys.points[nxt], s),
-        tuple(np.split(boundary, keys.cuts)) if len(boundary) else (),
+        lines + keys.output if r == last else lines,
     )
+
+
+def output_lines(spec: Spec, view: Projection, params: Sequence[Array], lim: Limits) -> tuple[Array, ...]:
+    """The output layer's decision boundary across ``lim`` in the last hidden layer's ``view``.
+
+    Straight lines, exact whenever the output reads the layer only along the
+    view's axes (a 2-wide layer; a wider one on the output axes of these
+    parameters). Otherwise the view is a slice of the layer and there is no
+    one line to draw: empty.
+    """
+    w, b = params[-2], params[-1]
+    d = w[:, 1:] - w[:, :1] if w.shape[1] > 1 else w
+    with np.errstate(all="ignore"):
+        off = d - view.basis @ (view.basis.T @ d)
+        if not np.isfinite(off).all() or np.abs(off).max() > 1e-9 * max(float(np.abs(d).max()), 1e-300):
+            return ()
+        grid = scene.Grid.over(lim, OUTPUT_GRID)
+
+        def logits_of(uv: Array) -> Array:
+            return scene._finite(view.inverse(uv) @ w + b, 0.0, 1e12)
+
+        out = spec.model.out.head(logits_of(grid.points()))
+        return tuple(scene.boundaries(spec.task, grid, out, logits_of))
 
 
 # --- axes -------------------------------------------------------------------------------
@@ -402,7 +434,12 @@ class Morph:
 
     def _keys(self, e: int) -> Keyframes:
         if self._cache is None or self._cache[0] != e:
-            self._cache = (e, keyframes(self.spec, self.views, self.history.epochs[self.positions[e]].params))
+            params = self.history.epochs[self.positions[e]].params
+            keys = keyframes(self.spec, self.views, params)
+            # Over every camera this epoch's last representation is seen through (a line may overrun: clipped).
+            seen = self.limits[PANEL.name] if self.limits is not None else _union_all(cameras(self._bounds[e]))
+            keys = replace(keys, output=output_lines(self.spec, self.views[-1], params, seen))
+            self._cache = (e, keys)
         return self._cache[1]
 
     def where(self, index: int) -> tuple[int, Moment]:

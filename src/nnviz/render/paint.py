@@ -101,11 +101,29 @@ def surface_cmap(spec: Spec) -> mcolors.Colormap:
     return _stepped(spec.task, spec.n_classes)
 
 
+# How far a class surface goes from white toward its class colour when the
+# network is certain. At full strength a filled training point on its own
+# region showed only its dark edge, exactly the legend's hollow "test point"
+# ring, and a test ring in its class colour vanished. Points keep full colour.
+SURFACE_STRENGTH = 0.6
+
+
 @functools.cache
 def _stepped(task: str, k: int) -> mcolors.Colormap:
-    if task == "multiclass":
-        return multiclass_cmap(k).resampled(max(LEVELS // 2, 10) * k)
-    return (regression_cmap() if task == "regression" else binary_cmap()).resampled(LEVELS)
+    if task == "regression":  # its points are coloured through the same scale, so it stays as is
+        return regression_cmap().resampled(LEVELS)
+    cmap = (
+        multiclass_cmap(k).resampled(max(LEVELS // 2, 10) * k)
+        if task == "multiclass"
+        else binary_cmap().resampled(LEVELS)
+    )
+    return _faded(cmap, SURFACE_STRENGTH)
+
+
+def _faded(cmap: mcolors.Colormap, strength: float) -> mcolors.Colormap:
+    """``cmap``'s colours moved toward white: ``strength`` 1 keeps them, 0 is white."""
+    rgb = cmap(np.linspace(0.0, 1.0, cmap.N))[:, :3]
+    return mcolors.ListedColormap(1.0 - strength * (1.0 - rgb), name=f"{cmap.name}_faded")
 
 
 def class_colors(spec: Spec) -> list[tuple[float, float, float]]:
@@ -149,7 +167,8 @@ def palette_colors(spec: Spec) -> Array:
     steps = cmap(np.linspace(0, 1, min(cmap.N, PALETTE_STEPS)))[:, :3]
     if spec.neurons is not None:
         steps = np.vstack([steps, neuron_cmap()(np.linspace(0, 1, LEVELS))[:, :3]])
-    extra = np.array([(1, 1, 1), (0, 0, 0), (0.15, 0.15, 0.15)] + [c[:3] for c in class_colors(spec)])
+    curves = [mcolors.to_rgb(c) for c in (LossPanel.LOSS, LossPanel.METRIC)]
+    extra = np.array([(1, 1, 1), (0, 0, 0), (0.15, 0.15, 0.15), *curves] + [c[:3] for c in class_colors(spec)])
     return np.unique((np.vstack([steps, extra]) * 255).round().astype(np.uint8), axis=0)
 
 
@@ -579,6 +598,9 @@ class LossPanel(Panel):
     """
 
     FAINT = 0.18
+    # Greys: a hue would be some class's colour (C0 and C1 were the binary
+    # classes' teal and red, right above the class legend).
+    LOSS, METRIC = "0.1", "0.55"
 
     def __init__(self, ax: Any, spec: Spec, panel: PanelDef, style: Style, stride: int = 1) -> None:
         super().__init__(ax, spec, panel, style, stride)
@@ -587,8 +609,8 @@ class LossPanel(Panel):
         # The metric axis's lowest label sits on the corner where the epoch axis
         # ends ('0.0' against '90'): drop it rather than every tick label of the panel.
         self.twin.yaxis.set_major_locator(MaxNLocator(nbins="auto", steps=[1, 2, 2.5, 5, 10], prune="lower"))
-        self.twin.set_ylabel(spec.metric, fontsize=style.label, labelpad=2, color="C1")
-        ax.set_ylabel("loss", fontsize=style.label, labelpad=2, color="C0")
+        self.twin.set_ylabel(spec.metric, fontsize=style.label, labelpad=2, color=self.METRIC)
+        ax.set_ylabel("loss", fontsize=style.label, labelpad=2, color=self.LOSS)
         x = spec.epochs
         ax.set_xlim(x[0], max(x[-1], x[0] + 1))
         losses = [v for v in (spec.loss, spec.test_loss) if v is not None]
@@ -596,9 +618,9 @@ class LossPanel(Panel):
         ax.set_ylim(*_range(np.concatenate(losses), floor=0.0))
         self.twin.set_ylim(*((0.0, 1.02) if spec.metric == "accuracy" else _range(np.concatenate(metrics), floor=0.0)))
         # (axes, values, colour, dashes) per curve: train solid, test dashed.
-        self.series = [(ax, spec.loss, "C0", "-"), (self.twin, spec.metric_values, "C1", "-")]
+        self.series = [(ax, spec.loss, self.LOSS, "-"), (self.twin, spec.metric_values, self.METRIC, "-")]
         if spec.test_loss is not None and spec.test_metric is not None:
-            self.series += [(ax, spec.test_loss, "C0", "--"), (self.twin, spec.test_metric, "C1", "--")]
+            self.series += [(ax, spec.test_loss, self.LOSS, "--"), (self.twin, spec.test_metric, self.METRIC, "--")]
 
     @property
     def axes(self) -> list[Any]:
@@ -620,8 +642,8 @@ class LossPanel(Panel):
         kw = {"ms": max(6 * self.scale, 4.0), "mec": "white", "mew": 0.8 * self.scale, "zorder": 5}
         x = self.spec.epochs[frame.index]  # the epoch, or the step of a sub-epoch snapshot
         vline = self.ax.axvline(x, color="0.4", lw=0.8 * self.scale, ls="--")
-        (m1,) = self.ax.plot([x], [frame.loss], "o", color="C0", **kw)
-        (m2,) = self.twin.plot([x], [frame.metric], "o", color="C1", **kw)
+        (m1,) = self.ax.plot([x], [frame.loss], "o", color=self.LOSS, **kw)
+        (m2,) = self.twin.plot([x], [frame.metric], "o", color=self.METRIC, **kw)
         return [vline, m1, m2]
 
     def build(self, frame: Frame) -> list[Any]:

@@ -110,6 +110,54 @@ class Projection:
                 basis[:, j] = -basis[:, j]
         return cls(mean, basis, ("PC1 (projection)", "PC2 (projection)"), projected=True)
 
+    @classmethod
+    def decision(cls, h: Array, w: Array) -> Projection | None:
+        """Axes in which the output layer's decision is exact, for the last hidden layer's values ``h``.
+
+        The output layer is affine in ``h``, so its logits change only along
+        ``w``'s columns, and a boundary between two classes only along the
+        difference of theirs. When those span at most two directions (one
+        output: binary or regression; three classes), the panel shows them:
+        the boundary is then the straight line (or lines) the output layer
+        draws, and no point lands on the wrong side of it. One direction is
+        completed by the data's principal axis across it. None when they span
+        more (or none): the caller falls back to principal axes.
+        """
+        d = w[:, 1:] - w[:, :1] if w.shape[1] > 1 else w
+        if d.shape[1] > 2 or not np.isfinite(d).all():
+            return None
+        q, r = np.linalg.qr(d)
+        diag = np.abs(np.diag(r))
+        keep = diag > 1e-9 * max(float(diag.max(initial=0.0)), np.finfo(float).tiny)
+        if not keep.any():
+            return None
+        mean = h.mean(axis=0)
+        free: tuple[int, ...]  # the axes whose sign is free
+        if keep.all() and d.shape[1] == 2:
+            basis, free = q[:, :2].copy(), (0, 1)
+            labels = ("output axis 1 (projection)", "output axis 2 (projection)")
+        else:
+            u = q[:, int(np.argmax(keep))]
+            u = u if u @ d[:, int(np.argmax(keep))] >= 0 else -u  # toward class 1 (or a larger prediction)
+            basis, free = np.column_stack([u, _across(h - mean, u)]), (1,)
+            labels = ("output axis (projection)", "PC1 across it (projection)")
+        for j in free:  # a sign fixed as for principal axes, so reruns agree
+            if basis[np.argmax(np.abs(basis[:, j])), j] < 0:
+                basis[:, j] = -basis[:, j]
+        return cls(mean, basis, labels, projected=True)
+
+
+def _across(c: Array, u: Array) -> Array:
+    """The unit direction orthogonal to ``u`` along which the centred data ``c`` varies most."""
+    rest = c - np.outer(c @ u, u)
+    _, _, vt = np.linalg.svd(rest, full_matrices=False)
+    for v in [*vt, *np.eye(len(u))]:  # the data's axes first; any axis when it has none across u
+        v = v - (v @ u) * u
+        n = float(np.linalg.norm(v))
+        if n > 1e-6:
+            return v / n
+    raise ValueError("no axis across the output direction")  # unreachable for width >= 2
+
 
 @dataclass(frozen=True)
 class Grid:
@@ -424,6 +472,8 @@ def build_spec(
         "loss": ("step" if history.sub_epoch else "epoch", "loss"),
     }
     titles = {"input": "Input space", "loss": "Training curves"}
+    if _column(history, "test_loss") is not None:  # the curves panel draws the test split dashed: it says so
+        titles["loss"] = "Training curves (dashed: test)"
     if len(y) < total:
         titles["input"] = f"Input space ({len(y):,} of {total:,} points drawn)"
     where = "" if layer == 1 else f" of layer {layer}"
@@ -439,8 +489,11 @@ def build_spec(
     for name, (k, kind, heading) in classic.items():
         if name in drawn:
             h = last.z[k - 1] if kind == "z" else last.a[k - 1]
+            # The output layer draws its straight boundary in the last hidden activation.
+            out_w = history.last.params[2 * k] if kind == "a" and k == model.n_hidden else None
             try:
-                spaces[name], labels[name] = _layer_space(k, kind, h, (input_labels[0], "z" if kind == "z" else act))
+                one_unit = (input_labels[0], "z" if kind == "z" else act)
+                spaces[name], labels[name] = _layer_space(k, kind, h, one_unit, out_w)
             except ValueError:  # LinAlgError too
                 raise undrawable(history.last, name, history.sub_epoch) from None
             titles[name] = heading or _layer_title(spaces[name], act)
@@ -494,26 +547,40 @@ def build_spec(
     )
 
 
-def _layer_space(layer: int, kind: str, h: Array, one_unit: tuple[str, str]) -> tuple[LayerSpace, tuple[str, str]]:
+def _layer_space(
+    layer: int, kind: str, h: Array, one_unit: tuple[str, str], out_w: Array | None = None
+) -> tuple[LayerSpace, tuple[str, str]]:
     """Hidden layer ``layer``'s z or a space, from its values ``h`` (n, width) on the data, and its axis labels.
 
-    Raises ValueError (or LinAlgError) when ``h`` has no finite principal axes.
+    ``out_w`` (the output layer's weights) is given for the last hidden
+    layer's activation: a wider one is then drawn on the axes the output
+    decides along (``layer_view``). Raises ValueError (or LinAlgError) when
+    ``h`` has no finite axes.
     """
     width = h.shape[1]
     if width >= 3:
         if not np.isfinite(h).all() or np.abs(h).max() > MAX_COORD:
             raise ValueError("hidden values out of range")
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            pca = Projection.pca(h)
-        if not (np.isfinite(pca.mean).all() and np.isfinite(pca.basis).all()):
-            raise ValueError("non-finite principal axes")
-        proj: Projection | None = pca
+        proj: Projection | None = layer_view(h, out_w)
     elif width == 2:
         proj = Projection.identity((_sub(kind, 0), _sub(kind, 1)))
     else:  # one unit: plot it against the first input coordinate
         return LayerSpace(layer, kind, width, None), one_unit
     assert proj is not None
     return LayerSpace(layer, kind, width, proj), proj.labels
+
+
+def layer_view(h: Array, out_w: Array | None = None) -> Projection:
+    """The fixed 2-D view of a layer wider than 2: the output's decision axes when they fit (``out_w``), else PCA.
+
+    Raises ValueError when the axes are not finite.
+    """
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        view = Projection.decision(h, out_w) if out_w is not None else None
+        view = view or Projection.pca(h)
+    if not (np.isfinite(view.mean).all() and np.isfinite(view.basis).all()):
+        raise ValueError("non-finite projection axes")
+    return view
 
 
 def _layer_title(space: LayerSpace, act: str) -> str:
