@@ -158,3 +158,18 @@ def test_shortened_panel_titles_keep_their_size(runs):
             assert p.ax.title.get_fontsize() <= style.panel + 1e-9, (p.ax.get_title(), p.ax.title.get_fontsize())
     finally:
         painter.close()
+
+
+@pytest.mark.parametrize("size", ["480x160", "600x200"])
+def test_a_shortened_title_still_says_projected(size):
+    """Short titles were cut at the bracket: "Hidden space" over a 4-unit layer's projection
+    looked like an exact plane, at the gallery's size too."""
+    painter = _painter(_run(**{"data.name": "xor", "model.hidden": "4"}), size, "input,hidden,activation")
+    try:
+        titles = {p.name: p.ax.get_title() for p in painter.panels}
+        assert titles["input"] and "projected" not in titles["input"]
+        assert all("projected" in t for t in (titles["hidden"], titles["activation"])), titles
+        if size == "480x160":  # where they really are shortened
+            assert titles["hidden"] != painter.spec.titles["hidden"], titles
+    finally:
+        painter.close()
