@@ -189,3 +189,17 @@ def test_a_training_point_stands_out_from_its_own_region(tiny_run):
         for colour in paint.class_colors(s)[:k]:
             nearest = np.linalg.norm(surface - np.array(colour) * 255, axis=1).min()
             assert nearest > 40, (s.task, colour, nearest)
+
+
+def test_many_points_in_a_small_frame_leave_the_surface_visible():
+    """xor's 1,000 points at a 480x160 frame's 3 pt covered its input panel; a few hundred at the
+    default size keep their size."""
+    import math
+
+    def covered(ms: float, n: int, scale: float) -> float:  # share of the panel's axes the markers cover
+        px = ms * paint.DPI / 72
+        return n * math.pi * px**2 / 4 / (paint.AXES_PX * scale) ** 2
+
+    assert paint.marker_size(1.0, 400) == 4.6  # the default frame, blobs: unchanged
+    assert paint.marker_size(0.45, 1000) < 3.0 and covered(paint.marker_size(0.45, 1000), 1000, 0.45) <= 0.35 + 1e-9
+    assert paint.marker_size(0.45, 100_000) == paint.MIN_MARKER_PT  # still a visible dot

@@ -179,6 +179,33 @@ def test_digit_pictures_only_on_image_data():
     assert scene.build_spec(moons[2], moons[1], 1, 20).images is None
 
 
+@pytest.mark.parametrize("size", ["1200x400", "480x160"])
+def test_digit_pictures_stay_inside_their_panels_and_leave_small_frames(size):
+    """Typical digits sit in tanh's corners: centred on their points, half of each picture hung
+    over the tick labels or off the frame, and at 480x160 ten of them buried the panels."""
+    from nnviz.render import paint
+    from nnviz.render.animation import Animation
+
+    cfg, data, hist = _run(**{"data.name": "digits", "data.n_samples": 300, "model.hidden": (8, 2),
+                              "render.layer": 2, "render.size": size})
+    anim = Animation(hist, data, cfg.render)
+    painter = anim.painter()
+    try:
+        painter.render(anim.frame(anim.indices[-1]))
+        renderer = painter.canvas.get_renderer()
+        boxes = [(p, a) for p in painter.panels for a in p.ax.artists if isinstance(a, paint._InsideBox)]
+        if size == "480x160":
+            assert boxes == []
+            return
+        assert len(boxes) == 3 * 10  # input, hidden and activation panels, one per class
+        for panel, box in boxes:
+            outer, inner = panel.ax.bbox, box.get_window_extent(renderer)
+            assert outer.x0 - 1 <= inner.x0 and inner.x1 <= outer.x1 + 1, (panel.name, inner, outer)
+            assert outer.y0 - 1 <= inner.y0 and inner.y1 <= outer.y1 + 1, (panel.name, inner, outer)
+    finally:
+        painter.close()
+
+
 def test_digits_config_renders_one_gif_frame_per_rendered_epoch(tmp_path):
     raw = config.read_toml(ROOT / "configs" / "digits.toml")
     # The shipped config, shortened: its layers, data and panels, fewer epochs and frames.

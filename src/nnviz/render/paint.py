@@ -17,6 +17,7 @@ Every frame carries its own axis limits, so the painter never computes any.
 from __future__ import annotations
 
 import functools
+import math
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -26,6 +27,7 @@ from matplotlib import colors as mcolors
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection, QuadMesh
 from matplotlib.figure import Figure
+from matplotlib.offsetbox import AnnotationBbox
 from matplotlib.ticker import MaxNLocator
 
 from ..errors import RenderError
@@ -175,6 +177,21 @@ def palette_colors(spec: Spec) -> Array:
 # --- panels ------------------------------------------------------------------------
 
 
+# Markers cover at most this share of a panel, so the surface and boundary
+# under them stay visible: xor's 1,000 points at 4.6 pt buried a 480x160
+# frame's panels. A frame of 400x400 px a panel (scale 1) shows ~300 px of axes.
+POINT_COVER = 0.35
+AXES_PX = 300
+MIN_MARKER_PT = 2.0
+
+
+def marker_size(scale: float, n: int) -> float:
+    """A data marker's size in points: the style's, made smaller when ``n`` of them would bury the panel."""
+    area = (AXES_PX * scale) ** 2  # pixels
+    cap = (72 / DPI) * math.sqrt(POINT_COVER * area * 4 / (math.pi * max(n, 1)))
+    return max(min(max(4.6 * scale, 3.0), cap), MIN_MARKER_PT)
+
+
 class _Points:
     """The data as marker lines, one per (class, split), moved together with ``set_offsets``.
 
@@ -185,7 +202,7 @@ class _Points:
     """
 
     def __init__(self, ax: Any, spec: Spec, points: Array, scale: float) -> None:
-        style: dict[str, Any] = {"ms": max(4.6 * scale, 3.0), "mew": 0.5 * scale, "ls": "none", "zorder": 4}
+        style: dict[str, Any] = {"ms": marker_size(scale, len(points)), "mew": 0.5 * scale, "ls": "none", "zorder": 4}
         self.scatters: list[tuple[Any, Array]] = []
         self.lines: list[tuple[Any, Array]] = []
         for test in (False, True):
@@ -232,6 +249,33 @@ class _Points:
 
 
 THUMB_PX = 22  # a thumbnail's side on a 400-px panel: an 8x8 digit reads, and ten of them leave the points visible
+# Below this scale (a 600x200 gallery frame is 0.5) ten pictures fill a panel,
+# cover its ticks and the data: they are left out and the colours carry the classes.
+THUMB_MIN_SCALE = 0.75
+
+
+def shows_thumbs(spec: Spec, scale: float) -> bool:
+    return spec.images is not None and scale >= THUMB_MIN_SCALE
+
+
+class _InsideBox(AnnotationBbox):
+    """A picture at its point, slid inside the axes when the point is near an edge.
+
+    Typical digits sit where tanh saturates, in the corners: centred there,
+    half the picture hung over the tick labels or off the frame.
+    """
+
+    def draw(self, renderer: Any) -> None:
+        ax: Any = self.axes  # set: the box was added to its axes
+        box = self.offsetbox.get_window_extent(renderer)
+        half_w, half_h = box.width / 2 + 2, box.height / 2 + 2  # + the frame's line
+        x, y = ax.transData.transform(self.xy)
+        inside = (
+            float(np.clip(x, ax.bbox.x0 + half_w, max(ax.bbox.x1 - half_w, ax.bbox.x0 + half_w))),
+            float(np.clip(y, ax.bbox.y0 + half_h, max(ax.bbox.y1 - half_h, ax.bbox.y0 + half_h))),
+        )
+        self.xybox = tuple(ax.transData.inverted().transform(inside))
+        super().draw(renderer)
 
 
 class _Thumbs:
@@ -244,7 +288,7 @@ class _Thumbs:
     """
 
     def __init__(self, ax: Any, spec: Spec, points: Array, scale: float) -> None:
-        from matplotlib.offsetbox import AnnotationBbox, OffsetImage
+        from matplotlib.offsetbox import OffsetImage
 
         assert spec.images is not None
         colours = class_colors(spec)
@@ -254,14 +298,17 @@ class _Thumbs:
         self.boxes: list[Any] = []
         for img, xy, c in zip(spec.images, points[spec.thumbs], labels):
             picture = OffsetImage(img, cmap="gray_r", norm=NORM, zoom=zoom, interpolation="nearest")
-            box = AnnotationBbox(
+            colour = colours[c % len(colours)]
+            box = _InsideBox(
                 picture,
                 tuple(xy),
                 frameon=True,
                 pad=0.1,
                 zorder=5,
                 annotation_clip=False,
-                bboxprops={"edgecolor": colours[c % len(colours)], "linewidth": 1.5 * scale},
+                bboxprops={"edgecolor": colour, "linewidth": 1.5 * scale},
+                # Seen only when the box slid in from an edge: back to its point.
+                arrowprops={"arrowstyle": "-", "color": colour, "lw": 1.0 * scale, "shrinkA": 0, "shrinkB": 0},
             )
             ax.add_artist(box)
             self.boxes.append(box)
@@ -491,13 +538,13 @@ class ImagePanel(WarpedPanel):
     def add(self, frame: Frame) -> list[Any]:
         # Image data: a few samples as pictures, so the plane says what its points are.
         artists = super().add(frame)
-        if self.spec.images is None:
+        if not shows_thumbs(self.spec, self.scale):
             return artists
         return [*artists, _Thumbs(self.ax, self.spec, frame.spaces[self.space].points, self.scale)]
 
     def update(self, frame: Frame) -> None:
         super().update(frame)
-        if self.spec.images is not None:
+        if shows_thumbs(self.spec, self.scale):
             self.artists[-1].set_offsets(frame.spaces[self.space].points[self.spec.thumbs])
 
     def _surface(self, frame: Frame) -> Any:
