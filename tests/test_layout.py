@@ -168,8 +168,23 @@ def test_a_shortened_title_still_says_projected(size):
     try:
         titles = {p.name: p.ax.get_title() for p in painter.panels}
         assert titles["input"] and "projected" not in titles["input"]
-        assert all("projected" in t for t in (titles["hidden"], titles["activation"])), titles
+        assert all("proj" in t for t in (titles["hidden"], titles["activation"])), titles  # "(proj.)" when one word
         if size == "480x160":  # where they really are shortened
             assert titles["hidden"] != painter.spec.titles["hidden"], titles
+    finally:
+        painter.close()
+
+
+def test_side_by_side_panel_titles_are_clearly_apart(runs):
+    """At 480x160 sine's "Hidden space (pre-activation z)" ended one space before
+    "Activation space (tanh(z))": two titles that read as one sentence."""
+    painter = _painter(runs["regression"], "480x160", "input,hidden,activation")
+    try:
+        renderer = painter.canvas.get_renderer()
+        boxes = sorted((b for p in painter.panels if p.ax.get_title()
+                        for b in [p.ax.title.get_window_extent(renderer)]), key=lambda b: b.x0)
+        assert len(boxes) >= 2
+        for left, right in itertools.pairwise(boxes):
+            assert right.x0 - left.x1 >= 0.8 * min(left.height, right.height) - 0.5, (left, right)
     finally:
         painter.close()
