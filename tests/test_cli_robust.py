@@ -201,3 +201,26 @@ def test_the_top_level_help_names_every_output_format():
 
     text = " ".join(CliRunner().invoke(cli, ["--help"]).output.split()).lower()
     assert [f for f in WRITERS if f not in text] == []
+
+
+@pytest.mark.parametrize("command", ["animate", "morph"])
+def test_an_explicit_format_that_contradicts_the_out_suffix_is_refused(tmp_path, command):
+    """`--format gif --out k.mp4` wrote an MP4 and recorded format = "gif" in k.toml, because gif is
+    the default and the check only saw formats that were not."""
+    r = CliRunner().invoke(cli, [command, "--format", "gif", "--out", str(tmp_path / "k.mp4"), *TINY])
+    assert "is a .mp4 file but --format is gif" in _one_error_line(r, 1)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_help_shows_the_defaults_a_run_really_gets():
+    """morph's help said 1200x400 and fixed axes (it uses 600x600, per-frame); animate's said
+    --stop-loss 0.0 and --hidden 2 where the dataset's own defaults apply."""
+    morph = " ".join(CliRunner().invoke(cli, ["morph", "--help"]).output.split())
+    assert "[render.size, default: 600x600]" in morph and "[render.axes, default: per-frame]" in morph
+    animate = " ".join(CliRunner().invoke(cli, ["animate", "--help"]).output.split())
+    assert "[train.stop_loss, default: the dataset's (nnviz datasets), else 0.0]" in animate
+    assert "[model.hidden, default: the dataset's (nnviz datasets), else 2]" in animate
+    assert "[train.lr, default: the dataset's" in animate and "[render.size, default: 1200x400]" in animate
+    table = CliRunner().invoke(cli, ["datasets"]).output
+    xor = next(line for line in table.splitlines() if line.startswith("xor "))
+    assert "hidden=4" in xor and "stop_loss=0.05" in xor and "epochs=150" in xor

@@ -49,3 +49,17 @@ def test_a_users_own_choice_is_kept() -> None:
 def test_numpy_imported_first_on_an_avx512_machine_is_named_in_a_warning() -> None:
     got = probe("import numpy; import nnviz")
     assert got["v4"] and got["warned"]
+
+
+def test_the_readme_starts_dask_workers_with_the_pins() -> None:
+    """`dask worker` loads NumPy before nnviz: only its environment can pin the kernels, so the
+    README's worker command must carry exactly nnviz's pins (it had none, and nnviz's install
+    line fetched another project of the same name from PyPI)."""
+    from pathlib import Path
+
+    from nnviz import kernels
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    worker = readme[readme.index("dask scheduler") :].split("\n```")[0]
+    assert f"{kernels.pinned_env()} \\\n    dask worker" in worker, worker
+    assert 'pip install "nnviz' not in readme and "-e \".[dask]\"" in readme

@@ -19,6 +19,7 @@ import subprocess
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -456,3 +457,28 @@ def test_an_interrupted_dask_sweep_drops_teardown_noise_and_restores_logging(
     assert {name: logging.getLogger(name).level for name in watched} == before
     logging.getLogger("tornado.application").error("after the sweep")  # the user's logging works again
     assert "after the sweep" in caplog.text
+
+
+def test_runs_on_a_worker_with_avx512_kernels_on_are_named_in_one_warning(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`dask worker` loads NumPy before nnviz, so its AVX-512 kernels stay on and every file differed
+    in the last bits from a local run while the sweep said nothing. The sweep still succeeds, says so
+    in one line with the environment that fixes it, and the run's stored result does not keep it."""
+    from nnviz import kernels
+
+    monkeypatch.setitem(sweep.EXECUTORS, "process", ExecutorKind(_inline, lambda s, w: None))
+    monkeypatch.setattr(kernels, "avx512_active", lambda: True)
+    with warnings.catch_warnings(record=True) as seen:  # the CLI prints each as one "Warning: " line
+        warnings.simplefilter("always")
+        code, output = cli_run("sweep", str(write_spec(tmp_path)), "--out", str(tmp_path / "o"), "-q")
+    assert code == 0, output
+    warned = [str(w.message) for w in seen if "AVX-512" in str(w.message)]
+    assert len(warned) == 1 and warned[0].startswith("2 runs ran on a worker with NumPy's AVX-512 kernels on")
+    assert "NPY_DISABLE_CPU_FEATURES='X86_V4 AVX512_ICL AVX512_SPR' OPENBLAS_CORETYPE='Haswell'" in warned[0]
+    assert "unpinned" not in (tmp_path / "o" / "lr=0.1" / runner.MARKER).read_text()
+    monkeypatch.setattr(kernels, "avx512_active", lambda: False)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        code, output = cli_run("sweep", str(write_spec(tmp_path)), "--out", str(tmp_path / "p"), "-q")
+    assert code == 0 and not [w for w in seen if "AVX-512" in str(w.message)], output

@@ -37,17 +37,23 @@ def pin() -> None:
         for name, value in PINS.items():
             os.environ.setdefault(name, value)
         return
-    if _avx512_active():
+    if avx512_active():
         warnings.warn(
             "NumPy was imported before nnviz, so its AVX-512 kernels are active: results are correct but "
             "may differ in the last bits from other machines. Import nnviz first (or set "
-            + ", ".join(f"{k}={v!r}" for k, v in PINS.items())
+            + pinned_env()
             + ") for byte-identical files.",
             stacklevel=3,
         )
 
 
-def _avx512_active() -> bool:
+def pinned_env() -> str:
+    """The pins as shell assignments, for a process nnviz does not start (a Dask worker)."""
+    return " ".join(f"{k}={v!r}" for k, v in PINS.items())
+
+
+def avx512_active() -> bool:
+    """Whether this process runs NumPy's AVX-512 kernels: its results may differ in the last bits."""
     try:
         from numpy._core._multiarray_umath import __cpu_features__  # type: ignore[import-not-found,unused-ignore]
     except ImportError:  # another NumPy layout: nothing to say

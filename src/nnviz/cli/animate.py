@@ -10,7 +10,14 @@ import click
 from ..atomic import check_name_length
 from ..numbers import count
 from .engine_cmds import stop_line
-from .options import PathName, config_options, load_config, load_history_config, read_saved_run
+from .options import (
+    PathName,
+    config_options,
+    format_from_out,
+    load_config,
+    load_history_config,
+    read_saved_run,
+)
 
 if TYPE_CHECKING:
     from ..engine.history import History
@@ -51,12 +58,9 @@ def _check_inputs(cfg: Any, out: str | None, config_path: str | None, history_pa
 def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     """Train a network and animate its input, hidden and activation spaces."""
     from .. import render
-    from ..render.writers import format_of, writer_for
+    from ..render.writers import writer_for
 
-    if out and kwargs.get("render__format") is None and format_of(out):
-        # The --out suffix is the more specific wish than a config file's format;
-        # only an explicit --format that contradicts it is an error.
-        kwargs["render__format"] = format_of(out)
+    format_from_out(out, kwargs)
     if out:
         check_name_length(out, "--out")  # a name over NAME_MAX makes even a stat() fail
     config_path = kwargs.get("config_path")

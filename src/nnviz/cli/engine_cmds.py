@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -130,14 +131,29 @@ def datasets_cmd() -> None:
             spec.task,
             str(spec.n_samples) if spec.n_samples else "-",
             "-" if spec.noise is None else f"{spec.noise:g}",
+            _own_defaults(spec.defaults),
             spec.description,
         )
         for spec in datasets.DATASETS.values()
     ]
-    header = ("name", "task", "samples", "noise", "description")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(4)]
+    header = ("name", "task", "samples", "noise", "its defaults", "description")
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:4], widths)) + "  " + row[4])
+        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths)) + "  " + row[-1])
+    click.echo("\nA flag or config value always wins over a dataset's default.")
+
+
+def _own_defaults(defaults: Mapping[str, Any]) -> str:
+    """``hidden=4 lr=0.03 epochs=150``: the keys a dataset sets itself, by their flag names."""
+    if not defaults:
+        return "-"
+    return " ".join(f"{dotted.split('.')[1]}={_value(v)}" for dotted, v in defaults.items())
+
+
+def _value(v: Any) -> str:
+    if isinstance(v, tuple):
+        return ",".join(map(str, v))
+    return f"{v:g}" if isinstance(v, float) else str(v)
 
 
 COMMANDS = [train_cmd, gradcheck_cmd, datasets_cmd]

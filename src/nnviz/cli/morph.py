@@ -8,14 +8,19 @@ from typing import Any
 
 import click
 
-from .options import PathName, config_options, load_config, load_history_config, read_saved_run
+from .options import PathName, config_options, format_from_out, load_config, load_history_config, read_saved_run
 
 # One square panel: the config's default size is for three panels side by side.
 DEFAULT_SIZE = "600x600"
+# Layers differ in scale by orders of magnitude (x·W can be 30x the input,
+# tanh squeezes to ±1): one set of axes leaves most stages a dot.
+DEFAULT_AXES = "per-frame"
 
 
 @click.command("morph")
-@config_options(sections=("data", "model", "train", "render"))
+@config_options(
+    sections=("data", "model", "train", "render"), shown={"render.size": DEFAULT_SIZE, "render.axes": DEFAULT_AXES}
+)
 @click.option(
     "--out",
     "out",
@@ -58,16 +63,13 @@ def morph_cmd(
     from ..errors import Interrupted
     from ..render import morph
     from ..render.pipeline import OUTPUT_DIR
-    from ..render.writers import format_of, writer_for
+    from ..render.writers import writer_for
 
-    if out and kwargs.get("render__format") is None and format_of(out):
-        kwargs["render__format"] = format_of(out)
+    format_from_out(out, kwargs)
     if kwargs.get("render__size") is None:
         kwargs["render__size"] = DEFAULT_SIZE
     if kwargs.get("render__axes") is None:
-        # Layers differ in scale by orders of magnitude (x·W can be 30x the
-        # input, tanh squeezes to ±1): one set of axes leaves most stages a dot.
-        kwargs["render__axes"] = "per-frame"
+        kwargs["render__axes"] = DEFAULT_AXES
     if history_path:
         cfg, _ = load_history_config(history_path, kwargs)
         history, data = read_saved_run(history_path, cfg)

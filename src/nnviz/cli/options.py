@@ -9,7 +9,7 @@ default) alone, and validation happens once, in ``config.resolve``.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -54,12 +54,20 @@ def _param_name(section: str, key: str) -> str:
     return f"{section}__{key}"
 
 
-def _schema_options(sections: Iterable[str]) -> list[Callable]:
+def _schema_options(sections: Iterable[str], shown: Mapping[str, str]) -> list[Callable]:
+    from ..engine.datasets import DATASETS
+
+    # Keys a dataset gives its own default (xor: 4 hidden units, sine: 300 epochs).
+    by_dataset = {dotted for spec in DATASETS.values() for dotted in spec.defaults}
     decorators: list[Callable] = []
     for section in sections:
         for key, spec in config.SCHEMA[section].items():
             if not spec.flag:
                 continue
+            dotted = f"{section}.{key}"
+            default = shown.get(dotted, _show_default(spec.default))
+            if dotted in by_dataset:
+                default = f"the dataset's (nnviz datasets), else {default}"
             decorators.append(
                 click.option(
                     spec.flag,
@@ -67,7 +75,7 @@ def _schema_options(sections: Iterable[str]) -> list[Callable]:
                     type=_click_type(spec),
                     metavar=_metavar(spec),
                     default=None,
-                    help=f"{spec.help} [{section}.{key}, default: {_show_default(spec.default)}]",
+                    help=f"{spec.help} [{dotted}, default: {default}]",
                 )
             )
     return decorators
@@ -95,11 +103,17 @@ def _show_default(value: Any) -> str:
     return "auto" if value is None else str(value)
 
 
-def config_options(sections: Iterable[str] = ("data", "model", "train")) -> Callable:
-    """Add ``--config PATH`` and one option per flagged key of ``sections``."""
+def config_options(
+    sections: Iterable[str] = ("data", "model", "train"), shown: Mapping[str, str] | None = None
+) -> Callable:
+    """Add ``--config PATH`` and one option per flagged key of ``sections``.
+
+    ``shown`` names the defaults a command sets itself (morph's square frame),
+    so its help says what it does.
+    """
 
     def decorate(fn: Callable) -> Callable:
-        for deco in reversed(_schema_options(tuple(sections))):
+        for deco in reversed(_schema_options(tuple(sections), shown or {})):
             fn = deco(fn)
         return click.option(
             "--config",
@@ -110,6 +124,24 @@ def config_options(sections: Iterable[str] = ("data", "model", "train")) -> Call
         )(fn)
 
     return decorate
+
+
+def format_from_out(out: str | None, kwargs: dict[str, Any]) -> None:
+    """Let ``--out``'s suffix pick the format; an explicit ``--format`` that contradicts it is an error.
+
+    The suffix is a more specific wish than a config file's format, so it
+    wins over that; but ``--format gif --out a.mp4`` silently wrote an MP4.
+    """
+    from ..errors import RenderError
+    from ..render.writers import format_of
+
+    by_suffix = format_of(out) if out else None
+    if by_suffix is None:
+        return
+    given = kwargs.get("render__format")
+    if given is not None and given != by_suffix:
+        raise RenderError(f"--out {out!r} is a .{by_suffix} file but --format is {given}; make them agree")
+    kwargs["render__format"] = by_suffix
 
 
 def pop_overrides(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -15,14 +15,16 @@ import concurrent.futures as cf
 import contextlib
 import os
 import time
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .. import kernels
 from ..atomic import atomic_path, ensure_parent, remove_stale_temps
 from ..errors import ConfigError, NnvizError, OutputError, one_line
-from ..numbers import metric
+from ..numbers import count, metric
 from ..paths import check_disjoint
 from ..progress import stderr_progress
 from . import gallery
@@ -275,7 +277,24 @@ def _locked_sweep(
         for fut in cf.as_completed(futures):
             finish(_kept_if_intact(_outcome(fut, futures[fut]), out, futures[fut], previous))
     ordered = tuple(results[r.name] for r in spec.runs)
+    _warn_unpinned(ordered)
     return _write_reports(spec, out, ordered, started)
+
+
+def _warn_unpinned(runs: Sequence[RunResult]) -> None:
+    """One warning when some runs had NumPy's AVX-512 kernels on: their bits are not the promised ones.
+
+    nnviz pins the kernels in every process it starts; a Dask worker started
+    by hand loads NumPy before nnviz, so only its environment can pin them.
+    """
+    n = sum(r.unpinned for r in runs)
+    if n:
+        warnings.warn(
+            f"{count(n, 'run')} ran on a worker with NumPy's AVX-512 kernels on (NumPy loaded before nnviz): "
+            "correct, but its files may differ in the last bits from a local run; "
+            f"start Dask workers with {kernels.pinned_env()} set",
+            stacklevel=2,
+        )
 
 
 def _outcome(fut: cf.Future, run: Any) -> RunResult:

@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config as config_mod
+from .. import kernels
 from ..atomic import write_text_atomic
 from ..config import Config
 from ..errors import NnvizError, one_line
@@ -53,6 +54,9 @@ class RunResult:
     error: str = ""
     config_hash: str = ""
     cached: bool = False  # not run now: a finished run with the same config was kept
+    # Run where NumPy's AVX-512 kernels were on (NumPy loaded before nnviz on a
+    # Dask worker): its files may differ in the last bits from anyone else's.
+    unpinned: bool = False
     retry_error: str = ""  # with --force: why the re-run failed (its previous result was kept)
 
     @property
@@ -153,7 +157,8 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
     try:
         check_stop()  # runs still queued when the sweep stopped end at once
         result = _train_and_render(cfg, folder)
-        result = replace(result, name=name, seconds=time.perf_counter() - start)
+        unpinned = kernels.avx512_active()
+        result = replace(result, name=name, seconds=time.perf_counter() - start, unpinned=unpinned)
         write_marker(folder, result)
         return result
     except NnvizError as exc:
@@ -219,7 +224,7 @@ def file_digest(path: Path) -> dict[str, Any]:
     return {"size": size, "sha256": digest.hexdigest()}
 
 
-_STORED = tuple(f.name for f in fields(RunResult) if f.name not in ("cached", "retry_error"))
+_STORED = tuple(f.name for f in fields(RunResult) if f.name not in ("cached", "retry_error", "unpinned"))
 
 
 def write_marker(folder: Path, result: RunResult) -> Path:
