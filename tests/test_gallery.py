@@ -302,3 +302,11 @@ def test_comparison_is_rebuilt_only_when_runs_change(early_stop: sweep.SweepResu
 def test_no_comparison_when_every_run_failed(tmp_path: Path) -> None:
     spec = spec_of({"train.lr": [0.1]})
     assert gallery.write_comparison(spec, tmp_path, [sweep.RunResult("lr=0.1", "failed", error="x")]) is None
+
+
+def test_the_stopped_badge_leaves_the_tiles_axis_labels_uncovered() -> None:
+    """One line, "stopped at epoch 122" spanned a 160-px tile and covered its "x1" label and ticks."""
+    tile = np.zeros((200, 160, 3), dtype=np.uint8)
+    marked = gallery._stopped(tile, "stopped at epoch 122")
+    cols = np.flatnonzero((marked == 255).all(axis=2).any(axis=0))
+    assert len(cols) and cols.min() >= 0.2 * tile.shape[1] and cols.max() <= 0.8 * tile.shape[1], (cols.min(), cols.max())

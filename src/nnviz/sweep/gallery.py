@@ -481,9 +481,11 @@ def _stopped(tile: Array, text: str) -> Array:
     img = Image.fromarray(dim)
     draw = ImageDraw.Draw(img)
     centre, face = (img.width // 2, img.height // 2), font(12)
-    box = draw.textbbox(centre, text, font=face, anchor="mm")
+    # Two lines ("stopped" / "at epoch 122"): one ran across the tile's axis label and ticks.
+    text = text.replace(" at ", "\nat ", 1)
+    box = draw.multiline_textbbox(centre, text, font=face, anchor="mm", align="center")
     draw.rectangle((box[0] - 4, box[1] - 3, box[2] + 4, box[3] + 3), fill=(255, 255, 255), outline=(90, 90, 90))
-    draw.text(centre, text, fill=(20, 20, 20), font=face, anchor="mm")
+    draw.multiline_text(centre, text, fill=(20, 20, 20), font=face, anchor="mm", align="center")
     return np.asarray(img)
 
 
