@@ -170,6 +170,26 @@ def test_per_stage_camera_is_still_while_moving(deep):
     assert (x1 - x0) < 3.0  # tanh space: about [-1, 1], not the x·W stage's range
 
 
+def test_each_representation_fills_the_panel_in_the_middle_of_its_pause(deep):
+    """Each stage's camera covers both its ends, so layer 1's tanh fold, after a wide affine stage,
+    never filled more than a fifth of the panel. Mid-pause the camera rests on the representation
+    alone; it still moves only while nothing else does."""
+    cfg, data, hist = deep
+    m = morph.Morph(hist, data, small_cfg(render__axes="per-frame").render, steps=2, pause=6)
+    frames = _frames(m)
+    for r in range(len(m.reps)):
+        mid = next(i for i, mo in enumerate(m.moments) if mo.rep == r and mo.pause == 3)
+        space = frames[mid].spaces["morph"]
+        pts = np.concatenate([space.points, space.mesh.reshape(-1, 2)])  # what the camera frames
+        x0, x1, y0, y1 = frames[mid].limits["morph"]
+        assert x0 <= pts[:, 0].min() and pts[:, 0].max() <= x1 and y0 <= pts[:, 1].min() and pts[:, 1].max() <= y1
+        fill = max(np.ptp(pts[:, 0]) / (x1 - x0), np.ptp(pts[:, 1]) / (y1 - y0))
+        assert fill > 0.8, (m.reps[r], fill)
+    moving = [(mo.rep, f.limits["morph"]) for mo, f in zip(m.moments, frames) if mo.pause < 0]
+    for rep in {r for r, _ in moving}:
+        assert len({lim for r, lim in moving if r == rep}) == 1
+
+
 def test_library_errors(deep):
     cfg, data, hist = deep
     with pytest.raises(RenderError, match="out of range; valid: comma-separated epochs from 0 to 8"):

@@ -326,16 +326,35 @@ def cameras(bounds: Sequence[Limits]) -> list[Limits]:
     return [scene.pad(bounds[0]), *unions, scene.pad(bounds[-1])]
 
 
-def moment_limits(cams: Sequence[Limits], m: Moment, pause: int) -> Limits:
-    """Per-stage axes: still while moving; eased from one camera to the next during a pause.
+def moment_limits(cams: Sequence[Limits], m: Moment, pause: int, own: Sequence[Limits] | None = None) -> Limits:
+    """Per-stage axes: still while moving; eased during a pause, through the representation's ``own`` axes.
 
     The camera only moves while nothing else does, so a zoom is never
-    mistaken for a transformation of the data.
+    mistaken for a transformation of the data. With ``own`` (each
+    representation's padded bounds) a pause of 3 or more frames zooms in
+    on the representation for its first third, holds it there for the
+    middle third, and zooms out to the next stage for the last: a stage's
+    camera covers both its ends, so a tanh fold after a ±8 affine stage
+    otherwise never filled more than a fifth of the panel.
     """
     if m.pause < 0:  # moving from representation m.rep to the next
         return cams[m.rep + 1]
-    s = ease(m.pause / pause) if pause else 1.0
-    x0, x1, y0, y1 = (float(v) for v in lerp(np.array(cams[m.rep]), np.array(cams[m.rep + 1]), s))
+    a, b = np.array(cams[m.rep]), np.array(cams[m.rep + 1])
+    if not pause:
+        return _limits(b)
+    t = m.pause / pause
+    if own is None or pause < 3:
+        return _limits(lerp(a, b, ease(t)))
+    mid = np.array(own[m.rep])
+    if t <= 1 / 3:
+        return _limits(lerp(a, mid, ease(3 * t)))
+    if t < 2 / 3:
+        return _limits(mid)
+    return _limits(lerp(mid, b, ease(3 * t - 2)))
+
+
+def _limits(v: Array) -> Limits:
+    x0, x1, y0, y1 = (float(x) for x in v)
     return x0, x1, y0, y1
 
 
@@ -461,7 +480,9 @@ class Morph:
         if self.limits is not None:
             limits = dict(self.limits)
         else:
-            limits = {PANEL.name: moment_limits(cameras(self._bounds[e]), m, self.pause)}
+            bounds = self._bounds[e]
+            own = [scene.pad(b) for b in bounds]
+            limits = {PANEL.name: moment_limits(cameras(bounds), m, self.pause, own)}
         metrics = ep.metrics
         title = self.title(index)
         return Frame(
