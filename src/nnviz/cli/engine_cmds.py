@@ -123,7 +123,7 @@ def gradcheck_cmd(samples: int, **kwargs: Any) -> None:
 
 @click.command("datasets")
 def datasets_cmd() -> None:
-    """List the built-in datasets with their task and defaults."""
+    """List the built-in datasets with their task and defaults (a flag or config value wins over them)."""
     rows = [
         # "-": a file's row count is unknown until read; noise None means the dataset has no noise.
         (
@@ -140,7 +140,6 @@ def datasets_cmd() -> None:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
     for row in [header, *rows]:
         click.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths)) + "  " + row[-1])
-    click.echo("\nA flag or config value always wins over a dataset's default.")
 
 
 def _own_defaults(defaults: Mapping[str, Any]) -> str:
