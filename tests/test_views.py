@@ -120,6 +120,34 @@ def test_neurons_panel_caps_at_16_units_and_says_so(width, shown, says):
         painter.close()
 
 
+@pytest.mark.parametrize("size", ["1200x400", "480x160"])
+def test_each_neuron_tile_says_which_unit_it_is_when_it_can_hold_a_label(size):
+    """Tiles had no unit number: "the third unit" had to be counted off the mosaic. Each is
+    numbered in its top-left corner, drawn over the tiles (not in the background they cover);
+    a frame too small to hold the labels has none."""
+    run = _run(**{"data.name": "xor", "model.hidden": (5,)})
+    anim, painter, pixels = _painted(run, **{"render.panels": "input,neurons", "render.size": size})
+    try:
+        panel = next(p for p in painter.panels if p.name == "neurons")
+        numbers = [t for t in panel.ax.texts if t.get_visible()]
+        if size == "480x160":
+            assert numbers == []
+            return
+        assert [t.get_text() for t in numbers] == ["1", "2", "3", "4", "5"]
+        n = anim.spec.neurons
+        renderer = painter.canvas.get_renderer()
+        for i, t in enumerate(numbers):  # inside its own tile, and really on screen (light text pixels)
+            r, c = divmod(i, n.cols)
+            box = t.get_window_extent(renderer)
+            (x0, y0), (x1, y1) = panel.ax.transData.transform([(c, n.rows - r - 1), (c + 1, n.rows - r)])
+            assert x0 <= box.x0 and box.x1 <= x1 and y0 <= box.y0 and box.y1 <= y1, (i, box)
+            rows = slice(round(pixels.shape[0] - box.y1), round(pixels.shape[0] - box.y0))
+            patch = pixels[rows, round(box.x0) : round(box.x1)].astype(int)
+            assert (patch.min(axis=2) > 200).any() and (patch.max(axis=2) < 90).any(), i  # white on dark
+    finally:
+        painter.close()
+
+
 def test_neuron_tiles_show_each_units_activation_over_the_input():
     """Tile 1 (top left) is unit 1's activation over the input plane, min-max scaled."""
     from nnviz.engine import nn

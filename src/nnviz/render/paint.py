@@ -616,6 +616,32 @@ class MosaicPanel(Panel):
         ax.set_xticks([])
         ax.set_yticks([])
 
+    def _unit_numbers(self) -> list[Any]:
+        """Each tile's unit, 1-based like the hidden axes' a₁, a₂, in its top-left corner.
+
+        Drawn with the tiles (after them), not in the background the tiles cover.
+        """
+        n = self.spec.neurons
+        if n is None or self.style.scale < THUMB_MIN_SCALE:  # tiles too small to hold a label
+            return []
+        numbers = []
+        for i in range(n.units):
+            r, c = divmod(i, n.cols)
+            numbers.append(
+                self.ax.text(
+                    c + 0.04,
+                    n.rows - r - 0.05,  # row 0 is the top one
+                    str(i + 1),
+                    ha="left",
+                    va="top",
+                    fontsize=self.style.tick,
+                    color="white",
+                    bbox={"boxstyle": "round,pad=0.15", "fc": "0.15", "ec": "none"},
+                    zorder=3,
+                )
+            )
+        return numbers
+
     def add(self, frame: Frame) -> list[Any]:
         sp = frame.spaces[self.space]
         return [
@@ -628,7 +654,8 @@ class MosaicPanel(Panel):
                 interpolation="nearest",
                 aspect="auto",
                 zorder=1,
-            )
+            ),
+            *self._unit_numbers(),
         ]
 
     def update(self, frame: Frame) -> None:
