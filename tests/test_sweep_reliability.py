@@ -482,3 +482,15 @@ def test_runs_on_a_worker_with_avx512_kernels_on_are_named_in_one_warning(
         warnings.simplefilter("always")
         code, output = cli_run("sweep", str(write_spec(tmp_path)), "--out", str(tmp_path / "p"), "-q")
     assert code == 0 and not [w for w in seen if "AVX-512" in str(w.message)], output
+
+
+def test_dask_workers_keep_their_error_logs_off_the_users_terminal(capfd: pytest.CaptureFixture[str]) -> None:
+    """Workers outlive an interrupted sweep by a moment and logged "Failed to communicate with
+    scheduler during heartbeat" with a traceback under the one ``Error: interrupted`` line (CI).
+    A worker's ERROR record never reaches the terminal (NNVIZ_DEBUG=1 shows them)."""
+    from nnviz.sweep import executors
+
+    with executors.dask_executor(1) as pool:
+        pool.submit(logging.getLogger("distributed.worker").error, "boom-marker from a worker").result(timeout=60)
+    err = capfd.readouterr().err
+    assert "boom-marker" not in err, err

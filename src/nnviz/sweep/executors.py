@@ -289,7 +289,10 @@ def dask_executor(jobs: int, scheduler: str | None = None, workers: int | None =
                     threads_per_worker=1,
                     processes=True,
                     dashboard_address=None,
-                    silence_logs=logging.ERROR,
+                    # Workers outlive an interrupted sweep by a moment and log its
+                    # cut connections as ERRORs with tracebacks ("Failed to communicate
+                    # with scheduler during heartbeat") under the one "Error:" line.
+                    silence_logs=logging.WARNING if os.environ.get("NNVIZ_DEBUG") else logging.CRITICAL,
                     preload=["nnviz.sweep.runner"],  # its dask_setup: workers ignore Ctrl-C
                 )
             )
