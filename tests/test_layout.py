@@ -30,7 +30,7 @@ def _run(**over):
 @pytest.fixture(scope="module")
 def runs():
     """A binary run with a test split (the most text: test rings, test metrics), a multiclass
-    run and a regression run (a colour scale instead of a legend)."""
+    run and a regression run (a colour scale, and a legend of its marks)."""
     return {
         "binary": _run(**{"data.test_fraction": 0.25}),
         "multiclass": _run(**{"data.name": "blobs3"}),
@@ -186,5 +186,17 @@ def test_side_by_side_panel_titles_are_clearly_apart(runs):
         assert len(boxes) >= 2
         for left, right in itertools.pairwise(boxes):
             assert right.x0 - left.x1 >= 0.8 * min(left.height, right.height) - 0.5, (left, right)
+    finally:
+        painter.close()
+
+
+def test_a_regression_frame_says_which_mark_is_the_data_and_which_the_prediction(runs):
+    """sine had only a colour scale: nothing said the points are the data and the curve the fit."""
+    painter = _painter(runs["regression"], "1200x400", "input,hidden,activation")
+    try:
+        texts = _assert_clean(painter)
+        assert [t.get_text() for t in painter.fig.legends[0].get_texts()] == [
+            "data (colour: target)", "test point", "prediction"]
+        assert "prediction" in texts  # and the colour scale's label is still there
     finally:
         painter.close()

@@ -327,19 +327,29 @@ class _Thumbs:
 
 
 def legend_entries(spec: Spec, scale: float) -> tuple[list[Any], list[str]]:
-    """Which colour is which class (and the test rings and the boundary line)."""
+    """Which colour is which class (and the test rings and the boundary line); for regression, what is what."""
     from matplotlib.lines import Line2D
 
     ms = max(5 * scale, 3.5)
-    handles: list[Any] = [
-        Line2D([], [], ls="none", marker="o", ms=ms, mfc=c, mec="0.15", mew=0.5 * scale) for c in class_colors(spec)
-    ]
-    labels = [f"class {name}" for name in spec.class_names]
+    handles: list[Any]
+    ring: Any  # the test rings' edge colour
+    if spec.task == "regression":  # the colour scale says what a colour means; this says which mark is which
+        ring = mid = regression_cmap()(0.55)
+        handles = [Line2D([], [], ls="none", marker="o", ms=ms, mfc=mid, mec="0.15", mew=0.5 * scale)]
+        labels = ["data (colour: target)"]
+        line = (Line2D([], [], color=mid, lw=2.2 * scale), "prediction")  # the input panel's curve
+    else:
+        ring = "0.3"
+        handles = [
+            Line2D([], [], ls="none", marker="o", ms=ms, mfc=c, mec="0.15", mew=0.5 * scale) for c in class_colors(spec)
+        ]
+        labels = [f"class {name}" for name in spec.class_names]
+        line = (Line2D([], [], color=BOUNDARY_STYLE["colors"], lw=BOUNDARY_STYLE["linewidths"]), "decision boundary")
     if spec.test.any():
-        handles.append(Line2D([], [], ls="none", marker="o", ms=ms, mfc="none", mec="0.3", mew=1.2 * scale))
+        handles.append(Line2D([], [], ls="none", marker="o", ms=ms, mfc="none", mec=ring, mew=1.2 * scale))
         labels.append("test point")
-    handles.append(Line2D([], [], color=BOUNDARY_STYLE["colors"], lw=BOUNDARY_STYLE["linewidths"]))
-    labels.append("decision boundary")
+    handles.append(line[0])
+    labels.append(line[1])
     return handles, labels
 
 
@@ -807,9 +817,9 @@ def decorate(
     if not chrome:
         for p in panels:
             p.ax.set_title("")
-    elif spec.task == "regression":
-        axes.append(add_colour_scale(fig, [p.ax for p in panels], spec, style).ax)
     else:
+        if spec.task == "regression":
+            axes.append(add_colour_scale(fig, [p.ax for p in panels], spec, style).ax)
         entries = len(legend_entries(spec, style.scale)[1])
         legend = lambda ncol: add_class_legend(fig, spec, style, ncol)  # noqa: E731
         legend(None)
