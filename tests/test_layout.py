@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import random
 
@@ -45,6 +46,16 @@ def _painter(run, size, panels):
     painter = anim.painter()
     painter.render(anim.frame(anim.indices[-1]))
     return painter
+
+
+@contextlib.contextmanager
+def _painted(run, size, panels):
+    """``_painter``'s painter, closed afterwards."""
+    painter = _painter(run, size, panels)
+    try:
+        yield painter
+    finally:
+        painter.close()
 
 
 def _assert_clean(painter):
@@ -164,39 +175,30 @@ def test_shortened_panel_titles_keep_their_size(runs):
 def test_a_shortened_title_still_says_projected(size):
     """Short titles were cut at the bracket: "Hidden space" over a 4-unit layer's projection
     looked like an exact plane, at the gallery's size too."""
-    painter = _painter(_run(**{"data.name": "xor", "model.hidden": "4"}), size, "input,hidden,activation")
-    try:
+    with _painted(_run(**{"data.name": "xor", "model.hidden": "4"}), size, "input,hidden,activation") as painter:
         titles = {p.name: p.ax.get_title() for p in painter.panels}
-        assert titles["input"] and "projected" not in titles["input"]
-        assert all("proj" in t for t in (titles["hidden"], titles["activation"])), titles  # "(proj.)" when one word
-        if size == "480x160":  # where they really are shortened
-            assert titles["hidden"] != painter.spec.titles["hidden"], titles
-    finally:
-        painter.close()
+    assert titles["input"] and "projected" not in titles["input"]
+    assert all("proj" in t for t in (titles["hidden"], titles["activation"])), titles  # "(proj.)" when one word
+    if size == "480x160":  # where they really are shortened
+        assert titles["hidden"] != painter.spec.titles["hidden"], titles
 
 
 def test_side_by_side_panel_titles_are_clearly_apart(runs):
     """At 480x160 sine's "Hidden space (pre-activation z)" ended one space before
     "Activation space (tanh(z))": two titles that read as one sentence."""
-    painter = _painter(runs["regression"], "480x160", "input,hidden,activation")
-    try:
+    with _painted(runs["regression"], "480x160", "input,hidden,activation") as painter:
         renderer = painter.canvas.get_renderer()
         boxes = sorted((b for p in painter.panels if p.ax.get_title()
                         for b in [p.ax.title.get_window_extent(renderer)]), key=lambda b: b.x0)
-        assert len(boxes) >= 2
-        for left, right in itertools.pairwise(boxes):
-            assert right.x0 - left.x1 >= 0.8 * min(left.height, right.height) - 0.5, (left, right)
-    finally:
-        painter.close()
+    assert len(boxes) >= 2
+    for left, right in itertools.pairwise(boxes):
+        assert right.x0 - left.x1 >= 0.8 * min(left.height, right.height) - 0.5, (left, right)
 
 
 def test_a_regression_frame_says_which_mark_is_the_data_and_which_the_prediction(runs):
     """sine had only a colour scale: nothing said the points are the data and the curve the fit."""
-    painter = _painter(runs["regression"], "1200x400", "input,hidden,activation")
-    try:
+    with _painted(runs["regression"], "1200x400", "input,hidden,activation") as painter:
         texts = _assert_clean(painter)
-        assert [t.get_text() for t in painter.fig.legends[0].get_texts()] == [
-            "data (colour: target)", "test point", "prediction"]
-        assert "prediction" in texts  # and the colour scale's label is still there
-    finally:
-        painter.close()
+        legend = [t.get_text() for t in painter.fig.legends[0].get_texts()]
+    assert legend == ["data (colour: target)", "test point", "prediction"]
+    assert "prediction" in texts  # and the colour scale's label is still there
