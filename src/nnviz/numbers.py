@@ -22,13 +22,14 @@ def fixed(value: float, places: int = 3) -> str:
 SHORT_NAMES = {"accuracy": "acc"}  # where space is short: thumbnails, gallery cards, CLI lines
 
 
-def metric(name: str, value: float) -> str:
-    """``acc 87.2%``, ``rmse 0.123``, ``loss 0.262``: one metric in the short texts.
+def number(name: str, value: float, places: int = 3) -> str:
+    """Metric ``name``'s value: accuracy is a share, so a percentage (``87.2%``); errors are ``fixed``."""
+    return f"{value:.1%}" if name == "accuracy" else fixed(value, places)
 
-    Accuracy is a share, so a percentage; the others are errors, so ``fixed``.
-    """
-    shown = f"{value:.1%}" if name == "accuracy" else fixed(value)
-    return f"{SHORT_NAMES.get(name, name)} {shown}"
+
+def metric(name: str, value: float) -> str:
+    """``acc 87.2%``, ``rmse 0.123``, ``loss 0.262``: one metric in the short texts."""
+    return f"{SHORT_NAMES.get(name, name)} {number(name, value)}"
 
 
 def count(n: int, noun: str) -> str:

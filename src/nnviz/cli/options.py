@@ -132,16 +132,11 @@ def format_from_out(out: str | None, kwargs: dict[str, Any]) -> None:
     The suffix is a more specific wish than a config file's format, so it
     wins over that; but ``--format gif --out a.mp4`` silently wrote an MP4.
     """
-    from ..errors import RenderError
-    from ..render.writers import format_of
+    from ..render.writers import agreeing_format
 
-    by_suffix = format_of(out) if out else None
-    if by_suffix is None:
-        return
-    given = kwargs.get("render__format")
-    if given is not None and given != by_suffix:
-        raise RenderError(f"--out {out!r} is a .{by_suffix} file but --format is {given}; make them agree")
-    kwargs["render__format"] = by_suffix
+    by_suffix = agreeing_format(out, kwargs.get("render__format")) if out else None
+    if by_suffix is not None:
+        kwargs["render__format"] = by_suffix
 
 
 def pop_overrides(kwargs: dict[str, Any]) -> dict[str, Any]:

@@ -275,7 +275,7 @@ def output_lines(spec: Spec, view: Projection, params: Sequence[Array], lim: Lim
     one line to draw: empty.
     """
     w, b = params[-2], params[-1]
-    d = w[:, 1:] - w[:, :1] if w.shape[1] > 1 else w
+    d = scene.decision_directions(w)
     with np.errstate(all="ignore"):
         off = d - view.basis @ (view.basis.T @ d)
         if not np.isfinite(off).all() or np.abs(off).max() > 1e-9 * max(float(np.abs(d).max()), 1e-300):
@@ -326,12 +326,12 @@ def cameras(bounds: Sequence[Limits]) -> list[Limits]:
     return [scene.pad(bounds[0]), *unions, scene.pad(bounds[-1])]
 
 
-def moment_limits(cams: Sequence[Limits], m: Moment, pause: int, own: Sequence[Limits] | None = None) -> Limits:
+def moment_limits(cams: Sequence[Limits], own: Sequence[Limits], m: Moment, pause: int) -> Limits:
     """Per-stage axes: still while moving; eased during a pause, through the representation's ``own`` axes.
 
     The camera only moves while nothing else does, so a zoom is never
-    mistaken for a transformation of the data. With ``own`` (each
-    representation's padded bounds) a pause of 3 or more frames zooms in
+    mistaken for a transformation of the data. ``own`` are each
+    representation's padded bounds: a pause of 3 or more frames zooms in
     on the representation for its first third, holds it there for the
     middle third, and zooms out to the next stage for the last: a stage's
     camera covers both its ends, so a tanh fold after a ±8 affine stage
@@ -343,7 +343,7 @@ def moment_limits(cams: Sequence[Limits], m: Moment, pause: int, own: Sequence[L
     if not pause:
         return _limits(b)
     t = m.pause / pause
-    if own is None or pause < 3:
+    if pause < 3:  # too short to zoom in and out: straight to the next stage's axes
         return _limits(lerp(a, b, ease(t)))
     mid = np.array(own[m.rep])
     if t <= 1 / 3:
@@ -442,6 +442,8 @@ class Morph:
         self.views = projections(base, history.last.params)
         self.spec = replace(base, titles={**base.titles, PANEL.name: ""}, labels={**base.labels, PANEL.name: ("", "")})
         self._bounds = [checked_bounds(self.spec, self.views, history.epochs[p]) for p in self.positions]
+        # Per chosen epoch: each stage's camera, and each representation's own axes.
+        self._cams = [(cameras(b), [scene.pad(r) for r in b]) for b in self._bounds]
         self.fixed = render.axes == "fixed"
         self.limits: Mapping[str, Limits] | None = (
             {PANEL.name: scene.pad(_union_all(b for bs in self._bounds for b in bs))} if self.fixed else None
@@ -456,7 +458,7 @@ class Morph:
             params = self.history.epochs[self.positions[e]].params
             keys = keyframes(self.spec, self.views, params)
             # Over every camera this epoch's last representation is seen through (a line may overrun: clipped).
-            seen = self.limits[PANEL.name] if self.limits is not None else _union_all(cameras(self._bounds[e]))
+            seen = self.limits[PANEL.name] if self.limits is not None else _union_all(self._cams[e][0])
             keys = replace(keys, output=output_lines(self.spec, self.views[-1], params, seen))
             self._cache = (e, keys)
         return self._cache[1]
@@ -480,9 +482,7 @@ class Morph:
         if self.limits is not None:
             limits = dict(self.limits)
         else:
-            bounds = self._bounds[e]
-            own = [scene.pad(b) for b in bounds]
-            limits = {PANEL.name: moment_limits(cameras(bounds), m, self.pause, own)}
+            limits = {PANEL.name: moment_limits(*self._cams[e], m, self.pause)}
         metrics = ep.metrics
         title = self.title(index)
         return Frame(

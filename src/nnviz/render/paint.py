@@ -189,7 +189,8 @@ def marker_size(scale: float, n: int) -> float:
     """A data marker's size in points: the style's, made smaller when ``n`` of them would bury the panel."""
     area = (AXES_PX * scale) ** 2  # pixels
     cap = (72 / DPI) * math.sqrt(POINT_COVER * area * 4 / (math.pi * max(n, 1)))
-    return max(min(max(4.6 * scale, 3.0), cap), MIN_MARKER_PT)
+    styled = max(4.6 * scale, 3.0)
+    return max(min(styled, cap), MIN_MARKER_PT)
 
 
 class _Points:
@@ -249,13 +250,14 @@ class _Points:
 
 
 THUMB_PX = 22  # a thumbnail's side on a 400-px panel: an 8x8 digit reads, and ten of them leave the points visible
-# Below this scale (a 600x200 gallery frame is 0.5) ten pictures fill a panel,
-# cover its ticks and the data: they are left out and the colours carry the classes.
-THUMB_MIN_SCALE = 0.75
+# Below this scale (a 600x200 gallery frame is 0.5) small pictures and labels
+# inside a panel bury it: ten digit pictures covered its ticks and the data,
+# and a neuron tile cannot hold its number. They are left out.
+DETAIL_MIN_SCALE = 0.75
 
 
 def shows_thumbs(spec: Spec, scale: float) -> bool:
-    return spec.images is not None and scale >= THUMB_MIN_SCALE
+    return spec.images is not None and scale >= DETAIL_MIN_SCALE
 
 
 class _InsideBox(AnnotationBbox):
@@ -632,7 +634,7 @@ class MosaicPanel(Panel):
         Drawn with the tiles (after them), not in the background the tiles cover.
         """
         n = self.spec.neurons
-        if n is None or self.style.scale < THUMB_MIN_SCALE:  # tiles too small to hold a label
+        if n is None or self.style.scale < DETAIL_MIN_SCALE:  # tiles too small to hold a label
             return []
         numbers = []
         for i in range(n.units):

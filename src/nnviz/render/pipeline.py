@@ -40,7 +40,7 @@ from .animation import Animation
 from .engines import ENGINES
 from .notebook import to_html
 from .scene import select_epochs
-from .writers import WRITERS, PngWriter, Writer, check_available, format_of, writer_for
+from .writers import WRITERS, PngWriter, Writer, agreeing_format, check_available, writer_for
 
 Array = np.ndarray
 OUTPUT_DIR = Path("outputs")
@@ -94,10 +94,9 @@ def output_paths(cfg: Config, out: str | Path | None = None) -> Outputs:
         path = Path(out)
         if path.exists() and not path.is_file():
             check_writable(path, "--out")  # a folder or device: refuse it before adding a suffix
-        by_suffix = format_of(path)
+        # The default format is no wish of the caller's: the suffix decides then.
+        by_suffix = agreeing_format(path, fmt if fmt != config_mod.RenderConfig.format else None)
         if by_suffix is not None:
-            if fmt != config_mod.RenderConfig.format and by_suffix != fmt:
-                raise RenderError(f"--out {str(path)!r} is a .{by_suffix} file but --format is {fmt}; make them agree")
             fmt = by_suffix
         elif re.fullmatch(r"\.[A-Za-z][A-Za-z0-9]*", path.suffix):  # not "run-lr0.01"
             raise RenderError(

@@ -26,7 +26,8 @@ from ..engine import nn
 from ..engine.datasets import Dataset
 from ..engine.history import Epoch, History
 from ..errors import RenderError
-from ..numbers import fixed
+from ..numbers import metric as short_metric
+from ..numbers import number
 
 Array = np.ndarray
 Limits = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
@@ -123,7 +124,7 @@ class Projection:
         completed by the data's principal axis across it. None when they span
         more (or none): the caller falls back to principal axes.
         """
-        d = w[:, 1:] - w[:, :1] if w.shape[1] > 1 else w
+        d = decision_directions(w)
         if d.shape[1] > 2 or not np.isfinite(d).all():
             return None
         q, r = np.linalg.qr(d)
@@ -137,14 +138,23 @@ class Projection:
             basis, free = q[:, :2].copy(), (0, 1)
             labels = ("output axis 1 (projection)", "output axis 2 (projection)")
         else:
-            u = q[:, int(np.argmax(keep))]
-            u = u if u @ d[:, int(np.argmax(keep))] >= 0 else -u  # toward class 1 (or a larger prediction)
+            j = int(np.argmax(keep))
+            u = q[:, j] if q[:, j] @ d[:, j] >= 0 else -q[:, j]  # toward class 1 (or a larger prediction)
             basis, free = np.column_stack([u, _across(h - mean, u)]), (1,)
             labels = ("output axis (projection)", "PC1 across it (projection)")
         for j in free:  # a sign fixed as for principal axes, so reruns agree
             if basis[np.argmax(np.abs(basis[:, j])), j] < 0:
                 basis[:, j] = -basis[:, j]
         return cls(mean, basis, labels, projected=True)
+
+
+def decision_directions(w: Array) -> Array:
+    """The directions of the last hidden layer the output layer's decision depends on, as columns.
+
+    One output (binary, regression): its weights. Several: each class's
+    weights minus the first class's, since only logit differences decide.
+    """
+    return w[:, 1:] - w[:, :1] if w.shape[1] > 1 else w
 
 
 def _across(c: Array, u: Array) -> Array:
@@ -1034,26 +1044,20 @@ def mosaic(tiles: Array, rows: int, cols: int) -> Array:
 
 def title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> str:
     """``Epoch 12    accuracy 91.5% (test 89.0%)    loss 0.2345 (test 0.2611)``"""
-    places = 4 if spec.metric == "rmse" else None
 
-    def shown(name: str, places: int | None) -> str:
+    def shown(name: str) -> str:
         test = metrics.get(f"test_{name}")
-        return _number(metrics[name], places) + ("" if test is None else f" (test {_number(test, places)})")
+        return number(name, metrics[name], 4) + ("" if test is None else f" (test {number(name, test, 4)})")
 
-    return f"Epoch {epoch}    {spec.metric} {shown(spec.metric, places)}    loss {shown('loss', 4)}"
-
-
-def _number(value: float, places: int | None) -> str:
-    """A share as a percentage (``places`` None), else ``fixed`` to ``places`` decimals."""
-    return f"{value:.1%}" if places is None else fixed(value, places)
+    return f"Epoch {epoch}    {spec.metric} {shown(spec.metric)}    loss {shown('loss')}"
 
 
 def short_title(spec: Spec, epoch: int | str, metrics: Mapping[str, float]) -> str:
     """``Epoch 12  acc 91.5% (test 89.0%)  loss 0.235``: the title for small frames."""
-    name, places = ("rmse", 3) if spec.metric == "rmse" else ("acc", None)
     test = metrics.get(f"test_{spec.metric}")
-    tested = "" if test is None else f" (test {_number(test, places)})"
-    return f"Epoch {epoch}  {name} {_number(metrics[spec.metric], places)}{tested}  loss {fixed(metrics['loss'])}"
+    tested = "" if test is None else f" (test {number(spec.metric, test)})"
+    shown = short_metric(spec.metric, metrics[spec.metric])
+    return f"Epoch {epoch}  {shown}{tested}  {short_metric('loss', metrics['loss'])}"
 
 
 # --- axis limits -----------------------------------------------------------------

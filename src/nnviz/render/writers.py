@@ -470,6 +470,14 @@ def format_of(path: str | os.PathLike[str]) -> str | None:
     return next((name for name, w in WRITERS.items() if w.suffix == suffix), None)
 
 
+def agreeing_format(path: str | os.PathLike[str], fmt: str | None) -> str | None:
+    """The format ``path``'s suffix names (or None), refused when the asked-for ``fmt`` names another."""
+    by_suffix = format_of(path)
+    if by_suffix is not None and fmt is not None and by_suffix != fmt:
+        raise RenderError(f"--out {str(path)!r} is a .{by_suffix} file but --format is {fmt}; make them agree")
+    return by_suffix
+
+
 def open_writer(path: str | os.PathLike[str], fmt: str | None = None, **options: Any) -> Writer:
     """An opened writer for ``path``; use it as a context manager."""
     fmt = fmt or format_of(path)
