@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 
 import pytest
 
-from nnviz import config
+from nnviz import catalog
 
 SMALL = {"render.grid": 20, "render.size": "300x100", "train.epochs": 6, "train.stop_loss": 0,
          "data.n_samples": 60}
@@ -21,7 +21,7 @@ def small_cfg(**overrides):
     """A tiny, fast config: 20x20 grid, 300x100 px, a few epochs."""
     values = dict(SMALL)
     values.update({k.replace("__", "."): v for k, v in overrides.items()})
-    return config.resolve({}, values)
+    return catalog.resolve({}, values)
 
 
 @pytest.fixture

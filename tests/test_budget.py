@@ -14,9 +14,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from nnviz import atomic, budget, config
+from nnviz import atomic, budget, catalog, config
 from nnviz.cli import cli
-from nnviz.engine import datasets, nn
+from nnviz.engine import data as datasets
+from nnviz.engine import nn
+from nnviz.engine.data import csv as csvdata
 from nnviz.engine.train import train
 from nnviz.errors import DataError, OutputError, RenderError
 from nnviz.render import morph, pipeline, scene, writers
@@ -40,7 +42,7 @@ def _no_training(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _small_run(hidden: tuple[int, ...] = (8,), grid: int = 30) -> tuple[Any, Any, Any]:
-    cfg = config.resolve({}, {"train.epochs": 2, "model.hidden": hidden, "render.grid": grid})
+    cfg = catalog.resolve({}, {"train.epochs": 2, "model.hidden": hidden, "render.grid": grid})
     data = datasets.load_dataset("blobs", n_samples=40)
     return cfg, data, train(cfg, data)
 
@@ -83,7 +85,7 @@ def test_the_morph_keyframes_run_in_slices_too(monkeypatch: pytest.MonkeyPatch) 
 
 def test_wide_layer_at_the_largest_grid_is_not_refused_now_that_the_pass_is_sliced() -> None:
     # 1000 x 1000 mesh points through 1024 units: 16 GB at once before; now a slice at a time.
-    cfg = config.resolve({}, {"model.hidden": (1024,), "render.grid": 1000})
+    cfg = catalog.resolve({}, {"model.hidden": (1024,), "render.grid": 1000})
     data = datasets.load_dataset("blobs")
     budget.check(cfg, data, pipeline.output_paths(cfg, "x.gif"))
     assert scene.chunk_rows(nn.Model((2, 1024, 1), "tanh", "bce")) * (2 + 2 * 1025) * 8 <= scene.CHUNK_BYTES
@@ -105,14 +107,14 @@ def test_a_grid_whose_mesh_would_not_fit_is_refused_before_training(
         f"the cap is 1 MiB: use --grid <= {gmax}"
     )
     assert budget.mesh_bytes(gmax, 2, 1) <= budget.CAP_BYTES < budget.mesh_bytes(gmax + 1, 2, 1)
-    fits = config.resolve({}, {"render.grid": gmax})
+    fits = catalog.resolve({}, {"render.grid": gmax})
     budget.check_mesh(fits, datasets.load_dataset("blobs"), 1)  # the advice is a grid that passes
     assert not (tmp_path / "a.gif").exists()
 
 
 def test_the_mesh_in_input_features_counts_every_feature(monkeypatch: pytest.MonkeyPatch) -> None:
     # digits: 64 features a mesh point; 1000 x 1000 of them is 512 MB of mesh_x alone.
-    cfg = config.resolve({}, {"data.name": "digits", "render.grid": 1000})
+    cfg = catalog.resolve({}, {"data.name": "digits", "render.grid": 1000})
     data = datasets.load_dataset("digits")
     monkeypatch.setattr(budget, "CAP_BYTES", 512 * 2**20)
     with pytest.raises(
@@ -180,8 +182,8 @@ def _csv(path: Path, rows: int, tail: str = "") -> Path:
 
 def test_a_csv_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _csv(tmp_path / "big.csv", 50)
-    monkeypatch.setattr(datasets, "MAX_CSV_BYTES", 100)
-    monkeypatch.setattr(datasets, "_rows", lambda p: pytest.fail("the file was read"))
+    monkeypatch.setattr(csvdata, "MAX_CSV_BYTES", 100)
+    monkeypatch.setattr(csvdata, "_rows", lambda p: pytest.fail("the file was read"))
     size = path.stat().st_size
     with pytest.raises(DataError) as err:
         datasets.load_csv(path)
@@ -196,15 +198,15 @@ def test_a_csv_past_the_row_cap_is_refused_without_reading_the_rest(
 ) -> None:
     # A malformed line past the cap is never reached: the file was not read to its end.
     path = _csv(tmp_path / "long.csv", 10, tail='"unclosed\n')
-    monkeypatch.setattr(datasets, "MAX_CSV_ROWS", 5)
+    monkeypatch.setattr(csvdata, "MAX_CSV_ROWS", 5)
     with pytest.raises(DataError, match=r"has more than 5 data rows \(line 7\); the cap for 3 columns is 5"):
         datasets.load_csv(path)
 
 
 def test_the_row_cap_shrinks_with_the_columns_so_the_floats_fit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(datasets.mnist, "MAX_ARRAY_BYTES", 8 * 100)
-    assert datasets._row_cap(11) == 10  # 10 features a row: 80 bytes
-    assert datasets.MAX_CSV_ROWS == config.MAX_SAMPLES
+    assert csvdata._row_cap(11) == 10  # 10 features a row: 80 bytes
+    assert csvdata.MAX_CSV_ROWS == config.MAX_SAMPLES
 
 
 def test_a_csv_within_the_caps_still_reads_as_before(tmp_path: Path) -> None:

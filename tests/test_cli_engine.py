@@ -123,7 +123,7 @@ def test_datasets_lists_every_dataset_with_task() -> None:
 
 def test_engine_does_not_import_matplotlib() -> None:
     code = (
-        "import sys; import nnviz.engine.nn, nnviz.engine.optimizers, nnviz.engine.datasets, nnviz.engine.train, nnviz.engine.gradcheck, nnviz.config;"
+        "import sys; import nnviz.engine.nn, nnviz.engine.optimizers, nnviz.engine.data, nnviz.engine.train, nnviz.engine.gradcheck, nnviz.config;"
         "bad = [m for m in ('matplotlib', 'seaborn', 'celluloid', 'PIL', 'imageio') if m in sys.modules];"
         "print(','.join(bad)); sys.exit(1 if bad else 0)"
     )

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz.engine.datasets import DATASETS, Dataset, file_kind, load_dataset, reads_file
+from nnviz.engine.data import DATASETS, Dataset, file_kind, load_dataset, reads_file
 from nnviz.errors import DataError
 
 # The 2-D (and 1-D) toy generators: everything made, not read, that takes noise.
@@ -68,7 +68,7 @@ def test_file_kinds_need_a_path(name: str) -> None:
 
 
 def test_importing_datasets_pulls_in_neither_matplotlib_nor_pandas() -> None:
-    code = "import sys, nnviz.engine.datasets; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
+    code = "import sys, nnviz.engine.data; print('matplotlib' in sys.modules, 'pandas' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
 

@@ -32,7 +32,8 @@ from hypothesis import strategies as st
 
 from nnviz import config
 from nnviz.cli import cli
-from nnviz.engine import datasets, nn, optimizers
+from nnviz.engine import data as datasets
+from nnviz.engine import nn, optimizers
 from nnviz.render import engines, scene, writers
 
 EXAMPLES = int(os.environ.get("NNVIZ_FUZZ_EXAMPLES", "60"))

@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from nnviz import config, render
+from nnviz import catalog, render
 from nnviz.engine.train import train
 from nnviz.render import layout, paint
 from nnviz.render.animation import Animation
@@ -23,7 +23,7 @@ CASES = [(panels, SIZES[(i + k) % len(SIZES)]) for i, panels in enumerate(PANEL_
 
 
 def _run(**over):
-    cfg = config.resolve({}, {"train.epochs": 12, "train.stop_loss": 0, "render.grid": 30, **over})
+    cfg = catalog.resolve({}, {"train.epochs": 12, "train.stop_loss": 0, "render.grid": 30, **over})
     data = render.load_data(cfg)
     return cfg, data, train(cfg, data)
 
@@ -41,7 +41,7 @@ def runs():
 
 def _painter(run, size, panels):
     cfg, data, hist = run
-    r = cfg.with_values({"render.size": size, "render.panels": panels}).render
+    r = catalog.with_values(cfg, {"render.size": size, "render.panels": panels}).render
     anim = Animation(hist, data, r)
     painter = anim.painter()
     painter.render(anim.frame(anim.indices[-1]))

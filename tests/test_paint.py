@@ -1,5 +1,6 @@
 import numpy as np
 
+from nnviz import catalog
 from nnviz.render import paint, scene
 
 
@@ -90,10 +91,10 @@ def test_warped_panels_draw_every_other_grid_line_crisp(tiny_run):
 
 
 def _default_run(**over):
-    from nnviz import config, render
+    from nnviz import render
     from nnviz.engine.train import train
 
-    cfg = config.resolve({}, {"render.size": "1200x400", **over})
+    cfg = catalog.resolve({}, {"render.size": "1200x400", **over})
     data = render.load_data(cfg)
     return cfg, data, train(cfg, data)
 

@@ -5,7 +5,7 @@ import pytest
 from conftest import small_cfg
 from PIL import Image, ImageSequence
 
-from nnviz.engine.datasets import DATASETS, reads_file
+from nnviz.engine.data import DATASETS, reads_file
 from nnviz.errors import RenderError
 from nnviz.render import engines, parallel
 from nnviz.render import pipeline as render

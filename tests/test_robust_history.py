@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
+from nnviz import catalog
 from nnviz.cli import cli
 from nnviz.engine import gradcheck, nn
 from nnviz.engine.history import read_history
@@ -224,12 +225,11 @@ def test_drawable_limits() -> None:
 
 
 def test_the_scene_names_the_epoch_and_warns_nothing(saved: Path) -> None:
-    from nnviz import config
     from nnviz.engine.train import load_data
 
     bad = edited(saved, "big", set_cell(4, "W1_1_1", "-1e308"))
     history = read_history(bad)
-    data = load_data(config.load(str(bad.with_suffix(".toml")), {}))
+    data = load_data(catalog.load(str(bad.with_suffix(".toml")), {}))
     spec = scene.build_spec(history, data, grid=10)
     with warnings.catch_warnings():
         warnings.simplefilter("error")

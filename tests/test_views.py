@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from PIL import Image
 from test_paint import assert_plane_sides
 
-from nnviz import config, render
+from nnviz import catalog, config, render
 from nnviz.cli import cli
 from nnviz.engine.train import train
 from nnviz.render import animation, layout, scene
@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _run(**over):
     values = {"train.epochs": 8, "train.stop_loss": 0, "render.grid": 24, "data.n_samples": 120}
-    cfg = config.resolve({}, {**values, **over})
+    cfg = catalog.resolve({}, {**values, **over})
     data = render.load_data(cfg)
     return cfg, data, train(cfg, data)
 
@@ -29,7 +29,7 @@ def _run(**over):
 def _painted(run, **render_over):
     """(animation, painter, pixels of the last frame) for ``run`` drawn with ``render_over``."""
     cfg, data, hist = run
-    r = cfg.with_values(render_over).render
+    r = catalog.with_values(cfg, render_over).render
     anim = Animation(hist, data, r)
     painter = anim.painter()
     pixels = painter.render(anim.frame(anim.indices[-1])).copy()
@@ -192,8 +192,8 @@ def test_neurons_of_a_layer_that_does_not_exist_is_one_error_line(tmp_path):
 
 
 def test_image_datasets_know_their_image_shape():
-    assert render.load_data(config.resolve({}, {"data.name": "digits", "data.n_samples": 50})).image_shape == (8, 8)
-    assert render.load_data(config.resolve({}, {"data.name": "moons"})).image_shape is None
+    assert render.load_data(catalog.resolve({}, {"data.name": "digits", "data.n_samples": 50})).image_shape == (8, 8)
+    assert render.load_data(catalog.resolve({}, {"data.name": "moons"})).image_shape is None
 
 
 def test_digit_pictures_only_on_image_data():
@@ -237,7 +237,7 @@ def test_digit_pictures_stay_inside_their_panels_and_leave_small_frames(size):
 def test_digits_config_renders_one_gif_frame_per_rendered_epoch(tmp_path):
     raw = config.read_toml(ROOT / "configs" / "digits.toml")
     # The shipped config, shortened: its layers, data and panels, fewer epochs and frames.
-    cfg = config.resolve(raw, {"train.epochs": 6, "render.log_frames": 5, "render.grid": 24, "data.n_samples": 300})
+    cfg = catalog.resolve(raw, {"train.epochs": 6, "render.log_frames": 5, "render.grid": 24, "data.n_samples": 300})
     result = render.animate(cfg, tmp_path / "digits.gif")
     frames = len(scene.select_epochs(len(result.history), 1, 5))
     assert frames == 5 and result.frames == frames

@@ -1,6 +1,6 @@
 """nnviz: watch small NumPy neural networks learn.
 
-The engine (``nn``, ``optimizers``, ``datasets``, ``train``) imports NumPy
+The engine (``nn``, ``optimizers``, ``data``, ``train``) imports NumPy
 only; rendering lives in ``scene``, ``paint``, ``writers`` and ``render``.
 """
 

@@ -9,7 +9,7 @@ the input that is too big, the estimate, the cap and what to change.
 What can be streamed is streamed instead of capped: the meshgrid's pass
 through a wide layer runs in row slices (``scene.CHUNK_BYTES``), frames go
 to the writers one at a time, and a CSV is parsed row by row under its own
-caps (``engine.datasets``). The History's snapshots are budgeted where they
+caps (``engine.data``). The History's snapshots are budgeted where they
 are taken (``engine.train.check_snapshot_budget``); ``check`` calls it early,
 it does not keep a second copy of that rule.
 """
@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Protocol
 
-from .engine.datasets import Dataset
+from .engine.data import Dataset
 from .engine.train import build_model, check_snapshot_budget
 from .errors import ConfigError
 from .render import writers

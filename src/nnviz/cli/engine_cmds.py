@@ -12,7 +12,8 @@ import click
 from .. import config as config_mod
 from ..atomic import check_writable, write_text_atomic
 from ..config import Config
-from ..engine import datasets, gradcheck, history, train
+from ..engine import gradcheck, history, train
+from ..engine.data import DATASETS
 from ..errors import Interrupted, OutputError
 from ..numbers import fixed
 from .options import PathName, config_options, load_config
@@ -39,10 +40,10 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     """Train a network and write its per-epoch history as CSV."""
     config_path = kwargs.get("config_path")
     cfg = load_config(kwargs)
-    from ..config import run_name
+    from ..plan import default_stem
     from ..paths import check_disjoint
 
-    dest = Path(history_path or Path("outputs") / f"{run_name(cfg)}.csv")
+    dest = Path(history_path or Path("outputs") / f"{default_stem(cfg)}.csv")
     # The resolved config goes beside the CSV: without it `animate --history`
     # cannot know the activation, loss and data the numbers belong to.
     toml = dest.with_suffix(".toml")
@@ -134,7 +135,7 @@ def datasets_cmd() -> None:
             _own_defaults(spec.defaults),
             spec.description,
         )
-        for spec in datasets.DATASETS.values()
+        for spec in DATASETS.values()
     ]
     header = ("name", "task", "samples", "noise", "its defaults", "description")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]

@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from ..plan import default_stem
 from .options import PathName, config_options, format_from_out, load_config, load_history_config, read_saved_run
 
 # One square panel: the config's default size is for three panels side by side.
@@ -58,7 +59,6 @@ def morph_cmd(
     to 600x600 (one square panel). --panels, --layer, --every, --log-frames
     and --engine shape the training animation and do not apply here.
     """
-    from .. import config as config_mod
     from ..engine.train import load_data, train
     from ..errors import Interrupted
     from ..render import morph
@@ -84,7 +84,7 @@ def morph_cmd(
         if history.stop_reason == "diverged":
             click.echo(f"Warning: {history.message}", err=True)
     if out is None:
-        out = str(OUTPUT_DIR / f"{config_mod.run_name(cfg)}-morph.{cfg.render.format}")
+        out = str(OUTPUT_DIR / f"{default_stem(cfg)}-morph.{cfg.render.format}")
     workers = min(2, os.cpu_count() or 1)
     path, anim = morph.render_morph(
         history, data, cfg, out, epochs=epochs, steps=steps, pause=pause, progress=not quiet, workers=workers

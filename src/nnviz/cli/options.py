@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .. import config
+from .. import catalog, config
 from ..config import Config
 
 # Number flags get click's types (from their parser's ``kind``), so `--lr abc`
@@ -55,7 +55,7 @@ def _param_name(section: str, key: str) -> str:
 
 
 def _schema_options(sections: Iterable[str], shown: Mapping[str, str]) -> list[Callable]:
-    from ..engine.datasets import DATASETS
+    from ..engine.data import DATASETS
 
     # Keys a dataset gives its own default (xor: 4 hidden units, sine: 300 epochs).
     by_dataset = {dotted for spec in DATASETS.values() for dotted in spec.defaults}
@@ -91,7 +91,9 @@ _METAVARS = {
 
 
 def _metavar(spec: config.Key) -> str | None:
-    names = config.choices_of(spec.parse)
+    # A list of names (--panels) shows its shape; one name lists the choices.
+    one = isinstance(spec.parse, config.Choice) and not spec.parse.many
+    names = catalog.choices(spec) if one else None
     return f"[{'|'.join(names)}]" if names else _METAVARS.get(spec.flag or "")
 
 
@@ -153,7 +155,7 @@ def pop_overrides(kwargs: dict[str, Any]) -> dict[str, Any]:
 def load_config(kwargs: dict[str, Any]) -> Config:
     """The validated Config for a command's parsed options (consumes them)."""
     path = kwargs.pop("config_path", None)
-    return config.load(path, pop_overrides(kwargs), flags=True)
+    return catalog.load(path, pop_overrides(kwargs), flags=True)
 
 
 def load_history_config(history_path: str, kwargs: dict[str, Any]) -> tuple[Config, str]:
@@ -172,8 +174,8 @@ def load_history_config(history_path: str, kwargs: dict[str, Any]) -> tuple[Conf
     path = kwargs.pop("config_path", None) or str(config_beside(history_path))
     overrides = pop_overrides(kwargs)
     render = {k: v for k, v in overrides.items() if k.startswith("render.")}
-    trained = config.load(path, render, flags=True)
-    cfg = config.load(path, overrides, flags=True)
+    trained = catalog.load(path, render, flags=True)
+    cfg = catalog.load(path, overrides, flags=True)
     for dotted in sorted(set(overrides) - set(render)):
         section, key = dotted.split(".", 1)
         was, now = getattr(getattr(trained, section), key), getattr(getattr(cfg, section), key)

@@ -22,7 +22,7 @@ import numpy as np
 from ..atomic import atomic_path
 from ..errors import DataError
 from . import nn
-from .datasets import CappedReader
+from .data.csv import CappedReader
 
 Array = np.ndarray
 

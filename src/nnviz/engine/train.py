@@ -18,7 +18,7 @@ import numpy as np
 from ..config import MAX_ACTIVATIONS, MAX_FRAMES, Config
 from ..errors import ConfigError, DataError
 from . import nn
-from .datasets import Dataset, load_dataset
+from .data import Dataset, load_dataset
 from .history import Epoch, History
 from .optimizers import Fused
 

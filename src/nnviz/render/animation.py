@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..engine.datasets import Dataset
+from ..engine.data import Dataset
 from ..engine.history import History
 from . import scene
 

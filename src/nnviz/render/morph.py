@@ -42,7 +42,7 @@ import numpy as np
 
 from ..config import RenderConfig
 from ..engine import nn
-from ..engine.datasets import Dataset
+from ..engine.data import Dataset
 from ..engine.history import Epoch, History
 from ..errors import RenderError, stage
 from . import scene

@@ -3,7 +3,7 @@
 Library use (no CLI needed)::
 
     from nnviz import config, render
-    result = render.animate(config.resolve({}, {"train.epochs": 50}), "outputs/run.gif")
+    result = render.animate(catalog.resolve({}, {"train.epochs": 50}), "outputs/run.gif")
     result            # in a notebook this shows the animation inline (``_repr_html_``)
 
 ``animate`` trains (unless given a History), writes the animation, the
@@ -31,10 +31,11 @@ from .. import budget
 from .. import config as config_mod
 from ..atomic import check_writable, one_set, write_text_atomic
 from ..config import Config
-from ..engine.datasets import Dataset
+from ..engine.data import Dataset
 from ..engine.history import History, write_history
 from ..engine.train import load_data, train
 from ..errors import Interrupted, LargeOutputWarning, RenderError, stage
+from ..plan import default_stem
 from ..progress import Progress, reporter
 from .animation import Animation
 from .engines import ENGINES
@@ -89,7 +90,7 @@ def output_paths(cfg: Config, out: str | Path | None = None) -> Outputs:
     """
     fmt = cfg.render.format
     if out is None:
-        path = OUTPUT_DIR / f"{config_mod.run_name(cfg)}.{fmt}"
+        path = OUTPUT_DIR / f"{default_stem(cfg)}.{fmt}"
     else:
         path = Path(out)
         if path.exists() and not path.is_file():

@@ -23,7 +23,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..engine import nn
-from ..engine.datasets import Dataset
+from ..engine.data import Dataset
 from ..engine.history import Epoch, History
 from ..errors import RenderError
 from ..numbers import metric as short_metric

@@ -21,11 +21,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .. import kernels
+from .. import catalog, kernels
 from ..atomic import atomic_path, ensure_parent, remove_stale_temps
 from ..errors import ConfigError, NnvizError, OutputError, one_line
 from ..numbers import count, metric
 from ..paths import check_disjoint
+from ..plan import default_stem
 from ..progress import stderr_progress
 from . import gallery
 from .executors import executor_for
@@ -88,7 +89,7 @@ def _as_spec(path_or_spec: str | os.PathLike[str] | SweepSpec | Mapping[str, Any
     if isinstance(path_or_spec, SweepSpec):
         if fmt is None:
             return path_or_spec
-        runs = tuple(replace(r, cfg=r.cfg.with_values({"render.format": fmt})) for r in path_or_spec.runs)
+        runs = tuple(replace(r, cfg=catalog.with_values(r.cfg, {"render.format": fmt})) for r in path_or_spec.runs)
         return replace(path_or_spec, runs=runs)
     if isinstance(path_or_spec, Mapping):
         return parse_sweep(path_or_spec, "", fmt)
@@ -101,7 +102,6 @@ def default_out(spec: SweepSpec) -> Path:
 
 def sweep_outputs(spec: SweepSpec, out: Path) -> dict[str, Path]:
     """Every file a sweep may write, described as messages show them."""
-    from .. import config as config_mod
     from ..render.pipeline import output_paths
 
     files: dict[str, Path] = {
@@ -110,7 +110,7 @@ def sweep_outputs(spec: SweepSpec, out: Path) -> dict[str, Path]:
     }
     for run in spec.runs:
         folder = out / run.name
-        outs = output_paths(run.cfg, folder / f"{config_mod.run_name(run.cfg)}.{run.cfg.render.format}")
+        outs = output_paths(run.cfg, folder / f"{default_stem(run.cfg)}.{run.cfg.render.format}")
         for path in (outs.path, outs.poster, outs.history_csv, outs.config_toml, folder / THUMB, folder / MARKER):
             files[f"run {run.name}'s {path.name}"] = path
     return files

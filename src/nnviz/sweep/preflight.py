@@ -23,8 +23,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from ..config import Config
-from ..engine.datasets import Dataset
+from ..engine.data import Dataset
 from ..errors import ConfigError, NnvizError
+from ..plan import default_stem
 from .spec import SweepSpec
 
 # Built datasets kept at once: runs usually vary data in the outer loop, so
@@ -50,12 +51,11 @@ def check_runs(spec: SweepSpec, out: Path) -> None:
 def check_run(cfg: Config, folder: Path, load: Loader) -> None:
     """One run's pre-training checks, as ``render.animate`` makes them with one painter (as a sweep run has)."""
     from .. import budget
-    from .. import config as config_mod
-    from ..engine.datasets import reads_file
+    from ..engine.data import reads_file
     from ..render.pipeline import output_paths
     from ..render.writers import check_available, check_capacity
 
-    outs = output_paths(cfg, folder / f"{config_mod.run_name(cfg)}.{cfg.render.format}")
+    outs = output_paths(cfg, folder / f"{default_stem(cfg)}.{cfg.render.format}")
     check_available(outs.format)
     if reads_file(cfg.data.name):
         # The checks the config alone decides; budget.check adds them to the data-dependent ones.
