@@ -55,7 +55,7 @@ def ms_per_frame(
     r = catalog.with_values(cfg, {"render.panels": panels, "render.grid": grid, "render.log_frames": frames}).render
     anim = Animation(hist, data, r)
     if not thumbs:  # what the digit pictures cost
-        anim.spec = replace(anim.spec, images=None)
+        anim.scene = replace(anim.scene, images=None)
     painter = anim.painter()
     painter.render(anim.frame(anim.indices[0]))  # warm: first draws fill caches
     start = time.perf_counter()

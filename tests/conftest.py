@@ -35,6 +35,25 @@ def tiny_run():
     return cfg, data, train(cfg, data)
 
 
+def animation_of(cfg, history=None, data=None, **render_over):
+    """(Animation, history, data) for ``cfg`` (trained here unless given), drawn with ``render_over`` dotted keys."""
+    from nnviz import render
+    from nnviz.engine.train import train
+    from nnviz.render.animation import Animation
+
+    data = data if data is not None else render.load_data(cfg)
+    history = history if history is not None else train(cfg, data)
+    r = catalog.with_values(cfg, render_over).render if render_over else cfg.render
+    return Animation(history, data, r), history, data
+
+
+def logits(anim, params, X):
+    """The output layer's logits of ``anim``'s network with ``params`` at inputs ``X``."""
+    from nnviz.engine import nn
+
+    return nn.forward(anim.scene.model, params, X, finite=True).z[-1]
+
+
 def cli_run(*args: str) -> tuple[int, str]:
     """(exit code, output) of ``nnviz ARGS`` run in this process."""
     from click.testing import CliRunner

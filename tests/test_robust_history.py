@@ -11,6 +11,7 @@ import shutil
 import time
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +24,7 @@ from nnviz.engine import gradcheck, nn
 from nnviz.engine.history import read_history
 from nnviz.errors import DataError, RenderError
 from nnviz.render import scene
+from nnviz.render.animation import Animation
 
 Rows = list[list[str]]
 
@@ -230,14 +232,15 @@ def test_the_scene_names_the_epoch_and_warns_nothing(saved: Path) -> None:
     bad = edited(saved, "big", set_cell(4, "W1_1_1", "-1e308"))
     history = read_history(bad)
     data = load_data(catalog.load(str(bad.with_suffix(".toml")), {}))
-    spec = scene.build_spec(history, data, grid=10)
+    render = catalog.with_values(catalog.load(str(bad.with_suffix(".toml")), {}), {"render.grid": 10}).render
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(RenderError, match=r"^epoch 3's network .* in the hidden panel"):
-            scene.fixed_limits(spec, history, range(len(history)))
+            Animation(history, data, render)
+        per_frame = Animation(history, data, replace(render, axes="per-frame"))
         with pytest.raises(RenderError, match=r"^epoch 3's network"):
-            scene.make_frame(spec, history.epochs[3], 3)  # --axes per-frame
-        scene.make_frame(spec, history.epochs[2], 2)  # the epochs around it are fine
+            per_frame.frame(3)
+        per_frame.frame(2)  # the epochs around it are fine
 
 
 # --- gradcheck on wide networks --------------------------------------------------------

@@ -43,7 +43,7 @@ def _render_table(table: str) -> Any:
 
         return ENGINES
     if table == "panel":
-        from .render.scene import PANELS
+        from .render.panels import PANELS
 
         return PANELS
     raise KeyError(table)

@@ -274,7 +274,9 @@ def key(default: Any, parse: Parser | Choice, flag: str | None = None, help: str
 class DataConfig:
     name: str = key("blobs", Choice("dataset"), "--dataset", "dataset name")
     path: str | None = key(None, optional(path_string), "--data", "data file (CSV, mnist.npz, IDX) for a file dataset")
-    n_samples: int | None = key(None, optional(int_range(MIN_SAMPLES, MAX_SAMPLES)), "--n-samples", "points to generate")
+    n_samples: int | None = key(
+        None, optional(int_range(MIN_SAMPLES, MAX_SAMPLES)), "--n-samples", "points to generate"
+    )
     noise: float | None = key(None, optional(float_range(0.0, 10.0)), "--noise", "dataset noise level")
     test_fraction: float = key(0.0, float_range(0.0, 0.9), "--test-fraction", "share held out as a test set")
     seed: int | None = key(None, optional(int_range(0, 2**32 - 1)), None, "data seed (default: train.seed)")

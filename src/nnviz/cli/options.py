@@ -72,8 +72,9 @@ def _schema_options(sections: Iterable[str], shown: Mapping[str, str]) -> list[C
                 click.option(
                     spec.flag,
                     _param_name(section, key),
+                    cls=SchemaOption,
+                    key=spec,
                     type=_click_type(spec),
-                    metavar=_metavar(spec),
                     default=None,
                     help=f"{spec.help} [{dotted}, default: {default}]",
                 )
@@ -88,6 +89,21 @@ _METAVARS = {
     "--batch-size": "N|full",
     "--panels": "P1,P2,...",
 }
+
+
+class SchemaOption(click.Option):
+    """An option for one config key; its choices are read from the registry when help is shown.
+
+    Looking them up when the command is defined would load every registry
+    (the render engines load matplotlib) on every start of nnviz.
+    """
+
+    def __init__(self, *args: Any, key: config.Key, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.key = key
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        return _metavar(self.key) or super().make_metavar(ctx)
 
 
 def _metavar(spec: config.Key) -> str | None:

@@ -257,32 +257,92 @@ def _lookup(table: dict, name: str, what: str):
 class Trace:
     """Per-layer values of one forward pass.
 
-    ``z[k]`` is layer k+1's pre-activation ``x @ W + b`` and ``a[k]`` its
-    output; ``a[-1]`` is the prediction (after the head), ``z[-1]`` the logits.
+    ``z[k]`` is the pass's k-th layer's pre-activation ``x @ W + b`` and
+    ``a[k]`` its output; ``a[-1]`` is the prediction (after the head),
+    ``z[-1]`` the logits. A pass from the input covers every layer, so
+    ``z[k]`` is layer k+1's. ``lin[k]`` is ``x @ W`` before the bias, kept
+    only when asked for (the morph draws it).
     """
 
     z: tuple[Array, ...]
     a: tuple[Array, ...]
+    lin: tuple[Array, ...] = ()
 
 
-def forward(model: Model, params: Sequence[Array], X: Array, head: bool = True) -> Trace:
-    """Run the network on ``X`` (n, d) and keep every layer's values.
+# The error policy of ``finite=True``: what a non-finite value becomes. A
+# diverging run's huge parameters overflow; rendering draws the clipped values
+# (and refuses what is still out of range) instead of NumPy warning.
+FINITE_BIG = 1e12  # +-inf becomes +-this
+FINITE_OUTPUT_NAN = 0.5  # a NaN prediction is "unsure"; any other NaN is 0
 
-    ``head=False`` leaves the output head off (``a[-1]`` is then the logits):
-    backprop reads only the logits, so training need not compute a softmax it
-    would throw away.
+
+def forward(
+    model: Model,
+    params: Sequence[Array],
+    X: Array,
+    *,
+    head: bool = True,
+    start: int = 0,
+    pre: bool = False,
+    layers: int | None = None,
+    linear: bool = False,
+    finite: bool = False,
+) -> Trace:
+    """Run the network on ``X`` (n, width) and keep every layer's values: the one forward pass.
+
+    Training, metrics and every picture call this. ``X`` enters after hidden
+    layer ``start`` (0: ``X`` is the input): it is that layer's activation,
+    or with ``pre=True`` its pre-activation, which the activation is applied
+    to first. ``layers`` stops after that many layers (all hidden: no head);
+    ``head=False`` leaves the output head off (``a[-1]`` is then the logits,
+    all backprop reads). ``linear`` also keeps ``x @ W`` before the bias.
+    ``finite`` is rendering's error policy: no floating-point warnings, and
+    every value finite (``FINITE_BIG``, ``FINITE_OUTPUT_NAN``).
     """
+    if not finite:
+        return _forward(model, params, X, head, start, pre, layers, linear)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        t = _forward(model, params, X, head, start, pre, layers, linear)
+    ends_at_output = start + len(t.z) == model.n_layers
+    outputs = [
+        finite_values(a, FINITE_OUTPUT_NAN if ends_at_output and k == len(t.a) - 1 else 0.0) for k, a in enumerate(t.a)
+    ]
+    return Trace(tuple(finite_values(z, 0.0) for z in t.z), tuple(outputs), tuple(finite_values(v, 0.0) for v in t.lin))
+
+
+def _forward(
+    model: Model,
+    params: Sequence[Array],
+    X: Array,
+    head: bool,
+    start: int,
+    pre: bool,
+    layers: int | None,
+    linear: bool,
+) -> Trace:
     zs: list[Array] = []
     acts: list[Array] = []
-    h = X
+    lins: list[Array] = []
     last, f = model.n_layers - 1, model.act.f
-    for k in range(model.n_layers):
+    h = f(X) if pre else X
+    stop = model.n_layers if layers is None else start + layers
+    for k in range(start, stop):
         W, b = params[2 * k], params[2 * k + 1]
-        z = h @ W + b
+        if linear:
+            lins.append(h @ W)
+            z = lins[-1] + b
+        else:
+            z = h @ W + b
         h = f(z) if k < last else (model.out.head(z) if head else z)
         zs.append(z)
         acts.append(h)
-    return Trace(tuple(zs), tuple(acts))
+    return Trace(tuple(zs), tuple(acts), tuple(lins))
+
+
+def finite_values(x: Array, nan: float = 0.0) -> Array:
+    """``x`` with NaN as ``nan`` and +-inf as +-``FINITE_BIG`` (``x`` itself when it is finite)."""
+    # The check is far cheaper than nan_to_num, and only diverging runs need the fix.
+    return x if np.isfinite(x).all() else np.nan_to_num(x, nan=nan, posinf=FINITE_BIG, neginf=-FINITE_BIG)
 
 
 def predict(model: Model, params: Sequence[Array], X: Array) -> Array:
@@ -295,11 +355,8 @@ def hidden(model: Model, params: Sequence[Array], X: Array, layer: int = 1) -> t
     """Hidden layer ``layer``'s pre-activation and activation (1-based)."""
     if not 1 <= layer <= model.n_hidden:
         raise ConfigError(f"layer {layer} is out of range: the network has hidden layers 1..{model.n_hidden}")
-    h = X
-    for k in range(layer):
-        z = h @ params[2 * k] + params[2 * k + 1]
-        h = model.act.f(z)
-    return z, h
+    t = forward(model, params, X, layers=layer)
+    return t.z[-1], t.a[-1]
 
 
 def loss(model: Model, params: Sequence[Array], X: Array, y: Array) -> float:

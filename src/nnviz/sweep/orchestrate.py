@@ -22,11 +22,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import catalog, kernels
+from .. import plan as plans
 from ..atomic import atomic_path, ensure_parent, remove_stale_temps
 from ..errors import ConfigError, NnvizError, OutputError, one_line
 from ..numbers import count, metric
 from ..paths import check_disjoint
-from ..plan import default_stem
 from ..progress import stderr_progress
 from . import gallery
 from .executors import executor_for
@@ -102,7 +102,6 @@ def default_out(spec: SweepSpec) -> Path:
 
 def sweep_outputs(spec: SweepSpec, out: Path) -> dict[str, Path]:
     """Every file a sweep may write, described as messages show them."""
-    from ..render.pipeline import output_paths
 
     files: dict[str, Path] = {
         f"its {name}": out / name
@@ -110,8 +109,8 @@ def sweep_outputs(spec: SweepSpec, out: Path) -> dict[str, Path]:
     }
     for run in spec.runs:
         folder = out / run.name
-        outs = output_paths(run.cfg, folder / f"{default_stem(run.cfg)}.{run.cfg.render.format}")
-        for path in (outs.path, outs.poster, outs.history_csv, outs.config_toml, folder / THUMB, folder / MARKER):
+        outs = plans.sweep_run(run.cfg, folder, {"thumb": folder / THUMB, "marker": folder / MARKER}).outputs
+        for path in outs.files().values():
             files[f"run {run.name}'s {path.name}"] = path
     return files
 

@@ -29,7 +29,7 @@ from .. import kernels
 from ..atomic import write_text_atomic
 from ..config import Config
 from ..errors import NnvizError, one_line
-from ..plan import default_stem
+from ..plan import run_stem
 from .spec import RunSpec
 
 MARKER = "run.json"
@@ -183,7 +183,7 @@ def _train_and_render(cfg: Config, folder: Path) -> RunResult:
     from ..render import animate
     from .thumbs import THUMB, write_thumb
 
-    stem = default_stem(cfg)
+    stem = run_stem(cfg)
     data = load_data(cfg)
     # check_stop as the progress report stops the run at its next epoch or
     # frame; animate then raises Interrupted and writes nothing, so a stopped

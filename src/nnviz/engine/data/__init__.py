@@ -15,23 +15,10 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
-from . import mnist
+from . import csv, mnist
 from .base import MIN_SAMPLES, Array, Dataset, DatasetSpec, Maker, ReadOptions, check_task, full
 from .csv import load_csv
-from .generators import (
-    DIGIT_NAMES,
-    DIGITS_ROWS,
-    make_blobs,
-    make_blobs3,
-    make_circles,
-    make_digits,
-    make_gaussians,
-    make_moons,
-    make_sine,
-    make_spiral,
-    make_xor,
-    subset,
-)
+from .generators import GENERATED, subset
 
 __all__ = [
     "DATASETS",
@@ -48,159 +35,9 @@ __all__ = [
 ]
 
 
-def _read_csv(path: Path, options: ReadOptions) -> Dataset:
-    return load_csv(path, options.task, options.target)
-
-
-def _read_mnist(path: Path, options: ReadOptions) -> Dataset:
-    images = mnist.read(path)
-    features = tuple(f"px{i}" for i in range(images.X.shape[1]))
-    return Dataset(
-        "mnist",
-        "multiclass",
-        images.X,
-        images.y,
-        images.X_test,
-        images.y_test,
-        features,
-        mnist.CLASS_NAMES,
-        images.note,
-        image_shape=_square(images.X.shape[1]),
-    )
-
-
-def _square(pixels: int) -> tuple[int, int] | None:
-    """MNIST-style images are square (28 x 28); another pixel count gets no pictures."""
-    side = math.isqrt(pixels)
-    return (side, side) if side * side == pixels else None
-
-
-BINARY = ("0", "1")
-
-# Defaults are the settings that let each dataset's animation show its lesson;
-# README "Datasets" lists what each reaches with them. Wider layers than two
-# where a 2-2-1 net cannot learn the data (they are shown projected).
-DATASETS: dict[str, DatasetSpec] = {
-    s.name: s
-    for s in (
-        # The blog's threshold belongs to the blobs: seed 5's draw reaches it at epoch 74.
-        DatasetSpec(
-            "blobs",
-            "binary",
-            "three Gaussian blobs on a diagonal; the middle one is class 1",
-            make_blobs,
-            n_samples=400,
-            noise=0.5,
-            class_names=BINARY,
-            defaults={"train.stop_loss": 0.263},
-        ),
-        DatasetSpec(
-            "blobs3",
-            "multiclass",
-            "three Gaussian blobs on a diagonal, one class each",
-            make_blobs3,
-            n_samples=600,
-            noise=0.5,
-            class_names=("0", "1", "2"),
-            defaults={"train.lr": 0.02, "train.epochs": 150},
-        ),
-        DatasetSpec(
-            "xor",
-            "binary",
-            "uniform square, class 1 in the quadrants where x0*x1 > 0",
-            make_xor,
-            n_samples=1000,
-            noise=0.0,
-            class_names=BINARY,
-            defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 150, "train.stop_loss": 0.05},
-        ),
-        # A wide normal init starts the tanh units outside their linear middle;
-        # from Glorot's small weights Adam settles on a straight line (R^2 ~ 0.5).
-        DatasetSpec(
-            "sine",
-            "regression",
-            "1-D regression: t = x + 0.3 sin(2 pi x) + uniform noise",
-            make_sine,
-            n_samples=100,
-            noise=0.1,
-            defaults={
-                "model.init": "normal",
-                "model.init_std": 4.0,
-                "train.lr": 0.02,
-                "train.batch_size": 10,
-                "train.epochs": 300,
-                "train.seed": 0,
-            },
-        ),
-        DatasetSpec(
-            "circles",
-            "binary",
-            "a small circle (class 1) inside a larger one",
-            make_circles,
-            n_samples=400,
-            noise=0.1,
-            class_names=BINARY,
-            defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05},
-        ),
-        DatasetSpec(
-            "moons",
-            "binary",
-            "two interleaving half circles",
-            make_moons,
-            n_samples=400,
-            noise=0.1,
-            class_names=BINARY,
-            defaults={"model.hidden": (3,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05},
-        ),
-        # Depth untangles the spirals; the last hidden layer is 2 wide and shown exactly.
-        DatasetSpec(
-            "spiral",
-            "binary",
-            "two interleaved spirals (TensorFlow Playground)",
-            make_spiral,
-            n_samples=400,
-            noise=0.1,
-            class_names=BINARY,
-            defaults={"model.hidden": (16, 16, 2), "train.epochs": 400, "train.stop_loss": 0.05, "train.seed": 0},
-        ),
-        DatasetSpec(
-            "gaussians",
-            "binary",
-            "two linearly separable Gaussian blobs",
-            make_gaussians,
-            n_samples=400,
-            noise=0.5,
-            class_names=BINARY,
-            defaults={"train.epochs": 100, "train.stop_loss": 0.02},
-        ),
-        # Ten classes through a 2-unit bottleneck (layer 2).
-        DatasetSpec(
-            "digits",
-            "multiclass",
-            "8x8 handwritten digits 0-9 (UCI, bundled), 64 pixels in [0, 1]",
-            make_digits,
-            n_samples=DIGITS_ROWS,
-            class_names=DIGIT_NAMES,
-            defaults={"model.hidden": (32, 2), "train.epochs": 60},
-            image_shape=(8, 8),
-        ),
-        DatasetSpec(
-            "csv",
-            "auto",
-            "your CSV file (data.path): header row; target = data.target or the last column",
-            read=_read_csv,
-            suffixes=(".csv",),
-        ),
-        DatasetSpec(
-            "mnist",
-            "multiclass",
-            "your MNIST file (data.path): mnist.npz or train-images-idx3-ubyte[.gz]",
-            read=_read_mnist,
-            class_names=mnist.CLASS_NAMES,
-            suffixes=mnist.SUFFIXES,
-        ),
-    )
-}
+# Defaults are the settings that let each dataset's animation show its lesson
+# (in their rows: generators.GENERATED, csv.DATASET, mnist.DATASET).
+DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (*GENERATED, csv.DATASET, mnist.DATASET)}
 
 DEFAULT_FILE_KIND = "csv"  # what --data PATH means when no kind claims the file's name
 

@@ -19,7 +19,6 @@ Array = np.ndarray
 Maker = Callable[[int, float, np.random.Generator], tuple[Array, Array]]
 
 
-
 @dataclass(frozen=True)
 class Dataset:
     """Training (and optional test) arrays plus the names needed to label plots."""

@@ -22,7 +22,7 @@ import numpy as np
 from ...config import MAX_SAMPLES
 from ...errors import DataError
 from . import mnist
-from .base import Dataset, check_task, full
+from .base import Dataset, DatasetSpec, ReadOptions, check_task, full
 
 Array = np.ndarray
 
@@ -320,3 +320,16 @@ def load_csv(path: str | Path, task: str | None = None, target: str | None = Non
         y, classes = _encode_classes(values, labels, column, task)
     features = tuple(name for i, name in enumerate(header) if i != t)
     return replace(full("csv", task, X, y, features, classes), note=_describe_target(task, column, classes, inferred))
+
+
+def _read(path: Path, options: ReadOptions) -> Dataset:
+    return load_csv(path, options.task, options.target)
+
+
+DATASET = DatasetSpec(
+    "csv",
+    "auto",
+    "your CSV file (data.path): header row; target = data.target or the last column",
+    read=_read,
+    suffixes=(".csv",),
+)

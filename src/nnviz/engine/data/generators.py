@@ -14,6 +14,7 @@ from importlib import resources
 import numpy as np
 
 from ...errors import DataError
+from .base import DatasetSpec
 
 Array = np.ndarray
 
@@ -142,3 +143,113 @@ def make_digits(n: int, noise: float, rng: np.random.Generator) -> tuple[Array, 
     table = _digits_table()
     rows = subset(n, len(table), "the digits dataset", rng)
     return table[rows, :-1] / 16.0, table[rows, -1].copy()
+
+
+BINARY = ("0", "1")
+
+# Defaults are the settings that let each dataset's animation show its lesson;
+# README "Datasets" lists what each reaches with them. Wider layers than two
+# where a 2-2-1 net cannot learn the data (they are shown projected).
+GENERATED: tuple[DatasetSpec, ...] = (
+    # The blog's threshold belongs to the blobs: seed 5's draw reaches it at epoch 74.
+    DatasetSpec(
+        "blobs",
+        "binary",
+        "three Gaussian blobs on a diagonal; the middle one is class 1",
+        make_blobs,
+        n_samples=400,
+        noise=0.5,
+        class_names=BINARY,
+        defaults={"train.stop_loss": 0.263},
+    ),
+    DatasetSpec(
+        "blobs3",
+        "multiclass",
+        "three Gaussian blobs on a diagonal, one class each",
+        make_blobs3,
+        n_samples=600,
+        noise=0.5,
+        class_names=("0", "1", "2"),
+        defaults={"train.lr": 0.02, "train.epochs": 150},
+    ),
+    DatasetSpec(
+        "xor",
+        "binary",
+        "uniform square, class 1 in the quadrants where x0*x1 > 0",
+        make_xor,
+        n_samples=1000,
+        noise=0.0,
+        class_names=BINARY,
+        defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 150, "train.stop_loss": 0.05},
+    ),
+    # A wide normal init starts the tanh units outside their linear middle;
+    # from Glorot's small weights Adam settles on a straight line (R^2 ~ 0.5).
+    DatasetSpec(
+        "sine",
+        "regression",
+        "1-D regression: t = x + 0.3 sin(2 pi x) + uniform noise",
+        make_sine,
+        n_samples=100,
+        noise=0.1,
+        defaults={
+            "model.init": "normal",
+            "model.init_std": 4.0,
+            "train.lr": 0.02,
+            "train.batch_size": 10,
+            "train.epochs": 300,
+            "train.seed": 0,
+        },
+    ),
+    DatasetSpec(
+        "circles",
+        "binary",
+        "a small circle (class 1) inside a larger one",
+        make_circles,
+        n_samples=400,
+        noise=0.1,
+        class_names=BINARY,
+        defaults={"model.hidden": (4,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05},
+    ),
+    DatasetSpec(
+        "moons",
+        "binary",
+        "two interleaving half circles",
+        make_moons,
+        n_samples=400,
+        noise=0.1,
+        class_names=BINARY,
+        defaults={"model.hidden": (3,), "train.lr": 0.03, "train.epochs": 200, "train.stop_loss": 0.05},
+    ),
+    # Depth untangles the spirals; the last hidden layer is 2 wide and shown exactly.
+    DatasetSpec(
+        "spiral",
+        "binary",
+        "two interleaved spirals (TensorFlow Playground)",
+        make_spiral,
+        n_samples=400,
+        noise=0.1,
+        class_names=BINARY,
+        defaults={"model.hidden": (16, 16, 2), "train.epochs": 400, "train.stop_loss": 0.05, "train.seed": 0},
+    ),
+    DatasetSpec(
+        "gaussians",
+        "binary",
+        "two linearly separable Gaussian blobs",
+        make_gaussians,
+        n_samples=400,
+        noise=0.5,
+        class_names=BINARY,
+        defaults={"train.epochs": 100, "train.stop_loss": 0.02},
+    ),
+    # Ten classes through a 2-unit bottleneck (layer 2).
+    DatasetSpec(
+        "digits",
+        "multiclass",
+        "8x8 handwritten digits 0-9 (UCI, bundled), 64 pixels in [0, 1]",
+        make_digits,
+        n_samples=DIGITS_ROWS,
+        class_names=DIGIT_NAMES,
+        defaults={"model.hidden": (32, 2), "train.epochs": 60},
+        image_shape=(8, 8),
+    ),
+)

@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
+from .base import Dataset, DatasetSpec, ReadOptions
 
 Array = np.ndarray
 
@@ -235,3 +236,39 @@ def _read_npz(path: Path) -> Images:
     return Images(
         X, y, X_test, y_test, f"{len(y):,} training and {len(y_test):,} test images from {path.name} (x_train/x_test)"
     )
+
+
+# --- as a dataset ---------------------------------------------------------------
+
+
+def _read_dataset(path: Path, options: ReadOptions) -> Dataset:
+    images = read(path)
+    features = tuple(f"px{i}" for i in range(images.X.shape[1]))
+    return Dataset(
+        "mnist",
+        "multiclass",
+        images.X,
+        images.y,
+        images.X_test,
+        images.y_test,
+        features,
+        CLASS_NAMES,
+        images.note,
+        image_shape=_square(images.X.shape[1]),
+    )
+
+
+def _square(pixels: int) -> tuple[int, int] | None:
+    """MNIST-style images are square (28 x 28); another pixel count gets no pictures."""
+    side = math.isqrt(pixels)
+    return (side, side) if side * side == pixels else None
+
+
+DATASET = DatasetSpec(
+    "mnist",
+    "multiclass",
+    "your MNIST file (data.path): mnist.npz or train-images-idx3-ubyte[.gz]",
+    read=_read_dataset,
+    class_names=CLASS_NAMES,
+    suffixes=SUFFIXES,
+)
