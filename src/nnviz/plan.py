@@ -39,6 +39,9 @@ from .engine.data import Dataset
 from .engine.train import build_model, check_snapshot_budget
 from .errors import OutputError, RenderError
 from .paths import check_disjoint, check_outputs, remove_stale_temps_beside
+from .render.scene import select_epochs
+from .render.scene.morph import check_counts, check_epochs_text, timeline
+from .render.writers import WRITERS, agreeing_format, check_available, check_capacity
 
 OUTPUT_DIR = Path("outputs")
 STDOUT = "-"  # --out - : the animation to standard output
@@ -177,8 +180,6 @@ class Plan:
         if self.morph is not None:
             _check_morph(self.morph, self.cfg, self.training)
         if self.outputs.format is not None:
-            from .render.writers import check_available, check_capacity
-
             check_available(self.outputs.format)  # a missing encoder fails now, not after training
             check_capacity(self.outputs.format, self.cfg.render.size, self.cfg.render.fps, self.frame_cap())
 
@@ -186,8 +187,6 @@ class Plan:
         """The most frames the file can have."""
         if self.frames is not None:
             return self.frames
-        from .render.scene import select_epochs
-
         r = self.cfg.render
         return len(select_epochs(self.cfg.train.epochs + 1, r.every, r.log_frames))
 
@@ -219,8 +218,6 @@ def _check_stdout(flag: str) -> None:
 
 
 def _check_morph(morph: Morph, cfg: Config, training: bool) -> None:
-    from .render.scene.morph import check_counts, check_epochs_text
-
     check_counts(morph.steps, morph.pause)
     check_epochs_text(morph.epochs, cfg.train.epochs if training else None)
 
@@ -242,8 +239,6 @@ def animation_outputs(cfg: Config, out: str | os.PathLike[str] | None = None, *,
     contradicts a non-default ``render.format`` is an error. Without a suffix
     the format's is added.
     """
-    from .render.writers import WRITERS, agreeing_format
-
     fmt = cfg.render.format
     if out is not None and os.fspath(out) == STDOUT:
         return Outputs(Path(f"{STDOUT}.{fmt}"), fmt, stdout=True)
@@ -338,8 +333,6 @@ def morph(
 
 def _morph_frames_at_most(cfg: Config, spec: Morph) -> int:
     """A morph's frames, known from the config before training: epochs x stages x (steps + pause)."""
-    from .render.scene.morph import timeline
-
     reps = 1 + 3 * len(cfg.model.hidden)
     shown = len((spec.epochs or "last").split(","))
     return shown * len(timeline(reps, max(1, spec.steps), max(0, spec.pause)))
