@@ -142,14 +142,17 @@ class Panel(ABC):
     """One panel of an animation: its fixed part, built once from the scene and the History.
 
     Subclasses set ``name`` (unique in a figure), ``title`` and ``labels``
-    (axis labels), and the class attribute ``painter``: the view class that
-    draws its frames in place (``render.panels``); the scene never calls it.
-    ``axes`` is the kind of matplotlib axes it draws on ("3d" for 3-D).
+    (axis labels), ``caption`` (one line under the panel saying what is
+    drawn, for a reader who never saw nnviz), and ``painter``: the view
+    class that draws its frames in place (``render.panels``); the scene
+    never calls it. ``axes`` is the kind of matplotlib axes it draws on
+    ("3d" for 3-D).
     """
 
     name: str
     title: str
     labels: tuple[str, str]
+    caption: str = ""
     painter: ClassVar[Any]
     axes: ClassVar[str] = "2d"
 
