@@ -478,16 +478,26 @@ def space3d_panel(setup: Setup, name: str, kind: str) -> Space3DPanel:
 
 
 def _poster_azimuth(panel: Space3DPanel) -> float:
-    """The last frame's azimuth: an oblique look at the trained network's plane (matplotlib's own without one)."""
+    """The last frame's azimuth: an oblique look at the trained network's plane.
+
+    A binary output's plane where it is drawn; elsewhere the plane the
+    trained layer's points lie nearest (across their least principal axis):
+    layer 1's z is the input plane itself, which edge-on is a line.
+    """
     scene = panel.scene
-    if not panel.decides or scene.task != "binary":
-        return AZIM0
-    k = scene.model.n_hidden
-    n, _ = panel.view.affine(scene.last_params[2 * k], scene.last_params[2 * k + 1])
-    pts = panel.view(scene.last.a[panel.layer - 1])
-    with np.errstate(over="ignore", invalid="ignore"):
-        spans = np.ptp(pts, axis=0) if len(pts) else np.ones(3)
-    return end_azimuth(n[:, 0], np.where(np.isfinite(spans) & (spans > 0), spans, 1.0))
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        pts = panel.view(panel.values(scene.last))
+        if not len(pts) or not np.isfinite(pts).all():
+            return AZIM0
+        spans = np.ptp(pts, axis=0)
+        spans = np.where(spans > 0, spans, 1.0)
+        if panel.decides and scene.task == "binary":
+            k = scene.model.n_hidden
+            normal = panel.view.affine(scene.last_params[2 * k], scene.last_params[2 * k + 1])[0][:, 0]
+        else:  # in the box's own scaling, where the camera looks
+            unit = (pts - pts.mean(axis=0)) / spans
+            normal = np.linalg.svd(unit, full_matrices=False)[2][-1] / spans
+    return end_azimuth(normal, spans)
 
 
 def _caption(panel: Space3DPanel) -> str:
