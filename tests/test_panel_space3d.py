@@ -393,3 +393,20 @@ def test_the_last_frame_looks_at_the_plane_obliquely():
     cos = abs(space3d.view_direction(azim, space3d.ELEV) @ m) / np.linalg.norm(m)
     assert abs(cos - space3d.POSTER_COS) < 0.03
     assert space3d.end_azimuth(np.zeros(3), np.ones(3)) == space3d.AZIM0
+
+
+def test_the_grid_lines_pass_runs_in_slices_with_the_same_values(circles, monkeypatch):
+    """A deep, wide network's every layer for all the grid points would not fit; slices give the same frame."""
+    from nnviz.render.scene import passes
+
+    cfg, data, hist = circles
+    anim = Animation(hist, data, catalog.with_values(cfg, {"render.panels": "activation3d"}).render)
+    whole = anim.frame(anim.indices[-1]).panels["activation3d"]
+    monkeypatch.setattr(passes, "CHUNK_BYTES", 50 * passes.pass_row_bytes(hist.model))  # 50 rows a slice
+    rows: list[int] = []
+    real = space3d.trace
+    monkeypatch.setattr(space3d, "trace", lambda model, params, X: rows.append(len(X)) or real(model, params, X))
+    sliced = anim.frame(anim.indices[-1]).panels["activation3d"]
+    n = len(anim.panel("activation3d").line_x)
+    assert sum(rows) == n > 50 and max(rows) <= 50  # the grid's points went through in slices
+    assert np.array_equal(whole.grid, sliced.grid)

@@ -51,7 +51,7 @@ from ..scene import (
     undrawable,
 )
 from ..scene.geometry import MAX_COORD
-from ..scene.passes import trace
+from ..scene.passes import chunk_rows, in_chunks, trace
 from .base import PanelKind, PanelView, Setup
 from .planes import DETAIL_MIN_SCALE, WARPED_LINE_STEP, marker_size
 
@@ -355,13 +355,23 @@ class Space3DPanel(Panel):
     def values(self, t: nn.Trace) -> Array:
         return t.z[self.layer - 1] if self.kind == "z" else t.a[self.layer - 1]
 
+    def _grid_points(self, params: Sequence[Array]) -> Array:
+        """The drawn grid lines' points in this space's three coordinates (n, 3).
+
+        In row slices, as the meshgrid's pass: a deep, wide network's every layer
+        for all 656 points would be 170 MB; each slice keeps three numbers a point.
+        """
+        model = self.scene.model
+        one = lambda s: (self.view(self.values(trace(model, params, self.line_x[s]))),)  # noqa: E731
+        return in_chunks(one, len(self.line_x), chunk_rows(model))[0]
+
     def sample(self, sample: Sample) -> Limits | None:
-        lines = trace(self.scene.model, sample.epoch.params, self.line_x)
-        return bounds3(*(self.view(self.values(t)) for t in (lines, sample.data, sample.coarse)))
+        data = (self.view(self.values(t)) for t in (sample.data, sample.coarse))
+        return bounds3(self._grid_points(sample.epoch.params), *data)
 
     def frame(self, ctx: FrameContext, limits: Limits | None) -> Cloud:
         scene = self.scene
-        grid = self.view(self.values(ctx.trace(self.line_x))).reshape(self.lines, ALONG, 3)
+        grid = self._grid_points(ctx.params).reshape(self.lines, ALONG, 3)
         values = ctx.values.ravel()[self.line_flat].reshape(self.lines, ALONG)[:, :-1]
         points = self.view(self.values(ctx.data))
         lim = limits if limits is not None else pad(bounds3(grid, points))
