@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...engine import nn
+from ...engine.events import Event
 from ..scene import (
     FrameContext,
     Grid,
@@ -34,7 +35,7 @@ from ..scene import (
     undrawable,
 )
 from ..scene.boundaries import boundaries
-from ..scene.geometry import MAX_COORD
+from ..scene.geometry import MAX_COORD, SUBSCRIPTS
 from ..scene.passes import chunk_rows, in_chunks
 from . import input as input_panel
 from .base import PanelKind, Setup
@@ -63,6 +64,12 @@ class LayerPanel(Panel):
     proj: Projection | None
     title: str = ""
     labels: tuple[str, str] = ("", "")
+    caption: str = ""
+    short_caption: str = ""
+
+    def concerns(self, event: Event) -> bool:
+        units = event.kind in ("dead", "saturated") and self.kind == "a"
+        return event.layer == self.layer and (units or (event.kind == "collapsed" and self.kind == "z"))
 
     @property
     def exact(self) -> bool:
@@ -162,7 +169,23 @@ def layer_panel(scene: Scene, name: str, layer: int, kind: str, heading: str = "
     else:  # one unit: plot it against the first input coordinate
         proj, labels = None, (scene.input_labels[0], "z" if kind == "z" else act)
     panel = LayerPanel(scene, name, layer, kind, width, proj, labels=labels)
-    return replace(panel, title=heading or _layer_title(panel, act))
+    caption, short = _captions(panel, scene)
+    return replace(panel, title=heading or _layer_title(panel, act), caption=caption, short_caption=short)
+
+
+def _captions(panel: LayerPanel, scene: Scene) -> tuple[str, str]:
+    """What the panel shows and how to read its shading, for a reader who never saw nnviz."""
+    k = str(panel.layer).translate(SUBSCRIPTS)
+    what = "input line" if scene.mode == "curve" else "white grid"
+    landed = "; faded: no input lands" if panel.exact else ("" if scene.mode == "curve" else "; white: no input lands")
+    act = scene.model.activation
+    if panel.kind == "z":
+        step = f"z = xW{k} + b{k}" if panel.layer == 1 else f"z = aW{k} + b{k}"
+        return f"the {what} after {step}{landed}", f"after {step}"
+    last = panel.layer == scene.model.n_hidden and scene.task != "regression"
+    if last and (panel.exact or (panel.proj is not None and panel.proj.labels[0].startswith("output axis"))):
+        return f"after {act}: here the boundary is a straight line", f"{act}: straight boundary"
+    return f"the {what} after {act}{landed}", f"after {act}"
 
 
 def _layer_title(panel: LayerPanel, act: str) -> str:
