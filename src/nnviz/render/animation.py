@@ -19,6 +19,7 @@ from ..config import MAX_SIDE, SCHEMA, RenderConfig
 from ..engine.data import Dataset
 from ..engine.events import Event, find_events
 from ..engine.history import History
+from ..numbers import shown
 from . import scene
 from .paint import Painter, frame_palette
 from .panels import Setup, build_panels
@@ -150,7 +151,12 @@ class Animation:
 
     def info(self, index: int) -> dict[str, Any]:
         ep = self.history.epochs[index]
-        return {"epoch": ep.epoch, "title": self.frame_title(index), "metrics": dict(ep.metrics)}
+        return {
+            "epoch": ep.epoch,
+            "title": self.frame_title(index),
+            "metrics": dict(ep.metrics),
+            "shown": shown(ep.metrics),
+        }
 
     def frame_title(self, index: int) -> str:
         ep = self.history.epochs[index]

@@ -17,6 +17,7 @@ from ..config import MAX_FRAMES, RenderConfig
 from ..engine.data import Dataset
 from ..engine.history import History
 from ..errors import RenderError
+from ..numbers import shown
 from . import animation
 from .colours import NORM, unreached_cmap
 from .panels.planes import EveryLineView, ImageView
@@ -243,4 +244,4 @@ class Morph:
     def info(self, index: int) -> dict[str, Any]:
         e, _ = self.where(index)
         ep = self.history.epochs[self.positions[e]]
-        return {"epoch": ep.epoch, "title": self.title(index), "metrics": dict(ep.metrics)}
+        return {"epoch": ep.epoch, "title": self.title(index), "metrics": dict(ep.metrics), "shown": shown(ep.metrics)}

@@ -122,9 +122,9 @@ class LayerPanel(Panel):
         cuts = np.cumsum([len(ln) for ln in lines])[:-1]
         return tuple(np.split(self.project(self.values(t), pts[:, 0]), cuts))
 
-    def downstream(self, ctx: FrameContext, h: Array) -> nn.Trace:
+    def downstream(self, ctx: FrameContext, h: Array, head: bool = True) -> nn.Trace:
         """The rest of the network from points ``h`` of this layer's space (its z or its a)."""
-        return ctx.trace(h, start=self.layer, pre=self.kind == "z")
+        return ctx.trace(h, start=self.layer, pre=self.kind == "z", head=head)
 
     def _coloured(self, ctx: FrameContext, space: Space, lim: Limits) -> Space:
         """``space`` with its plane coloured by the prediction downstream of it over ``lim``, and its exact boundary."""
@@ -132,7 +132,7 @@ class LayerPanel(Panel):
         grid = Grid.over(lim, scene.grid)
         pts = grid.points()
         (out,) = in_chunks(lambda s: (self.downstream(ctx, pts[s]).a[-1],), len(pts), chunk_rows(scene.model))
-        lines = boundaries(scene.task, grid, out, lambda h: self.downstream(ctx, h).z[-1])
+        lines = boundaries(scene.task, grid, out, lambda h: self.downstream(ctx, h, head=False).z[-1])
         values = scene.surface_values(out).reshape(grid.shape)
         return replace(
             space,

@@ -131,7 +131,9 @@ class FrameContext:
         scene = self.scene
         if scene.mode != "surface":
             return []
-        return boundaries(scene.task, scene.input_grid, self.out, lambda p: self.trace(scene.plane.inverse(p)).z[-1])
+        # The bisection reads logits only: no output head (a softmax) to compute and drop at every step.
+        logits = lambda p: self.trace(scene.plane.inverse(p), head=False).z[-1]  # noqa: E731
+        return boundaries(scene.task, scene.input_grid, self.out, logits)
 
     @functools.cached_property
     def line_trace(self) -> nn.Trace | None:

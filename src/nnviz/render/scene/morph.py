@@ -161,7 +161,7 @@ def _input_boundary(spec: Scene, params: Sequence[Array], out: Array) -> list[Ar
     """The exact decision boundary in the input plane (plane coordinates)."""
 
     def logits_of(uv: Array) -> Array:
-        return trace(spec.model, params, spec.plane.inverse(uv)).z[-1]
+        return trace(spec.model, params, spec.plane.inverse(uv), head=False).z[-1]
 
     return boundaries(spec.task, spec.input_grid, out, logits_of)
 
@@ -283,14 +283,14 @@ def rep_planes(
             continue
         grid = Grid.over(lim, PLANE_GRID)
 
-        def downstream(h: Array, rep: Rep = rep) -> nn.Trace:
+        def downstream(h: Array, rep: Rep = rep, head: bool = True) -> nn.Trace:
             k = rep.layer
             z = h + params[2 * k - 1] if rep.kind == "linear" else h  # the linear stage has no bias yet
-            return trace(spec.model, params, z, start=k, pre=rep.kind != "activation")
+            return trace(spec.model, params, z, start=k, pre=rep.kind != "activation", head=head)
 
         pts = grid.points()
         result = downstream(pts).a[-1]
-        lines = boundaries(spec.task, grid, result, lambda h: downstream(h).z[-1])
+        lines = boundaries(spec.task, grid, result, lambda h: downstream(h, head=False).z[-1])
         values = spec.surface_values(result).reshape(grid.shape)
         out.append(Space(None, None, np.empty((0, 2)), tuple(lines), values, grid.extent))
     return tuple(out)
