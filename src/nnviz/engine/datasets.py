@@ -26,7 +26,7 @@ from typing import Any, BinaryIO
 import numpy as np
 
 from ..errors import DataError
-from . import mnist
+from . import mnist, recorded
 from .nn import TASKS
 
 Array = np.ndarray
@@ -258,6 +258,13 @@ def _read_mnist(path: Path, options: ReadOptions) -> Dataset:
     )
 
 
+def _read_recorded(path: Path, options: ReadOptions) -> Dataset:
+    if options.target is not None:
+        raise DataError(f"data.target picks a CSV column; data file {path} was recorded with its own target")
+    a = recorded.read(path, options.task)
+    return Dataset(a.name, a.task, a.X, a.y, a.X_test, a.y_test, a.feature_names, a.class_names, "", a.image_shape)
+
+
 def _square(pixels: int) -> tuple[int, int] | None:
     """MNIST-style images are square (28 x 28); another pixel count gets no pictures."""
     side = math.isqrt(pixels)
@@ -379,6 +386,14 @@ DATASETS: dict[str, DatasetSpec] = {
             "your CSV file (data.path): header row; target = data.target or the last column",
             read=_read_csv,
             suffixes=(".csv",),
+        ),
+        # Before mnist, whose ".npz" would claim a ".data.npz" too.
+        DatasetSpec(
+            "recorded",
+            "auto",
+            "the arrays a recorded model saw (data.path: the run's .data.npz, written by nnviz.record)",
+            read=_read_recorded,
+            suffixes=(recorded.SUFFIX,),
         ),
         DatasetSpec(
             "mnist",
