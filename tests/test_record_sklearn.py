@@ -14,14 +14,14 @@ import pytest
 from conftest import cli_run
 
 pytest.importorskip("sklearn")
-from sklearn.exceptions import ConvergenceWarning  # noqa: E402
-from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier, MLPRegressor
 
-import nnviz  # noqa: E402
-from nnviz import config  # noqa: E402
-from nnviz.engine import nn as engine  # noqa: E402
-from nnviz.engine import train  # noqa: E402
-from nnviz.recorders import RecordError  # noqa: E402
+import nnviz
+from nnviz import config
+from nnviz.engine import nn as engine
+from nnviz.engine import train
+from nnviz.recorders import RecordError
 
 SMALL_RENDER = {"grid": 30, "size": "300x100"}
 

@@ -86,15 +86,19 @@ _INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
 _erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf; the C library's is accurate to an ulp
 
 
+def _erf_of(x: Array) -> Array:
+    return np.asarray(_erf(x)).astype(x.dtype)  # an object array from frompyfunc, back in x's float type
+
+
 def _gelu_erf(z: Array) -> Array:
     """Exact GELU, z * Phi(z) = z/2 (1 + erf(z / sqrt 2)): PyTorch's default ``GELU()`` and Keras' ``gelu``."""
-    return 0.5 * z * (1.0 + _erf(z * _SQRT1_2).astype(z.dtype))
+    return 0.5 * z * (1.0 + _erf_of(z * _SQRT1_2))
 
 
 def _gelu_erf_df(z: Array, a: Array) -> Array:
     # Phi(z) + z phi(z); z is clipped where phi is 0 anyway, so z * phi never makes inf * 0.
     zc = np.clip(z, -40.0, 40.0)
-    return 0.5 * (1.0 + _erf(zc * _SQRT1_2).astype(z.dtype)) + zc * np.exp(-0.5 * zc * zc) * _INV_SQRT_2PI
+    return 0.5 * (1.0 + _erf_of(zc * _SQRT1_2)) + zc * np.exp(-0.5 * zc * zc) * _INV_SQRT_2PI
 
 
 def _leaky(slope: float) -> Activation:

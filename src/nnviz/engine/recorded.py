@@ -88,7 +88,9 @@ def read(path: str | os.PathLike[str], task: str | None = None) -> Arrays:
     except DataError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
-        raise DataError(f"{where} cannot be read: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}") from None
+        raise DataError(
+            f"{where} cannot be read: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        ) from None
     return _check(raw, where, task)
 
 

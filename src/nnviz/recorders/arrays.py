@@ -135,10 +135,11 @@ def from_arrays(
         raise RecordError("y_test must hold the same kind of labels as y (numbers or text)")
     labels = np.concatenate([ya, yt])
     task = task or _infer_task(labels, class_names)
+    names: tuple[str, ...] = ()
     if task == "regression":
         if not _is_numeric(labels):
             raise RecordError("task 'regression' needs numeric y; y holds text labels")
-        codes, names = labels.astype(np.float64), ()
+        codes = labels.astype(np.float64)
         if not np.isfinite(codes).all():
             raise RecordError("y holds a value that is not finite; every target must be a finite number")
     else:

@@ -135,7 +135,9 @@ def model_for(net: Network, data: Dataset) -> nn.Model:
     try:
         config_mod.hidden_widths(net.sizes[1:-1])
     except ValueError as exc:
-        raise RecordError(f"{net.framework} model's hidden layers {list(net.sizes[1:-1])} are too many or too wide: {exc}") from None
+        raise RecordError(
+            f"{net.framework} model's hidden layers {list(net.sizes[1:-1])} are too many or too wide: {exc}"
+        ) from None
     loss = LOSS_FOR.get((data.task, net.head))
     if loss is None or net.sizes[-1] != _outputs(data):
         head = f" and a {net.head} ({net.head_layer})" if net.head != "logits" else ""
@@ -259,7 +261,9 @@ class Recorder:
             self._epochs.append(Epoch(epoch, params, metrics, step))
         sub_epoch = self._taken[0][1] is not None
         names = metric_names(model.task, len(data.y_test) > 0)
-        return History(model, tuple(self._epochs), "epochs", f"recorded from {self.framework}", names, sub_epoch=sub_epoch)
+        return History(
+            model, tuple(self._epochs), "epochs", f"recorded from {self.framework}", names, sub_epoch=sub_epoch
+        )
 
     def animate(
         self, out: str | os.PathLike[str] | None = None, *, progress: bool = False, workers: int = 1, **render: Any
@@ -303,7 +307,8 @@ def _weight_list(entry: Any, index: int) -> tuple[Array, ...]:
         raise RecordError(f"snapshot {index} holds something that is not an array of numbers") from None
     ok = len(params) >= 2 and len(params) % 2 == 0 and all(p.ndim == 2 - k % 2 for k, p in enumerate(params))
     chained = ok and all(
-        params[k].shape[1] == params[k + 1].shape[0] and (k + 2 == len(params) or params[k].shape[1] == params[k + 2].shape[0])
+        params[k].shape[1] == params[k + 1].shape[0]
+        and (k + 2 == len(params) or params[k].shape[1] == params[k + 2].shape[0])
         for k in range(0, len(params), 2)
     )
     if not chained:
@@ -356,7 +361,9 @@ def data_path(animation: Path) -> Path:
     return animation.with_suffix(SUFFIX)
 
 
-def recorded_config(history: History, data_file: str | os.PathLike[str] | None, render: dict[str, Any]) -> config_mod.Config:
+def recorded_config(
+    history: History, data_file: str | os.PathLike[str] | None, render: dict[str, Any]
+) -> config_mod.Config:
     """The config that describes a recorded run: its network, its data file, and the render options."""
     unknown = sorted(set(render) - set(config_mod.SCHEMA["render"]))
     if unknown:
@@ -365,7 +372,12 @@ def recorded_config(history: History, data_file: str | os.PathLike[str] | None, 
     raw = {
         # A placeholder until the output's name says where the data goes (it is written beside it).
         "data": {"name": "recorded", "path": str(data_file or "recorded.data.npz")},
-        "model": {"hidden": list(m.sizes[1:-1]), "activation": m.activation, "loss": m.loss, "leaky_slope": m.leaky_slope},
+        "model": {
+            "hidden": list(m.sizes[1:-1]),
+            "activation": m.activation,
+            "loss": m.loss,
+            "leaky_slope": m.leaky_slope,
+        },
         "train": {"epochs": max(1, history.last.epoch)},
     }
     return config_mod.resolve(raw, {f"render.{k}": v for k, v in render.items()})
@@ -400,7 +412,15 @@ def animate_history(
     data_file = data_path(outs.path).absolute()
     cfg = cfg.with_values({"data.path": str(data_file)})
     arrays = recorded.Arrays(
-        data.name, data.task, data.X, data.y, data.X_test, data.y_test, data.feature_names, data.class_names, data.image_shape
+        data.name,
+        data.task,
+        data.X,
+        data.y,
+        data.X_test,
+        data.y_test,
+        data.feature_names,
+        data.class_names,
+        data.image_shape,
     )
     with one_set():  # the arrays land with the other four files, or none of them do
         recorded.write(arrays, data_file)

@@ -30,7 +30,8 @@ from .core import Network, Recorder, RecordError, require
 
 if "keras" not in sys.modules:
     os.environ.setdefault("KERAS_BACKEND", "torch")  # Keras 3's default is TensorFlow, which nnviz does not need
-keras = require("keras")
+require("keras")  # first: without Keras, one line naming the extra
+import keras  # noqa: E402
 
 Array = np.ndarray
 SUPPORTED = (
@@ -112,19 +113,21 @@ def read_network(model: Any) -> tuple[Network, list[Any]]:
             continue
         if isinstance(layer, keras.layers.Dropout):
             continue
-        act = _layer_activation(layer, where)
-        if act is None:
+        separate = _layer_activation(layer, where)
+        if separate is None:
             raise RecordError(f"Keras layer {where} is not supported; nnviz supports {SUPPORTED}")
+        act = separate
         if not dense:
             raise RecordError(f"Keras model starts with {where}; the first layer must be Dense")
         if act[0] != "linear":
             acts.setdefault(len(dense) - 1, []).append((where, act))
     if not dense:
         raise RecordError(f"Keras model has no Dense layer; nnviz supports {SUPPORTED}")
-    for i, found in acts.items():
+    for found in acts.values():
         if len(found) > 1:
             raise RecordError(
-                f"Keras layers {found[0][0]} and {found[1][0]} are two activations in a row; nnviz applies one per layer"
+                f"Keras layers {found[0][0]} and {found[1][0]} are two activations in a row; "
+                "nnviz applies one per layer"
             )
     last = len(dense) - 1
     names = [f"'{d.name}' (Dense)" for d in dense]
@@ -134,14 +137,19 @@ def read_network(model: Any) -> tuple[Network, list[Any]]:
             f"Keras output layer {names[last]} ends in {head[1][0]} ({head[0]}); nnviz's output is the last Dense's "
             "logits, or a final sigmoid (binary) or softmax (multiclass)"
         )
-    hidden = {i: acts[i][0] if i in acts else (f"none after {names[i]}", ("linear", engine.LEAKY_SLOPE)) for i in range(last)}
+    hidden = {
+        i: acts[i][0] if i in acts else (f"none after {names[i]}", ("linear", engine.LEAKY_SLOPE)) for i in range(last)
+    }
     for where, (name, _) in hidden.values():
         if name == "softmax":
             raise RecordError(f"Keras layer {where} is a softmax on a hidden layer; it is allowed only at the output")
     kinds = {act for _, act in hidden.values()}
     if len(kinds) > 1:
         shown = ", ".join(where for where, _ in hidden.values())
-        raise RecordError(f"Keras hidden layers use different activations ({shown}); nnviz draws one activation for every hidden layer")
+        raise RecordError(
+            f"Keras hidden layers use different activations ({shown}); "
+            "nnviz draws one activation for every hidden layer"
+        )
     activation, slope = kinds.pop() if kinds else ("linear", engine.LEAKY_SLOPE)
     sizes = (int(dense[0].kernel.shape[0]), *(int(d.units) for d in dense))
     return Network("Keras", tuple(names), sizes, activation, slope, head[1][0], head[0]), dense
@@ -179,7 +187,7 @@ class KerasRecorder(Recorder):
         return NnvizCallback(self)
 
 
-class NnvizCallback(keras.callbacks.Callback):  # type: ignore[misc,name-defined]
+class NnvizCallback(keras.callbacks.Callback):
     """Snapshots its recorder's model when training begins and after each epoch.
 
     ``animate`` and ``history`` are the recorder's, so the callback alone is

@@ -26,7 +26,7 @@ from ..engine import nn as engine
 from .arrays import as_numpy, from_arrays
 from .core import Network, Recorder, RecordError, require
 
-sklearn = require("sklearn")
+require("sklearn")  # first: without scikit-learn, one line naming the extra
 from sklearn.neural_network import MLPClassifier, MLPRegressor  # noqa: E402
 
 Array = np.ndarray
@@ -71,7 +71,9 @@ class SklearnRecorder(Recorder):
         head = HEADS.get(m.out_activation_, m.out_activation_)
         if isinstance(m, MLPClassifier) and m.out_activation_ == "logistic" and sizes[-1] > 1:
             raise RecordError(f"{kind} is multilabel ({sizes[-1]} logistic outputs); nnviz draws one label per sample")
-        return Network("scikit-learn", names, sizes, ACTIVATIONS[m.activation], engine.LEAKY_SLOPE, head, "out_activation_")
+        return Network(
+            "scikit-learn", names, sizes, ACTIVATIONS[m.activation], engine.LEAKY_SLOPE, head, "out_activation_"
+        )
 
     def read_params(self) -> tuple[Array, ...]:
         m = self.model
@@ -95,7 +97,9 @@ class SklearnRecorder(Recorder):
         """
         m = self.model
         if hasattr(m, "coefs_"):
-            raise RecordError(f"{type(m).__name__} is already fitted; start() gives an unfitted one its initial weights")
+            raise RecordError(
+                f"{type(m).__name__} is already fitted; start() gives an unfitted one its initial weights"
+            )
         if seed is None:
             seed = m.random_state if isinstance(m.random_state, int) else 0
         self._partial_fit()

@@ -21,6 +21,7 @@ transposed to nnviz's ``(fan_in, fan_out)``, in float64.
 
 from __future__ import annotations
 
+import itertools
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,10 +33,11 @@ from ..engine import nn as engine
 from .arrays import as_numpy, from_arrays
 from .core import Network, Recorder, RecordError, require
 
-torch = require("torch")
-import torch.fx  # noqa: E402  (after the check that torch is installed)
+require("torch")  # first: without PyTorch, one line naming the extra
+import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 from torch import nn  # noqa: E402
+from torch.fx import Tracer  # noqa: E402
 
 Array = np.ndarray
 SUPPORTED = (
@@ -140,7 +142,7 @@ for _fns, _params, _make in (
         FUNCTIONS[_fn] = (_params, _make)
 
 
-class _Tracer(torch.fx.Tracer):  # type: ignore[misc]
+class _Tracer(Tracer):
     """Stops at PyTorch's own modules (their forward is known) and descends into the user's."""
 
     def is_leaf_module(self, m: Any, qualname: str) -> bool:
@@ -209,18 +211,26 @@ def _chain(root: Any) -> list[Op]:
     nodes = list(graph.nodes)
     inputs = [n for n in nodes if n.op == "placeholder"]
     if len(inputs) != 1:
-        raise RecordError(f"PyTorch model {name}: forward takes {len(inputs)} inputs; nnviz records models of one input X")
+        raise RecordError(
+            f"PyTorch model {name}: forward takes {len(inputs)} inputs; nnviz records models of one input X"
+        )
     ops: list[Op] = []
     previous = inputs[0]
     for node in nodes[1:]:
         if node.op == "output":
             if node.args[0] is not previous:
-                raise RecordError(f"PyTorch model {name}: forward does not return its last call's result; record a chain")
+                raise RecordError(
+                    f"PyTorch model {name}: forward does not return its last call's result; record a chain"
+                )
             break
         feeds = [a for a in node.all_input_nodes]
         if feeds != [previous] or node.args[:1] != (previous,) or len(previous.users) != 1:
             qualname, cls = _module_of(node, root)
-            what = f"custom module '{qualname}' ({cls})" if qualname and not _is_torch_class(node) else _describe(node, root)
+            what = (
+                f"custom module '{qualname}' ({cls})"
+                if qualname and not _is_torch_class(node)
+                else _describe(node, root)
+            )
             if len(previous.users) != 1:
                 source = "the input" if previous.op == "placeholder" else f"the result of {_describe(previous, root)}"
                 why = f"{source} feeds {len(previous.users)} calls"
@@ -270,9 +280,12 @@ def read_network(root: Any) -> tuple[Network, list[Any]]:
             after[len(linears) - 1] = op
     if not linears:
         raise RecordError(f"PyTorch model has no nn.Linear; nnviz supports {SUPPORTED}")
-    for a, b in zip(linears, linears[1:]):
+    for a, b in itertools.pairwise(linears):
         if a.linear.out_features != b.linear.in_features:
-            raise RecordError(f"PyTorch layer {a.where} gives {a.linear.out_features} outputs but {b.where} takes {b.linear.in_features}")
+            raise RecordError(
+                f"PyTorch layer {a.where} gives {a.linear.out_features} outputs but {b.where} "
+                f"takes {b.linear.in_features}"
+            )
     last = len(linears) - 1
     head = after.pop(last, None)
     if head is not None and head.act not in ("sigmoid", "softmax"):
@@ -281,13 +294,18 @@ def read_network(root: Any) -> tuple[Network, list[Any]]:
             "Linear's logits, optionally through a final Sigmoid (binary) or Softmax (multiclass)"
         )
     hidden = {i: after.get(i) for i in range(last)}
-    for i, op in hidden.items():
-        if op is not None and op.act == "softmax":
-            raise RecordError(f"PyTorch layer {op.where} is a Softmax on a hidden layer; it is allowed only at the output")
+    for maybe in hidden.values():
+        if maybe is not None and maybe.act == "softmax":
+            raise RecordError(
+                f"PyTorch layer {maybe.where} is a Softmax on a hidden layer; it is allowed only at the output"
+            )
     kinds = {(op.act, op.slope) if op else ("linear", engine.LEAKY_SLOPE) for op in hidden.values()}
     if len(kinds) > 1:
         shown = ", ".join(op.where if op else f"none after {linears[i].where}" for i, op in hidden.items())
-        raise RecordError(f"PyTorch hidden layers use different activations ({shown}); nnviz draws one activation for every hidden layer")
+        raise RecordError(
+            f"PyTorch hidden layers use different activations ({shown}); "
+            "nnviz draws one activation for every hidden layer"
+        )
     activation, slope = kinds.pop() if kinds else ("linear", engine.LEAKY_SLOPE)
     sizes = (linears[0].linear.in_features, *(op.linear.out_features for op in linears))
     net = Network(
