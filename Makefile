@@ -26,7 +26,7 @@ $(VENV)/.installed-run: pyproject.toml $(CONSTRAINTS) | $(BIN)/activate
 	touch $@
 
 # The test install adds the frameworks the recorders read (nnviz.record), so their tests and
-# the PyTorch parity test run: about 1.3 GB and 1-2 min on a fresh venv (torch's CPU build).
+# the PyTorch parity test run: 1.9 GB and 183 s on a fresh venv here, against 0.8 GB and 46 s without.
 TEST_EXTRAS := test,torch,sklearn,keras
 
 $(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/activate
