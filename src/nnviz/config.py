@@ -311,6 +311,9 @@ class ModelConfig:
     init: str = key("glorot_uniform", Choice("init"), "--init", "weight initialiser")
     init_std: float = key(0.05, float_range(0.0, 100.0, lo_open=True), "--init-std", "std for normal inits")
     loss: str = key("auto", Choice("loss", extra=("auto",)), "--loss", "output loss (auto picks by task)")
+    leaky_slope: float = key(
+        0.01, float_range(0.0, 1.0, hi_open=True), "--leaky-slope", "negative slope of leaky_relu (Keras' layer: 0.3)"
+    )
 
 
 @dataclass(frozen=True)

@@ -223,7 +223,7 @@ def read_saved_run(history_path: str, cfg: Any) -> tuple[Any, Any]:
     from ..engine.train import build_model, load_data
 
     loss = None if cfg.model.loss == "auto" else cfg.model.loss
-    history = read_history(history_path, activation=cfg.model.activation, loss=loss)
+    history = read_history(history_path, activation=cfg.model.activation, loss=loss, leaky_slope=cfg.model.leaky_slope)
     data = load_data(cfg)
     check_fits(history, build_model(cfg, data), history_path)
     return history, data

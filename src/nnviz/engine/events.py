@@ -35,6 +35,7 @@ SATURATED = 0.995  # |tanh| (or sigmoid's distance from 0.5, doubled) past this 
 SATURATED_SHARE = 0.95  # of the points, for a unit to count as saturated
 RANK_ONE = 0.05  # second singular value over the first of a layer's unit directions below this: one direction
 PLATEAU_SHARE = 0.005  # relative change of the loss over the window below this: flat
+FAIR_ACCURACY, FAIR_R2 = 0.95, 0.9  # a run that ends here did its job: what it did is explained, not warned of
 MIN_STREAK = 3  # checked snapshots a state must hold to count (a blip of a frame or two is not an event)
 SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -45,7 +46,10 @@ class Event:
 
     ``caption`` is the short line drawn on the frames where it holds;
     ``advice`` what to try, for the end-of-run line. ``layer`` (1-based) and
-    ``units`` (0-based) say where, when it is about units.
+    ``units`` (0-based) say where, when it is about units. ``warning`` is
+    False for what explains a picture without being wrong (every point
+    separated, a plateau the loss escapes, a fold the task needs): the frames
+    draw it in ink, a warning in red.
     """
 
     kind: str  # dead, saturated, collapsed, plateau, separated, no better than guessing
@@ -56,6 +60,7 @@ class Event:
     layer: int = 0
     units: tuple[int, ...] = ()
     short: str = ""  # for a small frame
+    warning: bool = True
 
     def __post_init__(self) -> None:
         if not self.short:
@@ -90,7 +95,7 @@ def find_events(
     states = [_states(model, history.epochs[i].params, X) for i in checked]
     for layer in range(1, model.n_hidden + 1):
         found += _unit_events(model, layer, checked, [s[layer - 1] for s in states])
-        found += _collapse(history, layer, checked)
+        found += _collapse(history, layer, checked, _fair(history))
     found += _plateau(history)
     found += _separated(history)
     found += _guessing(history, data, standardized, found)
@@ -171,13 +176,13 @@ def _unit_events(
     return events
 
 
-def _collapse(history: History, layer: int, checked: Sequence[int]) -> list[Event]:
+def _collapse(history: History, layer: int, checked: Sequence[int], fair: bool) -> list[Event]:
     """A layer whose units all point the same way: it maps the plane onto a curve (a rank-1 weight matrix).
 
-    Two parallel units with different biases are useful (xor draws two
-    parallel lines with them), so one pair is not enough: every unit's
-    incoming direction must agree. A layer fed by one value is a curve by
-    nature and never counts.
+    Every unit's incoming direction must agree, and a layer fed by one value
+    is a curve by nature and never counts. Parallel units with different
+    biases can be the answer (a middle band needs two parallel lines), so in
+    a run that ends ``fair`` the fold is explained, not warned about.
     """
     fan_in, width = history.model.sizes[layer - 1], history.model.sizes[layer]
     if width < 2 or fan_in < 2:
@@ -192,19 +197,28 @@ def _collapse(history: History, layer: int, checked: Sequence[int]) -> list[Even
         s = np.linalg.svd(W / norms, compute_uv=False)
         flags.append(bool(s[1] / s[0] < RANK_ONE))
     where = "the layer" if history.model.n_hidden == 1 else f"layer {layer}"
-    return [
-        Event(
-            "collapsed",
-            start,
-            end,
-            f"{where} collapsed: its units point one way, so the plane folds to a curve",
+    if fair:
+        caption = f"{where}'s units point one way, so the plane folds to a curve: one direction is enough here"
+        advice, short = "", "folded to a curve"
+    else:
+        caption = f"{where} collapsed: its units point one way, so the plane folds to a curve"
+        advice, short = (
             "units that learn one direction act as one: more units or another --seed may help",
-            layer,
-            tuple(range(width)),
-            "collapsed to a curve",
+            ("collapsed to a curve"),
         )
+    units = tuple(range(width))
+    return [
+        Event("collapsed", start, end, caption, advice, layer, units, short, warning=not fair)
         for start, end in _streaks(np.array(flags), checked)
     ]
+
+
+def _fair(history: History) -> bool:
+    """Whether the run ends doing its job well (95 % accuracy, R² 0.9)."""
+    last = history.last.metrics
+    if "accuracy" in last:
+        return last["accuracy"] >= FAIR_ACCURACY
+    return "r2" in last and last["r2"] >= FAIR_R2
 
 
 def _plateau(history: History) -> list[Event]:
@@ -235,6 +249,7 @@ def _plateau(history: History) -> list[Event]:
             how,
             "" if escaped else "a loss that stays flat: try another --lr, --optimizer, or more units",
             short=f"loss flat at {level:.3g}",
+            warning=not escaped,
         )
     ]
 
@@ -250,7 +265,7 @@ def _separated(history: History) -> list[Event]:
     first = int(hits[0])
     epoch = history.epochs[first].epoch
     caption = f"epoch {epoch}: every training point is now on its side"
-    return [Event("separated", first, first, caption, short="all points on their side")]
+    return [Event("separated", first, first, caption, short="all points on their side", warning=False)]
 
 
 def _guessing(history: History, data: Dataset, standardized: bool, found: Sequence[Event]) -> list[Event]:
@@ -264,10 +279,10 @@ def _guessing(history: History, data: Dataset, standardized: bool, found: Sequen
         base = counts.max() / len(y)
         names = data.class_names
         common = names[int(values[counts.argmax()])] if names else str(values[counts.argmax()])
-        nothing, fair = last["accuracy"] <= base + 0.02, last["accuracy"] >= 0.95
+        nothing, fair = last["accuracy"] <= base + 0.02, last["accuracy"] >= FAIR_ACCURACY
         caption = f"no better than always guessing {common!r} ({base:.0%})"
     elif "r2" in last:
-        nothing, fair = last["r2"] <= 0.05, last["r2"] >= 0.9
+        nothing, fair = last["r2"] <= 0.05, last["r2"] >= FAIR_R2
         caption = f"no better than predicting the mean (R² {last['r2']:.2f})"
     else:
         return []

@@ -98,7 +98,7 @@ def build_model(cfg: Config, data: Dataset) -> nn.Model:
             f"{MAX_ACTIVATIONS:,}; use fewer samples (--n-samples) or narrower layers"
         )
     n_out = data.n_classes if data.task == "multiclass" else 1
-    return nn.Model((data.n_features, *cfg.model.hidden, n_out), cfg.model.activation, loss)
+    return nn.Model((data.n_features, *cfg.model.hidden, n_out), cfg.model.activation, loss, cfg.model.leaky_slope)
 
 
 # Every snapshot holds a copy of every parameter plus a full-set forward pass;

@@ -17,6 +17,7 @@ from matplotlib.collections import LineCollection
 
 from ...engine import nn
 from ...engine.data import Dataset
+from ...engine.events import Event
 from ...engine.history import History
 from ..colours import surface_cmap
 from ..layout import Caption, Style
@@ -144,8 +145,8 @@ class PanelView:
         self.caption_line = Caption(self.caption, self.panel.caption, self.panel.short_caption or self.panel.caption)
         return self.caption_line
 
-    def update_caption(self, note: tuple[str, str] | None) -> None:
-        """Show ``note`` (an event's caption and short caption, in its own colour) or the panel's caption.
+    def update_caption(self, note: Event | None) -> None:
+        """Show ``note`` (an event's caption, red for a warning) or the panel's caption.
 
         The short forms when the layout kept the short caption; an event's
         text is cut to the panel's width when even that is too long.
@@ -154,8 +155,8 @@ class PanelView:
         if text is None or line is None or not text.get_visible():
             return
         short = line.current != line.full
-        text.set_color(NOTE_RED if note else CAPTION_GREY)
-        text.set_text((note[1] if short else note[0]) if note else line.current)
+        text.set_color(CAPTION_GREY if note is None else NOTE_RED if note.warning else NOTE_INK)
+        text.set_text((note.short if short else note.caption) if note else line.current)
         fit_width(text, self.ax.bbox.width)
 
     def mine(self, frame: Frame) -> Any:
@@ -169,7 +170,8 @@ class PanelView:
 
 
 CAPTION_GREY = "0.3"
-NOTE_RED = "#a50f15"  # an event's caption: a dead unit, a plateau
+NOTE_RED = "#a50f15"  # a warning's caption: a dead unit, a plateau
+NOTE_INK = "0.05"  # an event that only explains (every point separated): darker than a caption
 
 
 def fit_width(text: Any, width_px: float) -> None:

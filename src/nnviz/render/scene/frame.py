@@ -89,7 +89,7 @@ class Frame:
     metric: float
     limits: Mapping[str, Limits] = field(default_factory=dict)
     short_title: str = ""  # the title for a frame too narrow for the full one
-    notes: Mapping[str, tuple[str, str]] = field(default_factory=dict)  # an event's captions, by its panel
+    notes: Mapping[str, Event] = field(default_factory=dict)  # the event each panel names, by panel
 
 
 @dataclass(frozen=True)
@@ -245,15 +245,15 @@ def make_frame(
 PRIORITY = ("no better than guessing", "unscaled", "dead", "saturated", "collapsed", "plateau", "separated")
 
 
-def notes(panels: Sequence[Panel], events: Sequence[Event], position: int) -> dict[str, tuple[str, str]]:
-    """The event each panel names at history ``position`` (its caption and short caption): the panel it
-    concerns, else the first panel."""
-    out: dict[str, tuple[str, str]] = {}
-    holding = sorted((e for e in events if e.holds(position)), key=lambda e: PRIORITY.index(e.kind))
+def notes(panels: Sequence[Panel], events: Sequence[Event], position: int) -> dict[str, Event]:
+    """The event each panel names at history ``position``: in the panel it concerns, else the first panel;
+    a warning before what only explains, and a bad run's cause before its symptoms."""
+    out: dict[str, Event] = {}
+    holding = sorted((e for e in events if e.holds(position)), key=lambda e: (not e.warning, PRIORITY.index(e.kind)))
     for event in holding:
         panel = next((p for p in panels if p.concerns(event)), panels[0] if panels else None)
         if panel is not None and panel.name not in out:
-            out[panel.name] = (event.caption, event.short)
+            out[panel.name] = event
     return out
 
 
