@@ -210,8 +210,9 @@ def test_names_help_and_caption():
     anim = Animation(hist, data, catalog.with_values(cfg, {"render.panels": "hidden3d,activation3d"}).render)
     z, a = anim.panel("hidden3d"), anim.panel("activation3d")
     assert z.title == "Hidden space in 3-D (pre-activation z)" and a.title == "Activation space in 3-D (tanh(z))"
-    assert a.caption and "\n" not in a.caption and "a·w + b = 0" in a.caption
-    assert z.caption and "decision boundary" in z.caption
+    assert a.caption == "after tanh: the tinted plane is the boundary"
+    assert z.caption == "the input grid after z = xW₁ + b₁, in 3-D"
+    assert len(a.short_caption) < len(a.caption) and len(z.short_caption) < len(z.caption)
 
 
 def test_the_panel_is_there_with_the_class_colours_and_a_cube():
@@ -267,6 +268,43 @@ def test_no_text_overlaps_at_any_angle_of_the_turn(over, panels, size):
             assert not layout.text_clashes(painter.fig), (azim, layout.text_clashes(painter.fig))
         texts = [t.get_text() for t in layout.visible_texts(painter.fig)]
         assert any(t.startswith("Epoch") for t in texts) and any("in 3-D" in t for t in texts), texts
+        if size == "1200x400":  # room for every caption: the 3-D panels' are kept too
+            assert all(v.caption.get_visible() for v in painter.views if v.panel.axes != "2d")
+
+
+def test_the_caption_is_drawn_under_the_cube_below_every_label_of_the_turn(circles):
+    """Its view draws its own axes, so it draws its caption too; it hangs below where any label swings."""
+    with _animation(circles, **{"render.panels": "input,activation3d,loss"}) as (anim, painter):
+        view, renderer = _view(painter), painter.fig.canvas.get_renderer()
+        last = anim.frame(anim.indices[-1])
+        pixels = painter.render(last).copy()
+        box = view.caption.get_window_extent(renderer)
+        assert view.caption.get_text() == "after tanh: the tinted plane is the boundary"
+        h = pixels.shape[0]
+        ink = pixels[h - int(box.y1) : h - int(box.y0), int(box.x0) : int(box.x1)]
+        assert (ink.min(axis=2) < 160).sum() > 50  # the caption's grey letters are there
+        centre = (view.ax.bbox.x0 + view.ax.bbox.x1) / 2
+        assert abs((box.x0 + box.x1) / 2 - centre) < 2
+        for azim in range(-180, 180, 15):  # it stays put while the labels turn, and under them all
+            painter.render(_turned(last, "activation3d", azim))
+            assert view.caption.get_window_extent(renderer).y0 == box.y0
+            labels = [a.label.get_window_extent(renderer) for a in (view.ax.xaxis, view.ax.yaxis, view.ax.zaxis)]
+            assert all(b.y0 >= box.y1 for b in labels), azim
+
+
+def test_unit_events_are_named_in_the_3d_panel_of_their_layer(circles):
+    """A dead or pinned unit shows in a, a layer folded onto a line in z, as the 2-D layer panels say."""
+    from nnviz.engine.events import Event
+    from nnviz.render.scene import notes
+
+    with _animation(circles, **{"render.panels": "input,hidden3d,activation3d"}) as (anim, _painter):
+        z, a = anim.panel("hidden3d"), anim.panel("activation3d")
+        dead = Event("dead", 0, 5, "a₂ is dead", layer=1, units=(1,))
+        collapsed = Event("collapsed", 0, 5, "z₁ and z₂ point the same way", layer=1)
+        assert a.concerns(dead) and not z.concerns(dead)
+        assert z.concerns(collapsed) and not a.concerns(collapsed)
+        assert not a.concerns(replace(dead, layer=2))
+        assert notes(anim.panels, [dead, collapsed], 3) == {"activation3d": dead, "hidden3d": collapsed}
 
 
 # --- refusals --------------------------------------------------------------------------------------
@@ -339,8 +377,11 @@ def test_the_celluloid_engine_turns_the_camera_as_the_stream_engine_does(tmp_pat
     stream, cel = _frames(tmp_path / "stream.gif"), _frames(tmp_path / "celluloid.gif")
     half = stream[0].shape[1] // 2
     assert len(stream) == len(cel) == 4
-    for a, b in zip(stream, cel):  # the 3-D half: the same camera, frame by frame
-        assert np.array_equal(a[40:, half:], b[40:, half:])
+    # The 3-D half: the same camera, frame by frame, down to its axis labels (the celluloid
+    # engine draws the captions, below them from row ~319, on its first frame only).
+    assert np.array_equal(stream[0][40:, half:], cel[0][40:, half:])
+    for a, b in zip(stream, cel):
+        assert np.array_equal(a[40:315, half:], b[40:315, half:])
     assert not np.array_equal(stream[0][40:, half:], stream[1][40:, half:])
 
 

@@ -33,6 +33,7 @@ from mpl_toolkits.mplot3d import Axes3D  # type: ignore[import-untyped]
 from mpl_toolkits.mplot3d.art3d import Line3DCollection, Poly3DCollection  # type: ignore[import-untyped]
 
 from ...engine import nn
+from ...engine.events import Event
 from ...errors import ConfigError
 from ..colours import LEVELS, NORM, binary_cmap, class_colors, multiclass_cmap, point_colors, surface_cmap
 from ..layout import Style
@@ -50,7 +51,7 @@ from ..scene import (
     sub,
     undrawable,
 )
-from ..scene.geometry import MAX_COORD
+from ..scene.geometry import MAX_COORD, SUBSCRIPTS
 from ..scene.passes import chunk_rows, in_chunks, trace
 from .base import PanelKind, PanelView, Setup
 from .planes import DETAIL_MIN_SCALE, WARPED_LINE_STEP, marker_size
@@ -338,7 +339,13 @@ class Space3DPanel(Panel):
     labels: tuple[str, str] = ("", "")
     zlabel: str = ""
     caption: str = ""
+    short_caption: str = ""
     axes = TURNING_AXES
+
+    def concerns(self, event: Event) -> bool:
+        """As the 2-D layer panels: units dead or pinned show in a, a layer collapsed to a line in z."""
+        units = event.kind in ("dead", "saturated") and self.kind == "a"
+        return event.layer == self.layer and (units or (event.kind == "collapsed" and self.kind == "z"))
 
     @property
     def painter(self) -> Any:
@@ -484,7 +491,8 @@ def space3d_panel(setup: Setup, name: str, kind: str) -> Space3DPanel:
         labels=view.labels[:2],
         zlabel=view.labels[2],
     )
-    return replace(panel, caption=_caption(panel), end=_poster_azimuth(panel))
+    caption, short = _captions(panel)
+    return replace(panel, caption=caption, short_caption=short, end=_poster_azimuth(panel))
 
 
 def _poster_azimuth(panel: Space3DPanel) -> float:
@@ -510,19 +518,20 @@ def _poster_azimuth(panel: Space3DPanel) -> float:
     return end_azimuth(normal, spans)
 
 
-def _caption(panel: Space3DPanel) -> str:
-    """One line for a reader who never saw nnviz: what the turning cloud is, and what its plane means."""
+def _captions(panel: Space3DPanel) -> tuple[str, str]:
+    """What the turning cloud is and what its plane means, for a reader who never saw nnviz (full, short)."""
     scene = panel.scene
-    space = "z = xW + b" if panel.kind == "z" else f"a = {scene.activation_label}"
+    k = str(panel.layer).translate(SUBSCRIPTS)
+    what = "input line" if scene.mode == "curve" else "input grid"
+    if panel.kind == "z":
+        step = f"z = xW{k} + b{k}" if panel.layer == 1 else f"z = aW{k} + b{k}"
+        return f"the {what} after {step}, in 3-D", f"after {step}"
+    act = scene.model.activation
     if panel.decides and scene.task == "binary":
-        tail = "the tinted plane is where the output layer decides (a·w + b = 0)"
-    elif panel.decides:
-        tail = "the tinted planes are where the output layer's winning class changes"
-    elif scene.task == "regression" or scene.mode == "curve":
-        tail = "the line's colour is the network's prediction there"
-    else:
-        tail = "the dark line is the decision boundary"
-    return f"The data and input grid in layer {panel.layer}'s {space}, turning; {tail}"
+        return f"after {act}: the tinted plane is the boundary", "tinted plane: the boundary"
+    if panel.decides:
+        return f"after {act}: tinted planes part the classes", "planes: class borders"
+    return f"the {what} after {act}, in 3-D", f"after {act}"
 
 
 # --- the view ------------------------------------------------------------------------------------
@@ -540,6 +549,9 @@ class TurningAxes(Axes3D):
     """
 
     name = TURNING_AXES
+    # How far below the axes' box the lowest label swings over the turn (pixels):
+    # the caption hangs under that, so no angle's label reaches it.
+    label_drop = 0.0
     # Once laid out, the figure's background holds only the title (``turning``),
     # and ``draw_turning`` draws the rest every frame.
     turning = False
@@ -581,9 +593,12 @@ class TurningAxes(Axes3D):
     ) -> Any:
         elev, azim = self.elev, self.azim
         boxes = []
+        captions = [t for t in self.texts if t.get_gid() == "caption" and t.get_in_layout()]
+        for t in captions:  # placed under the labels' box, so measured after it
+            t.set_in_layout(False)
         try:
             for a in LAYOUT_AZIMUTHS:
-                self.view_init(elev, a)
+                self.view_init(ELEV, a)  # the turn's own elevation, whatever the camera is at now
                 self.M = self.get_proj()
                 self.invM = np.linalg.inv(self.M)
                 boxes.append(
@@ -601,7 +616,20 @@ class TurningAxes(Axes3D):
             self.view_init(elev, azim)
             self.M = self.get_proj()
             self.invM = np.linalg.inv(self.M)
-        return Bbox.union([b for b in boxes if b is not None])
+            for t in captions:
+                t.set_in_layout(True)
+        box = Bbox.union([b for b in boxes if b is not None])
+        self.label_drop = max(0.0, self.bbox.y0 - box.y0)
+        shown = [t.get_window_extent(renderer) for t in captions if t.get_visible() and t.get_text()]
+        return Bbox.union([box, *shown])
+
+    def caption_anchor(self, renderer: Any) -> Bbox:
+        """Where a caption hangs: under the axes' centre, below every label at every angle of the turn.
+
+        Not the x label, as a 2-D panel's: a 3-D axes' labels swing round the cube as it turns.
+        """
+        y = self.bbox.y0 - self.label_drop
+        return Bbox.from_extents(self.bbox.x0, y, self.bbox.x1, y)
 
 
 register_projection(TurningAxes)
@@ -694,6 +722,8 @@ class Space3DView(PanelView):
         # matplotlib keeps a label clear of tick labels this panel does not draw: nearer its axis.
         ax.xaxis.labelpad = ax.yaxis.labelpad = ax.zaxis.labelpad = LABEL_PAD
         ax.set_proj_type("ortho")
+        # The first frame's camera before any frame is drawn: the celluloid engine lays the figure out first.
+        ax.view_init(ELEV, azimuth(0, panel.last, panel.end))
         small = style.scale < DETAIL_MIN_SCALE
         # matplotlib leaves room round the cube for labels; a small frame has none to keep.
         ax.set_box_aspect(BOX, zoom=SMALL_ZOOM if small else ZOOM)
@@ -789,13 +819,20 @@ class Space3DView(PanelView):
         lines = [sp.grid[r, a : b + 1] for r, a, b in zip(rows.tolist(), first.tolist(), last.tolist())]
         return lines, sp.values.ravel()[starts]
 
+    def make_caption(self) -> Any:
+        line = super().make_caption()
+        if self.caption is not None:
+            self.caption.xycoords = self.ax.caption_anchor
+        return line
+
     def leave_background(self) -> bool:
         self.ax.turning = True
         return True
 
     def draw(self) -> None:
-        """The axes at this frame's camera: its panes, edges and labels, then every artist."""
+        """The axes at this frame's camera: its panes, edges and labels, then every artist, then the caption."""
         self.ax.draw_turning()
+        self.draw_caption()
 
 
 def _kind(name: str, help: str, kind: str) -> PanelKind:
