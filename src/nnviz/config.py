@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from . import shipped
 from .errors import ConfigError
 
 Parser = Callable[[Any], Any]
@@ -516,7 +517,8 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
 def load(
     path: str | os.PathLike[str] | None = None, overrides: Mapping[str, Any] | None = None, *, flags: bool = False
 ) -> Config:
-    """Read an optional TOML file, apply overrides and validate everything."""
+    """Read an optional TOML file (or a shipped config by name: ``load("spiral")``), apply overrides, validate."""
+    path = shipped.resolve(path) if path is not None else None
     raw = read_toml(path) if path is not None else {}
     if "sweep" in raw:
         raise ConfigError(f"{path} has a [sweep] table: run it with 'nnviz sweep {path}'")
