@@ -36,7 +36,7 @@ from . import help as help_mod
 
 # Each command's module, imported only when the command runs or a help lists it, so
 # `nnviz --version`, `nnviz datasets` and shell completion never load matplotlib (nor,
-# for most, NumPy). The modules' COMMANDS lists hold the commands (tests/test_cli_engine.py).
+# for most, NumPy). The modules' COMMANDS lists hold the commands (tests/test_cli_engine.py checks).
 COMMAND_MODULES = {
     "animate": "animate",
     "configs": "configs",
