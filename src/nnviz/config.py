@@ -29,6 +29,7 @@ from typing import Any, Protocol
 
 import tomli_w
 
+from . import shipped
 from .errors import ConfigError
 
 Parser = Callable[[Any], Any]
@@ -549,7 +550,8 @@ def load(
     catalog: Catalog,
     flags: bool = False,
 ) -> Config:
-    """Read an optional TOML file, apply overrides and validate everything."""
+    """Read an optional TOML file (or a shipped config by name: ``load("spiral")``), apply overrides, validate."""
+    path = shipped.resolve(path) if path is not None else None
     raw = read_toml(path) if path is not None else {}
     if "sweep" in raw:
         raise ConfigError(f"{path} has a [sweep] table: run it with 'nnviz sweep {path}'")
