@@ -528,9 +528,9 @@ def _captions(panel: Space3DPanel) -> tuple[str, str]:
         return f"the {what} after {step}, in 3-D", f"after {step}"
     act = scene.model.activation
     if panel.decides and scene.task == "binary":
-        return f"after {act}: the tinted plane is the boundary", "tinted plane: the boundary"
+        return f"after {act}: the tinted plane is the boundary", "plane: boundary"
     if panel.decides:
-        return f"after {act}: tinted planes part the classes", "planes: class borders"
+        return f"after {act}: tinted planes part the classes", "planes: borders"
     return f"the {what} after {act}, in 3-D", f"after {act}"
 
 
