@@ -98,8 +98,8 @@ def test_the_command_trains_the_recorded_bits_on_an_avx512_machine(tmp_path: Pat
     golden = GOLDEN["blobs_default"][1]
     assert hashlib.sha256((tmp_path / "h.csv").read_bytes()).hexdigest() == golden
     unpinned = (
-        "import hashlib, sys; from pathlib import Path; from nnviz import config; from nnviz.engine import history, train;"
-        "cfg = config.resolve({}, {}); h = train.train(cfg, train.load_data(cfg));"
+        "import hashlib, sys; from pathlib import Path; from nnviz import catalog; from nnviz.engine import history, train;"
+        "cfg = catalog.resolve({}, {}); h = train.train(cfg, train.load_data(cfg));"
         "print(hashlib.sha256(history.write_history(h, Path(sys.argv[1])).read_bytes()).hexdigest())"
     )
     out = subprocess.run([sys.executable, "-c", unpinned, str(tmp_path / "u.csv")], env=clean_env(),
