@@ -90,6 +90,11 @@ def _mkstemp(dest: Path) -> Path:
     return Path(name)
 
 
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` is one of nnviz's temp files (``.<name>.<pid>-XXXXXXXX.part<ext>``)."""
+    return _TEMP.fullmatch(name) is not None
+
+
 def _pid_alive(pid: int) -> bool:
     if pid == os.getpid():
         return True

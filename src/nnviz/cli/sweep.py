@@ -52,7 +52,9 @@ def _failure_line(result: sweep_mod.SweepResult) -> str:
     default=None,
     help="Workers of the local Dask cluster [default: --jobs] [--executor dask].",
 )
-@click.option("--force", is_flag=True, help="Redo every run, even those already finished.")
+@click.option(
+    "--force", is_flag=True, help="Redo every run, even those already finished; write into a folder not a sweep's."
+)
 @click.option(
     "--format",
     "fmt",

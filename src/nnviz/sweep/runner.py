@@ -16,6 +16,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import math
 import os
 import signal
 import sys
@@ -27,6 +28,7 @@ from typing import Any
 from .. import config as config_mod
 from .. import kernels
 from ..atomic import write_text_atomic
+from ..bounded import open_own, read_own
 from ..config import Config
 from ..errors import NnvizError, one_line
 from .spec import RunSpec
@@ -215,12 +217,16 @@ def _train_and_render(cfg: Config, folder: Path) -> RunResult:
 
 def file_digest(path: Path) -> dict[str, Any]:
     """Size and sha256 of a file, read in blocks (animations can be large)."""
+    with path.open("rb") as f:
+        return _digest(f)
+
+
+def _digest(f: Any) -> dict[str, Any]:
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
+    for block in iter(lambda: f.read(1 << 20), b""):
+        digest.update(block)
+        size += len(block)
     return {"size": size, "sha256": digest.hexdigest()}
 
 
@@ -236,28 +242,102 @@ def write_marker(folder: Path, result: RunResult) -> Path:
 
 
 def read_marker(out: Path, run: RunSpec) -> RunResult | None:
-    """The stored result of a finished run with the same config and intact files, else None."""
-    try:
-        body = json.loads((out / run.name / MARKER).read_text(encoding="utf-8"))
-        stored = body.pop("files")
-        result = RunResult(**{k: body[k] for k in _STORED})
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None  # missing, damaged or from before digests: run it again
-    if result.config_hash != config_mod.config_hash(run.cfg) or result.status == "failed":
+    """The stored result of a finished run with the same config and intact files, else None.
+
+    The marker is a claim, checked field by field: read capped and never
+    through a link, every field of the type and value a finished run of
+    this config would have written (its paths the ones this run writes),
+    and every file it lists the size and sha256 it records. Anything else,
+    a damaged, planted or edited marker included, means "redo the run".
+    """
+    raw = read_own(out / run.name / MARKER)
+    if raw is None:
         return None
-    if not _intact(out, result.files(), stored):
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    result = _claimed(body, out, run)
+    if result is None or not _intact(out, result.files(), body["files"]):
         return None
     return replace(result, name=run.name, cached=True)
 
 
+def expected_files(out: Path, run: RunSpec) -> dict[str, str]:
+    """The paths (relative to ``out``) a finished run of ``run`` records in its marker."""
+    from ..render.pipeline import output_paths
+    from .thumbs import THUMB
+
+    folder = out / run.name
+    outs = output_paths(run.cfg, folder / f"{config_mod.run_name(run.cfg)}.{run.cfg.render.format}")
+    rel = lambda p: Path(p).relative_to(out).as_posix()  # noqa: E731
+    return {
+        "path": rel(outs.path),
+        "poster": rel(outs.poster),
+        "history_csv": rel(outs.history_csv),
+        "config_toml": rel(outs.config_toml),
+        "thumb": rel(folder / THUMB),
+    }
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # JSON true is a Python int
+
+
+def _number(value: Any, low: float = -math.inf, high: float = math.inf) -> bool:
+    """A finite JSON number in [low, high]."""
+    real = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return real and math.isfinite(value) and low <= value <= high
+
+
+def _claimed(body: Any, out: Path, run: RunSpec) -> RunResult | None:
+    """The RunResult a marker claims, if every field is what this run would have written; else None."""
+    if not isinstance(body, dict) or set(body) != {*_STORED, "files"}:
+        return None
+    epochs = body["epochs"]
+    checks = (
+        body["name"] == run.name,
+        body["status"] in ("ok", "diverged"),
+        _whole(epochs) and 0 <= epochs <= run.cfg.train.epochs,
+        _number(body["loss"], 0.0),
+        body["accuracy"] is None or _number(body["accuracy"], 0.0, 1.0),
+        body["rmse"] is None or _number(body["rmse"], 0.0),
+        _number(body["seconds"], 0.0),
+        isinstance(body["error"], str) and len(body["error"]) <= MAX_ERROR,
+        body["config_hash"] == config_mod.config_hash(run.cfg),
+        all(body[k] == v for k, v in expected_files(out, run).items()),
+    )
+    if not all(checks):
+        return None
+    values = {k: body[k] for k in _STORED}
+    values |= {m: float(values[m]) if values[m] is not None else None for m in ("loss", *METRICS)}
+    return RunResult(**values | {"seconds": float(values["seconds"])})
+
+
+MAX_ERROR = 2000  # characters of a diverged run's message a marker may hold
+
+
 def _intact(out: Path, files: tuple[str, ...], stored: Any) -> bool:
-    """Every file is there with the size and sha256 the marker recorded."""
+    """Every file is there, a regular file (not a link), with the size and sha256 the marker recorded."""
     if not isinstance(stored, dict) or set(stored) != set(files):
         return False
     for rel in files:
-        try:
-            if (out / rel).stat().st_size != stored[rel]["size"] or file_digest(out / rel) != stored[rel]:
-                return False
-        except (OSError, TypeError, KeyError):
+        claim = stored[rel]
+        if not isinstance(claim, dict) or set(claim) != {"size", "sha256"}:
             return False
+        if (
+            not isinstance(claim["size"], int)
+            or isinstance(claim["size"], bool)
+            or not isinstance(claim["sha256"], str)
+        ):
+            return False
+        file = open_own(out / rel)
+        if file is None:
+            return False
+        with file:
+            try:
+                if os.fstat(file.fileno()).st_size != claim["size"] or _digest(file) != claim:
+                    return False
+            except OSError:
+                return False
     return True
