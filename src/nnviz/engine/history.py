@@ -23,7 +23,7 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, recover_sets
 from ..bounded import open_input
 from ..errors import DataError
 from . import nn
@@ -358,9 +358,13 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
     come from the run's config. The task follows from the metric columns and
     the output width. Every size is bounded: the file's bytes and line length,
     its snapshots (the epoch or snapshot cap), its column names and indices.
+    A run killed between the renames of its set (SIGKILL, a power loss) left
+    a journal beside the CSV: the set is finished first, so the CSV read is
+    the one beside its own TOML and animation.
     """
     p = Path(path)
     source = str(p)
+    recover_sets(p.parent)
     try:
         table = _read_table(p)
     except FileNotFoundError:
@@ -471,9 +475,11 @@ def config_beside(path: str | os.PathLike[str]) -> Path:
     """The resolved config a history CSV was trained with: ``run.toml`` beside ``run.csv``.
 
     The CSV holds numbers only; without its config a re-render would have to
-    guess the activation and the loss, and draw a wrong surface.
+    guess the activation and the loss, and draw a wrong surface. A set
+    interrupted between its renames is finished first (see ``read_history``).
     """
     p = Path(path)
+    recover_sets(p.parent)
     toml = p.with_suffix(".toml")
     if not toml.is_file():
         raise DataError(
