@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from .. import __version__
+from .. import __version__, signals
 from ..errors import Interrupted, NnvizError, memory_message, one_line
 
 
@@ -155,7 +155,6 @@ _said_glyphs: list[str] = []
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     warnings.showwarning = _show_warning
-    # SIGTERM gets the same clean unwinding as Ctrl-C (temp files removed).
-    signal.signal(signal.SIGTERM, _raise_interrupted)
-    signal.signal(signal.SIGINT, _raise_interrupted)
+    # SIGTERM gets the same clean unwinding as Ctrl-C (temp files removed); never inside a finalizer.
+    signals.install({signal.SIGTERM: _raise_interrupted, signal.SIGINT: _raise_interrupted})
     cli.main(args=argv, prog_name="nnviz")

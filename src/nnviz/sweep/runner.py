@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import config as config_mod
-from .. import kernels
+from .. import kernels, signals
 from ..atomic import write_text_atomic
 from ..bounded import open_own, read_own
 from ..config import Config
@@ -97,7 +97,7 @@ def init_worker(stop: Any, parent: int) -> None:
     global _STOP, _PARENT
     _STOP, _PARENT = stop, parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signals.install({signal.SIGTERM: _on_sigterm})  # never raised inside a finalizer (a traceback, then lost)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _set_parent_death_signal()
     if _orphaned():  # the parent died before prctl took effect
