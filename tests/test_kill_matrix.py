@@ -365,6 +365,7 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, bytes
         ("process", signal.SIGTERM, "first run done"),
         ("process", signal.SIGKILL, "rendering"),
         ("dask", signal.SIGINT, "first run done"),
+        ("dask", signal.SIGINT, "rendering"),
         ("dask", signal.SIGTERM, "rendering"),
         ("dask", signal.SIGKILL, "first run done"),
     ],

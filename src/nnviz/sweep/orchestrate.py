@@ -29,10 +29,10 @@ from ..paths import check_disjoint
 from ..progress import stderr_progress
 from . import gallery
 from .escape import csv_cell
-from .executors import executor_for
+from .executors import STOP_GRACE, executor_for
 from .folder import LOCK, check_out, folder_lock, make_folder, unplant
 from .preflight import check_runs
-from .runner import MARKER, METRICS, RunResult, execute_run, read_marker
+from .runner import MARKER, METRICS, STOP_FILE, RunResult, execute_run, read_marker
 from .spec import SweepSpec, format_value, load_sweep, parse_sweep
 from .thumbs import THUMB
 
@@ -196,32 +196,61 @@ def _locked_sweep(
     n = min(jobs or os.cpu_count() or 1, max(len(pending), 1))
     workers = min(workers, max(len(pending), 1)) if workers is not None else None
     report = stderr_progress(progress)
-    # The pool opens first, so a cluster that cannot be reached fails before any output.
-    with kind.open(n, scheduler, workers) if pending else contextlib.nullcontext() as pool:
-        gallery.write_state(out)  # this folder is a sweep's from now on (a killed first run included)
+    stop = out / STOP_FILE
+    _remove_quietly(stop)  # a killed sweep's word must not stop this sweep's runs
+    try:
+        # The pool opens first, so a cluster that cannot be reached fails before any output.
+        with kind.open(n, scheduler, workers) if pending else contextlib.nullcontext() as pool:
+            gallery.write_state(out)  # this folder is a sweep's from now on (a killed first run included)
 
-        def finish(run: RunResult) -> None:
-            results[run.name] = run
+            def finish(run: RunResult) -> None:
+                results[run.name] = run
+                if report is not None:
+                    report.line(result_line(run))
+                    report("runs", len(results), len(spec.runs))
+                if on_run:
+                    on_run(run)
+
             if report is not None:
-                report.line(result_line(run))
-                report("runs", len(results), len(spec.runs))
-            if on_run:
-                on_run(run)
-
-        if report is not None:
-            report("runs", 0, len(spec.runs))
-        for run in (r for r in spec.runs if r.name in done):
-            finish(done[run.name])
-        # Absolute: a Dask worker's working folder need not be ours.
-        # No pending runs: the pool is a nullcontext's None and this is empty.
-        futures = {}
-        if pool is not None:
-            futures = {pool.submit(execute_run, r.cfg, str(out.resolve()), r.name): r for r in pending}
-        for fut in cf.as_completed(futures):
-            finish(_kept_if_intact(_outcome(fut, futures[fut]), out, futures[fut], previous))
+                report("runs", 0, len(spec.runs))
+            for run in (r for r in spec.runs if r.name in done):
+                finish(done[run.name])
+            # Absolute: a Dask worker's working folder need not be ours.
+            # No pending runs: the pool is a nullcontext's None and this is empty.
+            futures = {}
+            if pool is not None:
+                futures = {pool.submit(execute_run, r.cfg, str(out.resolve()), r.name): r for r in pending}
+            try:
+                for fut in cf.as_completed(futures):
+                    finish(_kept_if_intact(_outcome(fut, futures[fut]), out, futures[fut], previous))
+            except BaseException:
+                _stop_runs(stop, futures)
+                raise
+    finally:
+        _remove_quietly(stop)
     ordered = tuple(results[r.name] for r in spec.runs)
     _warn_unpinned(ordered)
     return _write_reports(spec, out, ordered, started)
+
+
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def _stop_runs(stop: Path, futures: Mapping[cf.Future, Any]) -> None:
+    """Tell every run to stop (the stop file) and give them STOP_GRACE seconds to unwind.
+
+    A run that sees the file stops at its next epoch or frame and removes its
+    temp files on the way out; only then may its worker be ended (a Dask
+    cluster's close kills its workers mid-write). The pool's own stop (an
+    Event) follows as the pool closes.
+    """
+    with contextlib.suppress(OSError):  # never through a link planted at its name
+        os.close(os.open(stop, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0), 0o644))
+    running = [f for f in futures if not f.done()]
+    if running:
+        cf.wait(running, timeout=STOP_GRACE)
 
 
 def _warn_unpinned(runs: Sequence[RunResult]) -> None:
