@@ -20,7 +20,7 @@ from typing import Any
 
 import click
 
-from .. import __version__, signals
+from .. import __version__, environment, signals
 from ..errors import Interrupted, NnvizError, memory_message, one_line
 
 
@@ -154,6 +154,7 @@ _said_glyphs: list[str] = []
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    environment.for_cli()  # closed standard streams, MPLBACKEND, the user's matplotlibrc: see there
     warnings.showwarning = _show_warning
     # SIGTERM gets the same clean unwinding as Ctrl-C (temp files removed); never inside a finalizer.
     signals.install({signal.SIGTERM: _raise_interrupted, signal.SIGINT: _raise_interrupted})

@@ -150,9 +150,13 @@ def read_idx(path: Path, magic: int) -> Array:
                 raise DataError(
                     f"data file {path} has bytes after its {kind} {'x'.join(map(str, dims))}; it is malformed"
                 )
+    except (DataError, MemoryError):
+        raise
     except (OSError, EOFError, zlib.error) as e:
         # gzip raises these for a damaged stream.
         raise DataError(f"cannot read data file {path}: {getattr(e, 'strerror', None) or e}") from None
+    except Exception as e:  # anything else gzip or zlib raise on a file they cannot read: the same one line
+        raise DataError(f"cannot read data file {path}: {type(e).__name__}: {e}") from None
     return np.frombuffer(body, dtype=np.uint8).reshape(dims)
 
 

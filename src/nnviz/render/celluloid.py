@@ -15,7 +15,7 @@ import numpy as np
 
 from ..engine.datasets import Dataset
 from ..engine.history import History
-from . import layout, paint
+from . import layout, mplsettings, paint
 from .animation import Animation
 
 if TYPE_CHECKING:  # config reads the engine registry, which names this engine
@@ -25,6 +25,7 @@ if TYPE_CHECKING:  # config reads the engine registry, which names this engine
 Array = np.ndarray
 
 
+@mplsettings.applied  # nnviz's matplotlib settings, whatever the user's (as paint.Painter)
 def artist_animation(anim: Animation) -> Any:
     """``anim`` as a ``matplotlib.animation.ArtistAnimation`` (its figure is ``._fig``)."""
     from celluloid import Camera
@@ -94,6 +95,7 @@ class CelluloidEngine:
         finally:
             painter.close()
 
+    @mplsettings.applied
     def write(self, writer: Any, workers: int = 1, on_frame: OnFrame | None = None) -> Array:
         from matplotlib.animation import AbstractMovieWriter
 

@@ -31,7 +31,7 @@ from matplotlib.offsetbox import AnnotationBbox
 from matplotlib.ticker import MaxNLocator
 
 from ..errors import RenderError
-from . import layout
+from . import layout, mplsettings
 from .layout import DPI, Style
 from .scene import Frame, Limits, PanelDef, Space, Spec, panel_defs
 
@@ -838,6 +838,7 @@ class Painter:
     redraws everything with its own limits (``--axes per-frame``).
     """
 
+    @mplsettings.applied  # built and drawn with nnviz's settings, whatever the user's matplotlibrc says
     def __init__(
         self,
         spec: Spec,
@@ -880,6 +881,7 @@ class Painter:
         """The current (xmin, xmax, ymin, ymax) of every panel."""
         return {p.name: (*p.ax.get_xlim(), *p.ax.get_ylim()) for p in self.panels}
 
+    @mplsettings.applied
     def render(self, frame: Frame) -> Array:
         """Draw ``frame`` and return an (h, w, 3) uint8 view of the canvas.
 
