@@ -29,6 +29,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from nnviz import sweep
+from nnviz.errors import ConfigError
 from nnviz.sweep import LOCK, MARKER, SUMMARY, gallery
 from nnviz.sweep.escape import csv_cell, md
 from nnviz.sweep.executors import ExecutorKind
@@ -492,3 +493,64 @@ def test_markup_from_data_runs_no_script_in_chromium(work: Path, browser) -> Non
     found = _shown_in_chromium(browser, out / gallery.INDEX_HTML)
     assert found["dialogs"] == [] and found["scripts"] == 0 and found["handlers"] == [], found
     assert "<img src=x onerror=alert(document.domain)>" in found["text"]  # shown as text
+
+
+# --- hostile names through every page (fast: no training) -----------------------------------
+
+NAMES = st.one_of(
+    st.sampled_from(HOSTILE),
+    st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00/"), min_size=1,
+            max_size=40),
+    st.text(alphabet='<>&"\'`*_{}[]()#!|\\=+-@ \n\tab', min_size=1, max_size=30),
+)
+
+
+@settings(max_examples=max(EXAMPLES * 5, 60), deadline=None, suppress_health_check=list(HealthCheck))
+@given(stem=NAMES, values=st.lists(NAMES, min_size=1, max_size=3, unique=True), error=NAMES, two=st.booleans())
+def test_hostile_names_values_and_messages_reach_no_page_raw(stem: str, values: list[str], error: str,
+                                                              two: bool) -> None:
+    import tempfile
+
+    table: dict = {"data.path": [f"{v}.csv" for v in values]}
+    if two:
+        table["model.activation"] = ["tanh", "relu"]
+    try:
+        spec = sweep.parse_sweep({"train": {"epochs": 3}, "sweep": table}, f"{stem}.toml")
+    except ConfigError:
+        return  # two values made one folder name: refused before any run, as a sweep file would be
+    runs = [sweep.RunResult(r.name, "failed" if i % 2 else "ok", epochs=3, loss=0.5, accuracy=0.5,
+                            error=error if i % 2 else "") for i, r in enumerate(spec.runs)]
+    with tempfile.TemporaryDirectory() as folder:
+        out = Path(folder)
+        (out / gallery.INDEX_HTML).write_text(gallery.render_html(spec, runs, None, out))
+        (out / gallery.INDEX_MD).write_text(gallery.render_md(spec, runs, None))
+        pages_are_clean(out)
+        rows = [{k: csv_cell(v) for k, v in row.items()} for row in sweep.summary_rows(spec, runs)]
+        assert all(not str(v).startswith(("=", "+", "-", "@", "\t", "\r")) for row in rows for v in row.values()
+                   if isinstance(v, str))
+
+
+@settings(max_examples=max(EXAMPLES * 3, 30), deadline=None, suppress_health_check=list(HealthCheck))
+@given(stem=NAMES.filter(lambda s: s not in (".", "..") and len(s.encode()) < 200))
+def test_a_hostile_file_name_reaches_the_player_as_text(stem: str) -> None:
+    import tempfile
+
+    import numpy as np
+
+    from nnviz.render import writers
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{stem}.html"
+        frames = [np.full((8, 8, 3), c, np.uint8) for c in (0, 255)]
+        with writers.HtmlWriter(path, fps=5) as w:
+            for f in frames:
+                w.write(f, {"title": stem, "metrics": {stem[:12] or "m": 0.5}})
+        parser = _Tags()
+        text = path.read_text()
+        parser.feed(text)
+    scripts = [t for t, _ in parser.tags if t == "script"]
+    assert len(scripts) == 1, parser.tags  # the player's own
+    for tag, attrs in parser.tags:
+        assert not any(name.startswith("on") for name, _ in attrs), (tag, attrs)
+    body = text.split("<script>", 1)[1].split("</script>", 1)[0]
+    assert "</script" not in body.lower() and "<!--" not in body
