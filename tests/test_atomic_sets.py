@@ -210,3 +210,19 @@ def test_a_journal_whose_pid_was_reused_is_finished(tmp_path: Path) -> None:
                                    "renames": [[temp.name, "a.gif"]]}))
     assert atomic.recover_sets(tmp_path) == [tmp_path / "a.gif"]
     assert (tmp_path / "a.gif").read_text() == "new" and not journal.exists()
+
+
+def test_no_room_for_the_journal_renames_nothing_and_leaves_nothing(tmp_path: Path, monkeypatch) -> None:
+    from nnviz.errors import OutputError
+
+    (tmp_path / "a.gif").write_text("old")
+
+    def full(folder, pairs):
+        raise OutputError(f"cannot write to {str(folder)!r}: No space left on device")
+
+    monkeypatch.setattr(atomic, "_write_journal", full)
+    with pytest.raises(OutputError, match="No space left on device"), atomic.one_set():
+        for name in ("a.gif", "a.png"):
+            with atomic.atomic_path(tmp_path / name) as tmp:
+                tmp.write_text("new " + name)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"] and (tmp_path / "a.gif").read_text() == "old"

@@ -304,7 +304,16 @@ def one_set() -> Iterator[None]:
     with _signals_deferred(), contextlib.ExitStack() as locks:
         for folder in folders:
             locks.enter_context(_folder_lock(folder))
-        journals = [_write_journal(Path(folder), by_folder[folder]) for folder in folders]
+        journals: list[Path] = []
+        try:
+            for folder in folders:
+                journals.append(_write_journal(Path(folder), by_folder[folder]))
+        except OutputError:  # no room even for the journal: nothing is renamed, nothing is left
+            _remove_journals(journals)
+            for tmp, _ in pending:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            raise
         for i, (tmp, dest) in enumerate(pending):
             try:
                 os.replace(tmp, dest)
