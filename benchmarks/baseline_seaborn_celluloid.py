@@ -23,7 +23,7 @@ import numpy as np
 import seaborn as sns
 from celluloid import Camera
 
-from nnviz import config, render
+from nnviz import catalog, render
 from nnviz.engine import nn
 from nnviz.engine.train import train
 
@@ -35,7 +35,7 @@ def main() -> None:
     ap.add_argument("--size", default="1200x400")
     args = ap.parse_args()
     w, h = (int(v) for v in args.size.split("x"))
-    cfg = config.resolve({}, {"train.epochs": args.frames - 1, "train.stop_loss": 0})
+    cfg = catalog.resolve({}, {"train.epochs": args.frames - 1, "train.stop_loss": 0})
     data = render.load_data(cfg)
     hist = train(cfg, data)
     cmap = sns.diverging_palette(220, 20, as_cmap=True)

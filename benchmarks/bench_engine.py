@@ -36,7 +36,7 @@ import nnviz  # noqa: E402, F401 -- first: pins NumPy's kernels as the CLI does 
 import numpy as np  # noqa: E402
 # isort: on
 
-from nnviz import config  # noqa: E402
+from nnviz import catalog, config  # noqa: E402
 from nnviz.engine import nn, train  # noqa: E402
 
 try:
@@ -57,7 +57,7 @@ DIGITS = {
 
 
 def digits_cfg(epochs: int, dtype: str) -> config.Config:
-    return config.resolve({}, {**DIGITS, "train.epochs": epochs, "train.dtype": dtype})
+    return catalog.resolve({}, {**DIGITS, "train.epochs": epochs, "train.dtype": dtype})
 
 
 def engine_run(cfg: config.Config, data) -> tuple[float, np.ndarray]:
@@ -150,9 +150,9 @@ def agreement(epochs: int = 5) -> None:
 
 MNIST_CHILD = """
 import os, resource, sys, time
-from nnviz import config
+from nnviz import catalog
 from nnviz.engine import train
-cfg = config.resolve({{}}, {{"data.path": sys.argv[1], "model.hidden": "32,2", "train.batch_size": 128,
+cfg = catalog.resolve({{}}, {{"data.path": sys.argv[1], "model.hidden": "32,2", "train.batch_size": 128,
                            "train.epochs": {epochs}, "train.stop_loss": 0, "train.dtype": sys.argv[2]}})
 t0 = time.perf_counter(); data = train.load_data(cfg); load = time.perf_counter() - t0
 t0 = time.perf_counter(); h = train.train(cfg, data); fit = time.perf_counter() - t0

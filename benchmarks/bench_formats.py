@@ -34,24 +34,24 @@ CONFIGS = {"default run": None, "configs/spiral.toml": ROOT / "configs" / "spira
 # One process: render `epochs` epochs of the default run to FMT; print our peak and our children's (KiB).
 RSS_SCRIPT = """
 import resource, sys
-from nnviz import config, render
+from nnviz import catalog, render
 fmt, colors, epochs, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
 over = {"train.epochs": epochs, "train.stop_loss": 0, "render.grid": 100, "render.format": fmt, "render.colors": colors}
-cfg = config.load(None, over)
+cfg = catalog.load(None, over)
 render.animate(cfg, out)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 """
 
 
 def sizes() -> None:
-    from nnviz import config
+    from nnviz import catalog
     from nnviz.engine.train import load_data, train
     from nnviz.render.pipeline import render_history
 
     print("| config | " + " | ".join(label for label, _, _ in FORMATS) + " | webp / gif | webp palette / gif |")
     print("|---|" + "---|" * (len(FORMATS) + 2))
     for name, path in CONFIGS.items():
-        cfg = config.load(path)
+        cfg = catalog.load(path)
         data = load_data(cfg)
         history = train(cfg, data)
         got: dict[str, int] = {}

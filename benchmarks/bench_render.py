@@ -30,7 +30,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from nnviz import config, render
+from nnviz import catalog, render
 from nnviz.engine.train import train
 from nnviz.render.animation import Animation
 from nnviz.render.writers import GifWriter
@@ -53,7 +53,7 @@ def timed(fn) -> float:
 
 
 def engine_ms(hist, data, cfg, tmp: Path, engine: str, every: int = 1, workers: int = 1) -> tuple[float, int]:
-    c = cfg.with_values({"render.engine": engine, "render.every": every})
+    c = catalog.with_values(cfg, {"render.engine": engine, "render.every": every})
     n = len(Animation(hist, data, c.render))
     dt = timed(lambda: render.render_history(hist, data, c, tmp / f"{engine}.gif", workers=workers))
     return 1000 * dt / n, n
@@ -103,7 +103,7 @@ def main() -> None:
     ap.add_argument("--skip-rss", action="store_true")
     args = ap.parse_args()
 
-    cfg = config.resolve(
+    cfg = catalog.resolve(
         {}, {"train.epochs": args.epochs, "train.stop_loss": 0, "render.size": args.size, "render.grid": args.grid}
     )
     data = render.load_data(cfg)

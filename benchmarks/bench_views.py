@@ -31,7 +31,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-from nnviz import config, render
+from nnviz import catalog, config, render
 from nnviz.engine.train import train
 from nnviz.render.animation import Animation
 
@@ -42,7 +42,7 @@ RSS_PROBE = (
 
 
 def _history(over: dict[str, Any]) -> tuple[config.Config, Any, Any]:
-    cfg = config.resolve({}, {"train.stop_loss": 0, **over})
+    cfg = catalog.resolve({}, {"train.stop_loss": 0, **over})
     data = render.load_data(cfg)
     return cfg, data, train(cfg, data)
 
@@ -52,10 +52,10 @@ def ms_per_frame(
 ) -> tuple[float, int, str]:
     """(ms per frame, panels drawn, frame size) drawing ``frames`` epochs: scene and paint, no writer."""
     cfg, data, hist = run
-    r = cfg.with_values({"render.panels": panels, "render.grid": grid, "render.log_frames": frames}).render
+    r = catalog.with_values(cfg, {"render.panels": panels, "render.grid": grid, "render.log_frames": frames}).render
     anim = Animation(hist, data, r)
     if not thumbs:  # what the digit pictures cost
-        anim.spec = replace(anim.spec, images=None)
+        anim.scene = replace(anim.scene, images=None)
     painter = anim.painter()
     painter.render(anim.frame(anim.indices[0]))  # warm: first draws fill caches
     start = time.perf_counter()

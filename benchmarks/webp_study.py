@@ -72,7 +72,7 @@ import numpy as np
 # isort: on
 from PIL import GifImagePlugin, Image
 
-from nnviz import config
+from nnviz import catalog
 from nnviz.engine.train import load_data, train
 from nnviz.render.pipeline import ENGINES, Animation
 from nnviz.render.writerbase import Writer
@@ -102,7 +102,7 @@ class _Keep(Writer):
 
 def render_frames(path: Path | None) -> dict[str, Any]:
     """The run's frames and the GIF writer's options, as the pipeline makes them."""
-    cfg = config.load(path)
+    cfg = catalog.load(path)
     data = load_data(cfg)
     anim = Animation(train(cfg, data), data, cfg.render)
     engine = ENGINES[cfg.render.engine](anim)

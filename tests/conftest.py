@@ -11,7 +11,7 @@ matplotlib.use("Agg")
 
 import pytest
 
-from nnviz import config
+from nnviz import catalog
 
 SMALL = {"render.grid": 20, "render.size": "300x100", "train.epochs": 6, "train.stop_loss": 0,
          "data.n_samples": 60}
@@ -21,7 +21,7 @@ def small_cfg(**overrides):
     """A tiny, fast config: 20x20 grid, 300x100 px, a few epochs."""
     values = dict(SMALL)
     values.update({k.replace("__", "."): v for k, v in overrides.items()})
-    return config.resolve({}, values)
+    return catalog.resolve({}, values)
 
 
 @pytest.fixture
@@ -33,6 +33,25 @@ def tiny_run():
     cfg = small_cfg()
     data = render.load_data(cfg)
     return cfg, data, train(cfg, data)
+
+
+def animation_of(cfg, history=None, data=None, **render_over):
+    """(Animation, history, data) for ``cfg`` (trained here unless given), drawn with ``render_over`` dotted keys."""
+    from nnviz import render
+    from nnviz.engine.train import train
+    from nnviz.render.animation import Animation
+
+    data = data if data is not None else render.load_data(cfg)
+    history = history if history is not None else train(cfg, data)
+    r = catalog.with_values(cfg, render_over).render if render_over else cfg.render
+    return Animation(history, data, r), history, data
+
+
+def logits(anim, params, X):
+    """The output layer's logits of ``anim``'s network with ``params`` at inputs ``X``."""
+    from nnviz.engine import nn
+
+    return nn.forward(anim.scene.model, params, X, finite=True).z[-1]
 
 
 def cli_run(*args: str) -> tuple[int, str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from conftest import cli_run, error_line
 
-from nnviz import bounded, config
+from nnviz import bounded, catalog, config
 from nnviz.errors import ConfigError, DataError
 
 
@@ -78,7 +78,7 @@ def test_a_config_through_a_fifo_whose_writer_comes_later_still_loads(tmp_path: 
 
     thread = threading.Thread(target=writer_after_the_reader, daemon=True)
     thread.start()
-    assert config.load(path).train.epochs == 3
+    assert catalog.load(path).train.epochs == 3
     thread.join(10)
 
 

@@ -14,13 +14,17 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from nnviz import atomic, budget, config
+from nnviz import atomic, budget, catalog, config
+from nnviz import plan as plans
 from nnviz.cli import cli
-from nnviz.engine import datasets, nn
+from nnviz.engine import data as datasets
+from nnviz.engine import nn
+from nnviz.engine.data import csv as csvdata
 from nnviz.engine.train import train
 from nnviz.errors import DataError, OutputError, RenderError
-from nnviz.render import morph, pipeline, scene, writers
+from nnviz.render import morph, pipeline, writers
 from nnviz.render.animation import Animation
+from nnviz.render.scene import passes
 
 FAST = ("animate", "-q", "--epochs", "2", "--grid", "8", "--size", "128x64")
 
@@ -40,7 +44,7 @@ def _no_training(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _small_run(hidden: tuple[int, ...] = (8,), grid: int = 30) -> tuple[Any, Any, Any]:
-    cfg = config.resolve({}, {"train.epochs": 2, "model.hidden": hidden, "render.grid": grid})
+    cfg = catalog.resolve({}, {"train.epochs": 2, "model.hidden": hidden, "render.grid": grid})
     data = datasets.load_dataset("blobs", n_samples=40)
     return cfg, data, train(cfg, data)
 
@@ -54,17 +58,17 @@ def test_the_meshgrid_pass_runs_in_slices_and_draws_the_same(
     rows: list[int] = []
     real = nn.forward
 
-    def counting(model: Any, params: Any, X: Any, head: bool = True) -> Any:
+    def counting(model: Any, params: Any, X: Any, **kwargs: Any) -> Any:
         rows.append(len(X))
-        return real(model, params, X, head)
+        return real(model, params, X, **kwargs)
 
-    monkeypatch.setattr(scene, "CHUNK_BYTES", 8 * 1024)  # a few dozen mesh rows a slice
+    monkeypatch.setattr(passes, "CHUNK_BYTES", 8 * 1024)  # a few dozen mesh rows a slice
     monkeypatch.setattr(nn, "forward", counting)
     sliced = Animation(history, data, cfg.render).frame(len(history) - 1)
     assert max(rows) < 30 * 30  # never the whole mesh at once (boundary points and the data come whole)
     np.testing.assert_allclose(sliced.values, whole.values, rtol=1e-12, atol=1e-12)
     for name in ("hidden", "activation"):
-        a, b = sliced.spaces[name], whole.spaces[name]
+        a, b = sliced.panels[name], whole.panels[name]
         for got, want in ((a.mesh, b.mesh), (a.values, b.values)):
             if want is not None:
                 assert got is not None
@@ -74,19 +78,19 @@ def test_the_meshgrid_pass_runs_in_slices_and_draws_the_same(
 def test_the_morph_keyframes_run_in_slices_too(monkeypatch: pytest.MonkeyPatch) -> None:
     cfg, data, history = _small_run((4, 3))
     whole = morph.Morph(history, data, cfg.render).frame(5)
-    monkeypatch.setattr(scene, "CHUNK_BYTES", 8 * 1024)
+    monkeypatch.setattr(passes, "CHUNK_BYTES", 8 * 1024)
     sliced = morph.Morph(history, data, cfg.render).frame(5)
-    got, want = sliced.spaces["morph"].mesh, whole.spaces["morph"].mesh
+    got, want = sliced.panels["morph"].mesh, whole.panels["morph"].mesh
     assert got is not None and want is not None
     np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
 
 
 def test_wide_layer_at_the_largest_grid_is_not_refused_now_that_the_pass_is_sliced() -> None:
     # 1000 x 1000 mesh points through 1024 units: 16 GB at once before; now a slice at a time.
-    cfg = config.resolve({}, {"model.hidden": (1024,), "render.grid": 1000})
+    cfg = catalog.resolve({}, {"model.hidden": (1024,), "render.grid": 1000})
     data = datasets.load_dataset("blobs")
-    budget.check(cfg, data, pipeline.output_paths(cfg, "x.gif"))
-    assert scene.chunk_rows(nn.Model((2, 1024, 1), "tanh", "bce")) * (2 + 2 * 1025) * 8 <= scene.CHUNK_BYTES
+    budget.check_drawing(cfg, data)
+    assert passes.chunk_rows(nn.Model((2, 1024, 1), "tanh", "bce")) * (2 + 2 * 1025) * 8 <= passes.CHUNK_BYTES
 
 
 # --- what the mesh keeps, the painter, refused before training ----------------------------
@@ -105,14 +109,14 @@ def test_a_grid_whose_mesh_would_not_fit_is_refused_before_training(
         f"the cap is 1 MiB: use --grid <= {gmax}"
     )
     assert budget.mesh_bytes(gmax, 2, 1) <= budget.CAP_BYTES < budget.mesh_bytes(gmax + 1, 2, 1)
-    fits = config.resolve({}, {"render.grid": gmax})
+    fits = catalog.resolve({}, {"render.grid": gmax})
     budget.check_mesh(fits, datasets.load_dataset("blobs"), 1)  # the advice is a grid that passes
     assert not (tmp_path / "a.gif").exists()
 
 
 def test_the_mesh_in_input_features_counts_every_feature(monkeypatch: pytest.MonkeyPatch) -> None:
     # digits: 64 features a mesh point; 1000 x 1000 of them is 512 MB of mesh_x alone.
-    cfg = config.resolve({}, {"data.name": "digits", "render.grid": 1000})
+    cfg = catalog.resolve({}, {"data.name": "digits", "render.grid": 1000})
     data = datasets.load_dataset("digits")
     monkeypatch.setattr(budget, "CAP_BYTES", 512 * 2**20)
     with pytest.raises(
@@ -120,18 +124,20 @@ def test_the_mesh_in_input_features_counts_every_feature(monkeypatch: pytest.Mon
         match=r"^--grid 1000 with 64 input features \(digits\) needs ~786 MiB "
         r"for the meshgrid; the cap is 512 MiB: use --grid <= 807$",
     ):
-        budget.check(cfg, data, pipeline.output_paths(cfg, "x.gif"))
+        budget.check_drawing(cfg, data)
 
 
 def test_a_morph_budgets_one_mesh_per_representation(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg, data, history = _small_run((4, 3), grid=40)
     monkeypatch.setattr(budget, "CAP_BYTES", budget.mesh_bytes(40, 2, 1) + 1)  # training's animation fits
     monkeypatch.setattr(budget, "PIXEL_BYTES", 0)  # the painter is another test's
-    budget.check(cfg, data, pipeline.output_paths(cfg, tmp_path / "a.gif"), training=False)
+    budget.check_drawing(cfg, data)
     built: list[int] = []
     monkeypatch.setattr(morph.Morph, "__init__", lambda *a, **k: built.append(1))
+    plan = plans.morph(cfg, tmp_path / "m.gif", trained=True)
+    plan.check()
     with pytest.raises(config.ConfigError, match=r"with 2 input features \(blobs\) and 7 morph representations"):
-        morph.render_morph(history, data, cfg, tmp_path / "m.gif")
+        pipeline.execute_morph(plan, history=history, data=data)
     assert not built  # refused before the Morph built its meshgrid
 
 
@@ -180,8 +186,8 @@ def _csv(path: Path, rows: int, tail: str = "") -> Path:
 
 def test_a_csv_over_the_size_cap_is_refused_before_it_is_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     path = _csv(tmp_path / "big.csv", 50)
-    monkeypatch.setattr(datasets, "MAX_CSV_BYTES", 100)
-    monkeypatch.setattr(datasets, "_rows", lambda p: pytest.fail("the file was read"))
+    monkeypatch.setattr(csvdata, "MAX_CSV_BYTES", 100)
+    monkeypatch.setattr(csvdata, "_rows", lambda p: pytest.fail("the file was read"))
     size = path.stat().st_size
     with pytest.raises(DataError) as err:
         datasets.load_csv(path)
@@ -196,15 +202,15 @@ def test_a_csv_past_the_row_cap_is_refused_without_reading_the_rest(
 ) -> None:
     # A malformed line past the cap is never reached: the file was not read to its end.
     path = _csv(tmp_path / "long.csv", 10, tail='"unclosed\n')
-    monkeypatch.setattr(datasets, "MAX_CSV_ROWS", 5)
+    monkeypatch.setattr(csvdata, "MAX_CSV_ROWS", 5)
     with pytest.raises(DataError, match=r"has more than 5 data rows \(line 7\); the cap for 3 columns is 5"):
         datasets.load_csv(path)
 
 
 def test_the_row_cap_shrinks_with_the_columns_so_the_floats_fit(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(datasets.mnist, "MAX_ARRAY_BYTES", 8 * 100)
-    assert datasets._row_cap(11) == 10  # 10 features a row: 80 bytes
-    assert datasets.MAX_CSV_ROWS == config.MAX_SAMPLES
+    assert csvdata._row_cap(11) == 10  # 10 features a row: 80 bytes
+    assert csvdata.MAX_CSV_ROWS == config.MAX_SAMPLES
 
 
 def test_a_csv_within_the_caps_still_reads_as_before(tmp_path: Path) -> None:
@@ -277,7 +283,9 @@ def test_memory_error_names_the_stage_and_the_allocation(tmp_path: Path, monkeyp
         "and data type float64); use fewer samples (--n-samples) or narrower --hidden layers"
     )
     monkeypatch.undo()
-    monkeypatch.setattr(scene, "build_spec", oom)
+    from nnviz.render import animation
+
+    monkeypatch.setattr(animation.scene, "build_scene", oom)
     r = _run(tmp_path)
     assert "Error: out of memory while rendering (Unable to allocate 7.63 GiB" in r.output
     assert r.output.strip().endswith("use a smaller --grid or --size, or fewer painters")

@@ -3,19 +3,33 @@ from pathlib import Path
 from click.testing import CliRunner
 from PIL import Image
 
+from nnviz.catalog import resolve
 from nnviz.cli import cli
 
 TINY = ["--grid", "20", "--size", "300x100", "--epochs", "5", "--stop-loss", "0", "--quiet"]
+
+
+def _stem(*args: str) -> str:
+    """The default name ``nnviz animate ARGS`` writes: the run's name plus what differs from the defaults."""
+    from nnviz import plan as plans
+
+    valued = [a for a in args if a not in ("--quiet", "-q")]
+    flags = dict(zip(valued[::2], valued[1::2]))
+    over = {"--grid": "render.grid", "--size": "render.size", "--epochs": "train.epochs", "--stop-loss": "train.stop_loss",
+            "--n-samples": "data.n_samples", "--format": "render.format"}
+    return plans.default_stem(resolve({}, {over[k]: v for k, v in flags.items() if k in over}))
 
 
 def test_default_run_writes_four_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     r = CliRunner().invoke(cli, ["animate", *TINY])
     assert r.exit_code == 0, r.output
+    stem = _stem(*TINY)
+    assert stem.startswith("blobs-tanh-lr0.01-")  # TINY's own flags are in its name
     for suffix in (".gif", ".png", ".csv", ".toml"):
-        assert Path(f"outputs/blobs-tanh-lr0.01{suffix}").exists()
+        assert Path(f"outputs/{stem}{suffix}").exists()
     assert "wrote 6 frames" in r.stdout
-    assert Image.open("outputs/blobs-tanh-lr0.01.gif").info["loop"] == 0
+    assert Image.open(f"outputs/{stem}.gif").info["loop"] == 0
 
 
 def test_out_and_rerender_history(tmp_path):
@@ -144,14 +158,18 @@ def test_sub_epoch_snapshots_close_the_training_stage_once(tmp_path):
 
 
 def test_the_readmes_rerender_flow(tmp_path, monkeypatch):
-    """Re-rendering next to the run it reads needs a new name: the default one would overwrite its inputs."""
+    """A re-render's default name says what it changed, so it never lands on the run it reads;
+    one that changes nothing would be that run's name, and is refused."""
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     assert runner.invoke(cli, ["animate", *TINY]).exit_code == 0
-    csv = "outputs/blobs-tanh-lr0.01.csv"
+    csv = f"outputs/{_stem(*TINY)}.csv"
     before = Path(csv).read_bytes(), Path(csv).with_suffix(".toml").read_bytes()
-    r = runner.invoke(cli, ["animate", "--history", csv, "--format", "mp4", "-q"])
+    r = runner.invoke(cli, ["animate", "--history", csv, "-q"])
     assert r.exit_code == 1 and "would overwrite the --history file" in r.output
+    r = runner.invoke(cli, ["animate", "--history", csv, "--format", "mp4", "-q"])
+    assert r.exit_code == 0, r.output
+    assert Path(f"outputs/{_stem(*TINY, '--format', 'mp4')}.mp4").stat().st_size > 0
     r = runner.invoke(cli, ["animate", "--history", csv, "--out", "outputs/blobs-video.mp4", "-q"])
     assert r.exit_code == 0, r.output
     assert Path("outputs/blobs-video.mp4").stat().st_size > 0

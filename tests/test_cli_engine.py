@@ -123,9 +123,22 @@ def test_datasets_lists_every_dataset_with_task() -> None:
 
 def test_engine_does_not_import_matplotlib() -> None:
     code = (
-        "import sys; import nnviz.engine.nn, nnviz.engine.optimizers, nnviz.engine.datasets, nnviz.engine.train, nnviz.engine.gradcheck, nnviz.config;"
+        "import sys; import nnviz.engine.nn, nnviz.engine.optimizers, nnviz.engine.data, nnviz.engine.train, nnviz.engine.gradcheck, nnviz.config;"
         "bad = [m for m in ('matplotlib', 'seaborn', 'celluloid', 'PIL', 'imageio') if m in sys.modules];"
         "print(','.join(bad)); sys.exit(1 if bad else 0)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, f"engine imported {out.stdout.strip()}"
+
+
+def test_train_never_loads_the_renderer(tmp_path) -> None:
+    """`nnviz train` draws nothing: its plan, budget and writing never import matplotlib (start-up time)."""
+    code = (
+        "import sys; from nnviz.cli import cli;"
+        f"cli(['train', '-q', '--epochs', '1', '--history', {str(tmp_path / 'h.csv')!r}], standalone_mode=False);"
+        "bad = [m for m in ('matplotlib', 'seaborn', 'celluloid') if m in sys.modules]; print('loaded:', ','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.splitlines()[-1] == "loaded: ", f"train imported {out.stdout}"
+    assert (tmp_path / "h.csv").exists() and (tmp_path / "h.toml").exists()

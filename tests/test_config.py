@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from nnviz import config
-from nnviz.config import resolve
+from nnviz import catalog, config
+from nnviz.catalog import resolve
 from nnviz.errors import ConfigError
+from nnviz.plan import default_stem
 
 
 def test_defaults_are_the_reference_run() -> None:
@@ -19,12 +20,12 @@ def test_defaults_are_the_reference_run() -> None:
     # The blog's stop loss is the blobs' own default, not every dataset's.
     assert (cfg.train.epochs, cfg.train.stop_loss) == (200, 0.263)
     assert cfg.render.layer == 1  # 0 (auto) resolved: the only hidden layer
-    assert config.run_name(cfg) == "blobs-tanh-lr0.01"
+    assert default_stem(cfg) == "blobs-tanh-lr0.01"
 
 
 @pytest.mark.parametrize("name", ["blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians", "digits"])
 def test_each_dataset_brings_its_own_defaults(name: str) -> None:
-    from nnviz.engine.datasets import DATASETS
+    from nnviz.engine.data import DATASETS
 
     cfg = resolve({}, {"data.name": name})
     assert cfg.train.stop_loss != 0.263  # the blobs' threshold stays with the blobs
@@ -73,9 +74,18 @@ def test_toml_round_trip(tmp_path: Path) -> None:
     assert resolve(tomllib.loads(text)) == cfg
     path = tmp_path / "c.toml"
     path.write_text(text)
-    assert config.load(path) == cfg
-    assert config.config_hash(cfg) == config.config_hash(config.load(path))
-    assert config.config_hash(cfg) != config.config_hash(cfg.with_values({"train.lr": 2e-5}))
+    assert catalog.load(path) == cfg
+    assert config.config_hash(cfg) == config.config_hash(catalog.load(path))
+    assert config.config_hash(cfg) != config.config_hash(catalog.with_values(cfg, {"train.lr": 2e-5}))
+
+
+@pytest.mark.parametrize("target", ["a\x7fb", "tab\tand\nnewline", "nul\x00", "\x1b[31mred", 'q"uote\\', "π ✓ 猫"])
+def test_saved_toml_reads_back_whatever_the_column_name_holds(tmp_path: Path, target: str) -> None:
+    # A control character (DEL, ESC, NUL) is not allowed raw in a TOML string: the writer must escape it,
+    # or nnviz writes a .toml it cannot read back (json.dumps left \x7f raw).
+    cfg = resolve({}, {"data.path": "pets.csv", "data.target": target})
+    (tmp_path / "run.toml").write_text(config.to_toml(cfg), encoding="utf-8")
+    assert catalog.load(tmp_path / "run.toml") == cfg
 
 
 @pytest.mark.parametrize(
@@ -132,18 +142,18 @@ def test_bad_files(tmp_path: Path, content: str, message: str) -> None:
     path = tmp_path / "bad.toml"
     path.write_text(content)
     with pytest.raises(ConfigError, match=message.replace("[", r"\[").replace("]", r"\]")):
-        config.load(path)
+        catalog.load(path)
 
 
 def test_missing_and_directory_config_files(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="does not exist"):
-        config.load(tmp_path / "nope.toml")
+        catalog.load(tmp_path / "nope.toml")
     with pytest.raises(ConfigError, match="is a folder"):
-        config.load(tmp_path)
+        catalog.load(tmp_path)
     binary = tmp_path / "b.toml"
     binary.write_bytes(b"\xff\xfe\x00bad")
     with pytest.raises(ConfigError, match="not UTF-8|not valid TOML"):
-        config.load(binary)
+        catalog.load(binary)
 
 
 def test_shipped_configs_are_valid() -> None:
@@ -152,4 +162,4 @@ def test_shipped_configs_are_valid() -> None:
     for path in shipped:
         raw = config.read_toml(path)
         raw.pop("sweep", None)
-        config.resolve(raw, source=str(path))
+        catalog.resolve(raw, source=str(path))

@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from nnviz import config
+from nnviz import catalog, config
+from nnviz.catalog import resolve
 from nnviz.cli import cli
-from nnviz.config import resolve
 from nnviz.errors import ConfigError
+from nnviz.plan import default_stem
 
 
 @pytest.fixture(autouse=True)
@@ -38,9 +39,9 @@ def test_an_explicit_name_beats_the_file_name() -> None:
 
 
 def test_run_name_uses_the_file_stem_for_every_file_kind() -> None:
-    assert config.run_name(resolve({}, {"data.path": "x/mnist.npz"})) == "mnist-tanh-lr0.01"
-    assert config.run_name(resolve({}, {"data.path": "x/pets.csv"})) == "pets-tanh-lr0.01"
-    assert config.run_name(resolve({}, {"data.name": "digits"})) == "digits-tanh-lr0.01"
+    assert default_stem(resolve({}, {"data.path": "x/mnist.npz"})) == "mnist-tanh-lr0.01"
+    assert default_stem(resolve({}, {"data.path": "x/pets.csv"})) == "pets-tanh-lr0.01"
+    assert default_stem(resolve({}, {"data.name": "digits"})) == "digits-tanh-lr0.01"
 
 
 def test_file_kinds_without_a_path_are_config_errors() -> None:
@@ -52,10 +53,10 @@ def test_file_kinds_without_a_path_are_config_errors() -> None:
 def test_target_key_flag_and_round_trip(tmp_path: Path) -> None:
     assert config.SCHEMA["data"]["target"].flag == "--target"
     cfg = resolve({"data": {"path": "pets.csv", "target": " label "}})
-    assert cfg.data.target == "label" and config.resolve().data.target is None
+    assert cfg.data.target == "label" and catalog.resolve().data.target is None
     toml = tmp_path / "c.toml"
     toml.write_text(config.to_toml(cfg), encoding="utf-8")
-    assert config.load(toml) == cfg
+    assert catalog.load(toml) == cfg
     with pytest.raises(ConfigError, match=r"--target = '  ' is invalid: must be a column name"):
         resolve({}, {"data.target": "  "}, flags=True)
     assert resolve({}, {"data.target": ""}).data.target is None  # an empty flag means the default, as for every key

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import config
+from nnviz import catalog, config
 from nnviz.engine import history, nn, train
 from nnviz.engine.optimizers import OPTIMIZERS
 
@@ -31,7 +31,7 @@ def test_backprop_stays_in_float32(activation: str, loss: str) -> None:
 
 
 def _run(dtype: str, **values) -> train.History:
-    cfg = config.resolve({}, {"data.name": "digits", "model.hidden": "32,2", "train.epochs": 3,
+    cfg = catalog.resolve({}, {"data.name": "digits", "model.hidden": "32,2", "train.epochs": 3,
                               "train.stop_loss": 0, "train.dtype": dtype, **values})
     return train.train(cfg, train.load_data(cfg))
 
@@ -58,4 +58,4 @@ def test_float32_is_deterministic_and_round_trips(tmp_path: Path) -> None:
 
 def test_bad_dtype_is_one_line() -> None:
     with pytest.raises(config.ConfigError, match=r"^--dtype = 'float16' is invalid: unknown name; valid: float64, float32$"):
-        config.resolve({}, {"train.dtype": "float16"}, flags=True)
+        catalog.resolve({}, {"train.dtype": "float16"}, flags=True)

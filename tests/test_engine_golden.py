@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nnviz import config
+from nnviz import catalog
 from nnviz.engine import history, train
 
 GOLDEN = {
@@ -37,7 +37,7 @@ GOLDEN = {
 @pytest.mark.parametrize("name", sorted(GOLDEN))
 def test_float64_history_csv_matches_the_recorded_digest(name: str, tmp_path: Path) -> None:
     overrides, digest = GOLDEN[name]
-    cfg = config.resolve({}, overrides)
+    cfg = catalog.resolve({}, overrides)
     h = train.train(cfg, train.load_data(cfg))
     csv = history.write_history(h, tmp_path / "h.csv").read_bytes()
     assert hashlib.sha256(csv).hexdigest() == digest

@@ -66,9 +66,9 @@ def test_any_mplbackend_changes_nothing(tmp_path: Path, clean, backend: str) -> 
 def test_rcparams_changed_in_a_notebook_change_no_pixel_and_are_kept(tmp_path: Path, clean) -> None:
     import matplotlib
 
-    from nnviz import config, render
+    from nnviz import catalog, render
 
-    cfg = config.resolve({}, {"train.epochs": 3, "render.grid": 8, "render.size": "240x80"})
+    cfg = catalog.resolve({}, {"train.epochs": 3, "render.grid": 8, "render.size": "240x80"})
     with matplotlib.rc_context({"text.usetex": True, "lines.linewidth": 9.0, "font.size": 31.0}):
         render.animate(cfg, tmp_path / "a.gif")
         assert matplotlib.rcParams["text.usetex"] is True and matplotlib.rcParams["font.size"] == 31.0  # theirs

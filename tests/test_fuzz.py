@@ -32,8 +32,9 @@ from hypothesis import strategies as st
 
 from nnviz import config
 from nnviz.cli import cli
-from nnviz.engine import datasets, nn, optimizers
-from nnviz.render import engines, scene, writers
+from nnviz.engine import data as datasets
+from nnviz.engine import nn, optimizers
+from nnviz.render import engines, panels, writers
 
 EXAMPLES = int(os.environ.get("NNVIZ_FUZZ_EXAMPLES", "60"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
@@ -77,7 +78,7 @@ INTS = st.one_of(
 # engine is fuzzed the day it lands), then combinations and hostile strings.
 REGISTRY_NAMES = sorted({
     *datasets.DATASETS, *nn.ACTIVATIONS, *nn.LOSSES, *nn.INITIALIZERS, *nn.TASKS, *optimizers.OPTIMIZERS,
-    *writers.WRITERS, *engines.ENGINES, *scene.PANELS,
+    *writers.WRITERS, *engines.ENGINES, *panels.PANELS,
 })
 NAMES = st.sampled_from([
     *REGISTRY_NAMES,

@@ -7,13 +7,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from nnviz import config
+from nnviz import catalog
 from nnviz.engine import history, train
 from nnviz.errors import DataError
 
 
 def _history(raw: dict) -> train.History:
-    cfg = config.resolve(raw)
+    cfg = catalog.resolve(raw)
     data = train.load_data(cfg)
     return train.train(cfg, data)
 

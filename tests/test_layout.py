@@ -8,11 +8,11 @@ import random
 
 import pytest
 
-from nnviz import config, render
+from nnviz import catalog, render
 from nnviz.engine.train import train
 from nnviz.render import layout, paint
 from nnviz.render.animation import Animation
-from nnviz.render.scene import PANELS
+from nnviz.render.panels import PANELS
 
 SIZES = ["320x160", "600x200", "1200x400", "1600x1600"]
 # Every panel alone, and a fixed sample of the combinations, each at two of the sizes in
@@ -23,7 +23,7 @@ CASES = [(panels, SIZES[(i + k) % len(SIZES)]) for i, panels in enumerate(PANEL_
 
 
 def _run(**over):
-    cfg = config.resolve({}, {"train.epochs": 12, "train.stop_loss": 0, "render.grid": 30, **over})
+    cfg = catalog.resolve({}, {"train.epochs": 12, "train.stop_loss": 0, "render.grid": 30, **over})
     data = render.load_data(cfg)
     return cfg, data, train(cfg, data)
 
@@ -41,7 +41,7 @@ def runs():
 
 def _painter(run, size, panels):
     cfg, data, hist = run
-    r = cfg.with_values({"render.size": size, "render.panels": panels}).render
+    r = catalog.with_values(cfg, {"render.size": size, "render.panels": panels}).render
     anim = Animation(hist, data, r)
     painter = anim.painter()
     painter.render(anim.frame(anim.indices[-1]))
@@ -96,7 +96,7 @@ def test_tick_labels_give_way_before_titles_and_legend(runs):
         ticks = [t for ax in painter.fig.axes for t in layout._drawn_ticklabels(ax.xaxis)]
         assert len(ticks) < 4 * 3  # some panels' tick labels gave way
         assert "decision boundary" in texts
-        assert all(p.ax.get_title() for p in painter.panels)  # titles shorten, but stay
+        assert all(p.ax.get_title() for p in painter.views)  # titles shorten, but stay
     finally:
         painter.close()
 
@@ -162,10 +162,10 @@ def test_shortened_panel_titles_keep_their_size(runs):
     """A title that gives way gets shorter, not bigger (set_title once reset it to 12 pt at 600x200)."""
     deep = _run(**{"data.name": "moons", "model.hidden": "3,2"})
     painter = _painter(deep, "600x200", "layers,loss")
-    style = layout.style_for((600, 200), len(painter.panels))
+    style = layout.style_for((600, 200), len(painter.views))
     try:
-        assert any(":" not in p.ax.get_title() and p.ax.get_title().startswith("Layer") for p in painter.panels)
-        for p in painter.panels:
+        assert any(":" not in p.ax.get_title() and p.ax.get_title().startswith("Layer") for p in painter.views)
+        for p in painter.views:
             assert p.ax.title.get_fontsize() <= style.panel + 1e-9, (p.ax.get_title(), p.ax.title.get_fontsize())
     finally:
         painter.close()
@@ -176,11 +176,11 @@ def test_a_shortened_title_still_says_projected(size):
     """Short titles were cut at the bracket: "Hidden space" over a 4-unit layer's projection
     looked like an exact plane, at the gallery's size too."""
     with _painted(_run(**{"data.name": "xor", "model.hidden": "4"}), size, "input,hidden,activation") as painter:
-        titles = {p.name: p.ax.get_title() for p in painter.panels}
+        titles = {p.name: p.ax.get_title() for p in painter.views}
     assert titles["input"] and "projected" not in titles["input"]
     assert all("proj" in t for t in (titles["hidden"], titles["activation"])), titles  # "(proj.)" when one word
     if size == "480x160":  # where they really are shortened
-        assert titles["hidden"] != painter.spec.titles["hidden"], titles
+        assert titles["hidden"] != next(v.panel.title for v in painter.views if v.name == "hidden"), titles
 
 
 def test_side_by_side_panel_titles_are_clearly_apart(runs):
@@ -188,7 +188,7 @@ def test_side_by_side_panel_titles_are_clearly_apart(runs):
     "Activation space (tanh(z))": two titles that read as one sentence."""
     with _painted(runs["regression"], "480x160", "input,hidden,activation") as painter:
         renderer = painter.canvas.get_renderer()
-        boxes = sorted((b for p in painter.panels if p.ax.get_title()
+        boxes = sorted((b for p in painter.views if p.ax.get_title()
                         for b in [p.ax.title.get_window_extent(renderer)]), key=lambda b: b.x0)
     assert len(boxes) >= 2
     for left, right in itertools.pairwise(boxes):

@@ -20,8 +20,7 @@ import pytest
 from click.testing import CliRunner
 
 from nnviz.cli import cli
-from nnviz.engine import mnist
-from nnviz.engine.datasets import load_dataset
+from nnviz.engine.data import load_dataset, mnist
 from nnviz.errors import DataError
 
 H, W = 4, 3

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from nnviz import catalog
 from nnviz.cli import cli
 from nnviz.errors import OutputError
 from nnviz.paths import check_disjoint
@@ -147,10 +148,10 @@ def test_a_folder_in_the_way_of_the_csv_fails_before_training(tmp_path: Path, mo
 
 
 def test_library_animate_checks_every_output_before_loading_data(tmp_path: Path) -> None:
-    from nnviz import config, render
+    from nnviz import render
 
     (tmp_path / "a.toml").mkdir()
-    cfg = config.resolve({}, {"data.name": "csv", "data.path": str(tmp_path / "missing.csv")})
+    cfg = catalog.resolve({}, {"data.name": "csv", "data.path": str(tmp_path / "missing.csv")})
     with pytest.raises(OutputError, match="cannot write .*a.toml.*: it is a folder"):
         render.animate(cfg, tmp_path / "a.gif")  # not the DataError of the missing CSV: nothing was loaded
 

@@ -5,7 +5,8 @@ import pytest
 from conftest import small_cfg
 from PIL import Image, ImageSequence
 
-from nnviz.engine.datasets import DATASETS, reads_file
+from nnviz import plan as plans
+from nnviz.engine.data import DATASETS, reads_file
 from nnviz.errors import RenderError
 from nnviz.render import engines, parallel
 from nnviz.render import pipeline as render
@@ -143,15 +144,17 @@ def test_failure_keeps_existing_destination(tmp_path, monkeypatch, tiny_run):
 
 def test_output_paths(tmp_path):
     cfg = small_cfg()
-    o = render.output_paths(cfg)
-    assert str(o.path) == "outputs/blobs-tanh-lr0.01.gif" and o.history_csv.suffix == ".csv"
-    assert render.output_paths(cfg, tmp_path / "x.mp4").format == "mp4"
-    assert render.output_paths(cfg, tmp_path / "x").path.suffix == ".gif"
-    assert render.output_paths(cfg, tmp_path / "run-lr0.01").path.name == "run-lr0.01.gif"
+    o = plans.animation_outputs(cfg)
+    # The default name says what differs from the dataset's defaults, so two configs never share files.
+    assert str(o.path) == "outputs/blobs-tanh-lr0.01-n-samples60-epochs6-stop-loss0-grid20-size300x100.gif"
+    assert o.history_csv.suffix == ".csv"
+    assert plans.animation_outputs(cfg, tmp_path / "x.mp4").format == "mp4"
+    assert plans.animation_outputs(cfg, tmp_path / "x").path.suffix == ".gif"
+    assert plans.animation_outputs(cfg, tmp_path / "run-lr0.01").path.name == "run-lr0.01.gif"
     with pytest.raises(RenderError, match="unknown suffix"):
-        render.output_paths(cfg, tmp_path / "x.webm")
+        plans.animation_outputs(cfg, tmp_path / "x.webm")
     with pytest.raises(RenderError, match="agree"):
-        render.output_paths(small_cfg(render__format="mp4"), tmp_path / "x.png")
+        plans.animation_outputs(small_cfg(render__format="mp4"), tmp_path / "x.png")
 
 
 def test_diverged_run_still_renders(tmp_path):
@@ -180,7 +183,7 @@ def test_out_that_is_a_device_is_refused_before_training(tmp_path):
     from nnviz.errors import OutputError
 
     with pytest.raises(OutputError, match="--out = '/dev/full' is not writable: .*not a regular file"):
-        render.output_paths(small_cfg(), "/dev/full")
+        plans.animation_outputs(small_cfg(), "/dev/full")
 
 
 def test_two_painters_write_the_same_bytes_as_one(tmp_path, monkeypatch):

@@ -16,8 +16,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from nnviz.cli import cli
-from nnviz.engine import datasets, history
-from nnviz.engine.datasets import CappedReader, load_csv
+from nnviz.engine import history
+from nnviz.engine.data import csv as csvdata
+from nnviz.engine.data import load_csv
+from nnviz.engine.data.csv import CappedReader
 from nnviz.errors import DataError
 
 CAP = 64 * 2**10
@@ -72,7 +74,7 @@ def stream(tmp_path: Path) -> Path:
 def test_a_stream_with_no_newline_stops_at_the_byte_cap(
     stream: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(datasets, "MAX_CSV_BYTES", CAP)
+    monkeypatch.setattr(csvdata, "MAX_CSV_BYTES", CAP)
     feeder = start_feeding(stream, [b"1," * 4096] * 64)  # 512 KiB with no newline, 8x the cap
     line = one_error(animate_data(stream, tmp_path))
     feeder.join(timeout=10)
@@ -84,7 +86,7 @@ def test_a_stream_with_no_newline_stops_at_the_byte_cap(
 
 
 def test_a_stream_of_rows_past_the_cap_is_refused(stream: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(datasets, "MAX_CSV_BYTES", CAP)
+    monkeypatch.setattr(csvdata, "MAX_CSV_BYTES", CAP)
     feeder = start_feeding(stream, [b"x0,x1,label\n", *[b"0.5,0.5,1\n" * 1000] * 20])  # 200 KB of good rows
     with pytest.raises(DataError, match="goes on past"):
         load_csv(stream)

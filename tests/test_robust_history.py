@@ -10,17 +10,20 @@ import csv
 import shutil
 import warnings
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pytest
 from click.testing import CliRunner, Result
 
+from nnviz import catalog
 from nnviz.cli import cli
 from nnviz.engine import gradcheck, nn
 from nnviz.engine.history import read_history
 from nnviz.errors import DataError, RenderError
 from nnviz.render import scene
+from nnviz.render.animation import Animation
 
 Rows = list[list[str]]
 
@@ -223,20 +226,20 @@ def test_drawable_limits() -> None:
 
 
 def test_the_scene_names_the_epoch_and_warns_nothing(saved: Path) -> None:
-    from nnviz import config
     from nnviz.engine.train import load_data
 
     bad = edited(saved, "big", set_cell(4, "W1_1_1", "-1e308"))
     history = read_history(bad)
-    data = load_data(config.load(str(bad.with_suffix(".toml")), {}))
-    spec = scene.build_spec(history, data, grid=10)
+    data = load_data(catalog.load(str(bad.with_suffix(".toml")), {}))
+    render = catalog.with_values(catalog.load(str(bad.with_suffix(".toml")), {}), {"render.grid": 10}).render
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         with pytest.raises(RenderError, match=r"^epoch 3's network .* in the hidden panel"):
-            scene.fixed_limits(spec, history, range(len(history)))
+            Animation(history, data, render)
+        per_frame = Animation(history, data, replace(render, axes="per-frame"))
         with pytest.raises(RenderError, match=r"^epoch 3's network"):
-            scene.make_frame(spec, history.epochs[3], 3)  # --axes per-frame
-        scene.make_frame(spec, history.epochs[2], 2)  # the epochs around it are fine
+            per_frame.frame(3)
+        per_frame.frame(2)  # the epochs around it are fine
 
 
 # --- gradcheck on wide networks --------------------------------------------------------
@@ -338,7 +341,6 @@ def test_the_streamed_csv_has_the_bytes_a_pandas_frame_writes(tmp_path: Path, mo
 
     import pandas as pd
 
-    from nnviz import config
     from nnviz.engine import history, train
 
     raws = [
@@ -349,7 +351,7 @@ def test_the_streamed_csv_has_the_bytes_a_pandas_frame_writes(tmp_path: Path, mo
         {"data": {"name": "digits"}, "model": {"hidden": [8, 2]}, "train": {"epochs": 1, "dtype": "float32"}},
     ]
     for raw in raws:
-        cfg = config.resolve(raw)
+        cfg = catalog.resolve(raw)
         h = train.train(cfg, train.load_data(cfg))
         frame = io.StringIO()
         history.to_frame(h).to_csv(frame, index=False, float_format=None, lineterminator="\n")
@@ -370,7 +372,6 @@ def test_a_wide_saved_history_reads_back_without_pandas(tmp_path: Path, monkeypa
 
 
 def test_the_reader_caps_are_training_s() -> None:
-    from nnviz import config
     from nnviz.engine import history, train
 
     assert history.MAX_PARAM_BYTES == train.MAX_HISTORY_BYTES

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from nnviz import config
+from nnviz import catalog
 from nnviz.cli import cli
 from nnviz.engine import history, train
 from nnviz.errors import ConfigError
@@ -19,7 +19,7 @@ BASE = {"train.epochs": 2, "train.stop_loss": 0}
 
 
 def _run(**values) -> train.History:
-    cfg = config.resolve({}, {**BASE, **{k.replace("__", "."): v for k, v in values.items()}})
+    cfg = catalog.resolve({}, {**BASE, **{k.replace("__", "."): v for k, v in values.items()}})
     return train.train(cfg, train.load_data(cfg))
 
 
@@ -62,7 +62,7 @@ def test_sub_epoch_snapshots_do_not_change_training() -> None:
 
 
 def test_sub_epoch_metrics_are_over_the_full_training_set() -> None:
-    cfg = config.resolve({}, {**BASE, "train.snapshot_every": 4})
+    cfg = catalog.resolve({}, {**BASE, "train.snapshot_every": 4})
     data = train.load_data(cfg)
     h = train.train(cfg, data)
     for ep in h.epochs[1:3]:
@@ -93,7 +93,7 @@ def test_per_epoch_csv_has_no_step_column_and_stays_readable(tmp_path: Path) -> 
 
 def test_too_many_snapshots_is_refused_before_training() -> None:
     # 13 steps x 2000 epochs = 26,000 steps: 26,001 snapshots at N = 1.
-    cfg = config.resolve({}, {"train.epochs": 2000, "train.snapshot_every": 1})
+    cfg = catalog.resolve({}, {"train.epochs": 2000, "train.snapshot_every": 1})
     with pytest.raises(ConfigError) as err:
         train.train(cfg, train.load_data(cfg))
     assert str(err.value) == (
@@ -102,12 +102,12 @@ def test_too_many_snapshots_is_refused_before_training() -> None:
     )
     # The suggested N fits.
     data = train.load_data(cfg)
-    train.check_snapshot_budget(cfg.with_values({"train.snapshot_every": 2}), train.build_model(cfg, data), 400)
+    train.check_snapshot_budget(catalog.with_values(cfg, {"train.snapshot_every": 2}), train.build_model(cfg, data), 400)
 
 
 def test_history_memory_cap_is_refused_before_training() -> None:
     # 64-1024-1024-10: 1,126,410 parameters, 9 MB a snapshot; 301 snapshots are 2.5 GiB.
-    cfg = config.resolve({}, {"data.name": "digits", "data.n_samples": 100, "model.hidden": "1024,1024",
+    cfg = catalog.resolve({}, {"data.name": "digits", "data.n_samples": 100, "model.hidden": "1024,1024",
                               "train.epochs": 150, "train.snapshot_every": 1, "train.batch_size": 50})
     with pytest.raises(ConfigError) as err:
         train.train(cfg, train.load_data(cfg))
@@ -146,7 +146,7 @@ def test_divergence_names_the_epoch_and_step() -> None:
 
 
 def test_ctrl_c_keeps_the_snapshots_so_far() -> None:
-    cfg = config.resolve({}, {**BASE, "train.snapshot_every": 4})
+    cfg = catalog.resolve({}, {**BASE, "train.snapshot_every": 4})
 
     def interrupt(ep: train.Epoch) -> None:
         if ep.step == 8:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from nnviz import config
-from nnviz.engine import datasets, train
+from nnviz import catalog, config
+from nnviz.engine import data as datasets
+from nnviz.engine import train
 from nnviz.errors import ConfigError
 
 
@@ -15,7 +16,7 @@ def _data(cfg: config.Config) -> datasets.Dataset:
 
 
 def _run(raw: dict) -> train.History:
-    cfg = config.resolve(raw)
+    cfg = catalog.resolve(raw)
     return train.train(cfg, _data(cfg))
 
 
@@ -31,7 +32,7 @@ def test_history_starts_before_any_update_and_copies_params() -> None:
 
 
 def test_metrics_are_over_the_full_training_set() -> None:
-    cfg = config.resolve({"train": {"epochs": 2, "stop_loss": 0}})
+    cfg = catalog.resolve({"train": {"epochs": 2, "stop_loss": 0}})
     data = _data(cfg)
     h = train.train(cfg, data)
     expected = train.evaluate(h.model, h.last.params, data)
@@ -79,7 +80,7 @@ def test_full_batch_is_one_step_per_epoch() -> None:
     # With SGD and a full batch the first update is exactly lr * gradient.
     from nnviz.engine import nn
 
-    cfg = config.resolve({"train": {"epochs": 1, "stop_loss": 0, "optimizer": "sgd", "lr": 0.5, "batch_size": "full"}})
+    cfg = catalog.resolve({"train": {"epochs": 1, "stop_loss": 0, "optimizer": "sgd", "lr": 0.5, "batch_size": "full"}})
     data = _data(cfg)
     h = train.train(cfg, data)
     _, grads = nn.loss_and_grads(h.model, h.epochs[0].params, data.X, data.y)
@@ -96,7 +97,7 @@ def test_divergence_stops_and_keeps_the_finite_epochs() -> None:
 
 
 def test_ctrl_c_keeps_the_history_so_far() -> None:
-    cfg = config.resolve({"train": {"epochs": 50, "stop_loss": 0}})
+    cfg = catalog.resolve({"train": {"epochs": 50, "stop_loss": 0}})
 
     def interrupt(ep: train.Epoch) -> None:
         if ep.epoch == 4:

@@ -10,18 +10,19 @@ from click.testing import CliRunner
 from PIL import Image
 from test_paint import assert_plane_sides
 
-from nnviz import config, render
+from nnviz import catalog, config, render
 from nnviz.cli import cli
 from nnviz.engine.train import train
 from nnviz.render import animation, layout, scene
 from nnviz.render.animation import Animation
+from nnviz.render.panels.planes import ImageView, WarpedView
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 def _run(**over):
     values = {"train.epochs": 8, "train.stop_loss": 0, "render.grid": 24, "data.n_samples": 120}
-    cfg = config.resolve({}, {**values, **over})
+    cfg = catalog.resolve({}, {**values, **over})
     data = render.load_data(cfg)
     return cfg, data, train(cfg, data)
 
@@ -29,7 +30,7 @@ def _run(**over):
 def _painted(run, **render_over):
     """(animation, painter, pixels of the last frame) for ``run`` drawn with ``render_over``."""
     cfg, data, hist = run
-    r = cfg.with_values(render_over).render
+    r = catalog.with_values(cfg, render_over).render
     anim = Animation(hist, data, r)
     painter = anim.painter()
     pixels = painter.render(anim.frame(anim.indices[-1])).copy()
@@ -49,29 +50,28 @@ def test_layers_view_shows_input_then_z_and_a_of_every_layer(hidden):
     run = _run(**{"data.name": "moons", "model.hidden": hidden})
     anim, painter, _ = _painted(run, **{"render.panels": "layers,loss"})
     try:
-        names = [p.name for p in painter.panels]
+        names = [p.name for p in painter.views]
         depth = len(hidden)
         expected = ["input"] + [f"{kind}{k}" for k in range(1, depth + 1) for kind in "za"] + ["loss"]
         assert names == expected and len(names) - 1 == 1 + 2 * depth
-        titles = {p.name: p.ax.get_title() for p in painter.panels}
+        titles = {p.name: p.ax.get_title() for p in painter.views}
         for k, width in enumerate(hidden, start=1):
             for kind in "za":
                 title = titles[f"{kind}{k}"]
                 assert title.startswith(f"Layer {k} {kind}:"), title
                 # Wider than 2: a fixed projection, and the title says so; 2 wide: exact.
                 assert ("projected" in title) == (width > 2), title
-                kinds = {"z": "warped", "a": "warped"} if width > 2 else {"z": "image", "a": "image"}
-                assert anim.spec.spaces[f"{kind}{k}"].exact == (width == 2)
-                assert scene.PANELS["layers"].expand is not None
-                d = next(d for d in anim.panels if d.name == f"{kind}{k}")
-                assert d.painter(anim.spec) == kinds[kind]
+                view = WarpedView if width > 2 else ImageView
+                panel = anim.panel(f"{kind}{k}")
+                assert panel.exact == (width == 2) and panel.painter is view
     finally:
         painter.close()
 
 
 def test_layers_can_be_combined_without_drawing_a_panel_twice():
-    defs = scene.panel_defs(["input", "layers", "loss"], 2)
-    assert [d.name for d in defs] == ["input", "z1", "a1", "z2", "a2", "loss"]
+    anim, painter, _ = _painted(_run(**{"model.hidden": (3, 2)}), **{"render.panels": "input,layers,loss"})
+    painter.close()
+    assert [p.name for p in anim.panels] == ["input", "z1", "a1", "z2", "a2", "loss"]
 
 
 def test_two_wide_activation_plane_in_the_layers_view_is_split_by_a_straight_boundary():
@@ -85,7 +85,7 @@ def test_two_wide_activation_plane_in_the_layers_view_is_split_by_a_straight_bou
         params = run[2].epochs[anim.indices[-1]].params
         W, b = params[4][:, 0], params[5][0]
         assert_plane_sides(pixels, painter, "a2", W, b)
-        lines = anim.frame(anim.indices[-1]).spaces["a2"].boundary
+        lines = anim.frame(anim.indices[-1]).panels["a2"].boundary
         assert lines and np.abs(np.concatenate(lines) @ W + b).max() < 1e-6
     finally:
         painter.close()
@@ -107,13 +107,13 @@ def test_neurons_panel_caps_at_16_units_and_says_so(width, shown, says):
     run = _run(**{"data.name": "xor", "model.hidden": (width,)})
     anim, painter, _ = _painted(run, **{"render.panels": "input,neurons,loss"})
     try:
-        title = next(p for p in painter.panels if p.name == "neurons").ax.get_title()
+        title = next(p for p in painter.views if p.name == "neurons").ax.get_title()
         assert says in title, title
-        n = anim.spec.neurons
-        assert n is not None and n.units == shown and n.total == width and n.rows * n.cols >= shown
-        tiles = anim.frame(anim.indices[-1]).spaces["neurons"].values
+        n = anim.panel("neurons")
+        assert n.units == shown and n.total == width and n.rows * n.cols >= shown
+        tiles = anim.frame(anim.indices[-1]).panels["neurons"].values
         # Each tile is one unit over the input plane, scaled to 0..1; the gaps are blank (NaN).
-        g = anim.spec.grid
+        g = anim.scene.grid
         assert np.isfinite(tiles).sum() == shown * g * g
         assert np.nanmin(tiles) >= 0 and np.nanmax(tiles) <= 1
     finally:
@@ -128,13 +128,13 @@ def test_each_neuron_tile_says_which_unit_it_is_when_it_can_hold_a_label(size):
     run = _run(**{"data.name": "xor", "model.hidden": (5,)})
     anim, painter, pixels = _painted(run, **{"render.panels": "input,neurons", "render.size": size})
     try:
-        panel = next(p for p in painter.panels if p.name == "neurons")
-        numbers = [t for t in panel.ax.texts if t.get_visible()]
+        panel = next(p for p in painter.views if p.name == "neurons")
+        numbers = [t for t in panel.ax.texts if t.get_visible() and t.get_gid() != "caption"]
         if size == "480x160":
             assert numbers == []
             return
         assert [t.get_text() for t in numbers] == ["1", "2", "3", "4", "5"]
-        n = anim.spec.neurons
+        n = anim.panel("neurons")
         renderer = painter.canvas.get_renderer()
         for i, t in enumerate(numbers):  # inside its own tile, and really on screen (light text pixels)
             r, c = divmod(i, n.cols)
@@ -154,11 +154,11 @@ def test_neuron_tiles_show_each_units_activation_over_the_input():
 
     run = _run(**{"data.name": "xor", "model.hidden": (4,)})
     cfg, data, hist = run
-    spec = scene.build_spec(hist, data, 1, 24, ("input", "neurons"))
-    frame = scene.make_frame(spec, hist.last, len(hist) - 1)
-    a = nn.forward(spec.model, hist.last.params, spec.mesh_x).a[0][:, 0].reshape(24, 24)
+    anim = Animation(hist, data, catalog.with_values(cfg, {"render.panels": "input,neurons"}).render)
+    frame = anim.frame(len(hist) - 1)
+    a = nn.forward(anim.scene.model, hist.last.params, anim.scene.mesh_x).a[0][:, 0].reshape(24, 24)
     expected = (a - a.min()) / (a.max() - a.min())
-    mosaic = frame.spaces["neurons"].values
+    mosaic = frame.panels["neurons"].values
     assert np.allclose(mosaic[-24:, :24], expected)  # origin lower: the top row of tiles is last
 
 
@@ -192,27 +192,27 @@ def test_neurons_of_a_layer_that_does_not_exist_is_one_error_line(tmp_path):
 
 
 def test_image_datasets_know_their_image_shape():
-    assert render.load_data(config.resolve({}, {"data.name": "digits", "data.n_samples": 50})).image_shape == (8, 8)
-    assert render.load_data(config.resolve({}, {"data.name": "moons"})).image_shape is None
+    assert render.load_data(catalog.resolve({}, {"data.name": "digits", "data.n_samples": 50})).image_shape == (8, 8)
+    assert render.load_data(catalog.resolve({}, {"data.name": "moons"})).image_shape is None
 
 
 def test_digit_pictures_only_on_image_data():
     digits = _run(**{"data.name": "digits", "data.n_samples": 300, "model.hidden": (8, 2)})
-    spec = scene.build_spec(digits[2], digits[1], 2, 20)
+    spec = scene.build_scene(digits[2], digits[1], 2, 20)
     assert spec.images is not None and spec.images.shape == (10, 8, 8)
     # One typical picture per class, each drawn at its own data point.
     assert sorted(spec.y[spec.thumbs].astype(int)) == list(range(10))
     assert np.array_equal(spec.images.reshape(10, 64), spec.X[spec.thumbs])
     moons = _run(**{"data.name": "moons", "model.hidden": (2,)})
-    assert scene.build_spec(moons[2], moons[1], 1, 20).images is None
+    assert scene.build_scene(moons[2], moons[1], 1, 20).images is None
 
 
 @pytest.mark.parametrize("size", ["1200x400", "480x160"])
 def test_digit_pictures_stay_inside_their_panels_and_leave_small_frames(size):
     """Typical digits sit in tanh's corners: centred on their points, half of each picture hung
     over the tick labels or off the frame, and at 480x160 ten of them buried the panels."""
-    from nnviz.render import paint
     from nnviz.render.animation import Animation
+    from nnviz.render.panels import planes
 
     cfg, data, hist = _run(**{"data.name": "digits", "data.n_samples": 300, "model.hidden": (8, 2),
                               "render.layer": 2, "render.size": size})
@@ -221,7 +221,7 @@ def test_digit_pictures_stay_inside_their_panels_and_leave_small_frames(size):
     try:
         painter.render(anim.frame(anim.indices[-1]))
         renderer = painter.canvas.get_renderer()
-        boxes = [(p, a) for p in painter.panels for a in p.ax.artists if isinstance(a, paint._InsideBox)]
+        boxes = [(p, a) for p in painter.views for a in p.ax.artists if isinstance(a, planes._InsideBox)]
         if size == "480x160":
             assert boxes == []
             return
@@ -237,7 +237,7 @@ def test_digit_pictures_stay_inside_their_panels_and_leave_small_frames(size):
 def test_digits_config_renders_one_gif_frame_per_rendered_epoch(tmp_path):
     raw = config.read_toml(ROOT / "configs" / "digits.toml")
     # The shipped config, shortened: its layers, data and panels, fewer epochs and frames.
-    cfg = config.resolve(raw, {"train.epochs": 6, "render.log_frames": 5, "render.grid": 24, "data.n_samples": 300})
+    cfg = catalog.resolve(raw, {"train.epochs": 6, "render.log_frames": 5, "render.grid": 24, "data.n_samples": 300})
     result = render.animate(cfg, tmp_path / "digits.gif")
     frames = len(scene.select_epochs(len(result.history), 1, 5))
     assert frames == 5 and result.frames == frames

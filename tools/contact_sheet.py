@@ -23,8 +23,8 @@ matplotlib.use("Agg")
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
-from nnviz import config
-from nnviz.engine.datasets import DATASETS, reads_file
+from nnviz import catalog, config
+from nnviz.engine.data import DATASETS, reads_file
 from nnviz.engine.train import load_data, train
 from nnviz.render.animation import Animation
 
@@ -38,10 +38,10 @@ def runs() -> list[tuple[str, config.Config]]:
     for path in sorted((ROOT / "configs").glob("*.toml")):
         if "sweep" in config.read_toml(path):
             continue
-        out.append((f"configs/{path.name}", config.load(path, {"render.size": SIZE})))
+        out.append((f"configs/{path.name}", catalog.load(path, {"render.size": SIZE})))
     for name in DATASETS:
         if not reads_file(name):
-            out.append((f"--dataset {name}", config.resolve({}, {"data.name": name, "render.size": SIZE})))
+            out.append((f"--dataset {name}", catalog.resolve({}, {"data.name": name, "render.size": SIZE})))
     return out
 
 

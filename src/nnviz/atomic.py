@@ -270,7 +270,8 @@ def one_set() -> Iterator[None]:
     poster, CSV, TOML) at once leave one run's set, never a mix. The lock is
     on the folder itself (no lock file is left behind) and, like every
     flock, dies with its process. On any exception nothing is renamed and
-    the temps are removed.
+    the temps are removed. A set opened inside another joins it: its files
+    land with the outer set's.
 
     SIGINT and SIGTERM wait until the renames are done. SIGKILL and a power
     loss cannot be held off, so the renames are journalled: before the first,
@@ -284,6 +285,9 @@ def one_set() -> Iterator[None]:
     folder would swap a set at once, but these four files sit beside the
     user's other files, under names the user chose.)
     """
+    if _PENDING.get() is not None:
+        yield
+        return
     pending: list[tuple[Path, Path]] = []
     token = _PENDING.set(pending)
     try:

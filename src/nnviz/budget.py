@@ -1,34 +1,28 @@
 """Memory budgets, estimated from the inputs before anything large is allocated.
 
 The config caps (``config.MAX_GRID``, ``MAX_WIDTH``, ``MAX_SIDE``) bound each
-input alone; their products do not fit a machine. ``check`` multiplies them
-out once the data's shape is known and before training, and refuses a run
+input alone; their products do not fit a machine. ``check_drawing`` multiplies them
+out once the data's shape is known and before training (``plan.Plan.admit``), and refuses a run
 whose rendering would need more than ``CAP_BYTES`` in any one place, naming
 the input that is too big, the estimate, the cap and what to change.
 
 What can be streamed is streamed instead of capped: the meshgrid's pass
 through a wide layer runs in row slices (``scene.CHUNK_BYTES``), frames go
 to the writers one at a time, and a CSV is parsed row by row under its own
-caps (``engine.datasets``). The History's snapshots are budgeted where they
-are taken (``engine.train.check_snapshot_budget``); ``check`` calls it early,
-it does not keep a second copy of that rule.
+caps (``engine.data``). The History's snapshots are budgeted where they
+are taken (``engine.train.check_snapshot_budget``); the run plan calls it
+early, nothing keeps a second copy of that rule.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Protocol
 
-from .engine.datasets import Dataset
-from .engine.train import build_model, check_snapshot_budget
+from .config import Config
+from .engine.data import Dataset
+from .engine.train import build_model
 from .errors import ConfigError
-from .render import writers
-from .render.scene import select_epochs
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from .config import Config
+from .render.panels import mesh_floats
 
 # Each estimate below is held to this. Two painters (--workers 2) or a sweep's
 # pool share a small machine (CI runners and laptops have 4-8 GiB), so one run's
@@ -37,26 +31,20 @@ CAP_BYTES = 2**30
 
 # Per mesh point, float64 values the scene keeps for every frame however wide
 # the layers are (the pass through them is sliced): the mesh in the plane (2)
-# and build_spec's meshgrid temporaries (4), the frame's hidden and activation
-# meshes (2 + 2) and its colours (1); the sliced pass briefly holds its
-# slices and their concatenation, so the 4 mapped values count twice more.
-MESH_FLOATS = 2 + 4 + 4 + 1 + 8
+# and build_scene's meshgrid temporaries (4), and the frame's colours (1). Each
+# panel adds what it keeps (``PanelKind.mesh_floats``: a layer panel's two
+# mapped coordinates, counted three times while the sliced pass holds its
+# slices and their concatenation).
+SCENE_FLOATS = 2 + 4 + 1
+# The morph draws no --panels; its frame holds one interpolated mesh and the
+# two spaces it moves between, and each representation keeps its 2-D mesh.
+MORPH_FLOATS = 12
 # Per pixel of a frame: Agg's RGBA canvas (4) and its saved background (4), the
 # RGB copy handed to the writer (3) and the writer's own copies (GIF: palette
 # indices, the previous frame, the change mask; MP4/WebP: the held-back frame),
 # and matplotlib's float RGBA resampling of the image panels (4 x 8 over at
 # most the whole figure). An estimate from those buffers, not a measurement per format.
 PIXEL_BYTES = 4 + 4 + 3 + 9 + 32
-
-
-class HasFormat(Protocol):
-    """What ``check`` reads of ``pipeline.Outputs`` (kept apart: the pipeline imports this module)."""
-
-    @property
-    def path(self) -> Path: ...
-
-    @property
-    def format(self) -> str: ...
 
 
 def _gib(n: float) -> str:
@@ -67,19 +55,25 @@ def _cap() -> str:
     return f"{CAP_BYTES / 2**30:g} GiB" if CAP_BYTES >= 2**30 else f"{CAP_BYTES / 2**20:g} MiB"
 
 
-def mesh_bytes(grid: int, n_features: int, n_out: int, reps: int = 0) -> int:
-    """Bytes the meshgrid keeps: the mesh in input features, what every frame keeps, a morph's keyframes.
+def point_bytes(n_features: int, n_out: int, panels: int = 12, reps: int = 0) -> int:
+    """Bytes one meshgrid point costs: its input features, the scene's values, the panels' and a morph's.
 
-    ``reps`` is a morph's number of representations (each keeps its 2-D mesh).
-    One input feature draws a curve of ``grid`` points, not a mesh.
+    ``panels`` is what the drawn panels keep per point (float64 values;
+    the three classic panels keep 12); ``reps`` a morph's representations
+    (each keeps its 2-D mesh). The output's values count twice (the pass and
+    the colours computed from it).
     """
+    return 8 * (n_features + SCENE_FLOATS + panels + 2 * n_out + 2 * reps)
+
+
+def mesh_bytes(grid: int, n_features: int, n_out: int, reps: int = 0, panels: int = 12) -> int:
+    """Bytes the meshgrid keeps. One input feature draws a curve of ``grid`` points, not a mesh."""
     points = grid * grid if n_features >= 2 else grid
-    return 8 * points * (n_features + MESH_FLOATS + 2 * n_out + 2 * reps)
+    return points * point_bytes(n_features, n_out, panels, reps)
 
 
-def _max_grid(n_features: int, n_out: int, reps: int) -> int:
-    per_point = 8 * (n_features + MESH_FLOATS + 2 * n_out + 2 * reps)
-    return max(2, math.isqrt(CAP_BYTES // per_point))
+def _max_grid(n_features: int, n_out: int, reps: int, panels: int = 12) -> int:
+    return max(2, math.isqrt(CAP_BYTES // point_bytes(n_features, n_out, panels, reps)))
 
 
 def painter_bytes(size: tuple[int, int], workers: int = 1) -> int:
@@ -87,10 +81,10 @@ def painter_bytes(size: tuple[int, int], workers: int = 1) -> int:
     return size[0] * size[1] * PIXEL_BYTES * max(1, workers)
 
 
-def check_mesh(cfg: Config, data: Dataset, n_out: int, reps: int = 0) -> None:
+def check_mesh(cfg: Config, data: Dataset, n_out: int, reps: int = 0, panels: int = 12) -> None:
     """Refuse a --grid whose mesh would not fit, naming what makes each point heavy."""
     grid, d = cfg.render.grid, data.n_features
-    need = mesh_bytes(grid, d, n_out, reps)
+    need = mesh_bytes(grid, d, n_out, reps, panels)
     if need <= CAP_BYTES:
         return
     what = f"{d:,} input features ({data.name})"
@@ -98,7 +92,7 @@ def check_mesh(cfg: Config, data: Dataset, n_out: int, reps: int = 0) -> None:
         what += f" and {reps} morph representations"
     raise ConfigError(
         f"--grid {grid} with {what} needs ~{_gib(need)} for the meshgrid; the cap is {_cap()}: "
-        f"use --grid <= {_max_grid(d, n_out, reps)}"
+        f"use --grid <= {_max_grid(d, n_out, reps, panels)}"
     )
 
 
@@ -116,33 +110,16 @@ def check_painter(cfg: Config, workers: int = 1) -> None:
     )
 
 
-def frames_at_most(cfg: Config) -> int:
-    """Frames a training animation can have: every selected epoch if training runs to the end."""
-    return len(select_epochs(cfg.train.epochs + 1, cfg.render.every, cfg.render.log_frames))
+def check_drawing(cfg: Config, data: Dataset, *, morph: bool = False, workers: int = 1) -> None:
+    """Refuse, before training or rendering, a drawing whose memory would pass a cap.
 
-
-def check(
-    cfg: Config,
-    data: Dataset,
-    outputs: HasFormat,
-    *,
-    training: bool = True,
-    workers: int = 1,
-    morph_reps: int = 0,
-    frames: int | None = None,
-) -> None:
-    """Refuse, before training or rendering, a run that would exceed a memory cap or a format's limits.
-
-    ``training``: the History is still to be made, so its snapshots are
-    budgeted too. ``morph_reps``: a morph's representations (its keyframes
-    keep one mesh each). ``frames``: the animation's frame count when known
-    (a re-render or a morph); else the most training can give.
+    The meshgrid (with what each panel keeps, or a ``morph``'s
+    representations) and the painters.
     """
-    writers.check_capacity(
-        outputs.format, cfg.render.size, cfg.render.fps, frames if frames is not None else frames_at_most(cfg)
-    )
-    if training:
-        model = build_model(cfg, data)  # also the activation cap (samples x hidden units)
-        check_snapshot_budget(cfg, model, len(data.y))
-    check_mesh(cfg, data, data.n_classes if data.task == "multiclass" else 1, morph_reps)
+    model = build_model(cfg, data)
+    n_out = data.n_classes if data.task == "multiclass" else 1
+    if morph:
+        check_mesh(cfg, data, n_out, reps=1 + 3 * model.n_hidden, panels=MORPH_FLOATS)
+    else:
+        check_mesh(cfg, data, n_out, panels=mesh_floats(cfg.render.panels, model, cfg.render.layer))
     check_painter(cfg, workers)

@@ -5,6 +5,13 @@ A config has four tables, ``[data]``, ``[model]``, ``[train]`` and
 flag that overrides it and a parser that either returns the clean value or
 raises ``ValueError`` saying what is allowed. Nothing else in nnviz checks
 user input again: past ``resolve`` a ``Config`` is known to be valid.
+
+This module is a leaf: it imports nothing of nnviz but its errors. A key
+whose value names a registry row (an activation, a dataset, a panel) says
+*which* registry (``Choice("activation")``); the names themselves, and each
+dataset's defaults, come from a ``Catalog`` handed to ``resolve``.
+``nnviz.catalog`` is the one that reads nnviz's registries, and its
+``resolve``/``load`` are what the rest of nnviz calls.
 """
 
 from __future__ import annotations
@@ -15,10 +22,12 @@ import math
 import os
 import re
 import tomllib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
+
+import tomli_w
 
 from .bounded import MAX_CONFIG_BYTES, read_input
 from .errors import ConfigError
@@ -29,6 +38,7 @@ Parser = Callable[[Any], Any]
 # long before it produced anything useful. README "Limits" documents them.
 MAX_GRID = 1000  # meshgrid points per axis (1e6 points a frame)
 MAX_EPOCHS = 100_000
+MIN_SAMPLES = 4  # fewer points cannot be split, batched and drawn
 MAX_SAMPLES = 1_000_000
 MAX_WIDTH = 1024  # units in one hidden layer
 MAX_DEPTH = 16  # hidden layers
@@ -119,23 +129,34 @@ def float_range(lo: float, hi: float | None = None, *, lo_open: bool = False, hi
     return parse
 
 
-def choice(names: Callable[[], tuple[str, ...]] | tuple[str, ...]) -> Parser:
-    """One of ``names``; a callable is looked up late to avoid import cycles."""
+@dataclass(frozen=True)
+class Choice:
+    """A value that must be one of a registry's names (``many``: a comma-separated list of distinct names).
 
-    def parse(v: Any) -> str:
-        valid = names() if callable(names) else names
+    ``table`` names the registry (the ``Catalog`` lists its rows); ``names``
+    are fixed here instead when no registry holds them (``--axes``), and
+    ``extra`` are accepted besides the registry's (``auto`` for the loss).
+    """
+
+    table: str = ""
+    names: tuple[str, ...] = ()
+    extra: tuple[str, ...] = ()
+    many: bool = False
+    what: str = ""  # how a list's message names the items ("panels")
+
+    def valid(self, catalog: Catalog) -> tuple[str, ...]:
+        return (*self.extra, *(catalog.names(self.table) if self.table else self.names))
+
+    def parse(self, v: Any, valid: tuple[str, ...]) -> str | tuple[str, ...]:
+        if self.many:
+            parts = _split(v)
+            allowed = f"a comma-separated list of distinct {self.what} from: {', '.join(valid)}"
+            if not parts or any(p not in valid for p in parts) or len(set(parts)) != len(parts):
+                raise ValueError(f"must be {allowed}")
+            return tuple(parts)
         if not isinstance(v, str) or v not in valid:
             raise ValueError(f"unknown name; valid: {', '.join(valid)}")
         return v
-
-    parse.names = names  # type: ignore[attr-defined]  # lets --help list the choices
-    return parse
-
-
-def choices_of(parse: Parser) -> tuple[str, ...] | None:
-    """The names a ``choice`` parser (optionally wrapped) accepts, for help text."""
-    names = getattr(parse, "names", None)
-    return None if names is None else (names() if callable(names) else names)
 
 
 def optional(parse: Parser) -> Parser:
@@ -144,9 +165,8 @@ def optional(parse: Parser) -> Parser:
     def wrapped(v: Any) -> Any:
         return None if v is None or v == "" else parse(v)
 
-    for attr in ("names", "kind"):  # what --help and the CLI's types read
-        if hasattr(parse, attr):
-            setattr(wrapped, attr, getattr(parse, attr))
+    if hasattr(parse, "kind"):  # what the CLI's types read
+        wrapped.kind = parse.kind  # type: ignore[attr-defined]
     return wrapped
 
 
@@ -156,6 +176,19 @@ def _split(v: Any) -> list[Any]:
     if isinstance(v, (list, tuple)):
         return list(v)
     return [v]
+
+
+def boolean(v: Any) -> bool:
+    """A TOML boolean, or from a flag one of on/off, true/false, yes/no, 1/0."""
+    if isinstance(v, bool):
+        return v
+    words = {"on": True, "true": True, "yes": True, "1": True, "off": False, "false": False, "no": False, "0": False}
+    if isinstance(v, str) and v.strip().lower() in words:
+        return words[v.strip().lower()]
+    raise ValueError("must be true or false (on or off)")
+
+
+boolean.kind = bool  # type: ignore[attr-defined]  # the CLI makes a --key/--no-key flag pair
 
 
 def hidden_widths(v: Any) -> tuple[int, ...]:
@@ -194,15 +227,6 @@ def frame_size(v: Any) -> tuple[int, int]:
     return w, h
 
 
-def panel_list(v: Any) -> tuple[str, ...]:
-    parts = _split(v)
-    panels = _names("panel")()
-    allowed = f"a comma-separated list of distinct panels from: {', '.join(panels)}"
-    if not parts or any(p not in panels for p in parts) or len(set(parts)) != len(parts):
-        raise ValueError(f"must be {allowed}")
-    return tuple(parts)
-
-
 def path_string(v: Any) -> str:
     if isinstance(v, os.PathLike):
         v = os.fspath(v)
@@ -217,56 +241,26 @@ def column_name(v: Any) -> str:
     return v.strip()
 
 
-def _dataset_names() -> tuple[str, ...]:
-    from .engine.datasets import DATASETS
+class Catalog(Protocol):
+    """What config needs from the registries above it (``nnviz.catalog`` reads nnviz's own).
 
-    return tuple(DATASETS)
-
-
-def _reads_file(name: str) -> bool:
-    from .engine.datasets import reads_file
-
-    return reads_file(name)
-
-
-def _file_kind(path: str) -> str:
-    from .engine.datasets import file_kind
-
-    return file_kind(path)
-
-
-def _names(table: str) -> Callable[[], tuple[str, ...]]:
-    """The names in one registry, looked up when a value is checked.
-
-    Late, because the registries live in the engine and the renderer, which
-    import this module; and so ``nnviz train`` never imports the renderer.
+    ``names(table)`` lists one registry's names ("activation", "dataset",
+    "panel", ...); the other three describe the datasets.
     """
 
-    def names() -> tuple[str, ...]:
-        if table == "format":
-            from .render.writers import WRITERS
+    def names(self, table: str) -> tuple[str, ...]: ...
 
-            return tuple(WRITERS)
-        if table == "engine":
-            from .render.engines import ENGINES
+    def dataset_defaults(self, name: str) -> Mapping[str, Any]:
+        """The config values (dotted keys) that make dataset ``name``'s animation good."""
+        ...
 
-            return tuple(ENGINES)
-        if table == "panel":
-            from .render.scene import PANELS
+    def reads_file(self, name: str) -> bool:
+        """Whether dataset ``name`` is read from a file the user names (data.path)."""
+        ...
 
-            return tuple(PANELS)
-        from .engine import nn, optimizers
-
-        engine_tables: dict[str, Iterable[str]] = {
-            "activation": nn.ACTIVATIONS,
-            "init": nn.INITIALIZERS,
-            "loss": ("auto", *nn.LOSSES),
-            "optimizer": optimizers.OPTIMIZERS,
-            "task": nn.TASKS,
-        }
-        return tuple(engine_tables[table])
-
-    return names
+    def file_dataset(self, path: str) -> str:
+        """The file dataset that ``--data PATH`` alone means, by the file's name."""
+        ...
 
 
 # --- the schema --------------------------------------------------------------
@@ -280,40 +274,52 @@ class Key:
     """One config key: its default, its parser and the flag that sets it."""
 
     default: Any
-    parse: Parser
+    parse: Parser | Choice
     flag: str | None = None
     help: str = ""
 
 
-def key(default: Any, parse: Parser, flag: str | None = None, help: str = "") -> Any:
+def key(default: Any, parse: Parser | Choice, flag: str | None = None, help: str = "") -> Any:
     """A dataclass field that carries its own schema entry."""
     return field(default=default, metadata={"key": Key(default, parse, flag, help)})
 
 
 @dataclass(frozen=True)
 class DataConfig:
-    name: str = key("blobs", choice(_dataset_names), "--dataset", "dataset name")
+    name: str = key("blobs", Choice("dataset"), "--dataset", "dataset name")
     path: str | None = key(None, optional(path_string), "--data", "data file (CSV, mnist.npz, IDX) for a file dataset")
-    n_samples: int | None = key(None, optional(int_range(4, MAX_SAMPLES)), "--n-samples", "points to generate")
+    n_samples: int | None = key(
+        None, optional(int_range(MIN_SAMPLES, MAX_SAMPLES)), "--n-samples", "points to generate"
+    )
     noise: float | None = key(None, optional(float_range(0.0, 10.0)), "--noise", "dataset noise level")
     test_fraction: float = key(0.0, float_range(0.0, 0.9), "--test-fraction", "share held out as a test set")
     seed: int | None = key(None, optional(int_range(0, 2**32 - 1)), None, "data seed (default: train.seed)")
-    task: str | None = key(None, optional(choice(_names("task"))), "--task", "override the task inferred from a file")
+    task: str | None = key(None, Choice("task"), "--task", "override the task inferred from a file")
     target: str | None = key(None, optional(column_name), "--target", "column to predict (default: the last)")
+    standardize: bool = key(
+        True,
+        boolean,
+        "--standardize",
+        "train on your file's features scaled to mean 0 and std 1 (fitted on the training split); "
+        "axes stay in your units",
+    )
 
 
 @dataclass(frozen=True)
 class ModelConfig:
     hidden: tuple[int, ...] = key((2,), hidden_widths, "--hidden", "hidden layer widths")
-    activation: str = key("tanh", choice(_names("activation")), "--activation", "hidden activation")
-    init: str = key("glorot_uniform", choice(_names("init")), "--init", "weight initialiser")
+    activation: str = key("tanh", Choice("activation"), "--activation", "hidden activation")
+    init: str = key("glorot_uniform", Choice("init"), "--init", "weight initialiser")
     init_std: float = key(0.05, float_range(0.0, 100.0, lo_open=True), "--init-std", "std for normal inits")
-    loss: str = key("auto", choice(_names("loss")), "--loss", "output loss (auto picks by task)")
+    loss: str = key("auto", Choice("loss", extra=("auto",)), "--loss", "output loss (auto picks by task)")
+    leaky_slope: float = key(
+        0.01, float_range(0.0, 1.0, hi_open=True), "--leaky-slope", "negative slope of leaky_relu (Keras' layer: 0.3)"
+    )
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    optimizer: str = key("adam", choice(_names("optimizer")), "--optimizer", "optimizer")
+    optimizer: str = key("adam", Choice("optimizer"), "--optimizer", "optimizer")
     lr: float = key(0.01, float_range(0.0, 1e6, lo_open=True), "--lr", "learning rate")
     batch_size: int | str = key(32, batch_size, "--batch-size", "minibatch size or 'full'")
     epochs: int = key(200, int_range(1, MAX_EPOCHS), "--epochs", "maximum epochs")
@@ -323,17 +329,21 @@ class TrainConfig:
     snapshot_every: int = key(
         0, int_range(0, MAX_EPOCHS), "--snapshot-every", "snapshot every N optimizer steps (0: once per epoch)"
     )
-    dtype: str = key("float64", choice(("float64", "float32")), "--dtype", "float type of params, data and training")
+    dtype: str = key(
+        "float64", Choice(names=("float64", "float32")), "--dtype", "float type of params, data and training"
+    )
 
 
 @dataclass(frozen=True)
 class RenderConfig:
     grid: int = key(200, int_range(2, MAX_GRID), "--grid", "meshgrid points per axis")
-    format: str = key("gif", choice(_names("format")), "--format", "output format")
+    format: str = key("gif", Choice("format"), "--format", "output format")
     fps: float = key(10.0, float_range(MIN_FPS, MAX_FPS), "--fps", "frames per second")
     size: tuple[int, int] = key((1200, 400), frame_size, "--size", "frame size WxH in pixels")
-    engine: str = key("stream", choice(_names("engine")), "--engine", "drawing engine")
-    panels: tuple[str, ...] = key(("input", "hidden", "activation"), panel_list, "--panels", "panels to draw")
+    engine: str = key("stream", Choice("engine"), "--engine", "drawing engine")
+    panels: tuple[str, ...] = key(
+        ("input", "hidden", "activation"), Choice("panel", many=True, what="panels"), "--panels", "panels to draw"
+    )
     every: int = key(1, int_range(1, MAX_EPOCHS), "--every", "draw every Nth epoch")
     log_frames: int = key(0, int_range(0, MAX_FRAMES), "--log-frames", "K log-spaced frames (0: off)")
     hold: float = key(1.0, float_range(0.0, 60.0), "--hold", "seconds to hold the last frame")
@@ -343,12 +353,18 @@ class RenderConfig:
         "--layer",
         "hidden layer to show (0: the last 2-wide one, which is drawn exactly; else the first)",
     )
-    axes: str = key("fixed", choice(AXES), "--axes", "axis limits: fixed or per-frame")
+    axes: str = key("fixed", Choice(names=AXES), "--axes", "axis limits: fixed or per-frame")
     colors: str = key(
         "full",
-        choice(COLORS),
+        Choice(names=COLORS),
         "--colors",
         "full: every rendered colour; palette: the GIF's colours in every format (webp, html: about half the GIF)",
+    )
+    captions: bool = key(
+        True,
+        boolean,
+        "--captions",
+        "a line under each panel saying what it shows, and the training events where they hold",
     )
 
 
@@ -365,10 +381,6 @@ class Config:
     def data_seed(self) -> int:
         return self.train.seed if self.data.seed is None else self.data.seed
 
-    def with_values(self, values: Mapping[str, Any], source: str = "") -> Config:
-        """A copy with dotted keys (``"train.lr"``) replaced, validated."""
-        return resolve(to_dict(self), values, source=source)
-
 
 SECTIONS: dict[str, type] = {"data": DataConfig, "model": ModelConfig, "train": TrainConfig, "render": RenderConfig}
 SCHEMA: dict[str, dict[str, Key]] = {
@@ -380,9 +392,18 @@ def _describe(value: Any) -> str:
     return repr(value) if isinstance(value, (str, float)) else json.dumps(value, default=str)
 
 
-def _check(section: str, key: str, value: Any, label: str) -> Any:
+def _parse(spec: Key, value: Any, catalog: Catalog) -> Any:
+    """The clean value, or ValueError saying what is allowed."""
+    if isinstance(spec.parse, Choice):
+        if spec.default is None and (value is None or value == ""):  # unset: the default applies
+            return None
+        return spec.parse.parse(value, spec.parse.valid(catalog))
+    return spec.parse(value)
+
+
+def _check(section: str, key: str, value: Any, label: str, catalog: Catalog) -> Any:
     try:
-        return SCHEMA[section][key].parse(value)
+        return _parse(SCHEMA[section][key], value, catalog)
     except ValueError as exc:
         raise ConfigError(f"{label} = {_describe(value)} is invalid: {exc}") from None
 
@@ -409,15 +430,23 @@ def split_key(dotted: str) -> tuple[str, str]:
     return section, key
 
 
+def parse_value(dotted: str, value: Any, catalog: Catalog) -> Any:
+    """One dotted key's value parsed alone (a sweep's list entries): the clean value, or ValueError."""
+    section, key = split_key(dotted)
+    return _parse(SCHEMA[section][key], value, catalog)
+
+
 def resolve(
     raw: Mapping[str, Any] | None = None,
     overrides: Mapping[str, Any] | None = None,
     *,
+    catalog: Catalog,
     source: str = "",
     flags: bool = False,
 ) -> Config:
     """Validate a TOML-shaped mapping plus dotted-key overrides into a Config.
 
+    ``catalog`` gives the registries' names and the datasets' defaults.
     ``source`` names the file in messages. With ``flags=True`` messages about
     overrides name the CLI flag (``--lr``) instead of the key.
     """
@@ -430,19 +459,19 @@ def resolve(
         for key, value in table.items():
             labels[f"{section}.{key}"] = f"{section}.{key}{where}"
             _check_file_type(section, key, value, labels[f"{section}.{key}"])
-            values[section][key] = _check(section, key, value, labels[f"{section}.{key}"])
+            values[section][key] = _check(section, key, value, labels[f"{section}.{key}"], catalog)
     for dotted, value in (overrides or {}).items():
         section, key = split_key(dotted)
         flag = SCHEMA[section][key].flag
         labels[dotted] = flag if flags and flag else dotted
-        values[section][key] = _check(section, key, value, labels[dotted])
+        values[section][key] = _check(section, key, value, labels[dotted], catalog)
     # --data PATH on its own means "the file dataset that reads such a file" (csv unless the name says otherwise).
     if values["data"].get("path") and "name" not in values["data"]:
-        values["data"]["name"] = _file_kind(values["data"]["path"])
-    _dataset_defaults(values)
+        values["data"]["name"] = catalog.file_dataset(values["data"]["path"])
+    _dataset_defaults(values, catalog)
     _auto_layer(values)
     cfg = Config(**{s: SECTIONS[s](**values[s]) for s in SCHEMA})
-    _check_combinations(cfg, where, lambda dotted: labels.get(dotted, dotted))
+    _check_combinations(cfg, where, lambda dotted: labels.get(dotted, dotted), catalog)
     return cfg
 
 
@@ -455,19 +484,19 @@ def _check_file_type(section: str, key: str, value: Any, label: str) -> None:
     kind = getattr(SCHEMA[section][key].parse, "kind", None)
     if kind in (int, float) and isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+(e[-+]?\d+)?\s*", value, re.I):
         raise ConfigError(f"{label} = {value!r} is invalid: must be a number, not a string (drop the quotes)")
+    if kind is bool and not isinstance(value, bool):
+        raise ConfigError(f"{label} = {_describe(value)} is invalid: must be true or false, written without quotes")
     if kind is int and isinstance(value, float):
         raise ConfigError(f"{label} = {value!r} is invalid: must be a whole number, written without a decimal point")
 
 
-def _dataset_defaults(values: dict[str, dict[str, Any]]) -> None:
+def _dataset_defaults(values: dict[str, dict[str, Any]], catalog: Catalog) -> None:
     """Fill the keys the user left unset with the dataset's own defaults (then the schema's)."""
-    from .engine.datasets import DATASETS
-
     name = values["data"].get("name", SCHEMA["data"]["name"].default)
-    for dotted, value in DATASETS[name].defaults.items():
+    for dotted, value in catalog.dataset_defaults(name).items():
         section, key = split_key(dotted)
         if key not in values[section]:
-            values[section][key] = _check(section, key, value, f"dataset {name!r} default {dotted}")
+            values[section][key] = _check(section, key, value, f"dataset {name!r} default {dotted}", catalog)
 
 
 def _auto_layer(values: dict[str, dict[str, Any]]) -> None:
@@ -479,9 +508,9 @@ def _auto_layer(values: dict[str, dict[str, Any]]) -> None:
     values["render"]["layer"] = two_wide[-1] if two_wide else 1
 
 
-def _check_combinations(cfg: Config, where: str, label: Callable[[str], str]) -> None:
+def _check_combinations(cfg: Config, where: str, label: Callable[[str], str], catalog: Catalog) -> None:
     """Rules that involve more than one key; ``label`` names a key as the user set it."""
-    if _reads_file(cfg.data.name) and not cfg.data.path:
+    if catalog.reads_file(cfg.data.name) and not cfg.data.path:
         raise ConfigError(f"data.name = {cfg.data.name!r}{where} needs a file: set data.path or pass --data PATH")
     if cfg.render.every > 1 and cfg.render.log_frames:
         raise ConfigError("render.every and render.log_frames (--every, --log-frames) cannot be combined; pick one")
@@ -518,13 +547,17 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
 
 
 def load(
-    path: str | os.PathLike[str] | None = None, overrides: Mapping[str, Any] | None = None, *, flags: bool = False
+    path: str | os.PathLike[str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+    *,
+    catalog: Catalog,
+    flags: bool = False,
 ) -> Config:
     """Read an optional TOML file, apply overrides and validate everything."""
     raw = read_toml(path) if path is not None else {}
     if "sweep" in raw:
         raise ConfigError(f"{path} has a [sweep] table: run it with 'nnviz sweep {path}'")
-    return resolve(raw, overrides, source=str(path) if path is not None else "", flags=flags)
+    return resolve(raw, overrides, catalog=catalog, source=str(path) if path is not None else "", flags=flags)
 
 
 # --- output -------------------------------------------------------------------
@@ -544,27 +577,13 @@ def to_dict(cfg: Config) -> dict[str, dict[str, Any]]:
     return out
 
 
-def _toml_value(v: Any) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, (int, float)):
-        return repr(v)
-    if isinstance(v, str):
-        # A JSON string is a valid TOML basic string (same escapes).
-        return json.dumps(v, ensure_ascii=False)
-    if isinstance(v, list):
-        return "[" + ", ".join(_toml_value(x) for x in v) + "]"
-    raise TypeError(f"cannot write {v!r} as TOML")
-
-
 def to_toml(cfg: Config) -> str:
-    """The resolved config as TOML that ``load`` reads back to the same Config."""
-    lines: list[str] = []
-    for section, table in to_dict(cfg).items():
-        lines.append(f"[{section}]")
-        lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
-        lines.append("")
-    return "\n".join(lines)
+    """The resolved config as TOML that ``load`` reads back to the same Config.
+
+    Written by tomli-w, which escapes what TOML strings cannot hold raw
+    (a DEL or another control character in a column name).
+    """
+    return tomli_w.dumps(to_dict(cfg))
 
 
 def run_toml(cfg: Config) -> str:
@@ -579,11 +598,9 @@ def run_toml(cfg: Config) -> str:
 
 
 def config_hash(cfg: Config) -> str:
-    """A short stable digest of everything that shapes a run's outputs."""
-    return hashlib.sha256(to_toml(cfg).encode()).hexdigest()[:16]
+    """A short stable digest of everything that shapes a run's outputs.
 
-
-def run_name(cfg: Config) -> str:
-    """The default output stem, e.g. ``blobs-tanh-lr0.01``."""
-    name = Path(cfg.data.path).stem if cfg.data.path and _reads_file(cfg.data.name) else cfg.data.name
-    return f"{name}-{cfg.model.activation}-lr{cfg.train.lr:g}"
+    Of the values, not of the TOML text, so a change in how TOML is written
+    does not make every finished sweep run look stale.
+    """
+    return hashlib.sha256(json.dumps(to_dict(cfg), sort_keys=True).encode()).hexdigest()[:16]

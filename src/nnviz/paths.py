@@ -10,7 +10,7 @@ resolved (symlinks, ``./`` and ``..`` spellings) and, when both exist, by
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from .atomic import check_writable, remove_stale_temps
@@ -72,6 +72,12 @@ def check_outputs(outputs: Mapping[str, PathLike], flag: str, given: PathLike | 
             raise OutputError(f"{flag} = {str(shown)!r} is not writable: {exc}") from None
 
 
+def remove_stale_temps_beside(outputs: Iterable[PathLike]) -> None:
+    """Remove the temp files crashed runs left in the folders ``outputs`` go to."""
+    for folder in {Path(p).parent for p in outputs}:
+        remove_stale_temps(folder)
+
+
 def prepare_outputs(
     inputs: Mapping[str, PathLike | None],
     outputs: Mapping[str, PathLike],
@@ -81,8 +87,7 @@ def prepare_outputs(
     """Before any work: no output on an input, every output writable, stale temps gone."""
     check_disjoint(inputs, outputs, flag, given)
     check_outputs(outputs, flag, given)
-    for folder in {Path(p).parent for p in outputs.values()}:
-        remove_stale_temps(folder)
+    remove_stale_temps_beside(outputs.values())
 
 
 def run_outputs(path: Path, poster: Path, history_csv: Path, config_toml: Path) -> dict[str, Path]:

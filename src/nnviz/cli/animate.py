@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..atomic import check_name_length
 from ..numbers import count
 from .engine_cmds import stop_line
 from .options import (
@@ -23,21 +23,6 @@ if TYPE_CHECKING:
     from ..engine.history import History
 
 
-def _check_inputs(cfg: Any, out: str | None, config_path: str | None, history_path: str | None) -> None:
-    """No output (animation, poster, CSV, TOML) may land on a file this run reads."""
-    from ..paths import check_disjoint, run_outputs
-    from ..render.pipeline import output_paths
-
-    outs = output_paths(cfg, out)
-    inputs = {"--config file": config_path, "--data file": cfg.data.path, "--history file": history_path}
-    check_disjoint(
-        inputs,
-        run_outputs(outs.path, outs.poster, outs.history_csv, outs.config_toml),
-        "--out",
-        out if out is not None else outs.path,
-    )
-
-
 @click.command("animate")
 @config_options(sections=("data", "model", "train", "render"))
 @click.option(
@@ -45,7 +30,7 @@ def _check_inputs(cfg: Any, out: str | None, config_path: str | None, history_pa
     "out",
     type=PathName(),
     default=None,
-    help="Animation path [default: outputs/<run>.<format>]; poster, CSV and TOML go beside it.",
+    help="Animation path [default: outputs/<run>.<format>]; poster, CSV and TOML go beside it; - for stdout.",
 )
 @click.option(
     "--history",
@@ -57,41 +42,58 @@ def _check_inputs(cfg: Any, out: str | None, config_path: str | None, history_pa
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     """Train a network and animate its input, hidden and activation spaces."""
+    from .. import plan as plans
     from .. import render
     from ..render.writers import writer_for
 
     format_from_out(out, kwargs)
-    if out:
-        check_name_length(out, "--out")  # a name over NAME_MAX makes even a stat() fail
     config_path = kwargs.get("config_path")
     if history_path:
         cfg, config_path = load_history_config(history_path, kwargs)
     else:
         cfg = load_config(kwargs)
-    _check_inputs(cfg, out, config_path, history_path)  # before the history is read or anything trained
-    history, data = None, None
-    if history_path:
-        history, data = read_saved_run(history_path, cfg)
+    inputs = {"--config file": config_path, "--history file": history_path}
+    plan = plans.animate(cfg, out, inputs=inputs, trained=bool(history_path))
+    plan.check()  # before the history is read or anything trained
+    history, data = read_saved_run(history_path, plan.cfg) if history_path else (None, None)
     # Two painters when the machine has the cores (the output is byte-identical).
     workers = min(2, os.cpu_count() or 1)
-    result = render.animate(cfg, out, history=history, data=data, progress=not quiet, workers=workers)
+    result = render.execute(plan, history=history, data=data, progress=not quiet, workers=workers)
+    cfg = plan.cfg
     hist = result.history
     if result.note:
         click.echo(f"data: {result.note.lstrip('; ')}", err=True)
     if hist.stop_reason == "diverged":
         click.echo(f"Warning: {hist.message}", err=True)
+    # With --out - the animation is stdout: every line about it goes to stderr.
+    say = functools.partial(click.echo, err=plan.outputs.stdout)
     if history is None:  # a fresh run: where it stopped and what it reached
-        click.echo(f"{stop_line(hist, cfg)}; {final_metrics(hist)}")
-    written = [result.path] + [
-        p for p in (result.poster, result.history_csv, result.config_toml) if p is not None and p != result.path
-    ]
+        say(f"{stop_line(hist, cfg)}; {final_metrics(hist)}")
+    for line in event_lines(result.events, hist):  # what happened on the way (a dead unit, a plateau)
+        say(f"event: {line}")
+    sides = (result.poster, result.history_csv, result.config_toml, result.events_csv)
+    written = [result.path] + [p for p in sides if p is not None and p != result.path]
     if writer_for(cfg.render.format).animated:
         first = hist.epochs[0].epoch if result.frames > 1 else hist.last.epoch
         span = f"epochs {first}-{hist.last.epoch}" if first != hist.last.epoch else f"epoch {first}"
         what = f"{count(result.frames, 'frame')} ({span})"
     else:  # a still: the last epoch only, which the poster also is
         what = f"the epoch-{hist.last.epoch} still"
-    click.echo(f"wrote {what}: " + ", ".join(str(p) for p in written))
+    shown = ["standard output" if plan.outputs.stdout and p == result.path else str(p) for p in written]
+    say(f"wrote {what}: " + ", ".join(shown))
+
+
+MAX_EVENT_LINES = 5
+
+
+def event_lines(events: Any, hist: History) -> list[str]:
+    """The events worth a line at the end of a run, the first few (the events CSV has them all)."""
+    from ..engine.events import summary
+
+    lines = summary(events, hist)
+    if len(lines) > MAX_EVENT_LINES:
+        lines = [*lines[: MAX_EVENT_LINES - 1], f"and {len(lines) - MAX_EVENT_LINES + 1} more (see the .events.csv)"]
+    return lines
 
 
 def final_metrics(hist: History) -> str:

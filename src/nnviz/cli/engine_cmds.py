@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import click
 
-from .. import config as config_mod
-from ..atomic import check_writable, write_text_atomic
 from ..config import Config
-from ..engine import datasets, gradcheck, history, train
-from ..errors import Interrupted, OutputError
+from ..engine import gradcheck, history, train
+from ..engine.data import DATASETS
 from ..numbers import fixed
 from .options import PathName, config_options, load_config
 
@@ -37,44 +34,24 @@ def _progress_line(ep: train.Epoch, total: int, steps: int = 0) -> str:
 @click.option("--quiet", "-q", is_flag=True, help="Print only the final summary.")
 def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     """Train a network and write its per-epoch history as CSV."""
+    from .. import plan as plans
+    from ..runs import train_history
+
     config_path = kwargs.get("config_path")
     cfg = load_config(kwargs)
-    from ..config import run_name
-    from ..paths import check_disjoint
-
-    dest = Path(history_path or Path("outputs") / f"{run_name(cfg)}.csv")
-    # The resolved config goes beside the CSV: without it `animate --history`
-    # cannot know the activation, loss and data the numbers belong to.
-    toml = dest.with_suffix(".toml")
     # Before training: neither output may replace the data or config it reads, and both must be writable.
-    check_disjoint(
-        {"--config file": config_path, "--data file": cfg.data.path},
-        {"": dest, "its .toml config": toml},
-        "--history",
-        dest,
-    )
-    check_writable(dest, "--history")
-    if dest.suffix.lower() != ".csv":
-        # Its config goes beside it with the suffix .toml: "run.toml" would be written twice
-        # (the history lost), and a .gif holding CSV text fools every later reader.
-        raise OutputError(f"--history {str(dest)!r} must name a .csv file (its .toml config is written beside it)")
-    check_writable(toml)
-    data = train.load_data(cfg)
+    plan = plans.train(cfg, history_path, inputs={"--config file": config_path})
+    plan.check()
+    csv, toml = plan.outputs.history_csv, plan.outputs.config_toml
 
-    steps = train.total_steps(cfg, len(data.y)) if cfg.train.snapshot_every else 0
-
-    def report(ep: train.Epoch) -> None:
+    def report(ep: train.Epoch, steps: int) -> None:
         if not quiet:
             click.echo(_progress_line(ep, cfg.train.epochs, steps), err=True)
 
-    result = train.train(cfg, data, on_epoch=report)
-    if result.stop_reason == "interrupted":
-        raise Interrupted(result.signal or 2)
+    result = train_history(plan, on_epoch=report)
     if result.stop_reason == "diverged":
         click.echo(f"Warning: {result.message}", err=True)
-    history.write_history(result, dest)
-    write_text_atomic(toml, config_mod.run_toml(cfg))
-    click.echo(f"{stop_line(result, cfg)}; wrote {dest}, {toml}")
+    click.echo(f"{stop_line(result, cfg)}; wrote {csv}, {toml}")
 
 
 def stop_line(result: history.History, cfg: Config) -> str:
@@ -134,7 +111,7 @@ def datasets_cmd() -> None:
             _own_defaults(spec.defaults),
             spec.description,
         )
-        for spec in datasets.DATASETS.values()
+        for spec in DATASETS.values()
     ]
     header = ("name", "task", "samples", "noise", "its defaults", "description")
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]

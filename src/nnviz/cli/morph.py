@@ -26,7 +26,7 @@ DEFAULT_AXES = "per-frame"
     "out",
     type=PathName(),
     default=None,
-    help="Output path [default: outputs/<run>-morph.<format>].",
+    help="Output path [default: outputs/<run>-morph.<format>]; - for stdout.",
 )
 @click.option(
     "--history",
@@ -58,41 +58,44 @@ def morph_cmd(
     to 600x600 (one square panel). --panels, --layer, --every, --log-frames
     and --engine shape the training animation and do not apply here.
     """
-    from .. import config as config_mod
-    from ..engine.train import load_data, train
-    from ..errors import Interrupted
-    from ..render import morph
-    from ..render.pipeline import OUTPUT_DIR
+    from .. import plan as plans
+    from .. import render
     from ..render.writers import writer_for
 
     format_from_out(out, kwargs)
-    if kwargs.get("render__size") is None:
-        kwargs["render__size"] = DEFAULT_SIZE
-    if kwargs.get("render__axes") is None:
-        kwargs["render__axes"] = DEFAULT_AXES
+    defaults = {"render.size": DEFAULT_SIZE, "render.axes": DEFAULT_AXES}
+    for dotted, value in defaults.items():
+        kwargs.setdefault(dotted.replace(".", "__"), None)
+        if kwargs[dotted.replace(".", "__")] is None:
+            kwargs[dotted.replace(".", "__")] = value
+    config_path = kwargs.get("config_path")
     if history_path:
-        cfg, _ = load_history_config(history_path, kwargs)
-        history, data = read_saved_run(history_path, cfg)
-        morph.check_data(data)
+        cfg, config_path = load_history_config(history_path, kwargs)
     else:
         cfg = load_config(kwargs)
-        data = load_data(cfg)
-        morph.check_data(data)  # before training, not after
-        history = train(cfg, data)
-        if history.stop_reason == "interrupted":
-            raise Interrupted(history.signal or 2)
-        if history.stop_reason == "diverged":
-            click.echo(f"Warning: {history.message}", err=True)
-    if out is None:
-        out = str(OUTPUT_DIR / f"{config_mod.run_name(cfg)}-morph.{cfg.render.format}")
-    workers = min(2, os.cpu_count() or 1)
-    path, anim = morph.render_morph(
-        history, data, cfg, out, epochs=epochs, steps=steps, pause=pause, progress=not quiet, workers=workers
+    inputs = {"--config file": config_path, "--history file": history_path}
+    plan = plans.morph(
+        cfg,
+        out,
+        inputs=inputs,
+        trained=bool(history_path),
+        steps=steps,
+        pause=pause,
+        epochs=epochs,
+        command_defaults=defaults,
     )
-    shown = ",".join(str(history.epochs[p].epoch) for p in anim.positions)
+    plan.check()  # before the history is read or anything trained
+    history, data = read_saved_run(history_path, plan.cfg) if history_path else (None, None)
+    workers = min(2, os.cpu_count() or 1)
+    result = render.execute_morph(plan, history=history, data=data, progress=not quiet, workers=workers)
+    hist, anim = result.history, result.morph
+    if hist.stop_reason == "diverged" and history is None:
+        click.echo(f"Warning: {hist.message}", err=True)
+    shown = ",".join(str(hist.epochs[p].epoch) for p in anim.positions)
     stages = len(anim.reps) - 1
-    what = f"{len(anim)} frames" if writer_for(cfg.render.format).animated else f"the last of {len(anim)} frames"
-    click.echo(f"wrote {what} ({stages} stages x {steps} steps, epoch {shown}): {Path(path)}")
+    what = f"{len(anim)} frames" if writer_for(plan.cfg.render.format).animated else f"the last of {len(anim)} frames"
+    where = "standard output" if plan.outputs.stdout else str(Path(result.path))
+    click.echo(f"wrote {what} ({stages} stages x {steps} steps, epoch {shown}): {where}", err=plan.outputs.stdout)
 
 
 COMMANDS = [morph_cmd]

@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from .. import config
+from .. import catalog, config
 from ..config import Config
 
 # Number flags get click's types (from their parser's ``kind``), so `--lr abc`
@@ -55,7 +55,7 @@ def _param_name(section: str, key: str) -> str:
 
 
 def _schema_options(sections: Iterable[str], shown: Mapping[str, str]) -> list[Callable]:
-    from ..engine.datasets import DATASETS
+    from ..engine.data import DATASETS
 
     # Keys a dataset gives its own default (xor: 4 hidden units, sine: 300 epochs).
     by_dataset = {dotted for spec in DATASETS.values() for dotted in spec.defaults}
@@ -68,12 +68,24 @@ def _schema_options(sections: Iterable[str], shown: Mapping[str, str]) -> list[C
             default = shown.get(dotted, _show_default(spec.default))
             if dotted in by_dataset:
                 default = f"the dataset's (nnviz datasets), else {default}"
+            if getattr(spec.parse, "kind", None) is bool:  # --standardize / --no-standardize
+                no = "--no-" + spec.flag.removeprefix("--")
+                decorators.append(
+                    click.option(
+                        f"{spec.flag}/{no}",
+                        _param_name(section, key),
+                        default=None,
+                        help=f"{spec.help} [{dotted}, default: {'on' if spec.default else 'off'}]",
+                    )
+                )
+                continue
             decorators.append(
                 click.option(
                     spec.flag,
                     _param_name(section, key),
+                    cls=SchemaOption,
+                    key=spec,
                     type=_click_type(spec),
-                    metavar=_metavar(spec),
                     default=None,
                     help=f"{spec.help} [{dotted}, default: {default}]",
                 )
@@ -90,8 +102,25 @@ _METAVARS = {
 }
 
 
+class SchemaOption(click.Option):
+    """An option for one config key; its choices are read from the registry when help is shown.
+
+    Looking them up when the command is defined would load every registry
+    (the render engines load matplotlib) on every start of nnviz.
+    """
+
+    def __init__(self, *args: Any, key: config.Key, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.key = key
+
+    def make_metavar(self, ctx: click.Context) -> str:
+        return _metavar(self.key) or super().make_metavar(ctx)
+
+
 def _metavar(spec: config.Key) -> str | None:
-    names = config.choices_of(spec.parse)
+    # A list of names (--panels) shows its shape; one name lists the choices.
+    one = isinstance(spec.parse, config.Choice) and not spec.parse.many
+    names = catalog.choices(spec) if one else None
     return f"[{'|'.join(names)}]" if names else _METAVARS.get(spec.flag or "")
 
 
@@ -153,7 +182,7 @@ def pop_overrides(kwargs: dict[str, Any]) -> dict[str, Any]:
 def load_config(kwargs: dict[str, Any]) -> Config:
     """The validated Config for a command's parsed options (consumes them)."""
     path = kwargs.pop("config_path", None)
-    return config.load(path, pop_overrides(kwargs), flags=True)
+    return catalog.load(path, pop_overrides(kwargs), flags=True)
 
 
 def load_history_config(history_path: str, kwargs: dict[str, Any]) -> tuple[Config, str]:
@@ -172,8 +201,8 @@ def load_history_config(history_path: str, kwargs: dict[str, Any]) -> tuple[Conf
     path = kwargs.pop("config_path", None) or str(config_beside(history_path))
     overrides = pop_overrides(kwargs)
     render = {k: v for k, v in overrides.items() if k.startswith("render.")}
-    trained = config.load(path, render, flags=True)
-    cfg = config.load(path, overrides, flags=True)
+    trained = catalog.load(path, render, flags=True)
+    cfg = catalog.load(path, overrides, flags=True)
     for dotted in sorted(set(overrides) - set(render)):
         section, key = dotted.split(".", 1)
         was, now = getattr(getattr(trained, section), key), getattr(getattr(cfg, section), key)
@@ -194,7 +223,7 @@ def read_saved_run(history_path: str, cfg: Any) -> tuple[Any, Any]:
     from ..engine.train import build_model, load_data
 
     loss = None if cfg.model.loss == "auto" else cfg.model.loss
-    history = read_history(history_path, activation=cfg.model.activation, loss=loss)
+    history = read_history(history_path, activation=cfg.model.activation, loss=loss, leaky_slope=cfg.model.leaky_slope)
     data = load_data(cfg)
     check_fits(history, build_model(cfg, data), history_path)
     return history, data

@@ -351,16 +351,18 @@ def _read_table(p: Path) -> _Table:
     return _Table(columns, values, lines)
 
 
-def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: str | None = None) -> History:
+def read_history(
+    path: str | os.PathLike[str], activation: str = "tanh", loss: str | None = None, leaky_slope: float = nn.LEAKY_SLOPE
+) -> History:
     """Load a history CSV written by ``write_history``.
 
-    The CSV holds numbers only, so the activation (and, for ``sse``, the loss)
-    come from the run's config. The task follows from the metric columns and
-    the output width. Every size is bounded: the file's bytes and line length,
-    its snapshots (the epoch or snapshot cap), its column names and indices.
-    A run killed between the renames of its set (SIGKILL, a power loss) left
-    a journal beside the CSV: the set is finished first, so the CSV read is
-    the one beside its own TOML and animation.
+    The CSV holds numbers only, so the activation (with leaky_relu's slope, and,
+    for ``sse``, the loss) come from the run's config. The task follows from the
+    metric columns and the output width. Every size is bounded: the file's bytes
+    and line length, its snapshots (the epoch or snapshot cap), its column names
+    and indices. A run killed between the renames of its set (SIGKILL, a power
+    loss) left a journal beside the CSV: the set is finished first, so the CSV
+    read is the one beside its own TOML and animation.
     """
     p = Path(path)
     source = str(p)
@@ -391,7 +393,7 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
     at = {columns[i]: i for i in others}
     if loss is None:  # a classifier's metrics say which head; otherwise regression
         loss = ("ce" if sizes[-1] > 1 else "bce") if "accuracy" in at else "mse"
-    model = nn.Model(sizes, activation, loss)
+    model = nn.Model(sizes, activation, loss, leaky_slope)
     names = tuple(columns[i] for i in others if columns[i] not in ("epoch", "step"))
     epochs = table.values[:, at["epoch"]]
     steps = table.values[:, at["step"]] if "step" in at else None

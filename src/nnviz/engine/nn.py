@@ -9,8 +9,10 @@ state.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,7 +39,7 @@ class Activation:
     df: Callable[[Array, Array], Array]
 
 
-LEAKY_SLOPE = 0.01  # Keras' LeakyReLU uses 0.3, PyTorch 0.01; we follow PyTorch.
+LEAKY_SLOPE = 0.01  # the default (PyTorch's); Keras' LeakyReLU uses 0.3: Model.leaky_slope sets it
 # Python floats, not NumPy float64 scalars: those would promote a float32
 # array to float64 (NEP 50); a Python float takes the array's dtype.
 _GELU_C = float(np.sqrt(2.0 / np.pi))
@@ -68,7 +70,7 @@ def _gelu_tanh(z: Array) -> tuple[Array, Array]:
 def _gelu(z: Array) -> Array:
     """GELU in its tanh approximation, as PyTorch's ``GELU(approximate="tanh")``.
 
-    The exact form needs erf, which NumPy lacks; the two differ by under 1e-3.
+    The exact form is ``gelu_erf``; the two differ by under 1e-3.
     """
     t, _ = _gelu_tanh(z)
     return 0.5 * z * (1.0 + t)
@@ -77,6 +79,35 @@ def _gelu(z: Array) -> Array:
 def _gelu_df(z: Array, a: Array) -> Array:
     t, zc = _gelu_tanh(z)
     return 0.5 * (1.0 + t) + 0.5 * zc * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * zc * zc)
+
+
+_SQRT1_2 = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf; the C library's is accurate to an ulp
+
+
+def _erf_of(x: Array) -> Array:
+    return np.asarray(_erf(x)).astype(x.dtype)  # an object array from frompyfunc, back in x's float type
+
+
+def _gelu_erf(z: Array) -> Array:
+    """Exact GELU, z * Phi(z) = z/2 (1 + erf(z / sqrt 2)): PyTorch's default ``GELU()`` and Keras' ``gelu``."""
+    return 0.5 * z * (1.0 + _erf_of(z * _SQRT1_2))
+
+
+def _gelu_erf_df(z: Array, a: Array) -> Array:
+    # Phi(z) + z phi(z); z is clipped where phi is 0 anyway, so z * phi never makes inf * 0.
+    zc = np.clip(z, -40.0, 40.0)
+    return 0.5 * (1.0 + _erf_of(zc * _SQRT1_2)) + zc * np.exp(-0.5 * zc * zc) * _INV_SQRT_2PI
+
+
+def _leaky(slope: float) -> Activation:
+    """Leaky ReLU with negative slope ``slope`` (``Model.leaky_slope``)."""
+    return Activation(
+        "leaky_relu",
+        lambda z: np.where(z > 0, z, slope * z),
+        lambda z, a: np.where(z > 0, 1.0, slope).astype(z.dtype, copy=False),
+    )
 
 
 def _silu(z: Array) -> Array:
@@ -102,12 +133,9 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a)),
         Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a),
         Activation("relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)),
-        Activation(
-            "leaky_relu",
-            lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
-            lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype, copy=False),
-        ),
+        _leaky(LEAKY_SLOPE),
         Activation("gelu", _gelu, _gelu_df),
+        Activation("gelu_erf", _gelu_erf, _gelu_erf_df),
         Activation("silu", _silu, _silu_df),
         Activation("softplus", _softplus, lambda z, a: _sigmoid(z)),
     )
@@ -203,11 +231,16 @@ DEFAULT_LOSS: dict[str, str] = {"binary": "bce", "multiclass": "ce", "regression
 
 @dataclass(frozen=True)
 class Model:
-    """Architecture only: layer widths (input, hidden..., output), activation, loss."""
+    """Architecture only: layer widths (input, hidden..., output), activation, loss.
+
+    ``leaky_slope`` is leaky_relu's negative slope (PyTorch's 0.01 by default,
+    Keras' layer 0.3); other activations ignore it.
+    """
 
     sizes: tuple[int, ...]
     activation: str = "tanh"
     loss: str = "bce"
+    leaky_slope: float = LEAKY_SLOPE
 
     def __post_init__(self) -> None:
         if len(self.sizes) < 2 or any(s < 1 for s in self.sizes):
@@ -225,6 +258,8 @@ class Model:
 
     @property
     def act(self) -> Activation:
+        if self.activation == "leaky_relu" and self.leaky_slope != LEAKY_SLOPE:
+            return _leaky_with(self.leaky_slope)
         return ACTIVATIONS[self.activation]
 
     @property
@@ -246,6 +281,11 @@ class Model:
         return shapes
 
 
+@lru_cache(maxsize=8)
+def _leaky_with(slope: float) -> Activation:
+    return _leaky(slope)  # one record per slope, so each forward pass does not build its own
+
+
 def _lookup(table: dict, name: str, what: str):
     try:
         return table[name]
@@ -257,32 +297,92 @@ def _lookup(table: dict, name: str, what: str):
 class Trace:
     """Per-layer values of one forward pass.
 
-    ``z[k]`` is layer k+1's pre-activation ``x @ W + b`` and ``a[k]`` its
-    output; ``a[-1]`` is the prediction (after the head), ``z[-1]`` the logits.
+    ``z[k]`` is the pass's k-th layer's pre-activation ``x @ W + b`` and
+    ``a[k]`` its output; ``a[-1]`` is the prediction (after the head),
+    ``z[-1]`` the logits. A pass from the input covers every layer, so
+    ``z[k]`` is layer k+1's. ``lin[k]`` is ``x @ W`` before the bias, kept
+    only when asked for (the morph draws it).
     """
 
     z: tuple[Array, ...]
     a: tuple[Array, ...]
+    lin: tuple[Array, ...] = ()
 
 
-def forward(model: Model, params: Sequence[Array], X: Array, head: bool = True) -> Trace:
-    """Run the network on ``X`` (n, d) and keep every layer's values.
+# The error policy of ``finite=True``: what a non-finite value becomes. A
+# diverging run's huge parameters overflow; rendering draws the clipped values
+# (and refuses what is still out of range) instead of NumPy warning.
+FINITE_BIG = 1e12  # +-inf becomes +-this
+FINITE_OUTPUT_NAN = 0.5  # a NaN prediction is "unsure"; any other NaN is 0
 
-    ``head=False`` leaves the output head off (``a[-1]`` is then the logits):
-    backprop reads only the logits, so training need not compute a softmax it
-    would throw away.
+
+def forward(
+    model: Model,
+    params: Sequence[Array],
+    X: Array,
+    *,
+    head: bool = True,
+    start: int = 0,
+    pre: bool = False,
+    layers: int | None = None,
+    linear: bool = False,
+    finite: bool = False,
+) -> Trace:
+    """Run the network on ``X`` (n, width) and keep every layer's values: the one forward pass.
+
+    Training, metrics and every picture call this. ``X`` enters after hidden
+    layer ``start`` (0: ``X`` is the input): it is that layer's activation,
+    or with ``pre=True`` its pre-activation, which the activation is applied
+    to first. ``layers`` stops after that many layers (all hidden: no head);
+    ``head=False`` leaves the output head off (``a[-1]`` is then the logits,
+    all backprop reads). ``linear`` also keeps ``x @ W`` before the bias.
+    ``finite`` is rendering's error policy: no floating-point warnings, and
+    every value finite (``FINITE_BIG``, ``FINITE_OUTPUT_NAN``).
     """
+    if not finite:
+        return _forward(model, params, X, head, start, pre, layers, linear)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        t = _forward(model, params, X, head, start, pre, layers, linear)
+    ends_at_output = start + len(t.z) == model.n_layers
+    outputs = [
+        finite_values(a, FINITE_OUTPUT_NAN if ends_at_output and k == len(t.a) - 1 else 0.0) for k, a in enumerate(t.a)
+    ]
+    return Trace(tuple(finite_values(z, 0.0) for z in t.z), tuple(outputs), tuple(finite_values(v, 0.0) for v in t.lin))
+
+
+def _forward(
+    model: Model,
+    params: Sequence[Array],
+    X: Array,
+    head: bool,
+    start: int,
+    pre: bool,
+    layers: int | None,
+    linear: bool,
+) -> Trace:
     zs: list[Array] = []
     acts: list[Array] = []
-    h = X
+    lins: list[Array] = []
     last, f = model.n_layers - 1, model.act.f
-    for k in range(model.n_layers):
+    h = f(X) if pre else X
+    stop = model.n_layers if layers is None else start + layers
+    for k in range(start, stop):
         W, b = params[2 * k], params[2 * k + 1]
-        z = h @ W + b
+        if linear:
+            lins.append(h @ W)
+            z = lins[-1] + b
+        else:
+            z = h @ W + b
         h = f(z) if k < last else (model.out.head(z) if head else z)
         zs.append(z)
         acts.append(h)
-    return Trace(tuple(zs), tuple(acts))
+    return Trace(tuple(zs), tuple(acts), tuple(lins))
+
+
+def finite_values(x: Array, nan: float = 0.0) -> Array:
+    """``x`` with NaN as ``nan`` and +-inf as +-``FINITE_BIG`` (``x`` itself when it is finite)."""
+    # The check is far cheaper than nan_to_num, and only diverging runs need the fix.
+    return x if np.isfinite(x).all() else np.nan_to_num(x, nan=nan, posinf=FINITE_BIG, neginf=-FINITE_BIG)
 
 
 def predict(model: Model, params: Sequence[Array], X: Array) -> Array:
@@ -295,11 +395,8 @@ def hidden(model: Model, params: Sequence[Array], X: Array, layer: int = 1) -> t
     """Hidden layer ``layer``'s pre-activation and activation (1-based)."""
     if not 1 <= layer <= model.n_hidden:
         raise ConfigError(f"layer {layer} is out of range: the network has hidden layers 1..{model.n_hidden}")
-    h = X
-    for k in range(layer):
-        z = h @ params[2 * k] + params[2 * k + 1]
-        h = model.act.f(z)
-    return z, h
+    t = forward(model, params, X, layers=layer)
+    return t.z[-1], t.a[-1]
 
 
 def loss(model: Model, params: Sequence[Array], X: Array, y: Array) -> float:

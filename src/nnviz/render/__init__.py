@@ -1,7 +1,8 @@
 """Rendering: History -> scene arrays -> painted pixels -> files.
 
 ``from nnviz import render`` gives the library entry points
-(``render.animate``, ``render.render_history``, ``render.load_data``,
+(``render.animate``, ``render.render_history``, ``render.execute`` and
+``render.execute_morph`` for a ``plan.Plan``, ``render.load_data``,
 ``render.Animation``, ``render.celluloid_animation``). They are loaded on
 first use, so importing a NumPy-only submodule (``nnviz.render.scene``) never
 pulls in matplotlib.
@@ -14,7 +15,10 @@ from typing import Any
 
 _API = {
     "AnimationResult": ".pipeline",
+    "MorphResult": ".pipeline",
     "animate": ".pipeline",
+    "execute": ".pipeline",
+    "execute_morph": ".pipeline",
     "render_history": ".pipeline",
     "Animation": ".animation",
     "celluloid_animation": ".celluloid",

@@ -1,34 +1,82 @@
-"""One animation: what every rendering path needs, computed once.
+"""Something that yields frames: the training animation (``Animation``), and the protocol every source keeps.
 
-An ``Animation`` is the spec (the fixed part of the scene), the epochs to
-draw, the axis limits that hold for all of them, and a ``frames()`` iterator
-of scene frames that carry those limits. The stream engine, the celluloid
-engine, the sweep's thumbnails and the benchmarks all start from one, so
-there is one way from a History to pixels.
+A ``FrameSource`` is a scene (the fixed part), its panels, the history
+positions to draw, the axis limits that hold for all of them (or None: each
+frame fits its own), and ``frame(i)``. The engines, the writers, the sweep's
+thumbnails and the benchmarks all take one; the morph (``render.morph``) is
+another, so everything that draws training draws the morph too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
 
-from ..engine.datasets import Dataset
+from ..config import MAX_SIDE, SCHEMA, RenderConfig
+from ..engine.data import Dataset
+from ..engine.events import Event, find_events
 from ..engine.history import History
+from ..numbers import shown
 from . import scene
-
-if TYPE_CHECKING:  # config reads the engine registry (render.engines), which imports this module
-    from ..config import RenderConfig
-    from .paint import Painter
+from .paint import Painter, frame_palette
+from .panels import Setup, build_panels
+from .scene import Frame, Limits, Panel, Scene
 
 Array = np.ndarray
 PANEL_PX = 360  # a panel's width when the default frame widens for more than three of them
-# render.size's default in config (which imports this module through the engine
-# registry, so it cannot be imported here); tests/test_views.py checks they agree.
-DEFAULT_SIZE = (1200, 400)
-MAX_WIDTH = 4096  # config.MAX_SIDE
+DEFAULT_SIZE = SCHEMA["render"]["size"].default
+OnFrame = Callable[[int], None]  # told the count of frames written so far
+
+
+class FrameSource(Protocol):
+    """What an engine draws: frames of one scene, laid out once."""
+
+    scene: Scene
+    panels: tuple[Panel, ...]
+    indices: tuple[int, ...]  # what ``frame`` takes, in drawing order
+    size: tuple[int, int]
+    limits: Mapping[str, Limits] | None  # the whole animation's axes; None: every frame its own
+    titles: bool  # False: a thumbnail (no titles, legend or colour scale)
+    captions: bool  # a line under each panel (and the events where they hold)
+
+    def __len__(self) -> int: ...
+
+    def frame(self, index: int) -> Frame: ...
+
+    def info(self, index: int) -> dict[str, Any]:
+        """What a writer may show beside frame ``index``: its epoch, title and metrics."""
+        ...
+
+    def layout_frame(self) -> Frame:
+        """The frame the figure is laid out with (its ticks and title fix the layout)."""
+        ...
+
+
+def painter(source: FrameSource) -> Painter:
+    """A painter laid out for ``source`` (blitting a fixed background unless every frame has its own axes)."""
+    return Painter(
+        source.scene,
+        source.panels,
+        source.layout_frame(),
+        size=source.size,
+        fixed=source.limits is not None,
+        chrome=source.titles,
+        captions=source.captions,
+    )
+
+
+def palette(source: FrameSource) -> Array:
+    """(n, 3) uint8: the exact colours ``source``'s frames are made of (for a GIF palette)."""
+    return frame_palette(source.scene, source.panels)
+
+
+def frames(source: FrameSource) -> Iterator[scene.Frame]:
+    """Every frame to draw, in order, computed lazily (memory stays flat)."""
+    for i in source.indices:
+        yield source.frame(i)
 
 
 def auto_size(size: tuple[int, int], n_panels: int) -> tuple[int, int]:
@@ -40,11 +88,11 @@ def auto_size(size: tuple[int, int], n_panels: int) -> tuple[int, int]:
     """
     if tuple(size) != DEFAULT_SIZE or n_panels <= 3:
         return size
-    return min(max(size[0], PANEL_PX * n_panels), MAX_WIDTH), size[1]
+    return min(max(size[0], PANEL_PX * n_panels), MAX_SIDE), size[1]
 
 
 class Animation:
-    """The frames of ``history`` drawn with ``render`` settings.
+    """The frames of ``history`` drawn with ``render`` settings: the training animation.
 
     ``indices`` are positions in the history (default: ``render.every`` /
     ``render.log_frames``). ``titles=False`` is a thumbnail: no frame title,
@@ -60,59 +108,62 @@ class Animation:
         indices: Sequence[int] | None = None,
         *,
         titles: bool = True,
+        events: Sequence[Event] | None = None,
     ) -> None:
         self.history, self.render, self.titles = history, render, titles
+        self.captions = render.captions
         self.indices = (
             tuple(indices)
             if indices is not None
             else scene.select_epochs(len(history), render.every, render.log_frames)
         )
-        self.panels = scene.panel_defs(render.panels, history.model.n_hidden)
+        self.scene = scene.build_scene(history, data, render.layer, render.grid)
+        self.panels = build_panels(render.panels, Setup(self.scene, history, data))
         self.size = auto_size(render.size, len(self.panels))
-        self.spec = scene.build_spec(history, data, render.layer, render.grid, self.panels)
         self.limits: Mapping[str, scene.Limits] | None = (
-            scene.fixed_limits(self.spec, history, self.indices) if render.axes == "fixed" else None
+            scene.fixed_limits(self.scene, self.panels, history, self.indices) if render.axes == "fixed" else None
         )
+        # What happened in training (a dead unit, a plateau): the frames where it holds name it.
+        self.events = tuple(events) if events is not None else find_events(history, data, positions=self.indices)
 
     def __len__(self) -> int:
         return len(self.indices)
 
+    def panel(self, name: str) -> scene.Panel:
+        """The panel named ``name`` (``KeyError`` when the animation does not draw it)."""
+        for p in self.panels:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
     def frame(self, index: int) -> scene.Frame:
         """The scene of history position ``index``, with its axis limits."""
-        frame = scene.make_frame(self.spec, self.history.epochs[index], index, self.limits)
+        frame = scene.make_frame(self.scene, self.panels, self.history.epochs[index], index, self.limits)
+        frame = replace(frame, notes=scene.notes(self.panels, self.events, index))
         # Blank, not empty: an untitled frame's title keeps its line in the layout.
         return frame if self.titles else replace(frame, title=" ", short_title=" ")
 
     def frames(self) -> Iterator[scene.Frame]:
-        """Every frame to draw, in order, computed lazily (memory stays flat)."""
-        for i in self.indices:
-            yield self.frame(i)
+        return frames(self)
+
+    def layout_frame(self) -> scene.Frame:
+        return self.frame(self.indices[0])
 
     def info(self, index: int) -> dict[str, Any]:
-        """What a writer may show beside frame ``index``: its epoch, title and metrics."""
         ep = self.history.epochs[index]
-        return {"epoch": ep.epoch, "title": self.frame_title(index), "metrics": dict(ep.metrics)}
+        return {
+            "epoch": ep.epoch,
+            "title": self.frame_title(index),
+            "metrics": dict(ep.metrics),
+            "shown": shown(ep.metrics),
+        }
 
     def frame_title(self, index: int) -> str:
         ep = self.history.epochs[index]
-        when = f"{ep.epoch} (step {ep.step})" if self.spec.sub_epoch else f"{ep.epoch}"
-        return scene.title(self.spec, when, ep.metrics)
+        return scene.title(self.scene, scene.when(self.scene, ep.epoch, ep.step), ep.metrics)
 
     def painter(self) -> Painter:
-        """A painter laid out for this animation (fixed axes unless ``--axes per-frame``)."""
-        from .paint import Painter
-
-        return Painter(
-            self.spec,
-            self.frame(self.indices[0]),
-            size=self.size,
-            panels=self.panels,
-            fixed=self.limits is not None,
-            chrome=self.titles,
-        )
+        return painter(self)
 
     def palette_colors(self) -> Array:
-        """(n, 3) uint8: the exact colours the frames are made of (for a GIF palette)."""
-        from .paint import palette_colors
-
-        return palette_colors(self.spec)
+        return palette(self)

@@ -9,44 +9,44 @@ frames: the stream engine is the one for files.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
-from ..engine.datasets import Dataset
+from ..config import Config
+from ..engine.data import Dataset
 from ..engine.history import History
 from . import layout, mplsettings, paint
-from .animation import Animation
-
-if TYPE_CHECKING:  # config reads the engine registry, which names this engine
-    from ..config import Config
-    from .engines import OnFrame
+from .animation import Animation, FrameSource, OnFrame, frames, painter
 
 Array = np.ndarray
 
 
 @mplsettings.applied  # nnviz's matplotlib settings, whatever the user's (as paint.Painter)
-def artist_animation(anim: Animation) -> Any:
-    """``anim`` as a ``matplotlib.animation.ArtistAnimation`` (its figure is ``._fig``)."""
-    from celluloid import Camera
+def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
+    """``anim`` as a ``matplotlib.animation.ArtistAnimation`` (its figure is ``._fig``).
 
-    r = anim.render
-    fig, _canvas, axes = paint.make_figure(anim.size, len(anim.panels))
+    An ArtistAnimation replays artists and cannot move axes, so ``anim``
+    keeps one set of limits for every frame (``--axes fixed``).
+    """
+    from celluloid import Camera  # the reference engine's own dependency, loaded only when it draws
+
+    fig, _canvas, axes = paint.make_figure(anim.size, anim.panels)
     style = layout.style_for(anim.size, len(anim.panels))
-    panels = paint.make_panels(axes, anim.spec, anim.panels, style, anim.size)
-    first = anim.frame(anim.indices[0])
+    panels = paint.make_views(axes, anim.scene, anim.panels, style, anim.size)
+    first = anim.layout_frame()
     for p in panels:  # the first frame's ticks, as the stream painter lays out with
         if p.name in first.limits:
             p.set_limits(first.limits[p.name])
     # The same layout as the stream engine: the title's line is kept (blank),
     # and the legend or colour scale and the fitting are shared.
     title = fig.suptitle(first.title, fontsize=style.title)
-    paint.decorate(fig, panels, anim.spec, style, title)
+    paint.decorate(fig, panels, anim.scene, style, title)
     fig.set_layout_engine("none")
     x, y = title.get_position()
     title.set_text(" ")
     camera = Camera(fig)
-    for frame in anim.frames():
+    for frame in frames(anim):
         for p in panels:
             if p.name in frame.limits:
                 p.set_limits(frame.limits[p.name])
@@ -64,18 +64,18 @@ def artist_animation(anim: Animation) -> Any:
             in_layout=False,
         )
         camera.snap()
-    return camera.animate(interval=1000.0 / r.fps, blit=False, repeat=True)
+    return camera.animate(interval=1000.0 / fps, blit=False, repeat=True)
 
 
 def celluloid_animation(history: History, data: Dataset, cfg: Config, indices: Sequence[int] | None = None) -> Any:
     """The run as a matplotlib ``ArtistAnimation``, e.g. for ``anim.to_jshtml()`` in a notebook."""
-    return artist_animation(Animation(history, data, cfg.render, indices))
+    return artist_animation(Animation(history, data, cfg.render, indices), cfg.render.fps)
 
 
 class CelluloidEngine:
     """Frames through matplotlib's own saving loop, fed into an nnviz writer."""
 
-    def __init__(self, anim: Animation) -> None:
+    def __init__(self, anim: FrameSource) -> None:
         self.anim = anim
         # Built on the first write: a still never plays it, and matplotlib warns
         # about an Animation deleted without rendering anything.
@@ -89,16 +89,19 @@ class CelluloidEngine:
 
     def still(self, index: int) -> Array:
         # One frame alone: the celluloid figure only draws inside its saving loop.
-        painter = self.anim.painter()
+        one = painter(self.anim)
         try:
-            return painter.render(self.anim.frame(index)).copy()
+            return one.render(self.anim.frame(index)).copy()
         finally:
-            painter.close()
+            one.close()
 
     @mplsettings.applied
     def write(self, writer: Any, workers: int = 1, on_frame: OnFrame | None = None) -> Array:
         from matplotlib.animation import AbstractMovieWriter
 
+        fps = float(getattr(writer, "fps", 10.0))
+        if self._artists is None:
+            self._artists = artist_animation(self.anim, fps)
         fig, indices, info = self.artists._fig, self.anim.indices, self.anim.info
         last: list[Array] = []
 
@@ -120,7 +123,7 @@ class CelluloidEngine:
             def finish(self) -> None:
                 pass
 
-        self.artists.save(str(writer.path), writer=_Adapter(fps=round(self.anim.render.fps)), dpi=layout.DPI)
+        self.artists.save(str(writer.path), writer=_Adapter(fps=round(fps)), dpi=layout.DPI)
         return last[0]
 
     def close(self) -> None:

@@ -1,8 +1,9 @@
-"""Render engines: an Animation in, pixels into a writer out.
+"""Render engines: a frame source in, pixels into a writer out.
 
-``ENGINES`` is the only list of engine names. An engine is made from an
-``Animation``; ``still(i)`` paints one frame (the poster, the palette
-sample) and ``write(writer, ...)`` streams every frame into an open writer.
+``ENGINES`` is the only list of engine names. An engine is made from any
+``FrameSource`` (the training animation, the morph); ``still(i)`` paints one
+frame (the poster, the palette sample) and ``write(writer, ...)`` streams
+every frame into an open writer.
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from .animation import Animation
+from .animation import FrameSource, OnFrame, painter
+from .celluloid import CelluloidEngine
 from .parallel import painted
 
 Array = np.ndarray
-OnFrame = Callable[[int], None]  # called with the count of frames written so far
 
 
 class Engine(Protocol):
@@ -31,18 +32,18 @@ class Engine(Protocol):
 class StreamEngine:
     """One figure drawn in place (blitted), frames streamed: memory stays flat."""
 
-    def __init__(self, anim: Animation) -> None:
-        self.anim = anim
-        self.painter = anim.painter()
+    def __init__(self, source: FrameSource) -> None:
+        self.source = source
+        self.painter = painter(source)
 
     def still(self, index: int) -> Array:
-        return self.painter.render(self.anim.frame(index))
+        return self.painter.render(self.source.frame(index))
 
     def write(self, writer: Any, workers: int = 1, on_frame: OnFrame | None = None) -> Array:
-        indices = self.anim.indices
+        indices = self.source.indices
         pixels = np.empty((0, 0, 3), np.uint8)
         for n, (i, pixels) in enumerate(zip(indices, painted(self.still, indices, workers)), start=1):
-            writer.write(pixels, self.anim.info(i))
+            writer.write(pixels, self.source.info(i))
             if on_frame:
                 on_frame(n)
         return pixels.copy()
@@ -51,13 +52,7 @@ class StreamEngine:
         self.painter.close()
 
 
-def _celluloid(anim: Animation) -> Engine:
-    from .celluloid import CelluloidEngine
-
-    return CelluloidEngine(anim)
-
-
-ENGINES: dict[str, Callable[[Animation], Engine]] = {
+ENGINES: dict[str, Callable[[FrameSource], Engine]] = {
     "stream": StreamEngine,
-    "celluloid": _celluloid,  # imported on use: it is the slow reference, rarely wanted
+    "celluloid": CelluloidEngine,  # the slow reference: fresh artists every frame, as the blog drew them
 }

@@ -1,418 +1,116 @@
-"""The morph: the data and the input grid carried continuously through the network.
+"""The morph as a frame source: the data and the input grid carried through the network, stage by stage.
 
-Chris Olah's "Neural Networks, Manifolds, and Topology" pictures as a scene.
-For one epoch's parameters the network is a chain of *representations*:
-
-    input x -> x·W₁ (linear) -> x·W₁+b₁ (affine) -> f(x·W₁+b₁) (activation)
-            -> ·W₂ -> +b₂ -> f -> ... -> the last hidden layer's activation
-
-ending in the space where the output layer draws a straight line. A *stage*
-moves from one representation to the next by linear interpolation, eased.
-Like ``scene``, this module imports NumPy only; ``Morph`` is an
-``Animation``-like object (spec, indices, ``frame(i)``, ``info(i)``,
-``painter()``), so the stream engine and every writer draw it unchanged.
-
-Every representation is drawn in 2-D through one projection that is fixed
-for the whole morph, so all motion on screen is motion of the values:
-
-* the input: its plane (the two features, or their principal axes);
-* a 2-wide layer: as it is;
-* a wider layer: fixed by its activation at the *last* epoch (the last
-  layer on its output axis, others on their principal axes:
-  ``scene.layer_view``), one basis for all three representations of that
-  layer (so ``+b`` shows as the translation it is; a per-representation PCA
-  would centre it away);
-* a 1-wide layer: its unit along the horizontal axis.
-
-Interpolation is done on the projected 2-D coordinates. The projections are
-affine, so inside a layer (linear -> affine -> activation, same width, same
-projection) and between two 2-wide spaces this *is* interpolation of the
-full-width vectors; between layers of different width (or two wide layers
-with different bases) it interpolates the fixed 2-D views.
+``scene.morph`` computes the representations, their fixed 2-D views and the
+timing; ``Morph`` is a ``FrameSource`` like the training ``Animation``, so
+every engine and writer draws it. ``render_morph`` writes one.
 """
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
-from ..config import RenderConfig
-from ..engine import nn
-from ..engine.datasets import Dataset
-from ..engine.history import Epoch, History
-from ..errors import RenderError, stage
-from . import scene
-from .scene import Frame, Limits, PanelDef, Projection, Space, Spec
-
-if TYPE_CHECKING:
-    from .paint import Painter
+from ..config import MAX_FRAMES, RenderConfig
+from ..engine.data import Dataset
+from ..engine.history import History
+from ..errors import RenderError
+from ..numbers import shown
+from . import animation
+from .colours import NORM, unreached_cmap
+from .panels.planes import EveryLineView, ImageView
+from .scene import Frame, FrameContext, Limits, Panel, Scene, Space, build_scene, pad, sub
+from .scene import morph as geo
 
 Array = np.ndarray
 
-MAX_STEPS = 200  # frames per stage: past this a morph is a slideshow of near-identical frames
-MAX_PAUSE = 100  # extra still frames at each representation
-MAX_FRAMES = 20_000  # a morph of many epochs is still one file a person watches
-LAYOUT_LIMITS = (-1.05, 1.05, -1.05, 1.05)  # ticks like "−0.75": as wide as most cameras' labels
-COARSE = 8  # the limits pass samples every COARSE-th mesh row and column
-OUTPUT_GRID = 64  # nodes a side to find the output's straight boundary on: bisection makes it exact
-
 
 @dataclass(frozen=True)
-class MorphPanel(PanelDef):
-    """The morph's one panel: the warped painter with every grid line (``paint.PAINTERS["morph"]``).
-
-    It is not in ``scene.PANELS``: that registry lists what ``--panels``
-    accepts, and a morph panel means nothing in a training animation.
-    """
-
-    def painter(self, spec: Spec) -> str:
-        return "morph"
-
-
-PANEL = MorphPanel("morph", "morph")
-
-
-# --- the chain of representations ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Rep:
-    """One representation: hidden layer ``layer`` (0: the input) after ``kind``."""
-
-    layer: int
-    kind: str  # "input", "linear", "affine" or "activation"
-
-    def name(self, activation: str) -> str:
-        k = str(self.layer).translate(scene.SUBSCRIPTS)
-        return {
-            "input": "input space",
-            "linear": f"layer {self.layer}: linear (·W{k})",
-            "affine": f"layer {self.layer}: affine (+b{k})",
-            "activation": f"layer {self.layer}: {activation}",
-        }[self.kind]
-
-
-def chain(model: nn.Model) -> tuple[Rep, ...]:
-    """Every representation, input first, the last hidden activation last."""
-    if model.n_hidden < 1:
-        raise RenderError(f"a morph needs a network with a hidden layer; this one has layer sizes {model.sizes}")
-    layers = (Rep(k, kind) for k in range(1, model.n_hidden + 1) for kind in ("linear", "affine", "activation"))
-    return (Rep(0, "input"), *layers)
-
-
-def representations(model: nn.Model, params: Sequence[Array], x: Array) -> list[Array]:
-    """``x`` (n, d) through every representation of ``chain(model)``, full width."""
-    out = [x]
-    h = x
-    # A diverged run's huge values are clipped by _finite, not warned about.
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for k in range(model.n_hidden):
-            lin = h @ params[2 * k]
-            aff = lin + params[2 * k + 1]
-            h = model.act.f(aff)
-            out += [lin, aff, h]
-    return [scene._finite(r, 0.0, 1e12) for r in out]
-
-
-def _unit_line(labels: tuple[str, str]) -> Projection:
-    # One unit: drawn along the horizontal axis, unshifted, so +b still moves it.
-    return Projection(np.zeros(1), np.array([[1.0, 0.0]]), labels)
-
-
-def projections(spec: Spec, params: Sequence[Array]) -> tuple[Projection, ...]:
-    """One fixed 2-D view per representation (see the module docstring)."""
-    model = spec.model
-    acts = representations(model, params, spec.X)
-    views = [spec.plane]
-    for k in range(1, model.n_hidden + 1):
-        width = model.sizes[k]
-        if width == 2:
-            view = Projection.identity((scene._sub("h", 0), scene._sub("h", 1)))
-        elif width == 1:
-            view = _unit_line(("h", ""))
-        else:  # the last layer on the axes its output decides along, as animate draws it
-            out_w = params[2 * k] if k == model.n_hidden else None
-            view = scene.layer_view(acts[3 * k], out_w)
-        views += [view] * 3
-    return tuple(views)
-
-
-# --- one epoch's keyframes ----------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Keyframes:
-    """One epoch's drawing coordinates at every representation."""
-
-    points: tuple[Array, ...]  # (n, 2) data
-    mesh: tuple[Array, ...]  # (g, g, 2) the input meshgrid
-    boundary: tuple[Array, ...]  # (m, 2) every boundary point, all polylines end to end
-    cuts: Array  # where the boundary splits into its polylines
-    values: Array  # (g, g) the prediction colouring each mesh cell
-    # The output layer's boundary across the whole last view, shown once the
-    # morph rests there: the mapped boundary alone is a dot when the layer
-    # folds the plane onto a sheet (blobs' two units learn the same weights).
-    output: tuple[Array, ...] = ()
-
-
-def _input_boundary(spec: Spec, params: Sequence[Array], out: Array) -> list[Array]:
-    """The exact decision boundary in the input plane (plane coordinates)."""
-
-    def logits_of(uv: Array) -> Array:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return scene._finite(nn.forward(spec.model, params, spec.plane.inverse(uv)).z[-1], 0.0, 1e12)
-
-    return scene.boundaries(spec.task, spec.input_grid, out, logits_of)
-
-
-def _rep_row_bytes(model: nn.Model) -> int:
-    # representations() keeps the input and three arrays per hidden layer, float64.
-    return 8 * (model.sizes[0] + 3 * sum(model.sizes[1:-1]))
-
-
-def _mesh_views(spec: Spec, views: Sequence[Projection], params: Sequence[Array], x: Array) -> list[Array]:
-    """[output, then ``x`` in every representation's 2-D view], in row slices of bounded memory.
-
-    A representation's full width exists for one slice at a time; only the
-    two drawn coordinates of each are kept (``scene.CHUNK_BYTES``).
-    """
-    model = spec.model
-
-    def one(s: slice) -> tuple[Array, ...]:
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            out = scene._finite(nn.forward(model, params, x[s]).a[-1], 0.5, 1e12)
-        return (out, *(view(r) for view, r in zip(views, representations(model, params, x[s]), strict=True)))
-
-    rows = max(1, scene.CHUNK_BYTES // max(_rep_row_bytes(model), scene.pass_row_bytes(model)))
-    return list(scene.in_chunks(one, len(x), rows))
-
-
-def keyframes(spec: Spec, views: Sequence[Projection], params: Sequence[Array]) -> Keyframes:
-    """Data, mesh and boundary of ``params`` in every representation's 2-D view."""
-    g = spec.grid
-    out, *mesh_views = _mesh_views(spec, views, params, spec.mesh_x)
-    lines = _input_boundary(spec, params, out)
-    bpts = np.concatenate(lines) if lines else np.empty((0, 2))
-    cuts = np.cumsum([len(ln) for ln in lines])[:-1]
-    model = spec.model
-    reps = zip(
-        views,
-        representations(model, params, spec.X),
-        mesh_views,
-        representations(model, params, spec.plane.inverse(bpts)),
-        strict=True,
-    )
-    points, mesh, boundary = [], [], []
-    for view, xd, xm, xb in reps:
-        points.append(view(xd))
-        mesh.append(xm.reshape(g, g, 2))
-        boundary.append(view(xb) if len(bpts) else bpts)
-    # The input plane is drawn exactly as the other commands draw it.
-    points[0], mesh[0], boundary[0] = spec.data_plane, spec.mesh_uv, bpts
-    values = scene.surface_values(spec, out).reshape(g, g)
-    return Keyframes(tuple(points), tuple(mesh), tuple(boundary), cuts, values)
-
-
-# --- time --------------------------------------------------------------------------------
-
-
-def ease(t: float) -> float:
-    """Smoothstep: starts and stops gently, so each representation is seen at rest; ease(0.5) = 0.5."""
-    return t * t * (3.0 - 2.0 * t)
-
-
-@dataclass(frozen=True)
-class Moment:
-    """A point in one epoch's morph: ``t`` of the way from representation ``rep`` to the next."""
-
-    rep: int
-    t: float
-    pause: int = -1  # position within a pause at ``rep`` (t == 0), -1 while moving
-
-
-def timeline(n_reps: int, steps: int, pause: int) -> tuple[Moment, ...]:
-    """One epoch's moments: each representation held ``1 + pause`` frames, ``steps - 1`` between.
-
-    Frame count: ``stages * (steps + pause) + 1 + pause`` with ``stages = n_reps - 1``.
-    """
-    moments: list[Moment] = []
-    for r in range(n_reps):
-        moments += [Moment(r, 0.0, k) for k in range(1 + pause)]
-        if r < n_reps - 1:
-            moments += [Moment(r, j / steps) for j in range(1, steps)]
-    return tuple(moments)
-
-
-def lerp(a: Array, b: Array, t: float) -> Array:
-    return a if t == 0.0 else (1.0 - t) * a + t * b
-
-
-def at(keys: Keyframes, m: Moment) -> Space:
-    """The morph's space at moment ``m``: every array interpolated between two keyframes."""
-    r, s = m.rep, ease(m.t)
-    last = len(keys.points) - 1
-    nxt = min(r + 1, last)
-    boundary = lerp(keys.boundary[r], keys.boundary[nxt], s)
-    lines = tuple(np.split(boundary, keys.cuts)) if len(boundary) else ()
-    return Space(
-        lerp(keys.mesh[r], keys.mesh[nxt], s),
-        None,
-        lerp(keys.points[r], keys.points[nxt], s),
-        lines + keys.output if r == last else lines,
-    )
-
-
-def output_lines(spec: Spec, view: Projection, params: Sequence[Array], lim: Limits) -> tuple[Array, ...]:
-    """The output layer's decision boundary across ``lim`` in the last hidden layer's ``view``.
-
-    Straight lines, exact whenever the output reads the layer only along the
-    view's axes (a 2-wide layer; a wider one on the output axes of these
-    parameters). Otherwise the view is a slice of the layer and there is no
-    one line to draw: empty.
-    """
-    w, b = params[-2], params[-1]
-    d = scene.decision_directions(w)
-    with np.errstate(all="ignore"):
-        off = d - view.basis @ (view.basis.T @ d)
-        if not np.isfinite(off).all() or np.abs(off).max() > 1e-9 * max(float(np.abs(d).max()), 1e-300):
-            return ()
-        grid = scene.Grid.over(lim, OUTPUT_GRID)
-
-        def logits_of(uv: Array) -> Array:
-            return scene._finite(view.inverse(uv) @ w + b, 0.0, 1e12)
-
-        out = spec.model.out.head(logits_of(grid.points()))
-        return tuple(scene.boundaries(spec.task, grid, out, logits_of))
-
-
-# --- axes -------------------------------------------------------------------------------
-
-
-def rep_bounds(spec: Spec, views: Sequence[Projection], params: Sequence[Array]) -> list[Limits]:
-    """Each representation's bounds over the data and a coarse mesh (the cheap first pass).
-
-    Every frame is a convex combination of two representations, so the union
-    of theirs bounds it.
-    """
-    g = spec.grid
-    ix = np.unique(np.r_[np.arange(0, g, COARSE), g - 1])  # border rows/columns included
-    coarse = spec.mesh_x.reshape(g, g, -1)[np.ix_(ix, ix)].reshape(-1, spec.mesh_x.shape[1])
-    _, *mesh_views = _mesh_views(spec, views, params, coarse)
-    reps = zip(views, representations(spec.model, params, spec.X), mesh_views, strict=True)
-    return [scene._bounds(view(xd), xm) for view, xd, xm in reps]
-
-
-def checked_bounds(spec: Spec, views: Sequence[Projection], epoch: Epoch) -> list[Limits]:
-    """``rep_bounds`` of one epoch, refused (one line, no NumPy warning) when out of floating-point range."""
-    with np.errstate(all="ignore"):
-        bounds = rep_bounds(spec, views, epoch.params)
-    if not all(scene.drawable(b) for b in bounds):
-        raise scene.undrawable(epoch, "morph", spec.sub_epoch)
-    return bounds
-
-
-def cameras(bounds: Sequence[Limits]) -> list[Limits]:
-    """The axes the per-stage camera rests at: each stage's, between the first and last representation's own.
-
-    Each stage keeps the padded union of its two ends, so the motion inside a
-    stage is real. The morph opens on the input alone and closes on the last
-    space alone, so both fill the panel.
-    """
-    unions = [scene.pad(scene._union(a, b)) for a, b in itertools.pairwise(bounds)]
-    return [scene.pad(bounds[0]), *unions, scene.pad(bounds[-1])]
-
-
-def moment_limits(cams: Sequence[Limits], own: Sequence[Limits], m: Moment, pause: int) -> Limits:
-    """Per-stage axes: still while moving; eased during a pause, through the representation's ``own`` axes.
-
-    The camera only moves while nothing else does, so a zoom is never
-    mistaken for a transformation of the data. ``own`` are each
-    representation's padded bounds: a pause of 3 or more frames zooms in
-    on the representation for its first third, holds it there for the
-    middle third, and zooms out to the next stage for the last: a stage's
-    camera covers both its ends, so a tanh fold after a ±8 affine stage
-    otherwise never filled more than a fifth of the panel.
-    """
-    if m.pause < 0:  # moving from representation m.rep to the next
-        return cams[m.rep + 1]
-    a, b = np.array(cams[m.rep]), np.array(cams[m.rep + 1])
-    if not pause:
-        return _limits(b)
-    t = m.pause / pause
-    if pause < 3:  # too short to zoom in and out: straight to the next stage's axes
-        return _limits(lerp(a, b, ease(t)))
-    mid = np.array(own[m.rep])
-    if t <= 1 / 3:
-        return _limits(lerp(a, mid, ease(3 * t)))
-    if t < 2 / 3:
-        return _limits(mid)
-    return _limits(lerp(mid, b, ease(3 * t - 2)))
-
-
-def _limits(v: Array) -> Limits:
-    x0, x1, y0, y1 = (float(x) for x in v)
-    return x0, x1, y0, y1
-
-
-# --- choosing epochs -----------------------------------------------------------------------
-
-
-def parse_epochs(text: str | None, history: History) -> tuple[int, ...]:
-    """History positions for ``--epoch`` (comma-separated epoch numbers or ``last``; default: last)."""
-    numbers = {ep.epoch: i for i, ep in enumerate(history.epochs)}
-    if not numbers:
-        raise RenderError("the history has no epochs to morph")
-    first, last = history.epochs[0].epoch, history.epochs[-1].epoch
-    allowed = f"comma-separated epochs from {first} to {last} or 'last', e.g. {first},{last}"
-    parts = [p.strip() for p in (text or "last").split(",")]
-    if not parts or any(not p for p in parts):
-        raise RenderError(f"--epoch {text!r} is invalid; valid: {allowed}")
-    picked: list[int] = []
-    for p in parts:
-        if p == "last":
-            picked.append(len(history) - 1)
-            continue
-        try:
-            n = int(p)
-        except ValueError:
-            raise RenderError(f"--epoch {text!r}: {p!r} is not an epoch; valid: {allowed}") from None
-        if n not in numbers:
-            raise RenderError(f"--epoch {text!r}: epoch {n} is out of range; valid: {allowed}")
-        picked.append(numbers[n])
-    return tuple(picked)
-
-
-def _check_counts(steps: int, pause: int) -> None:
-    if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
-        raise RenderError(
-            f"--steps {steps!r} is invalid; valid: a whole number of frames per stage from 1 to {MAX_STEPS}"
+class MorphSpace(Space):
+    """A morph frame's plane, with the axes of the representation it shows."""
+
+    labels: tuple[str, str] = ("", "")
+
+
+class MorphView(EveryLineView):
+    """The warped plane with every grid line, its axis labels following the stage, and at rest a 2-wide
+    layer's plane coloured under the mesh (faded where no input lands, as animate draws it)."""
+
+    def add(self, frame: Frame) -> list[Any]:
+        sp = self.mine(frame)
+        self.under = self.ax.imshow(
+            np.zeros((2, 2)) if sp.values is None else sp.values,
+            origin="lower",
+            extent=sp.extent or (0.0, 1.0, 0.0, 1.0),
+            cmap=unreached_cmap(self.scene),
+            norm=NORM,
+            interpolation="bilinear",
+            interpolation_stage="data",
+            aspect="auto",
+            zorder=0.5,
         )
-    if isinstance(pause, bool) or not isinstance(pause, int) or not 0 <= pause <= MAX_PAUSE:
-        raise RenderError(f"--pause {pause!r} is invalid; valid: a whole number of still frames from 0 to {MAX_PAUSE}")
+        self.under.set_visible(sp.values is not None)
+        # The labels follow the stage: drawn with the frame, not kept in a fixed background.
+        self.ax.set_xlabel(sp.labels[0])
+        self.ax.set_ylabel(sp.labels[1])
+        for label in (self.ax.xaxis.label, self.ax.yaxis.label):
+            label.set_animated(True)
+        return [self.under, *super().add(frame)]
+
+    def draw(self) -> None:
+        super().draw()
+        self.ax.draw_artist(self.ax.xaxis.label)
+        self.ax.draw_artist(self.ax.yaxis.label)
+
+    def update(self, frame: Frame) -> None:
+        sp = self.mine(frame)
+        if sp.values is not None:
+            self.under.set_data(sp.values)
+            self.under.set_extent(sp.extent)
+        self.under.set_visible(sp.values is not None)
+        self.ax.set_xlabel(sp.labels[0])
+        self.ax.set_ylabel(sp.labels[1])
+        super().update(frame)
+
+    @classmethod
+    def palette(cls, scene: Scene) -> Array | None:
+        return ImageView.palette(scene)
 
 
-def check_data(data: Dataset) -> None:
-    """A morph moves a plane: one input feature (a curve) has no plane to move."""
-    if np.asarray(data.X).shape[1] < 2:
-        raise RenderError(f"a morph needs 2 or more input features; the {data.name} data has 1")
+@dataclass(frozen=True)
+class MorphPanel(Panel):
+    """The morph's one panel: a warped plane drawn with every input grid line, since watching them bend is its point.
 
+    Its frames are made by ``Morph``, not by the meshgrid pass, and it is not
+    in ``render.panels.PANELS``: a morph panel means nothing in a training animation.
+    """
 
-# --- the animation ----------------------------------------------------------------------------
+    scene: Scene = field(repr=False)
+    name: str = "morph"
+    title: str = ""
+    labels: tuple[str, str] = ("", "")
+
+    caption: str = "the input grid and the data carried through the trained network"
+    short_caption: str = "the input, step by step through the network"
+
+    @property
+    def painter(self) -> Any:
+        return MorphView
+
+    def frame(self, ctx: FrameContext, limits: Limits | None) -> Space:  # pragma: no cover - Morph makes its frames
+        raise NotImplementedError("the morph's frames come from Morph.frame")
 
 
 class Morph:
-    """The morph of ``history`` at the epochs in ``positions``, one after another.
+    """The morph of ``history`` at the epochs in ``positions``, one after another: a ``FrameSource``.
 
-    Quacks like ``animation.Animation`` (``spec``, ``indices``, ``frame``,
-    ``frames``, ``info``, ``painter``, ``palette_colors``), so the engines,
-    writers and ``pipeline.render_history`` draw it as they draw training.
     ``render.axes`` "fixed" keeps one set of axes for the whole morph;
     "per-frame" gives each stage its own, eased between stages while paused.
     """
+
+    titles = True
 
     def __init__(
         self,
@@ -424,13 +122,14 @@ class Morph:
         steps: int = 20,
         pause: int = 6,
     ) -> None:
-        _check_counts(steps, pause)
+        geo.check_counts(steps, pause)
         model = history.model
-        self.reps = chain(model)
-        check_data(data)
+        self.reps = geo.chain(model)
+        geo.check_data(data)
         self.history, self.render, self.steps, self.pause = history, render, steps, pause
+        self.captions = render.captions
         self.positions = tuple(positions) if positions is not None else (len(history) - 1,)
-        self.moments = timeline(len(self.reps), steps, pause)
+        self.moments = geo.timeline(len(self.reps), steps, pause)
         total = len(self.positions) * len(self.moments)
         if total > MAX_FRAMES:
             raise RenderError(
@@ -438,32 +137,43 @@ class Morph:
                 "use fewer --epoch values, fewer --steps or a shorter --pause"
             )
         self.indices = tuple(range(total))
-        base = scene.build_spec(history, data, model.n_hidden, render.grid)
-        self.views = projections(base, history.last.params)
-        self.spec = replace(base, titles={**base.titles, PANEL.name: ""}, labels={**base.labels, PANEL.name: ("", "")})
-        self._bounds = [checked_bounds(self.spec, self.views, history.epochs[p]) for p in self.positions]
+        self.size = render.size
+        self.scene = build_scene(history, data, model.n_hidden, render.grid)
+        shown = " and ".join(str(history.epochs[p].epoch) for p in self.positions[:3])
+        caption = f"the network of epoch {shown}, applied step by step to the input grid and data"
+        short = f"epoch {shown}'s network, step by step"
+        self.panels: tuple[Panel, ...] = (MorphPanel(self.scene, caption=caption, short_caption=short),)
+        self.views = geo.projections(self.scene, history.last.params)
+        self._bounds = [geo.checked_bounds(self.scene, self.views, history.epochs[p]) for p in self.positions]
         # Per chosen epoch: each stage's camera, and each representation's own axes.
-        self._cams = [(cameras(b), [scene.pad(r) for r in b]) for b in self._bounds]
-        self.fixed = render.axes == "fixed"
+        self._cams = [(geo.cameras(b), [pad(r) for r in b]) for b in self._bounds]
         self.limits: Mapping[str, Limits] | None = (
-            {PANEL.name: scene.pad(_union_all(b for bs in self._bounds for b in bs))} if self.fixed else None
+            {"morph": pad(geo.union_all(b for bs in self._bounds for b in bs))} if render.axes == "fixed" else None
         )
-        self._cache: tuple[int, Keyframes] | None = None  # one epoch's keyframes: memory stays flat
+        self._cache: tuple[int, geo.Keyframes] | None = None  # one epoch's keyframes: memory stays flat
 
     def __len__(self) -> int:
         return len(self.indices)
 
-    def _keys(self, e: int) -> Keyframes:
+    def _keys(self, e: int) -> geo.Keyframes:
         if self._cache is None or self._cache[0] != e:
             params = self.history.epochs[self.positions[e]].params
-            keys = keyframes(self.spec, self.views, params)
+            keys = geo.keyframes(self.scene, self.views, params)
             # Over every camera this epoch's last representation is seen through (a line may overrun: clipped).
-            seen = self.limits[PANEL.name] if self.limits is not None else _union_all(self._cams[e][0])
-            keys = replace(keys, output=output_lines(self.spec, self.views[-1], params, seen))
+            seen = self.limits["morph"] if self.limits is not None else geo.union_all(self._cams[e][0])
+            keys = replace(keys, output=geo.output_lines(self.scene, self.views[-1], params, seen))
+            keys = replace(keys, planes=geo.rep_planes(self.scene, self.reps, self.views, params, self._seen(e)))
             self._cache = (e, keys)
         return self._cache[1]
 
-    def where(self, index: int) -> tuple[int, Moment]:
+    def _seen(self, e: int) -> list[Limits]:
+        """Per representation, every axis limit the camera shows it through while at rest on it."""
+        if self.limits is not None:
+            return [self.limits["morph"]] * len(self.reps)
+        cams, own = self._cams[e]
+        return [geo.union_all([cams[r], own[r], cams[min(r + 1, len(cams) - 1)]]) for r in range(len(self.reps))]
+
+    def where(self, index: int) -> tuple[int, geo.Moment]:
         """Frame ``index`` as (which chosen epoch, moment within its morph)."""
         return divmod(index, len(self.moments))[0], self.moments[index % len(self.moments)]
 
@@ -471,9 +181,28 @@ class Morph:
         e, m = self.where(index)
         ep = self.history.epochs[self.positions[e]]
         reached = m.rep + 1 if m.t > 0 else m.rep  # while moving, the stage under way
-        name = self.reps[reached].name(self.spec.model.activation)
-        stage = f"stage {reached}/{len(self.reps) - 1}: " if reached else ""
+        name = self.reps[reached].name(self.scene.model.activation, moving=m.t > 0)
+        stage = f"step {reached} of {len(self.reps) - 1}: " if reached else ""
         return f"Epoch {ep.epoch}    {stage}{name}"
+
+    def short_title(self, index: int) -> str:
+        """The title for a small frame: the step in words (the caption names the epoch)."""
+        _, m = self.where(index)
+        reached = m.rep + 1 if m.t > 0 else m.rep
+        name = self.reps[reached].name(self.scene.model.activation, moving=m.t > 0)
+        return f"{reached}/{len(self.reps) - 1}: {name}" if reached else name
+
+    def labels(self, index: int) -> tuple[str, str]:
+        """The axes of the representation on screen (while moving, the one it moves to)."""
+        _, m = self.where(index)
+        reached = m.rep + 1 if m.t > 0 else m.rep
+        rep, view = self.reps[reached], self.views[reached]
+        if rep.kind == "input":
+            return self.scene.input_labels
+        if view.identity_map:
+            name = "a" if rep.kind == "activation" else "z"
+            return sub(name, 0), sub(name, 1)
+        return view.labels
 
     def frame(self, index: int) -> Frame:
         e, m = self.where(index)
@@ -482,7 +211,7 @@ class Morph:
         if self.limits is not None:
             limits = dict(self.limits)
         else:
-            limits = {PANEL.name: moment_limits(*self._cams[e], m, self.pause)}
+            limits = {"morph": geo.moment_limits(*self._cams[e], m, self.pause)}
         metrics = ep.metrics
         title = self.title(index)
         return Frame(
@@ -490,84 +219,29 @@ class Morph:
             ep.epoch,
             title,
             keys.values,
-            {PANEL.name: at(keys, m)},
+            {"morph": MorphSpace(**vars(replace(geo.at(keys, m), limits=limits["morph"])), labels=self.labels(index))},
             float(metrics["loss"]),
-            float(metrics.get(self.spec.metric, np.nan)),
+            float(metrics.get(self.scene.metric, np.nan)),
             limits,
-            short_title=title,
+            short_title=self.short_title(index),
         )
 
     def frames(self) -> Iterator[Frame]:
-        for i in self.indices:
-            yield self.frame(i)
+        return animation.frames(self)
+
+    def layout_frame(self) -> Frame:
+        # Laid out with the longest title any frame shows, so no later title runs off the frame.
+        every = range(len(self.moments))
+        longest = max((self.title(i) for i in every), key=len)
+        shortest = max((self.short_title(i) for i in every), key=len)
+        first = replace(self.frame(0), title=longest, short_title=shortest)
+        if self.limits is None:
+            # The layout is fixed by the frame the painter is built with; lay it
+            # out for labels as wide as "−0.75" so no camera's ticks are clipped.
+            first = replace(first, limits={"morph": geo.LAYOUT_LIMITS})
+        return first
 
     def info(self, index: int) -> dict[str, Any]:
         e, _ = self.where(index)
         ep = self.history.epochs[self.positions[e]]
-        return {"epoch": ep.epoch, "title": self.title(index), "metrics": dict(ep.metrics)}
-
-    def painter(self) -> Painter:
-        from .paint import Painter
-
-        first = self.frame(0)
-        if not self.fixed:
-            # The layout is fixed by the frame the painter is built with; lay it
-            # out for labels as wide as "−0.75" so no camera's ticks are clipped.
-            first = replace(first, limits={PANEL.name: LAYOUT_LIMITS})
-        return Painter(self.spec, first, size=self.render.size, panels=(PANEL,), fixed=self.fixed)
-
-    def palette_colors(self) -> Array:
-        from .paint import palette_colors
-
-        return palette_colors(self.spec)
-
-
-def _union_all(bounds: Any) -> Limits:
-    acc: Limits | None = None
-    for b in bounds:
-        acc = scene._union(acc, b)
-    assert acc is not None  # a chain always has the input
-    return acc
-
-
-def render_morph(
-    history: History,
-    data: Dataset,
-    cfg: Any,
-    out: Any,
-    *,
-    epochs: str | None = None,
-    steps: int = 20,
-    pause: int = 6,
-    progress: Any = None,
-    workers: int = 1,
-) -> tuple[Any, Morph]:
-    """Write the morph of ``history`` to ``out`` (any format ``animate`` writes); returns (path, morph).
-
-    The writing is ``pipeline.render_history``'s, given this morph instead of
-    a training animation (imported here: this module stays NumPy-only).
-    """
-    from dataclasses import replace as with_
-
-    from .. import budget
-    from .pipeline import output_paths, render_history
-
-    positions = parse_epochs(epochs, history)
-    _check_counts(steps, pause)
-    frames = len(positions) * len(timeline(len(chain(history.model)), steps, pause))
-    # Before the Morph builds its meshgrid and keyframes (one 2-D mesh per representation).
-    budget.check(
-        cfg,
-        data,
-        output_paths(cfg, out),
-        training=False,
-        workers=workers,
-        morph_reps=len(chain(history.model)),
-        frames=frames,
-    )
-    with stage("rendering"):
-        anim = Morph(history, data, cfg.render, positions, steps=steps, pause=pause)
-    # The stream engine draws any Animation-like; the celluloid reference draws training only.
-    cfg = with_(cfg, render=with_(cfg.render, engine="stream"))
-    path = render_history(history, data, cfg, out, progress=progress, workers=workers, anim=anim)
-    return path, anim
+        return {"epoch": ep.epoch, "title": self.title(index), "metrics": dict(ep.metrics), "shown": shown(ep.metrics)}

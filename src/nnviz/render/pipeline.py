@@ -1,49 +1,56 @@
-"""The animation pipeline: Config -> History -> Animation -> engine -> writer -> files.
+"""The animation pipeline: a Plan -> data -> History -> frame source -> engine -> writer -> files.
 
 Library use (no CLI needed)::
 
-    from nnviz import config, render
-    result = render.animate(config.resolve({}, {"train.epochs": 50}), "outputs/run.gif")
+    from nnviz import catalog, render
+    result = render.animate(catalog.resolve({}, {"train.epochs": 50}), "outputs/run.gif")
     result            # in a notebook this shows the animation inline (``_repr_html_``)
 
 ``animate`` trains (unless given a History), writes the animation, the
 poster PNG (last frame), the history CSV and the resolved config TOML side
 by side, and returns an ``AnimationResult``. ``render_history`` re-renders a
-saved or in-memory History without training.
+saved or in-memory History without training; ``execute_morph`` writes the
+layer-to-layer morph of a morph plan. Each builds its ``plan.Plan`` first, so every check
+runs before any work; the CLI builds the plan itself and calls ``execute``.
 
-The default ``stream`` engine computes one scene per epoch (``scene``), draws
+The default ``stream`` engine computes one scene per frame (``scene``), draws
 it in place on one figure (``paint.Painter``) and streams the pixels to a
 writer (``writers``), so memory does not grow with the number of frames.
 """
 
 from __future__ import annotations
 
-import re
+import contextlib
+import shutil
 import signal
+import sys
+import tempfile
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .. import budget
 from .. import config as config_mod
-from ..atomic import check_writable, one_set, write_text_atomic
+from .. import plan as plans
+from ..atomic import one_set, write_text_atomic
 from ..config import Config
-from ..engine.datasets import Dataset
+from ..engine.data import Dataset
+from ..engine.events import Event, find_events, write_events
 from ..engine.history import History, write_history
 from ..engine.train import load_data, train
 from ..errors import Interrupted, LargeOutputWarning, RenderError, stage
 from ..progress import Progress, reporter
-from .animation import Animation
-from .engines import ENGINES
+from .animation import Animation, FrameSource, palette
+from .engines import ENGINES, Engine
+from .morph import Morph
 from .notebook import to_html
 from .scene import select_epochs
-from .writers import WRITERS, PngWriter, Writer, agreeing_format, check_available, writer_for
+from .scene.morph import check_data, parse_epochs
+from .writers import PngWriter, Writer, writer_for
 
 Array = np.ndarray
-OUTPUT_DIR = Path("outputs")
 
 
 @dataclass(frozen=True)
@@ -57,6 +64,8 @@ class AnimationResult:
     frames: int
     history: History = field(repr=False)  # thousands of arrays: not for a one-line repr
     note: str = ""  # what loading the data inferred or changed (target column, subset, split)
+    events: tuple[Event, ...] = ()  # what happened in training: a dead unit, a plateau (``engine.events``)
+    events_csv: Path | None = None
 
     def _repr_html_(self) -> str:
         return to_html(self.path)
@@ -68,44 +77,13 @@ class AnimationResult:
         return HTML(self._repr_html_())
 
 
-# --- paths -------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
-class Outputs:
+class MorphResult:
+    """What ``morph`` wrote: the file, the morph drawn (its epochs and stages) and the run's History."""
+
     path: Path
-    format: str
-    poster: Path
-    history_csv: Path
-    config_toml: Path
-
-
-def output_paths(cfg: Config, out: str | Path | None = None) -> Outputs:
-    """Where a run writes: ``outputs/<run>.<fmt>`` or ``out``, the rest beside it.
-
-    The suffix of ``out`` picks the format when it names one; a suffix that
-    contradicts a non-default ``render.format`` is an error. Without a suffix
-    the format's is added.
-    """
-    fmt = cfg.render.format
-    if out is None:
-        path = OUTPUT_DIR / f"{config_mod.run_name(cfg)}.{fmt}"
-    else:
-        path = Path(out)
-        if path.exists() and not path.is_file():
-            check_writable(path, "--out")  # a folder or device: refuse it before adding a suffix
-        # The default format is no wish of the caller's: the suffix decides then.
-        by_suffix = agreeing_format(path, fmt if fmt != config_mod.RenderConfig.format else None)
-        if by_suffix is not None:
-            fmt = by_suffix
-        elif re.fullmatch(r"\.[A-Za-z][A-Za-z0-9]*", path.suffix):  # not "run-lr0.01"
-            raise RenderError(
-                f"--out {str(path)!r} has an unknown suffix {path.suffix!r}; valid: "
-                + ", ".join(w.suffix for w in WRITERS.values())
-            )
-        else:
-            path = path.with_name(f"{path.name}.{fmt}")
-    return Outputs(path, fmt, path.with_suffix(".png"), path.with_suffix(".csv"), path.with_suffix(".toml"))
+    morph: Morph
+    history: History = field(repr=False)
 
 
 WARN_BYTES = 50 * 2**20  # past this a GIF is too heavy to embed in a page
@@ -123,69 +101,68 @@ def _warn_if_large(path: Path, estimate: float) -> None:
         )
 
 
-def render_history(
-    history: History,
-    data: Dataset,
+# --- drawing a frame source into files ---------------------------------------------------------
+
+
+def render_source(
+    source: FrameSource,
     cfg: Config,
-    out: str | Path | None = None,
+    outputs: plans.Outputs,
     *,
-    poster: str | Path | None = None,
     progress: Progress | bool | None = None,
     workers: int = 1,
-    anim: Any = None,
 ) -> Path:
-    """Render ``history`` (trained on ``data``) with ``cfg.render`` and return the file written.
+    """Write ``source``'s frames to ``outputs.path`` (and its last frame to ``outputs.poster``, when set).
 
-    ``poster`` also writes the last frame as a PNG. Every file is atomic:
-    on failure nothing appears at its destination. ``workers=2`` paints on
-    two cores (Linux, from a process without threads; the bytes are the same).
+    Every file is atomic: on failure nothing appears at its destination. To
+    stdout, the file is made complete in a temp folder first, then copied.
+    ``workers=2`` paints on two cores (Linux, from a process without threads;
+    the bytes are the same).
     """
-    with stage("rendering"):
-        return _render(history, data, cfg, out, poster, progress, workers, anim)
+    assert outputs.path is not None and outputs.format is not None  # a plan that draws
+    if outputs.stdout:
+        with tempfile.TemporaryDirectory(prefix="nnviz-") as tmp:
+            temp = Path(tmp) / f"animation{writer_for(outputs.format).suffix}"
+            _write(source, cfg, replace(outputs, path=temp, stdout=False), reporter(progress), workers)
+            _copy_to_stdout(temp)
+        return Path(plans.STDOUT)
+    return _write(source, cfg, outputs, reporter(progress), workers)
 
 
-def _render(
-    history: History,
-    data: Dataset,
-    cfg: Config,
-    out: str | Path | None,
-    poster: str | Path | None,
-    progress: Progress | bool | None,
-    workers: int,
-    anim: Any,
-) -> Path:
-    report = reporter(progress)
-    outs = output_paths(cfg, out)
-    kind = writer_for(outs.format)
-    if anim is None:
-        # Before the Animation builds its meshgrid (a morph checks before building its own).
-        frames = len(select_epochs(len(history), cfg.render.every, cfg.render.log_frames))
-        budget.check(cfg, data, outs, training=False, workers=workers, frames=frames)
-        anim = Animation(history, data, cfg.render)
-    engine = ENGINES[cfg.render.engine](anim)
+def _write(source: FrameSource, cfg: Config, outputs: plans.Outputs, report: Progress | None, workers: int) -> Path:
+    assert outputs.path is not None and outputs.format is not None
+    kind = writer_for(outputs.format)
+    engine = ENGINES[cfg.render.engine](source)
     try:
         if not kind.animated:  # a still: only the last frame is drawn
-            last = engine.still(anim.indices[-1])
-            with kind(outs.path) as still:
+            last = engine.still(source.indices[-1])
+            with kind(outputs.path) as still:
                 still.write(last)
         else:
-            with _open_writer(kind, outs.path, cfg, anim, engine) as writer:
-                last = engine.write(writer, workers, _on_frame(writer, outs.path, len(anim), report))
-        if poster is not None and Path(poster) != outs.path:
-            with PngWriter(poster) as png:
+            with _open_writer(kind, outputs.path, cfg, source, engine) as writer:
+                last = engine.write(writer, workers, _on_frame(writer, outputs.path, len(source), report))
+        if outputs.poster is not None and outputs.poster != outputs.path:
+            with PngWriter(outputs.poster) as png:
                 png.write(last)
     finally:
         engine.close()
-    return outs.path
+    return outputs.path
 
 
-def _open_writer(kind: type[Writer], path: Path, cfg: Config, anim: Animation, engine: Any) -> Writer:
+def _copy_to_stdout(path: Path) -> None:
+    out = sys.stdout.buffer
+    with path.open("rb") as f:
+        shutil.copyfileobj(f, out, 2**20)
+    out.flush()
+
+
+def _open_writer(kind: type[Writer], path: Path, cfg: Config, source: FrameSource, engine: Engine) -> Writer:
     options: dict[str, Any] = {"fps": cfg.render.fps, "hold": cfg.render.hold}
     if kind.wants_palette or cfg.render.colors == "palette":
         # Both ends of training hold nearly every colour the animation uses.
-        first = engine.still(anim.indices[0]).copy()
-        options["sample"] = np.concatenate([first, engine.still(anim.indices[-1])])
-        options["colors"] = anim.palette_colors()
+        first = engine.still(source.indices[0]).copy()
+        options["sample"] = np.concatenate([first, engine.still(source.indices[-1])])
+        options["colors"] = palette(source)
     return kind(path, **options)
 
 
@@ -199,12 +176,77 @@ def _on_frame(writer: Writer, path: Path, total: int, report: Progress | None) -
     return on_frame
 
 
+# --- the commands' work --------------------------------------------------------------------------
+
+
+def _trained(cfg: Config, data: Dataset, report: Progress | None) -> History:
+    """Train, reporting once per epoch; Ctrl-C means stop, not "render what you have"."""
+    total = cfg.train.epochs + 1
+    reported = -1
+
+    def on_epoch(ep: Any) -> None:
+        # Sub-epoch snapshots share their epoch: count epochs, once each (the last
+        # epoch's snapshots would each print the finished stage line again).
+        nonlocal reported
+        if report and ep.epoch != reported:
+            reported = ep.epoch
+            report("training", ep.epoch + 1, total)
+
+    with stage("training"):
+        history = train(cfg, data, on_epoch=on_epoch)
+    if history.stop_reason == "interrupted":
+        raise Interrupted(history.signal or signal.SIGINT)
+    if report and len(history) < total:
+        report("training", len(history), len(history))  # stopped early: close the stage at its count
+    if not len(history):
+        raise RenderError("training produced no epochs to render")
+    return history
+
+
+def _report(progress: Progress | bool | None) -> Progress | None:
+    return reporter(progress) if isinstance(progress, bool) or progress is None else progress
+
+
+def execute(
+    plan: plans.Plan,
+    *,
+    history: History | None = None,
+    data: Dataset | None = None,
+    progress: Progress | bool | None = False,
+    workers: int = 1,
+) -> AnimationResult:
+    """Carry out a checked animate (or re-render) plan: train unless ``history`` is given, then write its files.
+
+    A run that diverged is rendered up to its last finite epoch
+    (``result.history.message`` says what happened).
+    """
+    report = _report(progress)
+    cfg, outs = plan.cfg, plan.outputs
+    with stage("loading the data"):
+        data = data if data is not None else load_data(cfg)
+    plan.admit(data, workers)  # every memory cap, from the config and the data's shape, before training
+    if history is None:
+        history = _trained(cfg, data, report)
+    events = find_events(history, data, standardized=data.scaled or cfg.data.standardize)
+    # The files land together: two runs on one --out leave one run's set, never a mix.
+    # (To stdout there is one file, copied once complete.)
+    with contextlib.nullcontext() if outs.stdout else one_set():
+        with stage("rendering"):
+            source = Animation(history, data, cfg.render, events=events)
+            path = render_source(source, cfg, outs, progress=report, workers=workers)
+        csv = write_history(history, outs.history_csv) if outs.history_csv is not None else None
+        toml = write_text_atomic(outs.config_toml, config_mod.run_toml(cfg)) if outs.config_toml is not None else None
+        listed = write_events(events, history, outs.events_csv) if outs.events_csv is not None else None
+    frames = _frame_count(history, cfg)
+    return AnimationResult(path, outs.poster, csv, toml, frames, history, data.note, events, listed)
+
+
 def animate(
     cfg: Config,
     out: str | Path | None = None,
     *,
     history: History | None = None,
-    data: Any = None,
+    data: Dataset | None = None,
     progress: bool | Progress = False,
     workers: int = 1,
 ) -> AnimationResult:
@@ -212,53 +254,60 @@ def animate(
 
     Writes the animation (``out`` or ``outputs/<run>.<format>``) and beside
     it, with the same stem, the poster ``.png``, the history ``.csv`` and the
-    resolved config ``.toml``. A run that diverged is rendered up to its
-    last finite epoch (``result.history.message`` says what happened).
+    resolved config ``.toml``.
     """
-    report = reporter(progress) if isinstance(progress, bool) else progress
-    outs = output_paths(cfg, out)
-    # [h/sweep] Before loading data: no output on the --data file, all four outputs writable
-    # (not only the animation), and temps left by crashed runs in the folder removed.
-    from ..paths import prepare_outputs, run_outputs
+    plan = plans.animate(cfg, out, trained=history is not None)
+    plan.check()
+    return execute(plan, history=history, data=data, progress=progress, workers=workers)
 
-    prepare_outputs(
-        {"--data file": cfg.data.path},
-        run_outputs(outs.path, outs.poster, outs.history_csv, outs.config_toml),
-        "--out",
-        out,
-    )
-    check_available(outs.format)  # a format whose encoder this machine lacks fails now, not after training
+
+def render_history(
+    history: History,
+    data: Dataset,
+    cfg: Config,
+    out: str | Path | None = None,
+    *,
+    poster: str | Path | None = None,
+    progress: Progress | bool | None = None,
+    workers: int = 1,
+) -> Path:
+    """Render ``history`` (trained on ``data``) with ``cfg.render`` and return the file written.
+
+    ``poster`` also writes the last frame as a PNG there.
+    """
+    plan = plans.animate(cfg, out, trained=True, sides=False)
+    if poster is not None:
+        plan = replace(plan, outputs=replace(plan.outputs, poster=Path(poster)))
+    plan.check()
+    plan.admit(data, workers)
+    with stage("rendering"):
+        source = Animation(history, data, plan.cfg.render)
+        return render_source(source, plan.cfg, plan.outputs, progress=progress, workers=workers)
+
+
+def execute_morph(
+    plan: plans.Plan,
+    *,
+    history: History | None = None,
+    data: Dataset | None = None,
+    progress: Progress | bool | None = False,
+    workers: int = 1,
+) -> MorphResult:
+    """Carry out a checked morph plan: train unless ``history`` is given, then write the morph."""
+    assert plan.morph is not None
+    report = _report(progress)
+    cfg, spec = plan.cfg, plan.morph
     with stage("loading the data"):
         data = data if data is not None else load_data(cfg)
-    # Every memory cap and format limit, from the config and the data's shape, before training.
-    budget.check(cfg, data, outs, training=history is None, workers=workers)
+    check_data(data)  # before training, not after
+    plan.admit(data, workers)
     if history is None:
-        total = cfg.train.epochs + 1
-        reported = -1
-
-        def on_epoch(ep: Any) -> None:
-            # Sub-epoch snapshots share their epoch: count epochs, once each (the last
-            # epoch's snapshots would each print the finished stage line again).
-            nonlocal reported
-            if report and ep.epoch != reported:
-                reported = ep.epoch
-                report("training", ep.epoch + 1, total)
-
-        with stage("training"):
-            history = train(cfg, data, on_epoch=on_epoch)
-        if history.stop_reason == "interrupted":
-            # Ctrl-C means stop, not "render what you have": nothing is written.
-            raise Interrupted(history.signal or signal.SIGINT)
-        if report and len(history) < total:
-            report("training", len(history), len(history))  # stopped early: close the stage at its count
-    if not len(history):
-        raise RenderError("training produced no epochs to render")
-    # The four files land together: two runs on one --out leave one run's set, never a mix.
-    with one_set():
-        path = render_history(history, data, cfg, outs.path, poster=outs.poster, progress=report, workers=workers)
-        csv = write_history(history, outs.history_csv)
-        toml = write_text_atomic(outs.config_toml, config_mod.run_toml(cfg))
-    return AnimationResult(path, outs.poster, csv, toml, _frame_count(history, cfg), history, data.note)
+        history = _trained(cfg, data, report)
+    positions = parse_epochs(spec.epochs, history)
+    with stage("rendering"):
+        source = Morph(history, data, cfg.render, positions, steps=spec.steps, pause=spec.pause)
+        path = render_source(source, cfg, plan.outputs, progress=report, workers=workers)
+    return MorphResult(path, source, history)
 
 
 def _frame_count(history: History, cfg: Config) -> int:

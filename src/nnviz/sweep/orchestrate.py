@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from .. import kernels
+from .. import catalog, kernels
+from .. import plan as plans
 from ..atomic import atomic_path, remove_stale_temps
 from ..errors import ConfigError, NnvizError, OutputError, one_line
 from ..numbers import count, metric
@@ -89,7 +90,7 @@ def _as_spec(path_or_spec: str | os.PathLike[str] | SweepSpec | Mapping[str, Any
     if isinstance(path_or_spec, SweepSpec):
         if fmt is None:
             return path_or_spec
-        runs = tuple(replace(r, cfg=r.cfg.with_values({"render.format": fmt})) for r in path_or_spec.runs)
+        runs = tuple(replace(r, cfg=catalog.with_values(r.cfg, {"render.format": fmt})) for r in path_or_spec.runs)
         return replace(path_or_spec, runs=runs)
     if isinstance(path_or_spec, Mapping):
         return parse_sweep(path_or_spec, "", fmt)
@@ -102,8 +103,6 @@ def default_out(spec: SweepSpec) -> Path:
 
 def sweep_outputs(spec: SweepSpec, out: Path) -> dict[str, Path]:
     """Every file a sweep may write, described as messages show them."""
-    from .. import config as config_mod
-    from ..render.pipeline import output_paths
 
     files: dict[str, Path] = {
         f"its {name}": out / name
@@ -111,8 +110,8 @@ def sweep_outputs(spec: SweepSpec, out: Path) -> dict[str, Path]:
     }
     for run in spec.runs:
         folder = out / run.name
-        outs = output_paths(run.cfg, folder / f"{config_mod.run_name(run.cfg)}.{run.cfg.render.format}")
-        for path in (outs.path, outs.poster, outs.history_csv, outs.config_toml, folder / THUMB, folder / MARKER):
+        outs = plans.sweep_run(run.cfg, folder, {"thumb": folder / THUMB, "marker": folder / MARKER}).outputs
+        for path in outs.files().values():
             files[f"run {run.name}'s {path.name}"] = path
     return files
 

@@ -3,7 +3,7 @@
 ``config.resolve`` (in ``spec``) checks each key and the keys against each
 other. What it cannot see, ``animate`` checks just before training: the
 format's encoder is here, it takes the frame size and fps, and the run's
-mesh, painter and snapshots fit their memory caps (``budget.check``). A sweep
+mesh, painter and snapshots fit their memory caps (``plan.Plan.admit``). A sweep
 that left these to the runs would do its good runs, then fail on the bad
 ones; here they fail first, naming the run, and nothing is written.
 
@@ -22,8 +22,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from .. import plan as plans
 from ..config import Config
-from ..engine.datasets import Dataset
+from ..engine.data import Dataset
 from ..errors import ConfigError, NnvizError
 from .spec import SweepSpec
 
@@ -48,21 +49,18 @@ def check_runs(spec: SweepSpec, out: Path) -> None:
 
 
 def check_run(cfg: Config, folder: Path, load: Loader) -> None:
-    """One run's pre-training checks, as ``render.animate`` makes them with one painter (as a sweep run has)."""
-    from .. import budget
-    from .. import config as config_mod
-    from ..engine.datasets import reads_file
-    from ..render.pipeline import output_paths
-    from ..render.writers import check_available, check_capacity
+    """One run's pre-training checks, as its plan makes them in ``render.animate`` (one painter, as a run has)."""
+    from ..engine.data import reads_file
 
-    outs = output_paths(cfg, folder / f"{config_mod.run_name(cfg)}.{cfg.render.format}")
-    check_available(outs.format)
+    plan = plans.sweep_run(cfg, folder)
+    plan.check_format()
     if reads_file(cfg.data.name):
-        # The checks the config alone decides; budget.check adds them to the data-dependent ones.
-        check_capacity(outs.format, cfg.render.size, cfg.render.fps, budget.frames_at_most(cfg))
+        # The painter's cap, which the config alone decides; the data's own wait for the run.
+        from .. import budget
+
         budget.check_painter(cfg)
         return
-    budget.check(cfg, load(data_key(cfg)), outs, training=True)
+    plan.admit(load(data_key(cfg)))
 
 
 def data_key(cfg: Config) -> Config:

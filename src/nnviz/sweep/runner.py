@@ -32,6 +32,7 @@ from ..atomic import write_text_atomic
 from ..bounded import open_own, read_own
 from ..config import Config
 from ..errors import NnvizError, one_line
+from ..plan import run_stem, sweep_run
 from .spec import RunSpec
 
 MARKER = "run.json"
@@ -213,7 +214,7 @@ def _train_and_render(cfg: Config, folder: Path) -> RunResult:
     from ..render import animate
     from .thumbs import THUMB, write_thumb
 
-    stem = config_mod.run_name(cfg)
+    stem = run_stem(cfg)
     data = load_data(cfg)
     # check_stop as the progress report stops the run at its next epoch or
     # frame; animate then raises Interrupted and writes nothing, so a stopped
@@ -294,11 +295,11 @@ def read_marker(out: Path, run: RunSpec) -> RunResult | None:
 
 def expected_files(out: Path, run: RunSpec) -> dict[str, str]:
     """The paths (relative to ``out``) a finished run of ``run`` records in its marker."""
-    from ..render.pipeline import output_paths
     from .thumbs import THUMB
 
     folder = out / run.name
-    outs = output_paths(run.cfg, folder / f"{config_mod.run_name(run.cfg)}.{run.cfg.render.format}")
+    outs = sweep_run(run.cfg, folder).outputs
+    assert outs.path and outs.poster and outs.history_csv and outs.config_toml  # a sweep run writes all four
     rel = lambda p: Path(p).relative_to(out).as_posix()  # noqa: E731
     return {
         "path": rel(outs.path),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from .. import catalog
 from .. import config as config_mod
 from ..config import Config
 from ..errors import ConfigError
@@ -135,10 +136,9 @@ def _check_sweep_table(table: Any, where: str) -> dict[str, list[Any]]:
 
 def _check_values(dotted: str, values: list[Any], label: str) -> None:
     """Each value on its own, so the message names the value, not a whole run."""
-    section, key = config_mod.split_key(dotted)
     for value in values:
         try:
-            config_mod.SCHEMA[section][key].parse(value)
+            catalog.parse_value(dotted, value)
         except ValueError as exc:
             raise ConfigError(f"{label}: {_describe(value)} is invalid: {exc}") from None
 
@@ -158,7 +158,7 @@ def parse_sweep(raw: Mapping[str, Any], source: str = "", fmt: str | None = None
     for combo in itertools.product(*axes.values()):
         overrides = dict(zip(axes, combo))
         try:
-            cfg = config_mod.resolve(raw, overrides | ({"render.format": fmt} if fmt else {}), source=source)
+            cfg = catalog.resolve(raw, overrides | ({"render.format": fmt} if fmt else {}), source=source)
         except ConfigError as exc:
             point = ", ".join(f"{k} = {_describe(v)}" for k, v in overrides.items())
             raise ConfigError(f"[sweep]{where}, run {point}: {exc}") from None

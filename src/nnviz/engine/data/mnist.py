@@ -24,8 +24,9 @@ from typing import BinaryIO
 
 import numpy as np
 
-from ..bounded import open_input, open_regular
-from ..errors import DataError
+from ...bounded import open_input, open_regular
+from ...errors import DataError
+from .base import Dataset, DatasetSpec, ReadOptions
 
 Array = np.ndarray
 
@@ -265,3 +266,39 @@ def _npz_arrays(path: Path, f: BinaryIO) -> tuple[Array, Array, Array | None, Ar
             return X, y, None, None
         X_test = _pixels(path, "x_test", npz["x_test"])
         return X, y, X_test, _labels(path, "y_test", npz["y_test"], len(X_test))
+
+
+# --- as a dataset ---------------------------------------------------------------
+
+
+def _read_dataset(path: Path, options: ReadOptions) -> Dataset:
+    images = read(path)
+    features = tuple(f"px{i}" for i in range(images.X.shape[1]))
+    return Dataset(
+        "mnist",
+        "multiclass",
+        images.X,
+        images.y,
+        images.X_test,
+        images.y_test,
+        features,
+        CLASS_NAMES,
+        images.note,
+        image_shape=_square(images.X.shape[1]),
+    )
+
+
+def _square(pixels: int) -> tuple[int, int] | None:
+    """MNIST-style images are square (28 x 28); another pixel count gets no pictures."""
+    side = math.isqrt(pixels)
+    return (side, side) if side * side == pixels else None
+
+
+DATASET = DatasetSpec(
+    "mnist",
+    "multiclass",
+    "your MNIST file (data.path): mnist.npz or train-images-idx3-ubyte[.gz]",
+    read=_read_dataset,
+    class_names=CLASS_NAMES,
+    suffixes=SUFFIXES,
+)

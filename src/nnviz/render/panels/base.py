@@ -1,0 +1,203 @@
+"""The panel protocol's registry row and view: ``PanelKind`` and ``PanelView``.
+
+A panel kind is one module: a ``scene.Panel`` subclass (what it keeps fixed,
+what it computes per frame, its limits), a ``PanelView`` subclass (how it is
+painted, in place), and a ``PanelKind`` row in ``render.panels.PANELS`` that
+builds its panels for one animation and says what they cost in memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+from matplotlib.collections import LineCollection
+
+from ...engine import nn
+from ...engine.data import Dataset
+from ...engine.events import Event
+from ...engine.history import History
+from ..colours import surface_cmap
+from ..layout import Caption, Style
+from ..scene import Frame, Limits, Panel, Scene
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What a panel kind may read to build its panels: the shared scene, the whole run and its data."""
+
+    scene: Scene
+    history: History
+    data: Dataset
+
+
+def no_cost(model: nn.Model, layer: int) -> int:
+    return 0
+
+
+@dataclass(frozen=True)
+class PanelKind:
+    """A ``--panels`` name: one registry row.
+
+    ``build`` makes the panels it stands for (one, or a set such as every
+    layer's); ``mesh_floats`` is what they keep per meshgrid point in every
+    frame, in float64 values, for the memory budget (checked before training,
+    so from the network's shape alone).
+    """
+
+    name: str
+    help: str
+    build: Callable[[Setup], tuple[Panel, ...]]
+    mesh_floats: Callable[[nn.Model, int], int] = no_cost
+
+
+class PanelView:
+    """One axes of the figure, drawing one ``Panel``'s frames.
+
+    ``build(frame)`` makes the animated artists once; ``update(frame)``
+    changes them in place (the stream engine); ``add(frame)`` makes fresh
+    ones (the celluloid engine snapshots every frame's artists); ``draw()``
+    draws the animated artists over the restored background.
+    """
+
+    def __init__(self, ax: Any, scene: Scene, panel: Panel, style: Style, stride: int = 1) -> None:
+        self.ax, self.scene, self.panel, self.style, self.scale = ax, scene, panel, style, style.scale
+        self.name = panel.name
+        self.mesh_index = mesh_index(scene.grid, stride)
+        self.cmap = surface_cmap(scene)
+        self.artists: list[Any] = []
+        self.caption: Any = None  # the line under the panel (make_caption), None when there is none
+        ax.set_title(panel.title, fontsize=style.panel)
+        xl, yl = panel.labels
+        ax.set_xlabel(xl, fontsize=style.label, labelpad=2)
+        ax.set_ylabel(yl, fontsize=style.label, labelpad=2)
+        ax.tick_params(labelsize=style.tick, length=3 * style.scale, pad=2)
+        for axis in (ax.xaxis, ax.yaxis):  # "1e-5+9.999e-1" is no number a student can read: write them out
+            formatter = axis.get_major_formatter()
+            if hasattr(formatter, "set_useOffset"):
+                formatter.set_useOffset(False)
+
+    surface: ClassVar[bool] = False  # it colours by the prediction: the frame shows the colour key
+
+    @classmethod
+    def palette(cls, scene: Scene) -> Array | None:
+        """Extra colours this kind of view draws, (m, 3) floats, that a GIF's palette keeps exact."""
+        return None
+
+    @property
+    def axes(self) -> list[Any]:
+        """Every axes this panel draws on (the loss panel has a twin)."""
+        return [self.ax]
+
+    def set_limits(self, lim: Limits) -> None:
+        self.ax.set_xlim(lim[0], lim[1])
+        self.ax.set_ylim(lim[2], lim[3])
+
+    def build(self, frame: Frame) -> list[Any]:
+        """Make the animated artists once, showing ``frame``."""
+        self.artists = self.add(frame)
+        for a in self.artists:  # animated: left out of the background
+            a.set_animated(True)
+        return self.artists
+
+    def add(self, frame: Frame) -> list[Any]:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def update(self, frame: Frame) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def draw(self) -> None:
+        """Draw the animated artists, then the frame on top of the surface, then the caption."""
+        for a in self.artists:
+            self.ax.draw_artist(a)
+        for spine in self.ax.spines.values():
+            self.ax.draw_artist(spine)
+        self.draw_caption()
+
+    def draw_caption(self) -> None:
+        if self.caption is not None and self.caption.get_visible():
+            self.ax.draw_artist(self.caption)
+
+    # --- the caption: what the panel shows, or the training event that holds ---------------
+
+    def make_caption(self) -> Any:
+        """The panel's caption, under its axis label; animated, since an event's text replaces it on its frames."""
+        if not self.panel.caption:
+            return None
+        self.caption = self.ax.annotate(
+            self.panel.caption,
+            xy=(0.5, 0.0),
+            xycoords=self.ax.xaxis.label,
+            xytext=(0, -2),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=self.style.tick,
+            color=CAPTION_GREY,
+            annotation_clip=False,
+            gid="caption",
+        )
+        self.caption.set_animated(True)
+        self.caption_line = Caption(self.caption, self.panel.caption, self.panel.short_caption or self.panel.caption)
+        return self.caption_line
+
+    def update_caption(self, note: Event | None) -> None:
+        """Show ``note`` (an event's caption, red for a warning) or the panel's caption.
+
+        The short forms when the layout kept the short caption; an event's
+        text is cut to the panel's width when even that is too long.
+        """
+        text, line = self.caption, getattr(self, "caption_line", None)
+        if text is None or line is None or not text.get_visible():
+            return
+        short = line.current != line.full
+        text.set_color(CAPTION_GREY if note is None else NOTE_RED if note.warning else NOTE_INK)
+        text.set_text((note.short if short else note.caption) if note else line.current)
+        fit_width(text, self.ax.bbox.width)
+
+    def mine(self, frame: Frame) -> Any:
+        """This panel's arrays in ``frame``."""
+        return frame.panels[self.name]
+
+    def lines(self, segments: Sequence[Array] | Array, **style: Any) -> LineCollection:
+        lc = LineCollection(list(segments), **style)
+        self.ax.add_collection(lc, autolim=False)
+        return lc
+
+
+CAPTION_GREY = "0.3"
+NOTE_RED = "#a50f15"  # a warning's caption: a dead unit, a plateau
+NOTE_INK = "0.05"  # an event that only explains (every point separated): darker than a caption
+
+
+def fit_width(text: Any, width_px: float) -> None:
+    """Cut ``text`` with an ellipsis until it is at most ``width_px`` wide (an event may say more than fits)."""
+    renderer = text.figure.canvas.get_renderer()
+    full = text.get_text()
+    if text.get_window_extent(renderer).width <= width_px:
+        return
+    words = full.split(" ")
+    while len(words) > 1:
+        words.pop()
+        text.set_text(" ".join(words).rstrip(",;:") + "…")
+        if text.get_window_extent(renderer).width <= width_px:
+            return
+
+
+def mesh_index(grid: int, stride: int) -> Array:
+    return np.unique(np.r_[np.arange(0, grid, stride), grid - 1])
+
+
+def mesh_stride(grid: int, size: tuple[int, int], n_panels: int) -> int:
+    """Draw warped meshes with cells of about 2.5 pixels at least.
+
+    Agg's cost grows with the number of quads, and quads smaller than a
+    pixel add nothing visible; the input panel always shows the full grid.
+    """
+    panel_px = 0.78 * min(size[0] / max(n_panels, 1), size[1])
+    cells = max(8, int(panel_px / 2.5))
+    return max(1, -(-(grid - 1) // cells))
