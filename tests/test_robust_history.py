@@ -372,6 +372,7 @@ def test_a_wide_saved_history_reads_back_without_pandas(tmp_path: Path, monkeypa
 
 
 def test_the_reader_caps_are_training_s() -> None:
+    from nnviz import config
     from nnviz.engine import history, train
 
     assert history.MAX_PARAM_BYTES == train.MAX_HISTORY_BYTES
