@@ -88,6 +88,13 @@ def find_events(
     """
     if not len(history):
         return ()
+    # Parameters that are finite but huge (an edited history's 1e308) overflow a norm here: that
+    # is no event, and the painter refuses such a network in one line, so no RuntimeWarning leaks.
+    with np.errstate(over="ignore", invalid="ignore"):
+        return _find(history, data, standardized, positions)
+
+
+def _find(history: History, data: Dataset, standardized: bool, positions: Sequence[int] | None) -> tuple[Event, ...]:
     checked = _positions(len(history), positions)
     X = _sample(np.asarray(data.X, dtype=np.float64))
     found: list[Event] = []
