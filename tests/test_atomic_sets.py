@@ -27,7 +27,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="SI
 
 ANIMATE = ["animate", "--dataset", "xor", "--n-samples", "40", "--stop-loss", "0", "--grid", "6", "--size", "240x80",
            "-q"]
-SUFFIXES = (".gif", ".png", ".csv", ".toml")
+SUFFIXES = (".gif", ".png", ".csv", ".toml", ".events.csv")
 TIMEOUT = 120
 
 # The CLI with os.replace announcing the rename of the set's first file (the GIF) and then
@@ -116,7 +116,7 @@ def test_sigkill_between_renames_then_the_next_run_finds_one_set(tmp_path: Path,
 def test_recovery_alone_rolls_the_set_forward(tmp_path: Path, sets) -> None:
     killed_between_renames(tmp_path, sets["old"])
     placed = atomic.recover_sets(tmp_path)
-    assert sorted(p.name for p in placed) == ["a.csv", "a.png", "a.toml"]
+    assert sorted(p.name for p in placed) == ["a.csv", "a.events.csv", "a.png", "a.toml"]
     assert the_set(tmp_path) == sets["new"] and leftovers(tmp_path) == []
     assert atomic.recover_sets(tmp_path) == []  # nothing left to do: idempotent
 

@@ -400,7 +400,8 @@ def _write_journal(folder: Path, pairs: list[tuple[Path, Path]]) -> Path:
     except OSError as exc:
         with contextlib.suppress(OSError):
             tmp.unlink()
-        raise OutputError(f"cannot write to {str(folder)!r}: {exc.strerror or exc}") from None
+        # Named by the set's first file, the one the user asked for: the journal is only its means.
+        raise OutputError(f"cannot write {str(pairs[0][1])!r}: {exc.strerror or exc}") from None
     _fsync_folder(folder)
     return journal
 
