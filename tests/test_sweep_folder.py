@@ -105,7 +105,7 @@ def work(tmp_path: Path, finished: Path) -> Path:
     victims = tmp_path / "victim"
     victims.mkdir()
     for run in RUNS:  # the files a run writes, by name, in the user's own folder
-        for suffix in ("csv", "gif", "png", "toml"):
+        for suffix in ("csv", "gif", "png", "toml", "events.csv"):
             (victims / f"blobs-tanh-{run.replace('=', '')}.{suffix}").write_text(f"the user's own {suffix}\n")
     (victims / "thumb.gif").write_bytes(b"the user's picture")
     (victims / "notes.txt").write_text("the user's notes\n")
@@ -162,7 +162,7 @@ def test_a_run_folder_linked_elsewhere_is_not_written_through(work: Path) -> Non
 
 
 @pytest.mark.parametrize("planted", [LOCK, f"lr=0.1/{MARKER}", "lr=0.1/thumb.gif", "lr=0.1/blobs-tanh-lr0.1.csv",
-                                     gallery.STATE, SUMMARY, gallery.INDEX_HTML, gallery.COMPARISON])
+                                     "lr=0.1/blobs-tanh-lr0.1.events.csv", gallery.STATE, SUMMARY, gallery.INDEX_HTML, gallery.COMPARISON])
 def test_a_planted_link_is_never_followed(work: Path, planted: str) -> None:
     out, victim = work / "o", work / "victim" / "notes.txt"
     (out / planted).unlink(missing_ok=True)
@@ -245,6 +245,18 @@ def test_a_damaged_marker_means_redo(work: Path, content: bytes) -> None:
     code, output = resweep(work)
     assert code == 0, output
     assert pd.read_csv(work / "o" / SUMMARY).set_index("run").loc["lr=0.1", "cached"] == False  # noqa: E712
+
+
+@pytest.mark.parametrize("suffix", ["events.csv", "csv", "toml"])
+def test_an_edited_file_of_a_finished_run_means_redo(work: Path, suffix: str) -> None:
+    """Each of a run's six files is in its marker: an edited one (the events list too) is not kept."""
+    path = work / "o" / "lr=0.1" / f"blobs-tanh-lr0.1.{suffix}"
+    original = path.read_bytes()
+    path.write_bytes(original + b"edited\n")
+    code, output = resweep(work)
+    assert code == 0, output
+    assert pd.read_csv(work / "o" / SUMMARY).set_index("run").loc["lr=0.1", "cached"] == False  # noqa: E712
+    assert path.read_bytes() == original
 
 
 def test_an_edited_sweep_state_is_ignored(work: Path) -> None:

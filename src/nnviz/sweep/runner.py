@@ -54,6 +54,7 @@ class RunResult:
     poster: str = ""
     history_csv: str = ""
     config_toml: str = ""
+    events_csv: str = ""  # the training events the frames name
     thumb: str = ""  # the input-space thumbnail the comparison is built from
     error: str = ""
     config_hash: str = ""
@@ -73,7 +74,8 @@ class RunResult:
         return None
 
     def files(self) -> tuple[str, ...]:
-        return tuple(p for p in (self.path, self.poster, self.history_csv, self.config_toml, self.thumb) if p)
+        files = (self.path, self.poster, self.history_csv, self.config_toml, self.events_csv, self.thumb)
+        return tuple(p for p in files if p)
 
 
 # --- the worker's view of its parent -------------------------------------------------
@@ -236,6 +238,7 @@ def _train_and_render(cfg: Config, folder: Path) -> RunResult:
         poster=rel(anim.poster),
         history_csv=rel(anim.history_csv),
         config_toml=rel(anim.config_toml),
+        events_csv=rel(anim.events_csv),
         thumb=rel(thumb),
         error=history.message if history.stop_reason == "diverged" else "",
         config_hash=config_mod.config_hash(cfg),
@@ -299,13 +302,14 @@ def expected_files(out: Path, run: RunSpec) -> dict[str, str]:
 
     folder = out / run.name
     outs = sweep_run(run.cfg, folder).outputs
-    assert outs.path and outs.poster and outs.history_csv and outs.config_toml  # a sweep run writes all four
+    assert outs.path and outs.poster and outs.history_csv and outs.config_toml and outs.events_csv  # all six
     rel = lambda p: Path(p).relative_to(out).as_posix()  # noqa: E731
     return {
         "path": rel(outs.path),
         "poster": rel(outs.poster),
         "history_csv": rel(outs.history_csv),
         "config_toml": rel(outs.config_toml),
+        "events_csv": rel(outs.events_csv),
         "thumb": rel(folder / THUMB),
     }
 
