@@ -16,12 +16,13 @@ import numpy as np
 from ..config import Config
 from ..engine.data import Dataset
 from ..engine.history import History
-from . import layout, paint
+from . import layout, mplsettings, paint
 from .animation import Animation, FrameSource, OnFrame, frames, painter
 
 Array = np.ndarray
 
 
+@mplsettings.applied  # nnviz's matplotlib settings, whatever the user's (as paint.Painter)
 def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
     """``anim`` as a ``matplotlib.animation.ArtistAnimation`` (its figure is ``._fig``).
 
@@ -118,6 +119,7 @@ class CelluloidEngine:
         finally:
             one.close()
 
+    @mplsettings.applied
     def write(self, writer: Any, workers: int = 1, on_frame: OnFrame | None = None) -> Array:
         from matplotlib.animation import AbstractMovieWriter
 
