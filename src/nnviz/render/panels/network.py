@@ -143,16 +143,18 @@ def samples(n: int, k: int) -> Array:
 
 
 def blocks(W: Array, k_in: int, k_out: int) -> Array:
-    """Weights ``W`` (fan_in, fan_out) as drawn: the first ``k_in`` x ``k_out``, and the mean of the rest.
+    """Weights ``W`` (..., fan_in, fan_out) as drawn: the first ``k_in`` x ``k_out``, and the mean of the rest.
 
     A last row (column) is added when units are summarised: the mean weight
     from (to) the units its "+N" node stands for.
     """
-    n_in, n_out = W.shape
-    rows = W[:k_in] if k_in == n_in else np.vstack([W[:k_in], W[k_in:].mean(axis=0, keepdims=True)])
-    return (
-        rows[:, :k_out] if k_out == n_out else np.hstack([rows[:, :k_out], rows[:, k_out:].mean(axis=1, keepdims=True)])
-    )
+    n_in, n_out = W.shape[-2:]
+    rows = W[..., :k_in, :]
+    if k_in < n_in:
+        rows = np.concatenate([rows, W[..., k_in:, :].mean(axis=-2, keepdims=True)], axis=-2)
+    if k_out == n_out:
+        return rows[..., :k_out]
+    return np.concatenate([rows[..., :k_out], rows[..., k_out:].mean(axis=-1, keepdims=True)], axis=-1)
 
 
 def own_range(a: Array) -> Array:
@@ -324,13 +326,20 @@ def columns(setup: Setup) -> tuple[Column, ...]:
     return tuple(cols)
 
 
-def _strongest(panel_cols: Sequence[Column], setup: Setup) -> float:
+STRONGEST_CHUNK = 2**24  # bytes of one layer's weights stacked over epochs while the run's strongest is found
+
+
+def _strongest(cols: Sequence[Column], setup: Setup) -> float:
     """The largest |weight| any drawn edge has in any epoch of the run (1 when all are zero)."""
     top = 0.0
+    epochs = setup.history.epochs
     with np.errstate(over="ignore", invalid="ignore"):
-        for epoch in setup.history.epochs:
-            for k, (a, b) in enumerate(pairwise(panel_cols)):
-                top = max(top, float(np.abs(blocks(epoch.params[2 * k], a.shown, b.shown)).max()))
+        for k, (a, b) in enumerate(pairwise(cols)):
+            # Epochs stacked a bounded chunk at a time: one call per chunk, not per epoch.
+            step = max(1, STRONGEST_CHUNK // max(epochs[0].params[2 * k].nbytes, 1))
+            for i in range(0, len(epochs), step):
+                stack = np.stack([e.params[2 * k] for e in epochs[i : i + step]])
+                top = max(top, float(np.abs(blocks(stack, a.shown, b.shown)).max()))
     return top if top > 0 else 1.0
 
 
@@ -422,28 +431,36 @@ class _FittedText(Text):
 
     It chooses when drawn, against the panel's final size, so no label ever
     runs into a neighbour's room, and a frame too small for any loses it.
+    Whether it fits is its own state: its visibility stays its owner's (the
+    celluloid engine hides other frames' artists), and it shows only when
+    both allow.
     """
 
     def __init__(self, room: Limits, texts: Sequence[str], ha: str = "center", pad: float = ROOM_PAD, **kw: Any):
         x = {"left": room[0], "right": room[1]}.get(ha, (room[0] + room[1]) / 2)
         super().__init__(x, (room[2] + room[3]) / 2, texts[0], ha=ha, va="center", **kw)
         self.room, self.texts, self.pad = room, tuple(t for t in texts if t), pad
+        self.fits = True
+
+    def get_visible(self) -> bool:
+        return super().get_visible() and self.fits
 
     def draw(self, renderer: Any) -> None:
-        self.set_visible(self._fit(renderer))
+        if not super().get_visible():  # hidden by its owner
+            return
+        self.fits = True  # measured as it would be drawn
+        self.fits = self._fit(renderer)
         super().draw(renderer)
 
     def _fit(self, renderer: Any) -> bool:
         ax: Any = self.axes
         (x0, y0), (x1, y1) = ax.transData.transform([(self.room[0], self.room[2]), (self.room[1], self.room[3])])
         p = self.pad
-        room = Bbox.from_extents(x0 + p, y0 + p, x1 - p, y1 - p)
         # The side a text is anchored to faces a node, not another text: no pad there.
         ha = self.get_horizontalalignment()
         room = Bbox.from_extents(
-            x0 - 0.5 if ha == "left" else room.x0, room.y0, x1 + 0.5 if ha == "right" else room.x1, room.y1
+            x0 - 0.5 if ha == "left" else x0 + p, y0 + p, x1 + 0.5 if ha == "right" else x1 - p, y1 - p
         )
-        self.set_visible(True)
         for text in self.texts:
             self.set_text(text)
             b = self.get_window_extent(renderer)
@@ -453,11 +470,12 @@ class _FittedText(Text):
 
 
 class NetworkView(PanelView):
-    """The network: edges under the node maps (one image per colour map), node borders, fitted labels, the key.
+    """The network: edges under the node maps, node borders, fitted labels, the key.
 
-    The nodes' maps are two images whatever the number of units (the units'
-    and the output's colour maps), with transparent gaps, so a frame costs
-    about what an input panel does. The axes take the layout's shape (square
+    The nodes' maps are one RGBA image however many units there are (each
+    node coloured by its own map: the neuron colours, the output's surface
+    colours), transparent between nodes, so a frame costs about what an
+    input panel does. The axes take the layout's shape (square
     cells) and show no ticks: the panel is a diagram, not a plane.
     """
 
