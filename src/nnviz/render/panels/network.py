@@ -24,6 +24,7 @@ panel reads at 1200x400 and stays clean at 320x160.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -171,8 +172,8 @@ class Graph:
 
     ``maps`` (nodes with a map, samples) are 0..1: a unit over its own range
     in the frame, the output's prediction as the input panel colours it
-    (multiclass: each class's probability). ``weights`` follow the panel's
-    ``segments``.
+    (multiclass: each class where it wins; along an interval, each class's
+    probability). ``weights`` follow the panel's ``segments``.
     """
 
     maps: Array
@@ -390,8 +391,9 @@ def build(setup: Setup) -> tuple[Panel, ...]:
 # --- the view ---------------------------------------------------------------------------------
 
 
+@functools.cache
 def edge_colours() -> Array:
-    """(2, 3, 4) RGBA: [negative, positive] x [weak, medium, strong]."""
+    """(2, 3, 4) RGBA: [negative, positive] x [weak, medium, strong] (shared: never write to it)."""
     cmap = colormaps[EDGE_CMAP]
     return np.array([[cmap(p) for p in EDGE_STEPS], [cmap(1.0 - p) for p in EDGE_STEPS]])
 
