@@ -2,21 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from conftest import small_cfg
+from matplotlib.colors import to_rgba
 from PIL import Image
 from test_layout import _assert_clean, _painted
 from test_layout import _run as _layout_run
 
 from nnviz import catalog, render, sweep
 from nnviz.engine import nn
+from nnviz.engine.events import Event
 from nnviz.engine.history import Epoch, History
 from nnviz.engine.train import train
 from nnviz.render import layout
 from nnviz.render import pipeline as pipe
 from nnviz.render.animation import Animation
 from nnviz.render.panels import network
+from nnviz.render.panels.base import NOTE_RED
 from nnviz.render.scene import passes
 
 
@@ -231,7 +236,7 @@ def test_a_wide_layer_shows_its_first_units_and_says_how_many_are_not_drawn():
     panel = anim.panel("network")
     hidden = panel.columns[1]
     assert (hidden.size, hidden.shown, hidden.more, hidden.count) == (20, 9, 11, 10)
-    assert "first 9 units a layer" in panel.title and "+N: units not drawn" in panel.caption
+    assert "first 9 units a layer" in panel.title
     # Its edges: the first 9 units' own weights, then the mean of the 11 it stands for.
     params = run[2].last.params
     weights = anim.frame(len(run[2]) - 1).panels["network"].weights
@@ -267,6 +272,92 @@ def test_every_depth_up_to_the_limit_draws_a_column_a_layer():
     assert len(panel.columns) == 18 and "16 hidden layers" in panel.title
     with _painted(run, "600x200", "input,network") as painter:
         _assert_clean(painter)
+
+
+# --- training events: a dead unit is a node ------------------------------------------------
+
+
+def _rgb(hex_colour):
+    return np.array([int(hex_colour[i : i + 2], 16) for i in (1, 3, 5)])
+
+
+def test_a_dead_unit_is_outlined_in_red_and_named_under_the_network():
+    """relu at lr 0.1 kills a₂ from epoch 4 (issue 17's run): with no layer panel shown, the network names it.
+
+    Its node's border is red and thicker on those frames, the others' stay grey; the caption under
+    the network is the event's, in red; before it died, neither.
+    """
+    cfg = catalog.resolve({}, {"model.activation": "relu", "train.lr": 0.1, "render.grid": 20})
+    data = render.load_data(cfg)
+    r = catalog.with_values(cfg, {"render.panels": "input,network,loss"}).render
+    anim = Animation(train(cfg, data), data, r)
+    last, first = anim.frame(anim.indices[-1]), anim.frame(0)
+    assert last.notes["network"].kind == "dead" and last.notes["network"].units == (1,)
+    assert "network" not in first.notes
+    painter = anim.painter()
+    try:
+        view = next(v for v in painter.views if v.name == "network")
+        panel = view.net
+        dead = panel.node_index(1, 1)  # layer 1, a₂
+        assert dead == 3  # after x0, x1 and a₁
+        pixels = painter.render(last)
+        borders = view.artists[-1]
+        colours, widths = borders.get_colors(), borders.get_linewidths()
+        assert np.allclose(colours[dead], to_rgba(NOTE_RED)), colours
+        others = [i for i in range(len(colours)) if i != dead]
+        assert np.allclose(colours[others], to_rgba(network.BORDER_COLOUR))
+        assert widths[dead] > max(widths[i] for i in others)
+        assert view.caption.get_text() == "a₂ is dead: relu is 0 on every point"
+        # Pixels: the red border is drawn along the dead node's bottom edge.
+        x0, _, y = panel.boxes()[1][1]
+        px, py = view.ax.transData.transform((x0 + network.NODE_RES / 2, y))
+        row, col = round(pixels.shape[0] - py), round(px)
+        patch = pixels[row - 2 : row + 3, col - 2 : col + 3].reshape(-1, 3).astype(int)
+        assert (np.abs(patch - _rgb(NOTE_RED)).sum(axis=1) < 40).any(), patch
+        # The first frame, drawn in place after it: every border grey again, the panel's own caption.
+        painter.render(first)
+        assert np.allclose(borders.get_colors(), to_rgba(network.BORDER_COLOUR))
+        assert view.caption.get_text() == panel.caption
+    finally:
+        painter.close()
+
+
+def test_a_dead_unit_is_outlined_by_the_celluloid_engine_too(tmp_path):
+    cfg = catalog.resolve(
+        {}, {"model.activation": "relu", "train.lr": 0.1, "render.grid": 20, "train.epochs": 12, "train.stop_loss": 0}
+    )
+    data = render.load_data(cfg)
+    anim = Animation(train(cfg, data), data, catalog.with_values(cfg, {"render.panels": "input,network"}).render)
+    frame = anim.frame(anim.indices[-1])
+    assert frame.notes["network"].kind == "dead"
+    painter = anim.painter()
+    try:
+        view = next(v for v in painter.views if v.name == "network")
+        borders = view.add(frame)[-1]  # what celluloid snapshots for this frame
+        assert np.allclose(borders.get_colors()[view.net.node_index(1, 1)], to_rgba(NOTE_RED))
+    finally:
+        painter.close()
+
+
+def test_the_network_names_only_unit_events_and_leaves_the_rest_to_its_panels():
+    cfg, data = _blobs()
+    r = catalog.with_values(cfg, {"render.panels": "network"}).render
+    panel = Animation(_history([0.5, 0.5]), data, r).panel("network")
+    dead = Event("dead", 0, 1, "a₁ is dead", layer=1, units=(0,))
+    assert panel.concerns(dead) and panel.concerns(replace(dead, kind="saturated"))
+    assert not panel.concerns(replace(dead, kind="plateau", layer=0, units=()))
+    assert not panel.concerns(replace(dead, kind="collapsed"))  # the z panel's, when it is shown
+
+
+def test_the_caption_says_what_is_drawn_and_shortens_at_small_sizes():
+    run = _layout_run(**{"data.name": "moons"})
+    for size, want in (("1200x400", "caption"), ("600x200", "short_caption")):
+        with _painted(run, size, "input,network,loss") as painter:
+            _assert_clean(painter)
+            view = next(v for v in painter.views if v.name == "network")
+            assert view.caption.get_visible() and view.caption.get_text() == getattr(view.panel, want), size
+            box = view.caption.get_window_extent(painter.canvas.get_renderer())
+            assert box.y1 <= view.ax.get_window_extent().y0  # under the network, not over it
 
 
 # --- layout ---------------------------------------------------------------------------------

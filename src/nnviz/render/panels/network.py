@@ -17,6 +17,9 @@ weight's growth shows. A layer wider than ``MAX_UNITS`` shows its first
 ``MAX_UNITS - 1`` units and one "+N" node standing for the rest; an edge to
 or from that node is the mean of the weights it stands for.
 
+A dead or saturated unit (a training event, ``concerns``) is outlined in red
+on the frames where it holds, and the caption under the panel names it.
+
 Labels fit themselves when drawn (``_FittedText``): each has its room in the
 panel and shows the first of its texts that fits there, or nothing, so the
 panel reads at 1200x400 and stays clean at 320x160.
@@ -33,15 +36,17 @@ from typing import Any
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
 from matplotlib.transforms import Bbox
 
 from ...engine import nn
+from ...engine.events import Event
 from ..colours import LEVELS, class_colors, neuron_cmap, surface_cmap
 from ..layout import DPI, Style
 from ..scene import Frame, FrameContext, Limits, Panel, Scene, sub
-from .base import PanelKind, PanelView, Setup
+from .base import NOTE_RED, PanelKind, PanelView, Setup
 
 Array = np.ndarray
 
@@ -57,7 +62,7 @@ V_PITCH = (30, 45)  # node to node down a column
 H_PITCH = (36, 50, 90)  # column to column, least, usual, most: room for the edges to fan out
 FILL = 0.75  # the layout's height to width it tends to (a panel is about 4:3)
 LEFT = 36  # the input labels
-RIGHT = 48  # the output labels
+RIGHT = 56  # the output labels ("P(class 1)" at 1200x400)
 HEAD = 34  # the layer names above the columns
 KEY = 26  # the weight key under them
 KEY_BAR = 54  # the weight key's bar, centred under the network
@@ -198,10 +203,20 @@ class NetworkPanel(Panel):
     title: str = "Network"
     labels: tuple[str, str] = ("", "")
     caption: str = ""
+    short_caption: str = ""
 
     @property
     def painter(self) -> Any:
         return NetworkView
+
+    def concerns(self, event: Event) -> bool:
+        # A dead or saturated unit is a node here (the view outlines it in red), in any layer.
+        return event.kind in ("dead", "saturated") and 1 <= event.layer < len(self.columns) - 1
+
+    def node_index(self, layer: int, unit: int) -> int:
+        """Unit ``unit`` (0-based) of column ``layer`` as a position in ``outlines`` (a summarised unit: its "+N")."""
+        before = sum(c.count for c in self.columns[:layer])
+        return before + min(unit, self.columns[layer].shown)
 
     @property
     def box(self) -> Limits:
@@ -354,14 +369,9 @@ def _title(model: nn.Model, cols: Sequence[Column]) -> str:
     return f"Network {shape} ({model.activation}" + (f", first {MAX_UNITS - 1} units a layer)" if summarised else ")")
 
 
-def _caption(scene: Scene, cols: Sequence[Column]) -> str:
-    where = "input plane" if scene.mode == "surface" else "input interval"
-    text = (
-        f"Squares: each unit over the {where} (dark low, light high; output: the prediction); "
-        "lines: weights, green +, pink −, thicker = stronger"
-    )
-    more = [c.more for c in cols if c.more]
-    return text + ("; +N: units not drawn (lines: their mean weight)" if more else "")
+def _captions() -> tuple[str, str]:
+    """What the panel shows, in a line that fits under it (the key under the network gives the weights' scale)."""
+    return "squares: units over the input; weights: green +, pink −", "weights: green +, pink −"
 
 
 def build(setup: Setup) -> tuple[Panel, ...]:
@@ -374,6 +384,7 @@ def build(setup: Setup) -> tuple[Panel, ...]:
     else:
         picks = samples(g, CURVE_RES)
     inputs = own_range(scene.mesh_x[picks, : cols[0].shown])
+    caption, short = _captions()
     return (
         NetworkPanel(
             scene,
@@ -383,7 +394,8 @@ def build(setup: Setup) -> tuple[Panel, ...]:
             inputs,
             _strongest(cols, setup),
             title=_title(scene.model, cols),
-            caption=_caption(scene, cols),
+            caption=caption,
+            short_caption=short,
         ),
     )
 
@@ -618,12 +630,27 @@ class NetworkView(PanelView):
         maps = self.mine(frame).maps
         return [np.column_stack([x + xs, y + inset + span * v]) for (x, y), v in zip(self.corners, maps)]
 
-    def _borders(self) -> LineCollection:
-        return self.lines(self.net.outlines(), colors=BORDER_COLOUR, linewidths=0.8 * self.scale, zorder=4)
+    def _borders(self, frame: Frame) -> LineCollection:
+        lc = self.lines(self.net.outlines(), zorder=4)
+        self._set_borders(lc, frame)
+        return lc
+
+    def _set_borders(self, lc: LineCollection, frame: Frame) -> None:
+        """Every node's border, red and thicker on the units the frame's event names (a dead unit)."""
+        n = sum(c.count for c in self.net.columns)  # every node, the "+N" ones too: ``outlines`` order
+        colours = np.tile(np.array(to_rgba(BORDER_COLOUR)), (n, 1))
+        widths = np.full(n, 0.8 * self.scale)
+        note = frame.notes.get(self.name)
+        if note is not None and self.net.concerns(note):
+            named = [self.net.node_index(note.layer, u) for u in note.units]
+            colours[named] = to_rgba(NOTE_RED)
+            widths[named] = 1.8 * self.scale
+        lc.set_color(colours)  # type: ignore[arg-type]  # (n, 4) RGBA rows
+        lc.set_linewidth(widths)  # type: ignore[arg-type]
 
     def _animated(self, frame: Frame) -> list[Any]:
         content = self._maps(frame) if self.scene.mode == "surface" else self._curves(frame)
-        return [self._edges(frame), *content, self._borders()]
+        return [self._edges(frame), *content, self._borders(frame)]
 
     def build(self, frame: Frame) -> list[Any]:
         self._labels()  # static: drawn once into the background
@@ -637,8 +664,9 @@ class NetworkView(PanelView):
         return self._labels() + self._animated(frame)
 
     def update(self, frame: Frame) -> None:
-        edges, *content, _ = self.artists
+        edges, *content, borders = self.artists
         self._set_edges(edges, frame)
+        self._set_borders(borders, frame)
         if self.scene.mode == "surface":
             content[0].set_data(self._rgba(frame))
         else:
