@@ -20,7 +20,7 @@ from nnviz.engine.train import train
 from nnviz.render import layout
 from nnviz.render import pipeline as pipe
 from nnviz.render.animation import Animation
-from nnviz.render.panels import network
+from nnviz.render.panels import network, network_layout
 from nnviz.render.panels.base import NOTE_RED
 from nnviz.render.scene import passes
 
@@ -142,8 +142,8 @@ def test_node_maps_are_each_units_activation_over_the_mesh_downsampled(monkeypat
     scene, panel = anim.scene, anim.panel("network")
     last = len(run[2]) - 1
     maps = anim.frame(last).panels["network"].maps
-    g, r = scene.grid, network.NODE_RES
-    idx = network.samples(g, r)
+    g, r = scene.grid, network_layout.NODE_RES
+    idx = network_layout.samples(g, r)
 
     def sampled(values):
         return values.reshape(g, g)[np.ix_(idx, idx)].ravel()
@@ -165,7 +165,7 @@ def test_node_maps_keep_a_fixed_sample_whatever_the_grid():
     for grid in (30, 150):
         anim = _anim(run, **{"render.panels": "network", "render.grid": grid})
         kept = anim.frame(0).panels["network"].maps
-        assert kept.shape == (2 + 6 + 1, network.NODE_RES**2)
+        assert kept.shape == (2 + 6 + 1, network_layout.NODE_RES**2)
 
 
 def test_the_node_maps_are_drawn_in_their_nodes():
@@ -181,7 +181,7 @@ def test_the_node_maps_are_drawn_in_their_nodes():
         view = next(v for v in painter.views if v.name == "network")
         image = view.artists[1].get_array()
         maps = frame.panels["network"].maps
-        r = network.NODE_RES
+        r = network_layout.NODE_RES
         for k, (x, y) in enumerate(view.corners):
             x0, y0 = x - view.mosaic.extent[0], y - view.mosaic.extent[2]
             cells = np.asarray(image[int(y0) : int(y0) + r, int(x0) : int(x0) + r])
@@ -214,7 +214,7 @@ def test_one_feature_draws_each_nodes_curve_over_the_interval():
     maps = anim.frame(len(run[2]) - 1).panels["network"].maps
     t = nn.forward(scene.model, run[2].last.params, scene.mesh_x[panel.picks])
     a = t.a[0]
-    assert maps.shape == (1 + 3 + 1, network.CURVE_RES)
+    assert maps.shape == (1 + 3 + 1, network_layout.CURVE_RES)
     assert np.allclose(maps[1:4], ((a - a.min(axis=0)) / (a.max(axis=0) - a.min(axis=0))).T)
     assert np.allclose(maps[-1], scene.surface_values(t.a[-1]))  # the prediction, as the input panel colours it
     painter = anim.painter()
@@ -222,7 +222,7 @@ def test_one_feature_draws_each_nodes_curve_over_the_interval():
         painter.render(anim.frame(0))
         view = next(v for v in painter.views if v.name == "network")
         curves = view.artists[1].get_segments()
-        assert len(curves) == 5 and all(len(c) == network.CURVE_RES for c in curves)
+        assert len(curves) == 5 and all(len(c) == network_layout.CURVE_RES for c in curves)
     finally:
         painter.close()
 
@@ -260,8 +260,8 @@ def test_summarised_inputs_say_how_many_features_are_not_drawn():
 
 def test_blocks_are_the_first_weights_and_the_means_of_the_rest():
     W = np.arange(12.0).reshape(3, 4)
-    assert np.array_equal(network.blocks(W, 3, 4), W)
-    b = network.blocks(W, 2, 2)
+    assert np.array_equal(network_layout.blocks(W, 3, 4), W)
+    b = network_layout.blocks(W, 2, 2)
     assert np.allclose(b, [[0, 1, 2.5], [4, 5, 6.5], [8, 9, 10.5]])
 
 
@@ -310,7 +310,7 @@ def test_a_dead_unit_is_outlined_in_red_and_named_under_the_network():
         assert view.caption.get_text() == "a₂ is dead: relu is 0 on every point"
         # Pixels: the red border is drawn along the dead node's bottom edge.
         x0, _, y = panel.boxes()[1][1]
-        px, py = view.ax.transData.transform((x0 + network.NODE_RES / 2, y))
+        px, py = view.ax.transData.transform((x0 + network_layout.NODE_RES / 2, y))
         row, col = round(pixels.shape[0] - py), round(px)
         patch = pixels[row - 2 : row + 3, col - 2 : col + 3].reshape(-1, 3).astype(int)
         assert (np.abs(patch - _rgb(NOTE_RED)).sum(axis=1) < 40).any(), patch
