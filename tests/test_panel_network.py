@@ -21,7 +21,7 @@ from nnviz.render import layout
 from nnviz.render import pipeline as pipe
 from nnviz.render.animation import Animation
 from nnviz.render.panels import network, network_layout
-from nnviz.render.panels.base import NOTE_RED
+from nnviz.render.panels.base import NOTE_INK, NOTE_RED
 from nnviz.render.scene import passes
 
 
@@ -335,6 +335,25 @@ def test_a_dead_unit_is_outlined_by_the_celluloid_engine_too(tmp_path):
         view = next(v for v in painter.views if v.name == "network")
         borders = view.add(frame)[-1]  # what celluloid snapshots for this frame
         assert np.allclose(borders.get_colors()[view.net.node_index(1, 1)], to_rgba(NOTE_RED))
+    finally:
+        painter.close()
+
+
+def test_an_event_that_only_explains_outlines_its_units_in_ink_not_red():
+    """Units saturated in a run that ends fair are explained, not warned of: ink, as the caption."""
+    cfg, data = _blobs()
+    hist = _history([0.8, 0.8])
+    anim = Animation(hist, data, catalog.with_values(cfg, {"render.panels": "input,network"}).render)
+    fair = Event("saturated", 0, 1, "a₁ saturated", layer=1, units=(0,), warning=False)
+    painter = anim.painter()
+    try:
+        view = next(v for v in painter.views if v.name == "network")
+        painter.render(replace(anim.frame(1), notes={"network": fair}))
+        colours = view.artists[-1].get_colors()
+        unit = view.net.node_index(1, 0)
+        assert np.allclose(colours[unit], to_rgba(NOTE_INK)) and not np.allclose(colours[unit], to_rgba(NOTE_RED))
+        painter.render(replace(anim.frame(1), notes={"network": replace(fair, warning=True)}))
+        assert np.allclose(view.artists[-1].get_colors()[unit], to_rgba(NOTE_RED))
     finally:
         painter.close()
 

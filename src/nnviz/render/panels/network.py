@@ -47,7 +47,7 @@ from ...engine.events import Event
 from ..colours import LEVELS, class_colors, neuron_cmap, surface_cmap
 from ..layout import DPI, Style
 from ..scene import Frame, FrameContext, Limits, Panel, Scene, sub
-from .base import NOTE_RED, PanelKind, PanelView, Setup
+from .base import NOTE_INK, NOTE_RED, PanelKind, PanelView, Setup
 from .network_layout import (
     CURVE_RES,
     KEY,
@@ -550,14 +550,15 @@ class NetworkView(PanelView):
         return lc
 
     def _set_borders(self, lc: LineCollection, frame: Frame) -> None:
-        """Every node's border, red and thicker on the units the frame's event names (a dead unit)."""
+        """Every node's border; thicker on the units the frame's event names, red for a warning (a dead unit),
+        ink for what only explains (units saturated in a run that ends fair), as the caption is."""
         n = sum(c.count for c in self.net.columns)  # every node, the "+N" ones too: ``outlines`` order
         colours = np.tile(np.array(to_rgba(BORDER_COLOUR)), (n, 1))
         widths = np.full(n, 0.8 * self.scale)
         note = frame.notes.get(self.name)
         if note is not None and self.net.concerns(note):
             named = [self.net.node_index(note.layer, u) for u in note.units]
-            colours[named] = to_rgba(NOTE_RED)
+            colours[named] = to_rgba(NOTE_RED if note.warning else NOTE_INK)
             widths[named] = 1.8 * self.scale
         lc.set_color(colours)  # type: ignore[arg-type]  # (n, 4) RGBA rows
         lc.set_linewidth(widths)  # type: ignore[arg-type]
