@@ -40,10 +40,13 @@ def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
     # The same layout as the stream engine: the title's line is kept (blank),
     # and the legend or colour scale and the fitting are shared.
     title = fig.suptitle(first.title, fontsize=style.title)
-    paint.decorate(fig, panels, anim.scene, style, title)
+    paint.decorate(fig, panels, anim.scene, style, title, captions=anim.captions)
     fig.set_layout_engine("none")
     x, y = title.get_position()
     title.set_text(" ")
+    # A caption is animated (the stream painter blits it), so a replayed frame would lose it:
+    # each frame gets its own copy, with the event that holds there, where the layout put it.
+    captioned = [p for p in panels if p.caption is not None and p.caption.get_visible()]
     camera = Camera(fig)
     for frame in frames(anim):
         for p in panels:
@@ -51,6 +54,9 @@ def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
                 p.set_limits(frame.limits[p.name])
             p.ax.set_autoscale_on(False)
             p.add(frame)
+        for p in captioned:
+            p.update_caption(frame.notes.get(p.name))
+            _still_copy(p.caption)
         # celluloid only captures artists inside axes, so the title is axes text where the title was.
         axes[0].text(
             x,
@@ -64,6 +70,23 @@ def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
         )
         camera.snap()
     return camera.animate(interval=1000.0 / fps, blit=False, repeat=True)
+
+
+def _still_copy(caption: Any) -> Any:
+    """A plain (not animated) copy of a caption annotation, for one replayed frame."""
+    return caption.axes.annotate(
+        caption.get_text(),
+        xy=caption.xy,
+        xycoords=caption.xycoords,
+        xytext=caption.xyann,
+        textcoords=caption.anncoords,
+        ha=caption.get_ha(),
+        va=caption.get_va(),
+        fontsize=caption.get_fontsize(),
+        color=caption.get_color(),
+        annotation_clip=False,
+        in_layout=False,
+    )
 
 
 def celluloid_animation(history: History, data: Dataset, cfg: Config, indices: Sequence[int] | None = None) -> Any:
