@@ -16,12 +16,13 @@ import numpy as np
 from ..config import Config
 from ..engine.data import Dataset
 from ..engine.history import History
-from . import layout, paint
+from . import layout, mplsettings, paint
 from .animation import Animation, FrameSource, OnFrame, frames, painter
 
 Array = np.ndarray
 
 
+@mplsettings.applied  # nnviz's matplotlib settings, whatever the user's (as paint.Painter)
 def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
     """``anim`` as a ``matplotlib.animation.ArtistAnimation`` (its figure is ``._fig``).
 
@@ -47,6 +48,8 @@ def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
     # A caption is animated (the stream painter blits it), so a replayed frame would lose it:
     # each frame gets its own copy, with the event that holds there, where the layout put it.
     captioned = [p for p in panels if p.caption is not None and p.caption.get_visible()]
+    for p in captioned:  # out of the axes, or the first frame would draw it under its copy
+        p.caption.remove()
     camera = Camera(fig)
     for frame in frames(anim):
         for p in panels:
@@ -55,8 +58,7 @@ def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
             p.ax.set_autoscale_on(False)
             p.add(frame)
         for p in captioned:
-            p.update_caption(frame.notes.get(p.name))
-            _still_copy(p.caption)
+            p.update_caption(frame.notes.get(p.name), target=_still_copy(p.ax, p.caption))
         # celluloid only captures artists inside axes, so the title is axes text where the title was.
         axes[0].text(
             x,
@@ -72,9 +74,9 @@ def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
     return camera.animate(interval=1000.0 / fps, blit=False, repeat=True)
 
 
-def _still_copy(caption: Any) -> Any:
+def _still_copy(ax: Any, caption: Any) -> Any:
     """A plain (not animated) copy of a caption annotation, for one replayed frame."""
-    return caption.axes.annotate(
+    return ax.annotate(
         caption.get_text(),
         xy=caption.xy,
         xycoords=caption.xycoords,
@@ -117,6 +119,7 @@ class CelluloidEngine:
         finally:
             one.close()
 
+    @mplsettings.applied
     def write(self, writer: Any, workers: int = 1, on_frame: OnFrame | None = None) -> Array:
         from matplotlib.animation import AbstractMovieWriter
 
