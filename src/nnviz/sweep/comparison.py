@@ -186,7 +186,7 @@ def label_lines(spec: SweepSpec, run: RunSpec, width: int) -> list[str]:
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
 
     def fits(text: str) -> bool:
-        return measure.textlength(text, font=font(12)) <= width - 6
+        return measure.textlength(text, font=font(12)) <= width - 16  # a gap between neighbouring labels
 
     line = run_label(spec, run)
     lines = [line] if fits(line) or len(run.values) < 2 else run_label(spec, run, "\n").split("\n")
