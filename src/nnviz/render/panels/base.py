@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 from matplotlib.collections import LineCollection
 
+from ...config import Config
 from ...engine import nn
 from ...engine.data import Dataset
 from ...engine.history import History
@@ -38,6 +39,10 @@ def no_cost(model: nn.Model, layer: int) -> int:
     return 0
 
 
+def no_fixed_cost(cfg: Config, data: Dataset, model: nn.Model) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class PanelKind:
     """A ``--panels`` name: one registry row.
@@ -45,13 +50,16 @@ class PanelKind:
     ``build`` makes the panels it stands for (one, or a set such as every
     layer's); ``mesh_floats`` is what they keep per meshgrid point in every
     frame, in float64 values, for the memory budget (checked before training,
-    so from the network's shape alone).
+    so from the network's shape alone). ``admit`` refuses (``ConfigError``),
+    also before training, a run whose fixed part (what ``build`` computes
+    once, such as the landscape's loss grid) would pass its own budget.
     """
 
     name: str
     help: str
     build: Callable[[Setup], tuple[Panel, ...]]
     mesh_floats: Callable[[nn.Model, int], int] = no_cost
+    admit: Callable[[Config, Dataset, nn.Model], None] = no_fixed_cost
 
 
 class PanelView:
