@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ...engine import nn
 from ..scene import Panel
-from . import curves, input, layer, neurons
+from . import curves, input, landscape, layer, neurons
 from .base import PanelKind, PanelView, Setup, mesh_stride
 
 PANELS: dict[str, PanelKind] = {
@@ -23,6 +23,7 @@ PANELS: dict[str, PanelKind] = {
         curves.KIND,
         layer.LAYERS,
         neurons.KIND,
+        landscape.KIND,
     )
 }
 
