@@ -52,7 +52,7 @@ from ...config import Config
 from ...engine import nn
 from ...engine.data import Dataset
 from ...engine.history import Epoch
-from ...engine.train import snapshot_steps
+from ...engine.train import total_steps
 from ...errors import ConfigError, RenderError
 from ...numbers import fixed
 from ..layout import Style
@@ -67,8 +67,10 @@ MAX_RES = 51  # grid nodes per side at most (loss-landscape's default): finer ad
 MIN_RES = 9  # the coarsest grid still drawn as a map; below it the run is refused
 # One-off work of the fixed part, in multiply-adds: every grid node is a pass
 # of the training set. A unit took 3.7-8.8 ns on the shared 2-core machine under
-# a load of 14 (benchmarks/bench_views.py), so the cap is ~10-15 s there and a
-# few seconds idle. Every generated dataset's default run gets the full 51 x 51
+# a load of 14 (benchmarks/bench_views.py), so the cap is ~7-18 s there and a
+# few seconds idle. It bounds the memory too: 81 nodes of n samples through a
+# first layer of h units keep n x h <= 1.3e6 (the 3 arrays of ``FirstLayer``,
+# 31 MiB at most, and one pass's activations). Every generated dataset's default run gets the full 51 x 51
 # grid (spiral's costs 1e9); the 1,797 digits get 35 x 35.
 WORK_CAP = 2e9
 ACT_COST = 16  # an activation (tanh, exp) costs about this many multiply-adds
@@ -251,7 +253,9 @@ def refusal(model: nn.Model, n: int, total: int, snapshots: int) -> str:
 def admit(cfg: Config, data: Dataset, model: nn.Model) -> None:
     """Refuse, before training, a run whose coarsest landscape would pass ``WORK_CAP``."""
     n = len(data.y)
-    snapshots = len(snapshot_steps(cfg, n))
+    # As len(engine.train.snapshot_steps(cfg, n)), without building the list.
+    every, total = cfg.train.snapshot_every, total_steps(cfg, n)
+    snapshots = total // every + 1 + (total % every > 0) if every else cfg.train.epochs + 1
     if snapshots >= MIN_EPOCHS and not resolution(model, n, snapshots):
         raise ConfigError(refusal(model, n, n + len(data.y_test), snapshots))
 
