@@ -271,6 +271,29 @@ def test_no_text_overlaps(size, task):
     assert any(t.startswith("Loss landscape") for t in texts), texts
 
 
+@pytest.mark.parametrize(
+    ("panels", "size", "shown"),
+    [("input,landscape,loss", "600x200", True), ("input,hidden,loss,neurons,landscape", "480x160", False)],
+)
+def test_a_panel_too_narrow_for_the_loss_text_leaves_it_out(moons, panels, size, shown):
+    """Five panels at 480x160 leave ~70 px for the landscape: its text would spill over the key and the next panel."""
+    anim = _anim(moons, **{"render.panels": panels, "render.size": size})
+    painter = anim.painter()
+    try:
+        for i in (5, 6):
+            painter.render(anim.frame(i))
+        text = _view(painter).artists[2]
+        assert text.get_visible() == shown
+        painter.canvas.draw()
+        if shown:
+            inside = _view(painter).ax.get_window_extent()
+            box = text.get_window_extent()
+            assert inside.x0 <= box.x0 and box.x1 <= inside.x1 and inside.y0 <= box.y0 and box.y1 <= inside.y1
+        assert not layout.text_clashes(painter.fig)
+    finally:
+        painter.close()
+
+
 def test_the_text_goes_to_the_corner_the_path_leaves_free():
     lim = (0.0, 1.0, 0.0, 1.0)
     across_the_top = np.column_stack([np.linspace(0.05, 0.95, 20), np.full(20, 0.9)])

@@ -561,7 +561,21 @@ class LandscapeView(PanelView):
             zorder=6,
             bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.85},
         )
+        text.set_visible(self._fits(text))
         return [path, here, text]
+
+    def _fits(self, text: Any) -> bool:
+        """Whether ``text`` fits in 90% of the axes' width, as laid out so far.
+
+        A panel too narrow for it (five panels at 320x160) leaves it out
+        rather than spill it over the key and the next panel. Before the
+        layout (``build``) the axes are where subplots put them; each update
+        looks again at where the layout left them.
+        """
+        fig = self.ax.figure
+        text.set_visible(True)  # a hidden text measures nothing
+        width = text.get_window_extent(renderer=fig.canvas.get_renderer()).width
+        return bool(width <= 0.9 * self.ax.get_position().width * fig.bbox.width)
 
     @staticmethod
     def _text(sp: Spot) -> str:
@@ -587,6 +601,7 @@ class LandscapeView(PanelView):
         path.set_data(c[:, 0], c[:, 1])
         here.set_data([sp.point[0]], [sp.point[1]])
         text.set_text(self._text(sp))
+        text.set_visible(self._fits(text))
 
     @classmethod
     def palette(cls, scene: Scene) -> Array | None:
