@@ -30,7 +30,7 @@ class Case:
 
 T = ("train", "-q", "--epochs", "2")
 A = ("animate", "-q", "--epochs", "2", "--grid", "8", "--size", "128x64")
-ACTIVATIONS = "linear, sigmoid, tanh, relu, leaky_relu, gelu, silu, softplus"
+ACTIVATIONS = "linear, sigmoid, tanh, relu, leaky_relu, gelu, gelu_erf, silu, softplus"
 CFG_KEYS_TRAIN = "optimizer, lr, batch_size, epochs, stop_loss, seed, weight_decay, snapshot_every, dtype"
 HIDDEN = "must be a list of 1 to 16 widths from 1 to 1024, e.g. 2 or 4,2"
 SIZE = "must be WIDTHxHEIGHT in pixels, each from 64 to 4096, e.g. 1200x400"
@@ -44,7 +44,7 @@ CASES = [
          "Error: --optimizer = 'adamw' is invalid: unknown name; valid: sgd, momentum, adam, rmsprop"),
     Case("dataset", (*T, "--dataset", "imagenet"), 1,
          "Error: --dataset = 'imagenet' is invalid: unknown name; valid: blobs, blobs3, xor, sine, circles, moons, "
-         "spiral, gaussians, digits, csv, mnist"),
+         "spiral, gaussians, digits, csv, recorded, mnist"),
     Case("init", (*T, "--init", "zeros"), 1,
          "Error: --init = 'zeros' is invalid: unknown name; valid: glorot_uniform, he_normal, normal, "
          "truncated_normal, uniform"),
@@ -193,7 +193,7 @@ CASES = [
     Case("csv-without-path", (*T, "--dataset", "csv"), 1,
          "Error: data.name = 'csv' needs a file: set data.path or pass --data PATH"),
     Case("csv-path-for-generated", (*T, "--dataset", "blobs", "--data", "d.csv"), 1,
-         "Error: data.path is only used by the file datasets (csv, mnist), not 'blobs'; set data.name to one of those "
+         "Error: data.path is only used by the file datasets (csv, recorded, mnist), not 'blobs'; set data.name to one of those "
          "or drop data.path",
          {"d.csv": GOOD_CSV}),
     # --- outputs that cannot be written ----------------------------------------------

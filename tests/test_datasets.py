@@ -32,7 +32,7 @@ def _csv(tmp_path: Path, text: str | bytes, name: str = "data.csv") -> str:
 
 def test_table_names_are_exactly_the_documented_ones() -> None:
     assert list(DATASETS) == [
-        "blobs", "blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians", "digits", "csv", "mnist",
+        "blobs", "blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians", "digits", "csv", "recorded", "mnist",
     ]
     assert GENERATED == ["blobs", "blobs3", "xor", "sine", "circles", "moons", "spiral", "gaussians"]
     assert all(spec.name == name and spec.description for name, spec in DATASETS.items())
@@ -42,7 +42,7 @@ def test_table_names_are_exactly_the_documented_ones() -> None:
 def test_every_row_either_makes_or_reads() -> None:
     for spec in DATASETS.values():
         assert (spec.make is None) != (spec.read is None), spec.name
-    assert [name for name in DATASETS if reads_file(name)] == ["csv", "mnist"]
+    assert [name for name in DATASETS if reads_file(name)] == ["csv", "recorded", "mnist"]
     assert not reads_file("blobs") and not reads_file("digits") and not reads_file("nope")
 
 
@@ -221,7 +221,7 @@ def test_arrays_are_read_only() -> None:
     ("kwargs", "message"),
     [
         ({"name": "nope"}, "unknown dataset 'nope'; choose one of: blobs, blobs3, xor"),
-        ({"name": "blobs", "path": "x.csv"}, "data.path is only used by the file datasets (csv, mnist), not 'blobs'"),
+        ({"name": "blobs", "path": "x.csv"}, "data.path is only used by the file datasets (csv, recorded, mnist), not 'blobs'"),
         ({"name": "csv"}, "csv dataset needs a file"),
         ({"name": "blobs", "n_samples": 2}, "n_samples must be an integer of at least 4"),
         ({"name": "blobs", "noise": -0.1}, "noise must be a finite number of at least 0"),

@@ -94,7 +94,7 @@ def test_affine_stage_midpoint_is_xw_plus_half_b():
     m = morph.Morph(hist, data, cfg.render, steps=2, pause=0)
     # Moments: input, (0, .5), linear, (1, .5) <- half way through "+b", affine, ...
     i = next(k for k, mo in enumerate(m.moments) if mo.rep == 1 and mo.t == 0.5)
-    assert m.title(i).endswith("layer 1: affine (+b₁)")
+    assert m.title(i).endswith("step 2 of 3: adding layer 1's bias (+b₁)")
     W, b = hist.last.params[:2]
     sp = m.frame(i).panels["morph"]
     np.testing.assert_allclose(sp.points, data.X @ W + b / 2, rtol=0, atol=1e-12)
@@ -151,12 +151,14 @@ def test_frame_count_titles_and_gif(tmp_path, deep):
     assert len(m) == 2 * per_epoch
     assert Image.open(path).n_frames == 2 * per_epoch
     titles = [m.title(i) for i in range(per_epoch)]
-    assert titles[0] == "Epoch 0    input space"
-    assert titles[-1] == f"Epoch 0    stage {stages}/{stages}: layer 2: tanh"
-    assert m.title(per_epoch).startswith(f"Epoch {hist.last.epoch}    input")
+    assert titles[0] == "Epoch 0    the input plane"
+    assert titles[-1] == f"Epoch 0    step {stages} of {stages}: layer 2's tanh applied"
+    assert m.title(per_epoch).startswith(f"Epoch {hist.last.epoch}    the input")
     # The stage's moving frames, its arrival and the pause after it.
-    tanh = [t for t in titles if "layer 1: tanh" in t]
-    assert tanh == [f"Epoch 0    stage 3/{stages}: layer 1: tanh"] * (steps - 1 + 1 + pause)
+    tanh = [t for t in titles if "layer 1's tanh" in t]
+    assert tanh == [f"Epoch 0    step 3 of {stages}: applying layer 1's tanh"] * (steps - 1) + [
+        f"Epoch 0    step 3 of {stages}: layer 1's tanh applied"
+    ] * (1 + pause)
 
 
 def test_png_and_deterministic_bytes(tmp_path, deep):
@@ -277,7 +279,7 @@ def test_painter_draws_every_grid_line(deep):
     painter = animation.painter(m)
     try:
         (panel,) = painter.views
-        grid = panel.artists[1]
+        grid = panel.grid
         assert len(grid.get_segments()) == 2 * len(m.scene.line_index()) == 2 * base.GRID_LINES
         assert painter.render(m.frame(len(m) - 1)).shape == (200, 200, 3)
     finally:

@@ -171,3 +171,26 @@ def test_unknown_names_list_the_valid_ones() -> None:
         nn.Model((2, 2, 1), "swish", "bce")
     with pytest.raises(ConfigError, match="hidden layers 1..1"):
         nn.hidden(nn.Model((2, 2, 1)), nn.init_params(nn.Model((2, 2, 1)), np.random.default_rng(0)), np.zeros((1, 2)), 2)
+
+
+def test_gelu_erf_is_the_exact_gelu_to_float64_accuracy() -> None:
+    # PyTorch's default GELU() and Keras' gelu: z * Phi(z), against the C library's erf point by point.
+    z = np.concatenate([np.linspace(-12.0, 12.0, 20001), [0.0, -0.0, 1e-300, -1e-300, 40.0, -40.0]])
+    want = np.array([0.5 * v * (1.0 + math.erf(v * math.sqrt(0.5))) for v in z])
+    got = nn.ACTIVATIONS["gelu_erf"].f(z)
+    assert np.max(np.abs(got - want)) <= 2.0**-52 * np.maximum(np.abs(want), 1.0).max()
+    # The tanh form is a different function (by up to ~5e-4): the two must not be confused.
+    assert 1e-4 < np.max(np.abs(nn.ACTIVATIONS["gelu"].f(z) - got)) < 1e-3
+    assert nn.ACTIVATIONS["gelu_erf"].f(np.ones(3, dtype=np.float32)).dtype == np.float32
+
+
+def test_leaky_slope_is_the_models_own() -> None:
+    z = np.array([-2.0, 3.0])
+    assert nn.Model((2, 2, 1), "leaky_relu").act.f(z).tolist() == [-0.02, 3.0]  # PyTorch's 0.01 by default
+    keras_like = nn.Model((2, 2, 1), "leaky_relu", "bce", 0.3)
+    assert keras_like.act.f(z).tolist() == [0.3 * -2.0, 3.0]
+    assert keras_like.act.df(z, z).tolist() == [0.3, 1.0]
+    model, params, X, y = _problem("bce", "leaky_relu")
+    sloped = nn.Model(model.sizes, "leaky_relu", "bce", 0.2)
+    assert check_gradients(sloped, params, X, y).worst <= 1e-7
+    assert nn.loss(sloped, params, X, y) != nn.loss(model, params, X, y)

@@ -261,8 +261,12 @@ def one_set() -> Iterator[None]:
     runs writing the same four files (animation, poster, CSV, TOML) at once
     leave one run's set, never a mix. The lock is on the folder itself (no
     lock file is left behind) and, like every flock, dies with its process.
-    On any exception nothing is renamed and the temps are removed.
+    On any exception nothing is renamed and the temps are removed. A set
+    opened inside another joins it: its files land with the outer set's.
     """
+    if _PENDING.get() is not None:
+        yield
+        return
     pending: list[tuple[Path, Path]] = []
     token = _PENDING.set(pending)
     try:

@@ -177,6 +177,19 @@ def _split(v: Any) -> list[Any]:
     return [v]
 
 
+def boolean(v: Any) -> bool:
+    """A TOML boolean, or from a flag one of on/off, true/false, yes/no, 1/0."""
+    if isinstance(v, bool):
+        return v
+    words = {"on": True, "true": True, "yes": True, "1": True, "off": False, "false": False, "no": False, "0": False}
+    if isinstance(v, str) and v.strip().lower() in words:
+        return words[v.strip().lower()]
+    raise ValueError("must be true or false (on or off)")
+
+
+boolean.kind = bool  # type: ignore[attr-defined]  # the CLI makes a --key/--no-key flag pair
+
+
 def hidden_widths(v: Any) -> tuple[int, ...]:
     allowed = f"a list of 1 to {MAX_DEPTH} widths from 1 to {MAX_WIDTH}, e.g. 2 or 4,2"
     parts = _split(v)
@@ -282,6 +295,13 @@ class DataConfig:
     seed: int | None = key(None, optional(int_range(0, 2**32 - 1)), None, "data seed (default: train.seed)")
     task: str | None = key(None, Choice("task"), "--task", "override the task inferred from a file")
     target: str | None = key(None, optional(column_name), "--target", "column to predict (default: the last)")
+    standardize: bool = key(
+        True,
+        boolean,
+        "--standardize",
+        "train on your file's features scaled to mean 0 and std 1 (fitted on the training split); "
+        "axes stay in your units",
+    )
 
 
 @dataclass(frozen=True)
@@ -291,6 +311,9 @@ class ModelConfig:
     init: str = key("glorot_uniform", Choice("init"), "--init", "weight initialiser")
     init_std: float = key(0.05, float_range(0.0, 100.0, lo_open=True), "--init-std", "std for normal inits")
     loss: str = key("auto", Choice("loss", extra=("auto",)), "--loss", "output loss (auto picks by task)")
+    leaky_slope: float = key(
+        0.01, float_range(0.0, 1.0, hi_open=True), "--leaky-slope", "negative slope of leaky_relu (Keras' layer: 0.3)"
+    )
 
 
 @dataclass(frozen=True)
@@ -335,6 +358,12 @@ class RenderConfig:
         Choice(names=COLORS),
         "--colors",
         "full: every rendered colour; palette: the GIF's colours in every format (webp, html: about half the GIF)",
+    )
+    captions: bool = key(
+        True,
+        boolean,
+        "--captions",
+        "a line under each panel saying what it shows, and the training events where they hold",
     )
 
 
@@ -454,6 +483,8 @@ def _check_file_type(section: str, key: str, value: Any, label: str) -> None:
     kind = getattr(SCHEMA[section][key].parse, "kind", None)
     if kind in (int, float) and isinstance(value, str) and re.fullmatch(r"\s*[-+]?[\d.]+(e[-+]?\d+)?\s*", value, re.I):
         raise ConfigError(f"{label} = {value!r} is invalid: must be a number, not a string (drop the quotes)")
+    if kind is bool and not isinstance(value, bool):
+        raise ConfigError(f"{label} = {_describe(value)} is invalid: must be true or false, written without quotes")
     if kind is int and isinstance(value, float):
         raise ConfigError(f"{label} = {value!r} is invalid: must be a whole number, written without a decimal point")
 

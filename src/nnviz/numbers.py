@@ -27,6 +27,11 @@ def number(name: str, value: float, places: int = 3) -> str:
     return f"{value:.1%}" if name == "accuracy" else fixed(value, places)
 
 
+def shown(metrics: dict[str, float], places: int = 4) -> dict[str, str]:
+    """Every metric as a frame's title writes it (``test_accuracy`` as ``accuracy``): what a player shows beside it."""
+    return {name: number(name.removeprefix("test_"), value, places) for name, value in metrics.items()}
+
+
 def metric(name: str, value: float) -> str:
     """``acc 87.2%``, ``rmse 0.123``, ``loss 0.262``: one metric in the short texts."""
     return f"{SHORT_NAMES.get(name, name)} {number(name, value)}"

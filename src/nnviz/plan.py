@@ -120,6 +120,7 @@ class Outputs:
     poster: Path | None = None
     history_csv: Path | None = None
     config_toml: Path | None = None
+    events_csv: Path | None = None  # the training events (a dead unit, a plateau) the frames name
     extra: Mapping[str, Path] = field(default_factory=dict)  # a sweep run's thumbnail and marker
     stdout: bool = False  # ``path`` is a temp file copied to stdout at the end
 
@@ -130,6 +131,7 @@ class Outputs:
         if self.path is None:
             named = {"": self.history_csv}
         named["its .toml config"] = self.config_toml
+        named["its .events.csv list"] = self.events_csv
         files = {what: p for what, p in named.items() if p is not None}
         return {**files, **self.extra}
 
@@ -259,7 +261,14 @@ def animation_outputs(cfg: Config, out: str | os.PathLike[str] | None = None, *,
             )
         else:
             path = path.with_name(f"{path.name}.{fmt}")
-    return Outputs(path, fmt, path.with_suffix(".png"), path.with_suffix(".csv"), path.with_suffix(".toml"))
+    return Outputs(
+        path, fmt, path.with_suffix(".png"), path.with_suffix(".csv"), path.with_suffix(".toml"), events_path(path)
+    )
+
+
+def events_path(path: Path) -> Path:
+    """``run.events.csv`` beside ``run.gif``: the run's training events, one per row."""
+    return path.with_suffix(".events.csv")
 
 
 def animate(
@@ -277,7 +286,7 @@ def animate(
     """
     outputs = animation_outputs(cfg, out)
     if not sides:
-        outputs = replace(outputs, poster=None, history_csv=None, config_toml=None)
+        outputs = replace(outputs, poster=None, history_csv=None, config_toml=None, events_csv=None)
     given = None if out is None else os.fspath(out)
     plan = Plan("render" if trained else "animate", cfg, outputs, _inputs(cfg, inputs), "--out", given, not trained)
     return _with_format(plan)

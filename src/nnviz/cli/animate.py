@@ -69,9 +69,10 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
     say = functools.partial(click.echo, err=plan.outputs.stdout)
     if history is None:  # a fresh run: where it stopped and what it reached
         say(f"{stop_line(hist, cfg)}; {final_metrics(hist)}")
-    written = [result.path] + [
-        p for p in (result.poster, result.history_csv, result.config_toml) if p is not None and p != result.path
-    ]
+    for line in event_lines(result.events, hist):  # what happened on the way (a dead unit, a plateau)
+        say(f"event: {line}")
+    sides = (result.poster, result.history_csv, result.config_toml, result.events_csv)
+    written = [result.path] + [p for p in sides if p is not None and p != result.path]
     if writer_for(cfg.render.format).animated:
         first = hist.epochs[0].epoch if result.frames > 1 else hist.last.epoch
         span = f"epochs {first}-{hist.last.epoch}" if first != hist.last.epoch else f"epoch {first}"
@@ -80,6 +81,19 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
         what = f"the epoch-{hist.last.epoch} still"
     shown = ["standard output" if plan.outputs.stdout and p == result.path else str(p) for p in written]
     say(f"wrote {what}: " + ", ".join(shown))
+
+
+MAX_EVENT_LINES = 5
+
+
+def event_lines(events: Any, hist: History) -> list[str]:
+    """The events worth a line at the end of a run, the first few (the events CSV has them all)."""
+    from ..engine.events import summary
+
+    lines = summary(events, hist)
+    if len(lines) > MAX_EVENT_LINES:
+        lines = [*lines[: MAX_EVENT_LINES - 1], f"and {len(lines) - MAX_EVENT_LINES + 1} more (see the .events.csv)"]
+    return lines
 
 
 def final_metrics(hist: History) -> str:

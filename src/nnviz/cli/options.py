@@ -68,6 +68,17 @@ def _schema_options(sections: Iterable[str], shown: Mapping[str, str]) -> list[C
             default = shown.get(dotted, _show_default(spec.default))
             if dotted in by_dataset:
                 default = f"the dataset's (nnviz datasets), else {default}"
+            if getattr(spec.parse, "kind", None) is bool:  # --standardize / --no-standardize
+                no = "--no-" + spec.flag.removeprefix("--")
+                decorators.append(
+                    click.option(
+                        f"{spec.flag}/{no}",
+                        _param_name(section, key),
+                        default=None,
+                        help=f"{spec.help} [{dotted}, default: {'on' if spec.default else 'off'}]",
+                    )
+                )
+                continue
             decorators.append(
                 click.option(
                     spec.flag,
@@ -212,7 +223,7 @@ def read_saved_run(history_path: str, cfg: Any) -> tuple[Any, Any]:
     from ..engine.train import build_model, load_data
 
     loss = None if cfg.model.loss == "auto" else cfg.model.loss
-    history = read_history(history_path, activation=cfg.model.activation, loss=loss)
+    history = read_history(history_path, activation=cfg.model.activation, loss=loss, leaky_slope=cfg.model.leaky_slope)
     data = load_data(cfg)
     check_fits(history, build_model(cfg, data), history_path)
     return history, data

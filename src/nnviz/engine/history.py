@@ -206,11 +206,13 @@ def _open_capped(p: Path) -> BinaryIO:
     return io.BufferedReader(raw, buffer_size=2**20)
 
 
-def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: str | None = None) -> History:
+def read_history(
+    path: str | os.PathLike[str], activation: str = "tanh", loss: str | None = None, leaky_slope: float = nn.LEAKY_SLOPE
+) -> History:
     """Load a history CSV written by ``write_history``.
 
-    The CSV holds numbers only, so the activation (and, for ``sse``, the loss)
-    come from the run's config. The task follows from the metric columns and
+    The CSV holds numbers only, so the activation (with leaky_relu's slope, and,
+    for ``sse``, the loss) come from the run's config. The task follows from the metric columns and
     the output width.
     """
     import pandas as pd
@@ -239,7 +241,7 @@ def read_history(path: str | os.PathLike[str], activation: str = "tanh", loss: s
         raise DataError(f"history file {str(p)!r} line {row + 2}: a value is missing or not a number")
     if loss is None:  # a classifier's metrics say which head; otherwise regression
         loss = ("ce" if sizes[-1] > 1 else "bce") if "accuracy" in columns else "mse"
-    model = nn.Model(sizes, activation, loss)
+    model = nn.Model(sizes, activation, loss, leaky_slope)
     names = tuple(c for c in columns if c not in ("epoch", "step") and not _PARAM.match(c))
     _check_finite(numeric, str(p))
     steps = numeric["step"].to_numpy() if "step" in columns else None

@@ -9,8 +9,10 @@ state.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -37,7 +39,7 @@ class Activation:
     df: Callable[[Array, Array], Array]
 
 
-LEAKY_SLOPE = 0.01  # Keras' LeakyReLU uses 0.3, PyTorch 0.01; we follow PyTorch.
+LEAKY_SLOPE = 0.01  # the default (PyTorch's); Keras' LeakyReLU uses 0.3: Model.leaky_slope sets it
 # Python floats, not NumPy float64 scalars: those would promote a float32
 # array to float64 (NEP 50); a Python float takes the array's dtype.
 _GELU_C = float(np.sqrt(2.0 / np.pi))
@@ -68,7 +70,7 @@ def _gelu_tanh(z: Array) -> tuple[Array, Array]:
 def _gelu(z: Array) -> Array:
     """GELU in its tanh approximation, as PyTorch's ``GELU(approximate="tanh")``.
 
-    The exact form needs erf, which NumPy lacks; the two differ by under 1e-3.
+    The exact form is ``gelu_erf``; the two differ by under 1e-3.
     """
     t, _ = _gelu_tanh(z)
     return 0.5 * z * (1.0 + t)
@@ -77,6 +79,35 @@ def _gelu(z: Array) -> Array:
 def _gelu_df(z: Array, a: Array) -> Array:
     t, zc = _gelu_tanh(z)
     return 0.5 * (1.0 + t) + 0.5 * zc * (1.0 - t * t) * _GELU_C * (1.0 + 3.0 * _GELU_K * zc * zc)
+
+
+_SQRT1_2 = math.sqrt(0.5)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_erf = np.frompyfunc(math.erf, 1, 1)  # NumPy has no erf; the C library's is accurate to an ulp
+
+
+def _erf_of(x: Array) -> Array:
+    return np.asarray(_erf(x)).astype(x.dtype)  # an object array from frompyfunc, back in x's float type
+
+
+def _gelu_erf(z: Array) -> Array:
+    """Exact GELU, z * Phi(z) = z/2 (1 + erf(z / sqrt 2)): PyTorch's default ``GELU()`` and Keras' ``gelu``."""
+    return 0.5 * z * (1.0 + _erf_of(z * _SQRT1_2))
+
+
+def _gelu_erf_df(z: Array, a: Array) -> Array:
+    # Phi(z) + z phi(z); z is clipped where phi is 0 anyway, so z * phi never makes inf * 0.
+    zc = np.clip(z, -40.0, 40.0)
+    return 0.5 * (1.0 + _erf_of(zc * _SQRT1_2)) + zc * np.exp(-0.5 * zc * zc) * _INV_SQRT_2PI
+
+
+def _leaky(slope: float) -> Activation:
+    """Leaky ReLU with negative slope ``slope`` (``Model.leaky_slope``)."""
+    return Activation(
+        "leaky_relu",
+        lambda z: np.where(z > 0, z, slope * z),
+        lambda z, a: np.where(z > 0, 1.0, slope).astype(z.dtype, copy=False),
+    )
 
 
 def _silu(z: Array) -> Array:
@@ -102,12 +133,9 @@ ACTIVATIONS: dict[str, Activation] = {
         Activation("sigmoid", _sigmoid, lambda z, a: a * (1.0 - a)),
         Activation("tanh", np.tanh, lambda z, a: 1.0 - a * a),
         Activation("relu", lambda z: np.maximum(z, 0.0), lambda z, a: (z > 0).astype(z.dtype)),
-        Activation(
-            "leaky_relu",
-            lambda z: np.where(z > 0, z, LEAKY_SLOPE * z),
-            lambda z, a: np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype, copy=False),
-        ),
+        _leaky(LEAKY_SLOPE),
         Activation("gelu", _gelu, _gelu_df),
+        Activation("gelu_erf", _gelu_erf, _gelu_erf_df),
         Activation("silu", _silu, _silu_df),
         Activation("softplus", _softplus, lambda z, a: _sigmoid(z)),
     )
@@ -203,11 +231,16 @@ DEFAULT_LOSS: dict[str, str] = {"binary": "bce", "multiclass": "ce", "regression
 
 @dataclass(frozen=True)
 class Model:
-    """Architecture only: layer widths (input, hidden..., output), activation, loss."""
+    """Architecture only: layer widths (input, hidden..., output), activation, loss.
+
+    ``leaky_slope`` is leaky_relu's negative slope (PyTorch's 0.01 by default,
+    Keras' layer 0.3); other activations ignore it.
+    """
 
     sizes: tuple[int, ...]
     activation: str = "tanh"
     loss: str = "bce"
+    leaky_slope: float = LEAKY_SLOPE
 
     def __post_init__(self) -> None:
         if len(self.sizes) < 2 or any(s < 1 for s in self.sizes):
@@ -225,6 +258,8 @@ class Model:
 
     @property
     def act(self) -> Activation:
+        if self.activation == "leaky_relu" and self.leaky_slope != LEAKY_SLOPE:
+            return _leaky_with(self.leaky_slope)
         return ACTIVATIONS[self.activation]
 
     @property
@@ -244,6 +279,11 @@ class Model:
         for fan_in, fan_out in zip(self.sizes[:-1], self.sizes[1:]):
             shapes += [(fan_in, fan_out), (fan_out,)]
         return shapes
+
+
+@lru_cache(maxsize=8)
+def _leaky_with(slope: float) -> Activation:
+    return _leaky(slope)  # one record per slope, so each forward pass does not build its own
 
 
 def _lookup(table: dict, name: str, what: str):

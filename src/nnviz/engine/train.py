@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -98,7 +98,7 @@ def build_model(cfg: Config, data: Dataset) -> nn.Model:
             f"{MAX_ACTIVATIONS:,}; use fewer samples (--n-samples) or narrower layers"
         )
     n_out = data.n_classes if data.task == "multiclass" else 1
-    return nn.Model((data.n_features, *cfg.model.hidden, n_out), cfg.model.activation, loss)
+    return nn.Model((data.n_features, *cfg.model.hidden, n_out), cfg.model.activation, loss, cfg.model.leaky_slope)
 
 
 # Every snapshot holds a copy of every parameter plus a full-set forward pass;
@@ -170,10 +170,57 @@ def _cast(data: Dataset, dtype: type) -> Dataset:
     )
 
 
-def _snapshot(epoch: int, step: int, params: list[Array], model: nn.Model, data: Dataset, sub_epoch: bool) -> Epoch:
+@dataclass(frozen=True)
+class Scaling:
+    """The standardisation a run trains with: each feature's training mean and std.
+
+    The network trains on ``(x - mean) / std``. Its snapshots fold the scaling
+    into the first layer (``W / std``, ``b - (mean / std) W``), so a History's
+    network reads the user's own units: every picture, re-render and CSV
+    draws in them, and the hidden values are exactly those training saw.
+    """
+
+    mean: Array
+    std: Array
+
+    def apply(self, X: Array) -> Array:
+        return (X - self.mean) / self.std
+
+    def fold(self, params: tuple[Array, ...]) -> tuple[Array, ...]:
+        W, b = params[0], params[1]
+        return (W / self.std[:, None], b - (self.mean / self.std) @ W, *params[2:])
+
+
+def scaling(cfg: Config, data: Dataset) -> Scaling | None:
+    """How a run standardises its inputs: a file's features (``data.scaled`` False), unless data.standardize is off."""
+    if not cfg.data.standardize or data.scaled or not len(data.y):
+        return None
+    X = np.asarray(data.X, dtype=np.float64)
+    std = X.std(axis=0)
+    # A constant feature carries nothing to learn from: leave it unscaled rather than divide by zero.
+    return Scaling(X.mean(axis=0), np.where(std > 0, std, 1.0))
+
+
+def _scaled(data: Dataset, scale: Scaling | None) -> Dataset:
+    if scale is None:
+        return data
+    return replace(data, X=scale.apply(data.X), X_test=scale.apply(data.X_test) if len(data.X_test) else data.X_test)
+
+
+def _snapshot(
+    epoch: int,
+    step: int,
+    params: list[Array],
+    model: nn.Model,
+    data: Dataset,
+    sub_epoch: bool,
+    scale: Scaling | None = None,
+) -> Epoch:
     # Upcast copies: every float32 is exactly a float64, so a History (and its
     # CSV) is float64 whatever the training dtype, and loses nothing.
     frozen = tuple(p.astype(np.float64) for p in params)
+    if scale is not None:  # the History's network reads the user's units
+        frozen = scale.fold(frozen)
     where = f"epoch {epoch}, step {step}" if sub_epoch else f"epoch {epoch}"
     if not all(np.isfinite(p).all() for p in frozen):
         raise Diverged(f"a parameter became non-finite at {where}", where)
@@ -197,7 +244,8 @@ def iter_epochs(cfg: Config, data: Dataset, model: nn.Model | None = None) -> It
     n = len(data.y)
     check_snapshot_budget(cfg, model, n)
     dtype = DTYPES[cfg.train.dtype]
-    data = _cast(data, dtype)
+    scale = scaling(cfg, data)
+    data = _cast(_scaled(data, scale), dtype)
     rng = np.random.default_rng(cfg.train.seed)
     # Drawn in float64 and then rounded, so a float32 run starts where the float64 one does.
     init: list[Array] = [
@@ -210,7 +258,7 @@ def iter_epochs(cfg: Config, data: Dataset, model: nn.Model | None = None) -> It
     sub_epoch = cfg.train.snapshot_every > 0
     stop = cfg.train.stop_loss
     targets = iter(snapshot_steps(cfg, n)[1:])
-    current = _snapshot(0, 0, params, model, data, sub_epoch)
+    current = _snapshot(0, 0, params, model, data, sub_epoch, scale)
     yield current
     if stop and current.loss <= stop:
         return
@@ -230,7 +278,7 @@ def iter_epochs(cfg: Config, data: Dataset, model: nn.Model | None = None) -> It
                 b, step = b + chunk, step + chunk
                 if step < target:
                     break  # the epoch ended between snapshots
-                current = _snapshot(epoch, step, params, model, data, sub_epoch)
+                current = _snapshot(epoch, step, params, model, data, sub_epoch, scale)
             yield current
             following = next(targets, None)
             if following is None or (stop and current.loss <= stop):

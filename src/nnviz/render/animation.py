@@ -17,7 +17,9 @@ import numpy as np
 
 from ..config import MAX_SIDE, SCHEMA, RenderConfig
 from ..engine.data import Dataset
+from ..engine.events import Event, find_events
 from ..engine.history import History
+from ..numbers import shown
 from . import scene
 from .paint import Painter, frame_palette
 from .panels import Setup, build_panels
@@ -38,6 +40,7 @@ class FrameSource(Protocol):
     size: tuple[int, int]
     limits: Mapping[str, Limits] | None  # the whole animation's axes; None: every frame its own
     titles: bool  # False: a thumbnail (no titles, legend or colour scale)
+    captions: bool  # a line under each panel (and the events where they hold)
 
     def __len__(self) -> int: ...
 
@@ -61,6 +64,7 @@ def painter(source: FrameSource) -> Painter:
         size=source.size,
         fixed=source.limits is not None,
         chrome=source.titles,
+        captions=source.captions,
     )
 
 
@@ -104,8 +108,10 @@ class Animation:
         indices: Sequence[int] | None = None,
         *,
         titles: bool = True,
+        events: Sequence[Event] | None = None,
     ) -> None:
         self.history, self.render, self.titles = history, render, titles
+        self.captions = render.captions
         self.indices = (
             tuple(indices)
             if indices is not None
@@ -117,6 +123,8 @@ class Animation:
         self.limits: Mapping[str, scene.Limits] | None = (
             scene.fixed_limits(self.scene, self.panels, history, self.indices) if render.axes == "fixed" else None
         )
+        # What happened in training (a dead unit, a plateau): the frames where it holds name it.
+        self.events = tuple(events) if events is not None else find_events(history, data, positions=self.indices)
 
     def __len__(self) -> int:
         return len(self.indices)
@@ -131,6 +139,7 @@ class Animation:
     def frame(self, index: int) -> scene.Frame:
         """The scene of history position ``index``, with its axis limits."""
         frame = scene.make_frame(self.scene, self.panels, self.history.epochs[index], index, self.limits)
+        frame = replace(frame, notes=scene.notes(self.panels, self.events, index))
         # Blank, not empty: an untitled frame's title keeps its line in the layout.
         return frame if self.titles else replace(frame, title=" ", short_title=" ")
 
@@ -142,7 +151,12 @@ class Animation:
 
     def info(self, index: int) -> dict[str, Any]:
         ep = self.history.epochs[index]
-        return {"epoch": ep.epoch, "title": self.frame_title(index), "metrics": dict(ep.metrics)}
+        return {
+            "epoch": ep.epoch,
+            "title": self.frame_title(index),
+            "metrics": dict(ep.metrics),
+            "shown": shown(ep.metrics),
+        }
 
     def frame_title(self, index: int) -> str:
         ep = self.history.epochs[index]

@@ -16,13 +16,15 @@ Array = np.ndarray
 NORM = mcolors.Normalize(0.0, 1.0)
 # The training curves' greys (loss, metric): a hue would be some class's colour
 # (C0 and C1 were the binary classes' teal and red, right above the class legend).
-CURVE_GREYS = ("0.1", "0.55")
+CURVE_GREYS = ("0.1", "0.45")
+# Classes 0 and 1 keep the binary classes' blue and red, so a class looks the same in every
+# run; then seaborn's "deep" hues that stay apart from them and from each other.
 MULTICLASS_COLORS = (
-    "#4c72b0",
-    "#dd8452",
+    "#3f7f93",
+    "#c3553a",
     "#55a868",
-    "#c44e52",
     "#8172b3",
+    "#dd8452",
     "#937860",
     "#da8bc3",
     "#8c8c8c",
@@ -81,6 +83,21 @@ def _stepped(task: str, k: int) -> mcolors.Colormap:
         else binary_cmap().resampled(LEVELS)
     )
     return _faded(cmap, SURFACE_STRENGTH)
+
+
+# Where no input lands, a 2-wide layer's plane is this much of the surface's strength:
+# the region reads as possible, not as where the data is.
+UNREACHED_STRENGTH = 0.35
+
+
+def unreached_cmap(scene: Scene) -> mcolors.Colormap:
+    """The surface's colours, fainter: a plane where no input lands (the caption says so)."""
+    return _unreached(scene.task, scene.n_classes)
+
+
+@functools.cache
+def _unreached(task: str, k: int) -> mcolors.Colormap:
+    return _faded(_stepped(task, k), UNREACHED_STRENGTH)
 
 
 def _faded(cmap: mcolors.Colormap, strength: float) -> mcolors.Colormap:

@@ -92,11 +92,17 @@ def text_clashes(fig: Figure) -> list[str]:
 
 
 def _clashes(fig: Figure) -> list[tuple[str, list[Text]]]:
-    """Each problem, with the texts involved (one for text off the frame, two for an overlap)."""
+    """Each problem, with its texts (one for text off the frame or wider than its panel, two for an overlap)."""
     renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]  # Agg's canvas has one
     frame = Bbox.from_bounds(0, 0, *fig.canvas.get_width_height())
     boxes = [(t, t.get_window_extent(renderer)) for t in visible_texts(fig)]
     problems = [(f"{t.get_text()!r} is off the frame", [t]) for t, b in boxes if not _inside(b, frame)]
+    # A caption belongs to its panel: one that runs past the panel's sides reads as its neighbour's.
+    problems += [
+        (f"{t.get_text()!r} is wider than its panel", [t])
+        for t, b in boxes
+        if t.get_gid() == "caption" and t.axes is not None and b.width > t.axes.bbox.width + 1
+    ]
     titles = {id(ax.title) for ax in fig.axes}
     for i, (ta, a) in enumerate(boxes):
         for tb, b in boxes[i + 1 :]:
@@ -115,6 +121,10 @@ def _kind(text: Text, parts: Parts) -> str:
     """Which part of the layout a text is, as the fit steps name them."""
     if text is parts.title:
         return "title"
+    if any(text is c.text for c in parts.captions):
+        return "caption"
+    if parts.key is not None and text in _key_texts(parts.key):
+        return "key"
     if any(text is legend_text for legend in parts.fig.legends for legend_text in legend.get_texts()):
         return "legend"
     for ax in parts.fig.axes:
@@ -145,6 +155,23 @@ def _overlap(a: Bbox, b: Bbox, titles: bool = False) -> bool:
 
 
 @dataclass
+class Caption:
+    """A panel's caption line: its artist, its full and short text, and which one the layout kept."""
+
+    text: Text
+    full: str
+    short: str
+    current: str = ""
+
+    def __post_init__(self) -> None:
+        self.current = self.full
+
+    def use(self, text: str) -> None:
+        self.current = text
+        self.text.set_text(text)
+
+
+@dataclass
 class Parts:
     """The figure's adjustable parts: every axes, the panel titles, the legend maker, the title."""
 
@@ -155,6 +182,8 @@ class Parts:
     legend_entries: int
     title: Text
     compact_title: Callable[[], None] | None = None  # switch to the short title
+    captions: Sequence[Caption] = ()
+    key: Any = None  # the colour key (a colour bar), removed when even a two-row legend does not fit
 
 
 def _fewer_ticks(p: Parts) -> None:
@@ -219,11 +248,40 @@ def _no_panel_titles(p: Parts) -> None:
         ax.set_title("")
 
 
+def _short_captions(p: Parts) -> None:
+    for c in p.captions:
+        c.use(c.short)
+
+
+def _no_captions(p: Parts) -> None:
+    for c in p.captions:
+        c.text.set_visible(False)
+
+
+def _key_texts(key: Any) -> list[Text]:
+    ax = key.ax
+    return [ax.yaxis.label, ax.xaxis.label, *ax.get_yticklabels(), *ax.get_xticklabels()]
+
+
+def _fewer_key_ticks(p: Parts) -> None:
+    if p.key is not None:
+        p.key.ax.yaxis.set_major_locator(MaxNLocator(3))
+
+
+def _no_key(p: Parts) -> None:
+    if p.key is not None:
+        p.key.remove()
+        p.key = None
+
+
 # Each step and the kind of text it makes room for, in the order they give way.
 FIT_STEPS: tuple[tuple[Callable[[Parts], None], str], ...] = (
+    (_short_captions, "caption"),
     (_fewer_ticks, "tick"),
     (_no_tick_labels, "tick"),
+    (_fewer_key_ticks, "key"),
     (_no_axis_labels, "label"),
+    (_no_captions, "caption"),
     (_two_row_legend, "legend"),
     (_short_panel_titles, "panel"),
     (_one_word_panel_titles, "panel"),
@@ -232,6 +290,7 @@ FIT_STEPS: tuple[tuple[Callable[[Parts], None], str], ...] = (
     (_smaller_panel_titles, "panel"),
     (_smaller_title, "title"),
     (_smaller_panel_titles, "panel"),
+    (_no_key, "key"),
     (_no_panel_titles, "panel"),
 )
 
@@ -254,6 +313,8 @@ def fit(parts: Parts) -> list[str]:
             continue
         if kind == "tick":  # only the panels whose tick labels clash give theirs up
             step(replace(parts, axes=[ax for ax in parts.axes if _owns_any(ax, involved)]))
+        elif kind == "caption":  # and only the captions that clash shorten or go
+            step(replace(parts, captions=[c for c in parts.captions if any(c.text is t for t in involved)]))
         else:
             step(parts)
         parts.fig.canvas.draw()

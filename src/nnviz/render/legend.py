@@ -65,17 +65,28 @@ def add_class_legend(fig: Figure, scene: Scene, style: Style, ncol: int | None =
     )
 
 
-def add_colour_scale(fig: Figure, axes: Sequence[Any], scene: Scene, style: Style) -> Any:
-    """Regression: what the surface colours mean, as a colour bar on the right."""
-    lo, hi = scene.value_range
-    bar = fig.colorbar(
-        ScalarMappable(mcolors.Normalize(lo, hi), surface_cmap(scene)),
-        ax=list(axes),
-        location="right",
-        fraction=0.025,
-        pad=0.01,
-        aspect=30,
-    )
-    bar.set_label("prediction", fontsize=style.label)
+def add_colour_key(fig: Figure, axes: Sequence[Any], scene: Scene, style: Style) -> Any:
+    """What the surface colours mean, as a colour bar on the right of the panels.
+
+    Binary: P(class 1) from 0 to 1, in the surface's own bands. Multiclass:
+    each class's colour, pale where the network is unsure (the class names
+    beside them). Regression: the predicted value.
+    """
+    cmap = surface_cmap(scene)
+    if scene.task == "regression":
+        lo, hi = scene.value_range
+        mappable, label = ScalarMappable(mcolors.Normalize(lo, hi), cmap), "prediction"
+    else:
+        mappable = ScalarMappable(mcolors.Normalize(0.0, 1.0), cmap)
+        label = "P(class 1)" if scene.task == "binary" else "likeliest class (pale: unsure)"
+    bar = fig.colorbar(mappable, ax=list(axes), location="right", fraction=0.03, pad=0.01, aspect=12)
+    bar.set_label(label, fontsize=style.label)
     bar.ax.tick_params(labelsize=style.tick, length=3 * style.scale)
+    if scene.task == "binary":
+        bar.set_ticks([0.0, 0.5, 1.0], labels=["0", "0.5", "1"])
+    elif scene.task == "multiclass":
+        k = max(scene.n_classes, 1)
+        names = scene.class_names or tuple(str(c) for c in range(k))
+        bar.set_ticks([(c + 0.5) / k for c in range(k)], labels=list(names[:k]))
+        bar.ax.tick_params(length=0)
     return bar

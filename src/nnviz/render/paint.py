@@ -26,7 +26,7 @@ from ..errors import RenderError
 from . import layout
 from .colours import palette_colors
 from .layout import DPI, Style
-from .legend import add_class_legend, add_colour_scale, legend_entries
+from .legend import add_class_legend, add_colour_key, legend_entries
 from .panels import PanelView, mesh_stride
 from .scene import Frame, Limits, Panel, Scene
 
@@ -75,25 +75,35 @@ def decorate(
     title: Any,
     compact_title: Any = None,
     chrome: bool = True,
+    captions: bool = True,
 ) -> list[str]:
-    """The legend (classes) or colour scale (regression), then a layout with no clashing text.
+    """The legend, the colour key and the captions, then a layout with no clashing text.
 
-    ``chrome=False`` (a thumbnail) has neither, and no panel titles.
-    Returns what still clashes after every fitting step (nothing, normally).
+    The key says what the surface colours mean (P(class 1), the likeliest
+    class, the predicted value), for frames whose panels draw a surface;
+    each panel's caption says what it shows. ``chrome=False`` (a thumbnail)
+    has none of them, and no panel titles. Returns what still clashes after
+    every fitting step (nothing, normally).
     """
     axes = [ax for v in views for ax in v.axes]
     legend: Any = None
     entries = 0
+    key: Any = None
+    lines = []
     if not chrome:
         for v in views:
             v.ax.set_title("")
     else:
-        if scene.task == "regression":
-            axes.append(add_colour_scale(fig, [v.ax for v in views], scene, style).ax)
+        coloured = [v.ax for v in views if v.surface]
+        if coloured:  # beside the panels it explains (not past the training curves)
+            key = add_colour_key(fig, coloured, scene, style)
+            axes.append(key.ax)
         entries = len(legend_entries(scene, style.scale)[1])
         legend = lambda ncol: add_class_legend(fig, scene, style, ncol)  # noqa: E731
         legend(None)
-    parts = layout.Parts(fig, axes, [v.ax for v in views], legend, entries, title, compact_title)
+        if captions:
+            lines = [c for c in (v.make_caption() for v in views) if c is not None]
+    parts = layout.Parts(fig, axes, [v.ax for v in views], legend, entries, title, compact_title, lines, key)
     return layout.fit(parts)
 
 
@@ -115,6 +125,7 @@ class Painter:
         size: tuple[int, int] = (1200, 400),
         fixed: bool = True,
         chrome: bool = True,
+        captions: bool = True,
     ) -> None:
         self.scene, self.size, self.fixed = scene, (int(size[0]), int(size[1])), fixed
         self.fig, self.canvas, axes = make_figure(self.size, panels)
@@ -133,7 +144,7 @@ class Painter:
             self.short = True
             self.title.set_text(first.short_title)
 
-        self.clashes = decorate(self.fig, self.views, scene, self.style, self.title, compact, chrome)
+        self.clashes = decorate(self.fig, self.views, scene, self.style, self.title, compact, chrome, captions)
         self.fig.set_layout_engine("none")
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)
 
@@ -154,6 +165,7 @@ class Painter:
         """
         for v in self.views:
             v.update(frame)
+            v.update_caption(frame.notes.get(v.name))
         self.title.set_text(frame.short_title if self.short else frame.title)
         if self.fixed:
             self.canvas.restore_region(self._background)

@@ -37,6 +37,7 @@ from .. import plan as plans
 from ..atomic import one_set, write_text_atomic
 from ..config import Config
 from ..engine.data import Dataset
+from ..engine.events import Event, find_events, write_events
 from ..engine.history import History, write_history
 from ..engine.train import load_data, train
 from ..errors import Interrupted, LargeOutputWarning, RenderError, stage
@@ -63,6 +64,8 @@ class AnimationResult:
     frames: int
     history: History = field(repr=False)  # thousands of arrays: not for a one-line repr
     note: str = ""  # what loading the data inferred or changed (target column, subset, split)
+    events: tuple[Event, ...] = ()  # what happened in training: a dead unit, a plateau (``engine.events``)
+    events_csv: Path | None = None
 
     def _repr_html_(self) -> str:
         return to_html(self.path)
@@ -224,14 +227,18 @@ def execute(
     plan.admit(data, workers)  # every memory cap, from the config and the data's shape, before training
     if history is None:
         history = _trained(cfg, data, report)
+    events = find_events(history, data, standardized=data.scaled or cfg.data.standardize)
     # The files land together: two runs on one --out leave one run's set, never a mix.
     # (To stdout there is one file, copied once complete.)
     with contextlib.nullcontext() if outs.stdout else one_set():
         with stage("rendering"):
-            path = render_source(Animation(history, data, cfg.render), cfg, outs, progress=report, workers=workers)
+            source = Animation(history, data, cfg.render, events=events)
+            path = render_source(source, cfg, outs, progress=report, workers=workers)
         csv = write_history(history, outs.history_csv) if outs.history_csv is not None else None
         toml = write_text_atomic(outs.config_toml, config_mod.run_toml(cfg)) if outs.config_toml is not None else None
-    return AnimationResult(path, outs.poster, csv, toml, _frame_count(history, cfg), history, data.note)
+        listed = write_events(events, history, outs.events_csv) if outs.events_csv is not None else None
+    frames = _frame_count(history, cfg)
+    return AnimationResult(path, outs.poster, csv, toml, frames, history, data.note, events, listed)
 
 
 def animate(

@@ -49,18 +49,26 @@ _STYLE = """
  font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;color:#222;outline:none}
 .nnviz-player:focus-visible{box-shadow:0 0 0 2px #4a90d9}
 .nnviz-player .nnviz-stage{margin:0;max-width:100%}
+.nnviz-player .nnviz-view{max-width:100%;overflow-x:auto}
 .nnviz-player .nnviz-frame{display:block;max-width:100%;height:auto}
 .nnviz-player .nnviz-controls{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin-top:6px}
 .nnviz-player button{font:inherit;min-width:2.4em;padding:2px 6px;cursor:pointer;line-height:1}
 .nnviz-player button svg{display:block;margin:auto;fill:currentColor}
 .nnviz-player [aria-pressed="true"] .nnviz-i-play,.nnviz-player [aria-pressed="false"] .nnviz-i-pause{display:none}
 .nnviz-player .nnviz-scrub{flex:1 1 200px;min-width:120px}
-.nnviz-player .nnviz-counter{font-variant-numeric:tabular-nums;min-width:6em}
+.nnviz-player .nnviz-counter{font-variant-numeric:tabular-nums;min-width:8em}
 .nnviz-player .nnviz-info{min-width:160px;max-width:100%;overflow-wrap:anywhere}
 .nnviz-player .nnviz-title{font-size:1.1em;font-weight:600;margin:0 0 6px}
 .nnviz-player .nnviz-metrics{display:grid;grid-template-columns:auto auto;gap:2px 12px;margin:0}
 .nnviz-player .nnviz-metrics dt{color:#555}
 .nnviz-player .nnviz-metrics dd{margin:0;font-variant-numeric:tabular-nums;text-align:right}
+@media (max-width:640px){
+ .nnviz-player{display:flex;width:100%}
+ .nnviz-player .nnviz-stage{width:100%}
+ .nnviz-player .nnviz-frame{max-width:none;width:640px}
+ .nnviz-player button{min-width:44px;min-height:44px}
+ .nnviz-player .nnviz-scrub{min-height:32px}
+}
 """
 
 
@@ -158,13 +166,13 @@ function show(i) {
   canvas.setAttribute("aria-label", describe(info, k));
   scrub.value = String(k);
   scrub.setAttribute("aria-valuetext", "frame " + (k + 1) + " of " + n + ", " + describe(info, k));
-  counter.textContent = (k + 1) + " / " + n;
+  counter.textContent = "frame " + (k + 1) + " / " + n;
   titleEl.textContent = describe(info, k);
   metricsEl.textContent = "";
   var m = info.metrics || {};
   Object.keys(m).forEach(function (name) {
     var dt = document.createElement("dt"), dd = document.createElement("dd");
-    dt.textContent = name; dd.textContent = fmt(m[name], name);
+    dt.textContent = name; dd.textContent = (info.shown && name in info.shown) ? info.shown[name] : fmt(m[name], name);
     metricsEl.appendChild(dt); metricsEl.appendChild(dd);
   });
   root.setAttribute("data-frame", String(k));
@@ -291,7 +299,7 @@ class HtmlWriter(Writer):
             f"<title>{title}</title>\n</head>\n<body>\n{BEGIN}\n"
             f'<div class="nnviz-player" tabindex="0" role="region" aria-label="{title}: animation player">\n'
             f"<style>{_STYLE}</style>\n"
-            f'<figure class="nnviz-stage"><canvas class="nnviz-frame" width="{w}" height="{h}" role="img" aria-label=""></canvas>\n'
+            f'<figure class="nnviz-stage"><div class="nnviz-view"><canvas class="nnviz-frame" width="{w}" height="{h}" role="img" aria-label=""></canvas></div>\n'
             f"{_CONTROLS}\n</figure>\n"
             '<div class="nnviz-info" aria-live="off"><p class="nnviz-title"></p><dl class="nnviz-metrics"></dl></div>\n'
             "<noscript>This animation player needs JavaScript.</noscript>\n"

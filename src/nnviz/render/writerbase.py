@@ -28,7 +28,7 @@ from ..errors import RenderError
 from .palette import as_palette, in_palette
 
 Array = np.ndarray
-INFO_KEYS = ("epoch", "title", "metrics")  # what ``write(frame, info)`` may describe
+INFO_KEYS = ("epoch", "title", "metrics", "shown")  # what ``write(frame, info)`` may describe
 
 
 def check_info(info: Mapping[str, Any] | None) -> dict[str, Any] | None:
@@ -64,6 +64,13 @@ def check_info(info: Mapping[str, Any] | None) -> dict[str, Any] | None:
                 raise RenderError(f"frame info metric {name!r} = {value!r}: metrics map names (str) to numbers")
             checked[name] = float(value)
         out["metrics"] = checked
+    if "shown" in info:  # each metric as the frame's title writes it, so the two never disagree
+        shown = info["shown"]
+        if not isinstance(shown, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in shown.items()
+        ):
+            raise RenderError("frame info 'shown' must map metric names (str) to their text (str)")
+        out["shown"] = dict(shown)
     return out
 
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from ...errors import DataError
-from . import csv, mnist
+from . import csv, mnist, recorded
 from .base import MIN_SAMPLES, Array, Dataset, DatasetSpec, Maker, ReadOptions, check_task, full
 from .csv import load_csv
 from .generators import GENERATED, subset
@@ -36,8 +36,9 @@ __all__ = [
 
 
 # Defaults are the settings that let each dataset's animation show its lesson
-# (in their rows: generators.GENERATED, csv.DATASET, mnist.DATASET).
-DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (*GENERATED, csv.DATASET, mnist.DATASET)}
+# (in their rows: generators.GENERATED, csv.DATASET, recorded.DATASET, mnist.DATASET).
+# recorded before mnist, whose ".npz" would claim a ".data.npz" too.
+DATASETS: dict[str, DatasetSpec] = {s.name: s for s in (*GENERATED, csv.DATASET, recorded.DATASET, mnist.DATASET)}
 
 DEFAULT_FILE_KIND = "csv"  # what --data PATH means when no kind claims the file's name
 

@@ -37,6 +37,9 @@ class Dataset:
     # (height, width) when each row is an image's pixels (digits, MNIST), so the
     # renderer can draw a few samples as pictures; None for other data.
     image_shape: tuple[int, int] | None = None
+    # False for features as a user wrote them (a CSV's, arrays handed in): training
+    # standardises those (data.standardize), while the pictures keep the user's units.
+    scaled: bool = True
 
     @property
     def n_features(self) -> int:

@@ -319,7 +319,8 @@ def load_csv(path: str | Path, task: str | None = None, target: str | None = Non
     else:
         y, classes = _encode_classes(values, labels, column, task)
     features = tuple(name for i, name in enumerate(header) if i != t)
-    return replace(full("csv", task, X, y, features, classes), note=_describe_target(task, column, classes, inferred))
+    note = _describe_target(task, column, classes, inferred)
+    return replace(full("csv", task, X, y, features, classes), note=note, scaled=False)
 
 
 def _read(path: Path, options: ReadOptions) -> Dataset:

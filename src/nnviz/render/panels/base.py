@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from matplotlib.collections import LineCollection
@@ -18,9 +18,10 @@ from matplotlib.collections import LineCollection
 from ...config import Config
 from ...engine import nn
 from ...engine.data import Dataset
+from ...engine.events import Event
 from ...engine.history import History
 from ..colours import surface_cmap
-from ..layout import Style
+from ..layout import Caption, Style
 from ..scene import Frame, Limits, Panel, Scene
 
 Array = np.ndarray
@@ -77,11 +78,18 @@ class PanelView:
         self.mesh_index = mesh_index(scene.grid, stride)
         self.cmap = surface_cmap(scene)
         self.artists: list[Any] = []
+        self.caption: Any = None  # the line under the panel (make_caption), None when there is none
         ax.set_title(panel.title, fontsize=style.panel)
         xl, yl = panel.labels
         ax.set_xlabel(xl, fontsize=style.label, labelpad=2)
         ax.set_ylabel(yl, fontsize=style.label, labelpad=2)
         ax.tick_params(labelsize=style.tick, length=3 * style.scale, pad=2)
+        for axis in (ax.xaxis, ax.yaxis):  # "1e-5+9.999e-1" is no number a student can read: write them out
+            formatter = axis.get_major_formatter()
+            if hasattr(formatter, "set_useOffset"):
+                formatter.set_useOffset(False)
+
+    surface: ClassVar[bool] = False  # it colours by the prediction: the frame shows the colour key
 
     @classmethod
     def palette(cls, scene: Scene) -> Array | None:
@@ -111,11 +119,53 @@ class PanelView:
         raise NotImplementedError
 
     def draw(self) -> None:
-        """Draw the animated artists, then the frame on top of the surface."""
+        """Draw the animated artists, then the frame on top of the surface, then the caption."""
         for a in self.artists:
             self.ax.draw_artist(a)
         for spine in self.ax.spines.values():
             self.ax.draw_artist(spine)
+        self.draw_caption()
+
+    def draw_caption(self) -> None:
+        if self.caption is not None and self.caption.get_visible():
+            self.ax.draw_artist(self.caption)
+
+    # --- the caption: what the panel shows, or the training event that holds ---------------
+
+    def make_caption(self) -> Any:
+        """The panel's caption, under its axis label; animated, since an event's text replaces it on its frames."""
+        if not self.panel.caption:
+            return None
+        self.caption = self.ax.annotate(
+            self.panel.caption,
+            xy=(0.5, 0.0),
+            xycoords=self.ax.xaxis.label,
+            xytext=(0, -2),
+            textcoords="offset points",
+            ha="center",
+            va="top",
+            fontsize=self.style.tick,
+            color=CAPTION_GREY,
+            annotation_clip=False,
+            gid="caption",
+        )
+        self.caption.set_animated(True)
+        self.caption_line = Caption(self.caption, self.panel.caption, self.panel.short_caption or self.panel.caption)
+        return self.caption_line
+
+    def update_caption(self, note: Event | None) -> None:
+        """Show ``note`` (an event's caption, red for a warning) or the panel's caption.
+
+        The short forms when the layout kept the short caption; an event's
+        text is cut to the panel's width when even that is too long.
+        """
+        text, line = self.caption, getattr(self, "caption_line", None)
+        if text is None or line is None or not text.get_visible():
+            return
+        short = line.current != line.full
+        text.set_color(CAPTION_GREY if note is None else NOTE_RED if note.warning else NOTE_INK)
+        text.set_text((note.short if short else note.caption) if note else line.current)
+        fit_width(text, self.ax.bbox.width)
 
     def mine(self, frame: Frame) -> Any:
         """This panel's arrays in ``frame``."""
@@ -125,6 +175,25 @@ class PanelView:
         lc = LineCollection(list(segments), **style)
         self.ax.add_collection(lc, autolim=False)
         return lc
+
+
+CAPTION_GREY = "0.3"
+NOTE_RED = "#a50f15"  # a warning's caption: a dead unit, a plateau
+NOTE_INK = "0.05"  # an event that only explains (every point separated): darker than a caption
+
+
+def fit_width(text: Any, width_px: float) -> None:
+    """Cut ``text`` with an ellipsis until it is at most ``width_px`` wide (an event may say more than fits)."""
+    renderer = text.figure.canvas.get_renderer()
+    full = text.get_text()
+    if text.get_window_extent(renderer).width <= width_px:
+        return
+    words = full.split(" ")
+    while len(words) > 1:
+        words.pop()
+        text.set_text(" ".join(words).rstrip(",;:") + "…")
+        if text.get_window_extent(renderer).width <= width_px:
+            return
 
 
 def mesh_index(grid: int, stride: int) -> Array:

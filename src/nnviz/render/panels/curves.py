@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from ...engine.events import Event
 from ...engine.history import History
 from ..colours import CURVE_GREYS
 from ..layout import Style
@@ -41,6 +42,11 @@ class CurvesPanel(Panel):
     name: str = "loss"
     title: str = "Training curves"
     labels: tuple[str, str] = ("epoch", "loss")
+    caption: str = ""
+    short_caption: str = ""
+
+    def concerns(self, event: Event) -> bool:
+        return event.kind == "plateau"
 
     @property
     def painter(self) -> Any:
@@ -69,6 +75,8 @@ def build(setup: Setup) -> tuple[Panel, ...]:
             # The test split is drawn dashed: the title says so.
             title="Training curves (dashed: test)" if test_loss is not None else "Training curves",
             labels=("step" if history.sub_epoch else "epoch", "loss"),
+            caption=f"black: loss, grey: {metric}; faint: the whole run",
+            short_caption=f"loss: black; {'acc' if metric == 'accuracy' else metric}: grey",
         ),
     )
 
@@ -126,7 +134,8 @@ class CurvesView(PanelView):
         return [a.plot(self.curves.epochs[:n], v[:n], color=c, ls=ls, lw=lw)[0] for a, v, c, ls in self.series]
 
     def _markers(self, frame: Frame) -> list[Any]:
-        kw = {"ms": max(6 * self.scale, 4.0), "mec": "white", "mew": 0.8 * self.scale, "zorder": 5}
+        # Not clipped: the last epoch's marker sits on the axes' right edge and was half cut off.
+        kw = {"ms": max(6 * self.scale, 4.0), "mec": "white", "mew": 0.8 * self.scale, "zorder": 5, "clip_on": False}
         x = self.curves.epochs[frame.index]  # the epoch, or the step of a sub-epoch snapshot
         vline = self.ax.axvline(x, color="0.4", lw=0.8 * self.scale, ls="--")
         (m1,) = self.ax.plot([x], [frame.loss], "o", color=self.LOSS, **kw)
@@ -157,6 +166,7 @@ class CurvesView(PanelView):
         # Each artist is drawn by the axes it belongs to (the metric's is the twin).
         for a in self.artists:
             a.axes.draw_artist(a)
+        self.draw_caption()
 
 
 def _range(v: Array, floor: float | None = None) -> tuple[float, float]:

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ...engine.events import Event
 from ..scene import FrameContext, Limits, Panel, Sample, Scene, Space, bounds, checked, pad
 from .base import PanelKind, Setup
 from .planes import CurveView, StillGridView
@@ -33,9 +34,15 @@ class InputPanel(Panel):
     title: str = "Input space"
     labels: tuple[str, str] = ("", "")
 
+    caption: str = ""
+    short_caption: str = ""
+
     @property
     def painter(self) -> Any:
         return StillGridView if self.scene.mode == "surface" else CurveView
+
+    def concerns(self, event: Event) -> bool:
+        return event.kind in ("separated", "no better than guessing", "unscaled")
 
     def fixed_limits(self) -> Limits | None:
         return self.scene.extent if self.scene.mode == "surface" else None
@@ -57,11 +64,23 @@ class InputPanel(Panel):
         return Space(None, curve, points, (), limits=checked(lim, ctx.epoch, self.name, scene.sub_epoch))
 
 
+def _captions(scene: Scene) -> tuple[str, str]:
+    """What the input panel shows, for a reader who never saw nnviz (the colour key says what the shades are)."""
+    if scene.mode == "curve":
+        return "dots: the data; line: the network's prediction", "line: the prediction"
+    if scene.task == "regression":
+        return "the prediction at each point; dots: the data", "shading: the prediction"
+    if scene.task == "multiclass":
+        return "black lines: where the likeliest class changes", "black: class borders"
+    return "black line: the decision boundary; white: a grid", "black: the boundary"
+
+
 def build(setup: Setup) -> tuple[Panel, ...]:
     scene = setup.scene
     n, total = len(scene.y), scene.total_points
     title = f"Input space ({n:,} of {total:,} points drawn)" if n < total else "Input space"
-    return (InputPanel(scene, title=title, labels=scene.input_labels),)
+    caption, short = _captions(scene)
+    return (InputPanel(scene, title=title, labels=scene.input_labels, caption=caption, short_caption=short),)
 
 
 KIND = PanelKind("input", "the data over the prediction at every point of the input plane", build)

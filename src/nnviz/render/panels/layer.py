@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ...engine import nn
+from ...engine.events import Event
 from ..scene import (
     FrameContext,
     Grid,
@@ -34,7 +35,7 @@ from ..scene import (
     undrawable,
 )
 from ..scene.boundaries import boundaries
-from ..scene.geometry import MAX_COORD
+from ..scene.geometry import MAX_COORD, SUBSCRIPTS
 from ..scene.passes import chunk_rows, in_chunks
 from . import input as input_panel
 from .base import PanelKind, Setup
@@ -63,6 +64,12 @@ class LayerPanel(Panel):
     proj: Projection | None
     title: str = ""
     labels: tuple[str, str] = ("", "")
+    caption: str = ""
+    short_caption: str = ""
+
+    def concerns(self, event: Event) -> bool:
+        units = event.kind in ("dead", "saturated") and self.kind == "a"
+        return event.layer == self.layer and (units or (event.kind == "collapsed" and self.kind == "z"))
 
     @property
     def exact(self) -> bool:
@@ -115,9 +122,9 @@ class LayerPanel(Panel):
         cuts = np.cumsum([len(ln) for ln in lines])[:-1]
         return tuple(np.split(self.project(self.values(t), pts[:, 0]), cuts))
 
-    def downstream(self, ctx: FrameContext, h: Array) -> nn.Trace:
+    def downstream(self, ctx: FrameContext, h: Array, head: bool = True) -> nn.Trace:
         """The rest of the network from points ``h`` of this layer's space (its z or its a)."""
-        return ctx.trace(h, start=self.layer, pre=self.kind == "z")
+        return ctx.trace(h, start=self.layer, pre=self.kind == "z", head=head)
 
     def _coloured(self, ctx: FrameContext, space: Space, lim: Limits) -> Space:
         """``space`` with its plane coloured by the prediction downstream of it over ``lim``, and its exact boundary."""
@@ -125,7 +132,7 @@ class LayerPanel(Panel):
         grid = Grid.over(lim, scene.grid)
         pts = grid.points()
         (out,) = in_chunks(lambda s: (self.downstream(ctx, pts[s]).a[-1],), len(pts), chunk_rows(scene.model))
-        lines = boundaries(scene.task, grid, out, lambda h: self.downstream(ctx, h).z[-1])
+        lines = boundaries(scene.task, grid, out, lambda h: self.downstream(ctx, h, head=False).z[-1])
         values = scene.surface_values(out).reshape(grid.shape)
         return replace(
             space,
@@ -162,7 +169,23 @@ def layer_panel(scene: Scene, name: str, layer: int, kind: str, heading: str = "
     else:  # one unit: plot it against the first input coordinate
         proj, labels = None, (scene.input_labels[0], "z" if kind == "z" else act)
     panel = LayerPanel(scene, name, layer, kind, width, proj, labels=labels)
-    return replace(panel, title=heading or _layer_title(panel, act))
+    caption, short = _captions(panel, scene)
+    return replace(panel, title=heading or _layer_title(panel, act), caption=caption, short_caption=short)
+
+
+def _captions(panel: LayerPanel, scene: Scene) -> tuple[str, str]:
+    """What the panel shows and how to read its shading, for a reader who never saw nnviz."""
+    k = str(panel.layer).translate(SUBSCRIPTS)
+    what = "input line" if scene.mode == "curve" else "white grid"
+    landed = "; faded: no input lands" if panel.exact else ("" if scene.mode == "curve" else "; white: no input lands")
+    act = scene.model.activation
+    if panel.kind == "z":
+        step = f"z = xW{k} + b{k}" if panel.layer == 1 else f"z = aW{k} + b{k}"
+        return f"the {what} after {step}{landed}", f"after {step}"
+    last = panel.layer == scene.model.n_hidden and scene.task != "regression"
+    if last and (panel.exact or (panel.proj is not None and panel.proj.labels[0].startswith("output axis"))):
+        return f"after {act}: here the boundary is a straight line", f"{act}: straight boundary"
+    return f"the {what} after {act}{landed}", f"after {act}"
 
 
 def _layer_title(panel: LayerPanel, act: str) -> str:

@@ -8,12 +8,13 @@ scaled to its own range in the frame, at most ``MAX_NEURONS`` of them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from ...engine import nn
+from ...engine.events import Event
 from ..colours import LEVELS, NORM, neuron_cmap
 from ..layout import Style
 from ..scene import Frame, FrameContext, Limits, Panel, Scene
@@ -50,6 +51,11 @@ class NeuronsPanel(Panel):
     name: str = "neurons"
     title: str = ""
     labels: tuple[str, str] = ("", "")
+    caption: str = ""
+    short_caption: str = ""
+
+    def concerns(self, event: Event) -> bool:
+        return event.layer == self.layer and event.kind in ("dead", "saturated")
 
     @property
     def painter(self) -> Any:
@@ -171,7 +177,12 @@ def build(setup: Setup) -> tuple[Panel, ...]:
     # Every tile covers the whole input plane (or interval).
     x, y = scene.input_labels
     labels = (f"{x} in each tile", y if scene.mode == "surface" else "unit")
-    return (NeuronsPanel(scene, layer, units, width, int(np.ceil(units / cols)), cols, title=title, labels=labels),)
+    act = scene.model.activation
+    caption = f"tile k: unit k's {act} over the input; light: high"
+    short = "light: high, dark: low"
+    rows = int(np.ceil(units / cols))
+    panel = NeuronsPanel(scene, layer, units, width, rows, cols, title=title, labels=labels)
+    return (replace(panel, caption=caption, short_caption=short),)
 
 
 KIND = PanelKind(

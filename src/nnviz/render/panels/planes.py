@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.collections import QuadMesh
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
-from ..colours import NORM, class_colors, point_colors
+from ..colours import NORM, class_colors, point_colors, unreached_cmap
 from ..layout import DPI
 from ..legend import BOUNDARY_STYLE
 from ..scene import Frame, Scene, Space
@@ -31,6 +31,7 @@ GRID_STYLE = {"colors": "white", "linewidths": 0.6, "alpha": 0.55}
 # from frame to frame (spiral 8.5 -> 6.6 MB).
 WARPED_GRID_STYLE = {**GRID_STYLE, "antialiaseds": False}
 WARPED_LINE_STEP = 2
+UNREACHED_STEPS = 12  # of the faded plane's colours a GIF palette keeps exactly
 
 
 # Markers cover at most this share of a panel, so the surface and boundary
@@ -197,8 +198,14 @@ def _curve_segments(curve: Array) -> Array:
 
 
 class WarpedView(PanelView):
-    """A space the input plane is mapped into: the mesh drawn as a QuadMesh."""
+    """A space the input plane is mapped into: the mesh drawn as a QuadMesh, coloured by the input's prediction.
 
+    Only where the input plane lands is coloured: the rest of the plane is
+    white (the caption says so), since no input can reach it.
+    """
+
+    surface = True
+    pictures = False  # image data's sample pictures at their points
     grid_style: dict[str, Any] = WARPED_GRID_STYLE
     line_step = WARPED_LINE_STEP
 
@@ -207,11 +214,16 @@ class WarpedView(PanelView):
 
     def add(self, frame: Frame) -> list[Any]:
         sp = self.mine(frame)
-        surf = self._surface(frame)
-        grid = self.lines(self._grid_segments(_present(sp.mesh)), zorder=2, **self.grid_style)
-        bound = self.lines(sp.boundary, zorder=3, **BOUNDARY_STYLE)
-        pts = _Points(self.ax, self.scene, sp.points, self.scale)
-        return [surf, grid, bound, pts]
+        self.surf = self._surface(frame)
+        self.grid = self.lines(self._grid_segments(_present(sp.mesh)), zorder=2, **self.grid_style)
+        self.bound = self.lines(sp.boundary, zorder=3, **BOUNDARY_STYLE)
+        self.pts = _Points(self.ax, self.scene, sp.points, self.scale)
+        artists = [self.surf, self.grid, self.bound, self.pts]
+        self.thumbs = None
+        if self.pictures and shows_thumbs(self.scene, self.scale):
+            self.thumbs = _Thumbs(self.ax, self.scene, sp.points, self.scale)
+            artists.append(self.thumbs)
+        return artists
 
     def _surface(self, frame: Frame) -> Any:
         ix = self.mesh_index
@@ -229,11 +241,12 @@ class WarpedView(PanelView):
 
     def update(self, frame: Frame) -> None:
         sp = self.mine(frame)
-        surf, grid, bound, pts = self.artists[:4]
-        self._update_surface(surf, frame)
-        grid.set_segments(self._grid_segments(_present(sp.mesh)))
-        bound.set_segments(list(sp.boundary))
-        pts.set_offsets(sp.points)
+        self._update_surface(self.surf, frame)
+        self.grid.set_segments(self._grid_segments(_present(sp.mesh)))
+        self.bound.set_segments(list(sp.boundary))
+        self.pts.set_offsets(sp.points)
+        if self.thumbs is not None:
+            self.thumbs.set_offsets(sp.points[self.scene.thumbs])
 
     def _update_surface(self, surf: Any, frame: Frame) -> None:
         # get_coordinates() is the mesh array itself: overwrite it in place.
@@ -249,23 +262,39 @@ class EveryLineView(WarpedView):
 
 
 class ImageView(WarpedView):
-    """A plane coloured on its own regular grid: the input plane, or a 2-wide layer's.
+    """A 2-wide layer's plane: coloured everywhere by what the rest of the network predicts from each point.
 
-    An image is the fastest surface. A hidden plane's grid is the warped
-    input grid, drawn like any warped panel's.
+    The whole plane is drawn faded, and the part the input plane lands on
+    (the warped mesh) in full colour over it: a region no input reaches
+    (a relu's negative quadrant) must not look as meaningful as the data's.
     """
 
+    pictures = True
+
     def add(self, frame: Frame) -> list[Any]:
-        # Image data: a few samples as pictures, so the plane says what its points are.
-        artists = super().add(frame)
-        if not shows_thumbs(self.scene, self.scale):
-            return artists
-        return [*artists, _Thumbs(self.ax, self.scene, self.mine(frame).points, self.scale)]
+        self.under = _plane_image(self.ax, self.mine(frame), unreached_cmap(self.scene), zorder=0.5)
+        return [self.under, *super().add(frame)]
 
     def update(self, frame: Frame) -> None:
+        _update_plane_image(self.under, self.mine(frame))
         super().update(frame)
-        if shows_thumbs(self.scene, self.scale):
-            self.artists[-1].set_offsets(self.mine(frame).points[self.scene.thumbs])
+
+    @classmethod
+    def palette(cls, scene: Scene) -> Array | None:
+        cmap = unreached_cmap(scene)
+        return cmap(np.linspace(0, 1, min(cmap.N, UNREACHED_STEPS)))[:, :3]
+
+
+class StillGridView(WarpedView):
+    """The input plane: an image on its own regular grid, every point reached.
+
+    An image is the fastest surface, and its grid never moves, so it costs
+    the GIF nothing: all lines, antialiased.
+    """
+
+    pictures = True
+    grid_style = GRID_STYLE
+    line_step = 1
 
     def _surface(self, frame: Frame) -> Any:
         return _plane_image(self.ax, self.mine(frame), self.cmap)
@@ -274,14 +303,7 @@ class ImageView(WarpedView):
         _update_plane_image(surf, self.mine(frame))
 
 
-class StillGridView(ImageView):
-    """A plane whose grid never moves (the input plane): it costs the GIF nothing, so all lines, antialiased."""
-
-    grid_style = GRID_STYLE
-    line_step = 1
-
-
-def _plane_image(ax: Any, space: Space, cmap: Any) -> Any:
+def _plane_image(ax: Any, space: Space, cmap: Any, zorder: float = 1) -> Any:
     return ax.imshow(
         space.values,
         origin="lower",
@@ -291,7 +313,7 @@ def _plane_image(ax: Any, space: Space, cmap: Any) -> Any:
         interpolation="bilinear",
         interpolation_stage="data",
         aspect="auto",
-        zorder=1,
+        zorder=zorder,
     )
 
 
@@ -304,15 +326,22 @@ def _update_plane_image(image: Any, space: Space) -> None:
 class CurveView(PanelView):
     """One input feature: the interval mapped as a curve, coloured by the output."""
 
+    surface = True
+
+    @classmethod
+    def palette(cls, scene: Scene) -> Array | None:
+        return ImageView.palette(scene)
+
     def add(self, frame: Frame) -> list[Any]:
         sp = self.mine(frame)
         # A 2-wide layer's plane is coloured by what the network predicts from
-        # each point of it; the curve is then a white thread across the colours.
-        plane = [_plane_image(self.ax, sp, self.cmap)] if sp.values is not None else []
-        style = {"colors": "white", "alpha": 0.8} if plane else {"cmap": self.cmap, "norm": NORM}
-        lc = self.lines(_curve_segments(_present(sp.curve)), linewidths=2.2 * self.scale, zorder=2, **style)
-        if not plane:
-            lc.set_array(self._curve_values(frame))
+        # each point of it, faded: only the curve (the input interval, in full
+        # colour) is where inputs land, as planes draw their reached region.
+        plane = [_plane_image(self.ax, sp, unreached_cmap(self.scene))] if sp.values is not None else []
+        lc = self.lines(
+            _curve_segments(_present(sp.curve)), linewidths=2.2 * self.scale, zorder=2, cmap=self.cmap, norm=NORM
+        )
+        lc.set_array(self._curve_values(frame))
         pts = _Points(self.ax, self.scene, sp.points, self.scale)
         return [*plane, lc, pts]
 
@@ -326,6 +355,5 @@ class CurveView(PanelView):
         lc.set_segments(_curve_segments(_present(sp.curve)))
         if plane:
             _update_plane_image(plane[0], sp)
-        else:
-            lc.set_array(self._curve_values(frame))
+        lc.set_array(self._curve_values(frame))
         pts.set_offsets(sp.points)

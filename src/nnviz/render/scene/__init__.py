@@ -10,7 +10,19 @@ imports matplotlib.
 """
 
 from .base import MAX_SHOWN_POINTS, Scene, build_scene, select_epochs, short_title, title, when
-from .frame import Frame, FrameContext, Panel, PanelFrame, Sample, Space, checked, fixed_limits, make_frame, undrawable
+from .frame import (
+    Frame,
+    FrameContext,
+    Panel,
+    PanelFrame,
+    Sample,
+    Space,
+    checked,
+    fixed_limits,
+    make_frame,
+    notes,
+    undrawable,
+)
 from .geometry import Grid, Limits, Projection, bounds, decision_directions, drawable, layer_view, pad, sub, union
 
 __all__ = [
@@ -33,6 +45,7 @@ __all__ = [
     "fixed_limits",
     "layer_view",
     "make_frame",
+    "notes",
     "pad",
     "select_epochs",
     "short_title",

@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Protocol
 import numpy as np
 
 from ...engine import nn
+from ...engine.events import Event
 from ...engine.history import Epoch, History
 from ...errors import RenderError
 from .base import Scene, short_title, title, when
@@ -88,6 +89,7 @@ class Frame:
     metric: float
     limits: Mapping[str, Limits] = field(default_factory=dict)
     short_title: str = ""  # the title for a frame too narrow for the full one
+    notes: Mapping[str, Event] = field(default_factory=dict)  # the event each panel names, by panel
 
 
 @dataclass(frozen=True)
@@ -129,7 +131,9 @@ class FrameContext:
         scene = self.scene
         if scene.mode != "surface":
             return []
-        return boundaries(scene.task, scene.input_grid, self.out, lambda p: self.trace(scene.plane.inverse(p)).z[-1])
+        # The bisection reads logits only: no output head (a softmax) to compute and drop at every step.
+        logits = lambda p: self.trace(scene.plane.inverse(p), head=False).z[-1]  # noqa: E731
+        return boundaries(scene.task, scene.input_grid, self.out, logits)
 
     @functools.cached_property
     def line_trace(self) -> nn.Trace | None:
@@ -153,8 +157,13 @@ class Panel(ABC):
     title: str
     labels: tuple[str, str]
     caption: str = ""
+    short_caption: str = ""  # for a frame too small for ``caption``
     painter: ClassVar[Any]
     axes: ClassVar[str] = "2d"
+
+    def concerns(self, event: Event) -> bool:
+        """Whether ``event`` (a dead unit, a plateau...) is about what this panel draws: its caption names it."""
+        return False
 
     def take(self, trace: nn.Trace, base: Array) -> tuple[Array, ...]:
         """What this panel keeps of one slice of the meshgrid's pass (``base``: the slice's first plane coordinate).
@@ -230,6 +239,22 @@ def make_frame(
         limits={name: pf.limits for name, pf in frames.items() if pf.limits is not None},
         short_title=short_title(scene, at, metrics),
     )
+
+
+# Which event a panel names when several hold at once: the cause of a bad run before its symptoms.
+PRIORITY = ("no better than guessing", "unscaled", "dead", "saturated", "collapsed", "plateau", "separated")
+
+
+def notes(panels: Sequence[Panel], events: Sequence[Event], position: int) -> dict[str, Event]:
+    """The event each panel names at history ``position``: in the panel it concerns, else the first panel;
+    a warning before what only explains, and a bad run's cause before its symptoms."""
+    out: dict[str, Event] = {}
+    holding = sorted((e for e in events if e.holds(position)), key=lambda e: (not e.warning, PRIORITY.index(e.kind)))
+    for event in holding:
+        panel = next((p for p in panels if p.concerns(event)), panels[0] if panels else None)
+        if panel is not None and panel.name not in out:
+            out[panel.name] = event
+    return out
 
 
 def checked(lim: Limits, epoch: Epoch, panel: str, sub_epoch: bool) -> Limits:

@@ -78,14 +78,23 @@ class Rep:
     layer: int
     kind: str  # "input", "linear", "affine" or "activation"
 
-    def name(self, activation: str) -> str:
+    def name(self, activation: str, moving: bool = False) -> str:
+        """What this step does, in words: ``adding layer 1's bias (+b₁)`` on the way, ``... added`` at rest."""
         k = str(self.layer).translate(SUBSCRIPTS)
-        return {
-            "input": "input space",
-            "linear": f"layer {self.layer}: linear (·W{k})",
-            "affine": f"layer {self.layer}: affine (+b{k})",
-            "activation": f"layer {self.layer}: {activation}",
-        }[self.kind]
+        into = "x" if self.layer == 1 else "a"
+        done = {
+            "input": "the input plane",
+            "linear": f"multiplied by layer {self.layer}'s weights ({into}W{k})",
+            "affine": f"layer {self.layer}'s bias added (+b{k})",
+            "activation": f"layer {self.layer}'s {activation} applied",
+        }
+        doing = {
+            "input": "the input plane",
+            "linear": f"multiplying by layer {self.layer}'s weights ({into}W{k})",
+            "affine": f"adding layer {self.layer}'s bias (+b{k})",
+            "activation": f"applying layer {self.layer}'s {activation}",
+        }
+        return (doing if moving else done)[self.kind]
 
 
 def chain(model: nn.Model) -> tuple[Rep, ...]:
@@ -141,13 +150,18 @@ class Keyframes:
     # morph rests there: the mapped boundary alone is a dot when the layer
     # folds the plane onto a sheet (blobs' two units learn the same weights).
     output: tuple[Array, ...] = ()
+    # Per representation, when it is a 2-wide layer's plane: the plane coloured by what
+    # the rest of the network predicts there, and its exact boundary, drawn while the
+    # morph rests on it (as animate draws such a plane), so a collapsed layer still
+    # shows its regions and boundary. None for the input and for projected or 1-wide layers.
+    planes: tuple[Space | None, ...] = ()
 
 
 def _input_boundary(spec: Scene, params: Sequence[Array], out: Array) -> list[Array]:
     """The exact decision boundary in the input plane (plane coordinates)."""
 
     def logits_of(uv: Array) -> Array:
-        return trace(spec.model, params, spec.plane.inverse(uv)).z[-1]
+        return trace(spec.model, params, spec.plane.inverse(uv), head=False).z[-1]
 
     return boundaries(spec.task, spec.input_grid, out, logits_of)
 
@@ -233,18 +247,53 @@ def lerp(a: Array, b: Array, t: float) -> Array:
 
 
 def at(keys: Keyframes, m: Moment) -> Space:
-    """The morph's space at moment ``m``: every array interpolated between two keyframes."""
+    """The morph's space at moment ``m``: every array interpolated between two keyframes.
+
+    At rest on a 2-wide layer's plane, the plane's own colours and boundary too.
+    """
     r, s = m.rep, ease(m.t)
     last = len(keys.points) - 1
     nxt = min(r + 1, last)
     boundary = lerp(keys.boundary[r], keys.boundary[nxt], s)
     lines = tuple(np.split(boundary, keys.cuts)) if len(boundary) else ()
+    plane = keys.planes[r] if m.t == 0 and r < len(keys.planes) else None
+    if plane is not None:
+        lines = plane.boundary
     return Space(
         lerp(keys.mesh[r], keys.mesh[nxt], s),
         None,
         lerp(keys.points[r], keys.points[nxt], s),
         lines + keys.output if r == last else lines,
+        values=None if plane is None else plane.values,
+        extent=None if plane is None else plane.extent,
     )
+
+
+PLANE_GRID = 96  # nodes a side of a resting plane's colours: bisection makes its boundary exact
+
+
+def rep_planes(
+    spec: Scene, reps: Sequence[Rep], views: Sequence[Projection], params: Sequence[Array], seen: Sequence[Limits]
+) -> tuple[Space | None, ...]:
+    """Each 2-wide representation's plane over ``seen[r]`` (every camera that rests on it), coloured downstream."""
+    out: list[Space | None] = []
+    for rep, view, lim in zip(reps, views, seen, strict=True):
+        if rep.kind == "input" or not view.identity_map:
+            out.append(None)
+            continue
+        grid = Grid.over(lim, PLANE_GRID)
+
+        def downstream(h: Array, rep: Rep = rep, head: bool = True) -> nn.Trace:
+            k = rep.layer
+            z = h + params[2 * k - 1] if rep.kind == "linear" else h  # the linear stage has no bias yet
+            return trace(spec.model, params, z, start=k, pre=rep.kind != "activation", head=head)
+
+        pts = grid.points()
+        result = downstream(pts).a[-1]
+        lines = boundaries(spec.task, grid, result, lambda h: downstream(h, head=False).z[-1])
+        values = spec.surface_values(result).reshape(grid.shape)
+        out.append(Space(None, None, np.empty((0, 2)), tuple(lines), values, grid.extent))
+    return tuple(out)
 
 
 def output_lines(spec: Scene, view: Projection, params: Sequence[Array], lim: Limits) -> tuple[Array, ...]:
