@@ -13,10 +13,11 @@ from PIL import Image
 
 from nnviz import budget, catalog, render
 from nnviz.engine import nn
+from nnviz.engine.events import Event
 from nnviz.engine.history import History
 from nnviz.engine.train import train
 from nnviz.errors import ConfigError
-from nnviz.render import layout, pipeline
+from nnviz.render import layout, pipeline, scene
 from nnviz.render.animation import Animation
 from nnviz.render.panels import landscape as ls
 
@@ -130,7 +131,7 @@ def test_the_explained_fraction_is_between_0_and_1_and_is_what_the_plane_holds(m
     assert plane.explained < 0.999  # a curved path: the plane does not hold it all
     assert r1 == pytest.approx(s[0] / s.sum(), rel=1e-9)
     shown = f"{plane.explained:.1%}"
-    assert shown in panel.title and f"PC1 ({r1:.1%})" == panel.labels[0] and shown in panel.caption
+    assert shown in panel.title and f"PC1 ({r1:.1%})" == panel.labels[0]
 
 
 def test_directions_have_fixed_signs_and_reruns_agree(moons):
@@ -429,10 +430,25 @@ def test_a_history_rerender_draws_the_same_landscape(tmp_path):
     assert Path(again).read_bytes() == out.read_bytes()
 
 
-def test_the_caption_says_what_is_drawn(moons):
-    panel = _panel(_anim(moons))
-    assert panel.caption.startswith("Training loss over the plane of the path's 2 main directions")
-    assert "\n" not in panel.caption
+@pytest.mark.parametrize(("size", "caption"), [("1200x400", ls.CAPTION), ("600x200", ls.SHORT_CAPTION)])
+def test_the_caption_says_what_is_drawn_and_fits_without_the_frame_giving_way(moons, size, caption):
+    """At 1200x400 the full caption fits under the panel, so nothing else gives way (a long one cost every
+    panel its tick labels and its caption); at 600x200 the short one."""
+    anim = _anim(moons, **{"render.size": size})
+    painter = anim.painter()
+    try:
+        painter.render(anim.frame(anim.indices[-1]))
+        painter.canvas.draw()
+        view = _view(painter)
+        assert view.caption is not None and view.caption.get_visible()
+        assert view.caption.get_text() == caption
+        assert all(v.caption is not None and v.caption.get_visible() for v in painter.views)
+        if size == "1200x400":
+            assert any(t.get_visible() and t.get_text() for t in view.ax.get_xticklabels())
+        assert not layout.text_clashes(painter.fig)
+    finally:
+        painter.close()
+    assert "\n" not in ls.CAPTION and "orange" in ls.CAPTION and "orange" in ls.SHORT_CAPTION
 
 
 
@@ -464,3 +480,13 @@ def test_two_painters_write_the_same_bytes_as_one(tmp_path):
     one = pipeline.animate(cfg, tmp_path / "one.gif", history=hist, data=data, workers=1)
     two = pipeline.animate(cfg, tmp_path / "two.gif", history=hist, data=data, workers=2)
     assert one.path.read_bytes() == two.path.read_bytes()
+
+
+@pytest.mark.parametrize(("panels", "host"), [("landscape,input", "input"), ("landscape,loss", "loss"), ("landscape", None)])
+def test_another_panels_event_is_never_named_under_the_landscape(moons, panels, host):
+    """An event no panel concerns goes to the first panel that hosts others, never the landscape: under a
+    plane of parameters "the layer collapsed: ... the plane folds to a curve" misreads."""
+    anim = _anim(moons, **{"render.panels": panels})
+    collapsed = Event("collapsed", 0, 5, "the layer collapsed: the plane folds to a curve", layer=1)
+    notes = scene.notes(anim.panels, [collapsed], 2)
+    assert notes == ({host: collapsed} if host else {})

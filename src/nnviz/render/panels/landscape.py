@@ -40,7 +40,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from matplotlib import colormaps
@@ -91,6 +91,10 @@ LEVELS = 12  # contour bands (the colour key's steps)
 LOG_FROM = 10.0  # highest / lowest loss on the map from which the key is logarithmic (a decade)
 CMAP = "bone"  # grey-blue: no class's colour and not the regression surface's viridis
 CMAP_RANGE = (0.2, 0.97)  # neither black (the frame) nor white (the page)
+# The line under the panel (the title gives the plane's share, the key the loss's values):
+# as short as the other panels' so that at 1200x400 it fits beside them and nothing gives way.
+CAPTION = "dark: low loss; orange: the path; +: the end"
+SHORT_CAPTION = "orange: the path so far"
 PATH_COLOUR = "#f28e2b"  # orange over the grey-blue map (the current point too: the head of the path)
 
 
@@ -405,6 +409,10 @@ class LandscapePanel(Panel):
     title: str = "Loss landscape"
     labels: tuple[str, str] = ("", "")
     caption: str = ""
+    short_caption: str = ""
+    # No training event is about the landscape (the plateau is the curves'), and another panel's
+    # would misread here: "the plane folds to a curve" under a plane of parameters.
+    hosts_others: ClassVar[bool] = False
 
     @property
     def painter(self) -> Any:
@@ -441,9 +449,13 @@ def build(setup: Setup) -> tuple[Panel, ...]:
     X = np.asarray(data.X, dtype=np.float64)
     y = np.asarray(data.y)
     plane = principal_plane(history.epochs)
-    if isinstance(plane, str):
-        caption = f"Training loss over the plane of the path: {plane.replace(chr(10), ' ')}"
-        return (LandscapePanel(model=model, first=None, y=y, plane=None, map=None, reason=plane, caption=caption),)
+    if isinstance(plane, str):  # the panel's middle says why
+        caption, short = "no map: the path has no plane", "no plane"
+        return (
+            LandscapePanel(
+                model=model, first=None, y=y, plane=None, map=None, reason=plane, caption=caption, short_caption=short
+            ),
+        )
     res = resolution(model, len(y), len(history))
     if not res:  # a history read from a file, longer than its config said
         raise RenderError(refusal(model, len(y), len(y) + len(data.y_test), len(history)))
@@ -461,10 +473,8 @@ def build(setup: Setup) -> tuple[Panel, ...]:
             corner=text_corner(plane.coords, grid.window),
             title=f"Loss landscape (plane: {explained} of the path)",
             labels=(f"PC1 ({share(r1)})", f"PC2 ({share(r2)})"),
-            caption=(
-                f"Training loss over the plane of the path's 2 main directions ({explained} of its variance); "
-                "orange: the path so far to this epoch's dot, dashed: all of it, +: the trained network"
-            ),
+            caption=CAPTION,
+            short_caption=SHORT_CAPTION,
         ),
     )
 
