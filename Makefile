@@ -3,7 +3,7 @@
 #   make test   installs nnviz with its test extras and runs the suite
 # Every install is pinned by constraints.txt (exact versions, so the rendered
 # bytes are the same everywhere); editing it or pyproject.toml reinstalls.
-#   make lint   ruff check, ruff format --check, mypy
+#   make lint   ruff check, ruff format --check, mypy (the lint dependency group, PEP 735)
 #   make docs   re-renders docs/blobs-tanh-lr0.01.gif and .png (after a deliberate change)
 #   make lock   re-resolves constraints.txt from scratch (then review the diff)
 PYTHON ?= python3
@@ -15,6 +15,11 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: run test lint docs bench bench-engine bench-formats bench-views bench-record lock clean
 
+# The distribution was named nnviz before 0.4 (now nnviz-anim: the name belongs to another
+# project on PyPI). A venv made before keeps that install, which would claim the nnviz package
+# beside the new one (nnviz warns of the clash), so it goes first, with its stale egg-info.
+DROP_OLD_NAME := if $(BIN)/python -m pip show -q nnviz 2>/dev/null; then $(BIN)/python -m pip uninstall -q -y nnviz; fi; rm -rf src/nnviz.egg-info
+
 $(BIN)/activate:
 	$(PYTHON) -m venv $(VENV)
 
@@ -22,6 +27,7 @@ $(BIN)/activate:
 # the build constraint pins setuptools inside pip's isolated build environment.
 $(VENV)/.installed-run: pyproject.toml $(CONSTRAINTS) | $(BIN)/activate
 	$(PIP) --upgrade pip
+	@$(DROP_OLD_NAME)
 	$(PIP) --build-constraint $(CONSTRAINTS) -e .
 	touch $@
 
@@ -31,8 +37,15 @@ TEST_EXTRAS := test,torch,sklearn,keras
 
 $(VENV)/.installed-test: pyproject.toml $(CONSTRAINTS) | $(BIN)/activate
 	$(PIP) --upgrade pip
+	@$(DROP_OLD_NAME)
 	$(PIP) --build-constraint $(CONSTRAINTS) -e ".[$(TEST_EXTRAS)]"
 	touch $@ $(VENV)/.installed-run
+
+# Lint tools are a dependency group (pip >= 25.1, pinned in constraints.txt), not a published extra;
+# mypy also needs everything src imports, which the test install brings (dask included).
+$(VENV)/.installed-lint: pyproject.toml $(CONSTRAINTS) $(VENV)/.installed-test
+	$(PIP) --group lint
+	touch $@
 
 run: $(VENV)/.installed-run
 	$(BIN)/nnviz animate
@@ -42,7 +55,7 @@ test: $(VENV)/.installed-test
 
 # All three run even if one fails, so one CI log shows every problem. One line per
 # finding; `ruff check src tests benchmarks tools` / `ruff format --diff src` show the details.
-lint: $(VENV)/.installed-test
+lint: $(VENV)/.installed-lint
 	@status=0; \
 	echo "+ ruff check src tests benchmarks tools"; $(BIN)/ruff check --output-format concise src tests benchmarks tools || status=1; \
 	echo "+ ruff format --check src benchmarks tools"; $(BIN)/ruff format --check --output-format concise src benchmarks tools || status=1; \
@@ -83,7 +96,7 @@ lock:
 	rm -rf $(VENV)-lock
 	$(PYTHON) -m venv $(VENV)-lock
 	$(VENV)-lock/bin/python -m pip install --quiet --upgrade pip setuptools
-	$(VENV)-lock/bin/python -m pip install --quiet -e ".[test,dask,torch,sklearn,keras]"
+	$(VENV)-lock/bin/python -m pip install --quiet -e ".[test,dask,torch,sklearn,keras]" --group lint
 	grep '^#' $(CONSTRAINTS) > $(CONSTRAINTS).new
 	$(VENV)-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^wheel==' | sed 's/+cpu$$//' >> $(CONSTRAINTS).new
 	mv $(CONSTRAINTS).new $(CONSTRAINTS)

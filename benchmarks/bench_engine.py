@@ -32,7 +32,9 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 # isort: off
-import nnviz  # noqa: E402, F401 -- first: pins NumPy's kernels as the CLI does (nnviz/kernels.py)
+import nnviz  # noqa: E402
+
+nnviz.pin_kernels()  # first: before NumPy loads, as the CLI does (nnviz/kernels.py)
 import numpy as np  # noqa: E402
 # isort: on
 

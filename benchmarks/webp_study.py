@@ -66,7 +66,9 @@ from pathlib import Path
 from typing import Any
 
 # isort: off
-import nnviz  # noqa: F401 -- first: pins NumPy's kernels as the CLI does (nnviz/kernels.py)
+import nnviz
+
+nnviz.pin_kernels()  # first: before NumPy loads, as the CLI does (nnviz/kernels.py)
 import numpy as np
 
 # isort: on

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 # isort: off
-import nnviz  # noqa: F401 -- first: pins NumPy's kernels before matplotlib imports NumPy (nnviz/kernels.py)
+import nnviz
+
+nnviz.pin_kernels()  # first: before matplotlib imports NumPy, as the CLI does (nnviz/kernels.py)
 import matplotlib
 # isort: on
 

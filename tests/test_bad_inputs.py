@@ -119,7 +119,9 @@ CASES = [
     Case("layer-missing", (*A, "--layer", "2"), 1,
          "Error: --layer = 2 is invalid: the network has hidden layers 1..1"),
     # --- config files ---------------------------------------------------------------
-    Case("config-missing", (*T, "--config", "nope.toml"), 1, "Error: config file 'nope.toml' does not exist"),
+    Case("config-missing", (*T, "--config", "nope.toml"), 1, "Error: config file 'nope.toml' does not exist, and no "
+         "shipped config has that name; shipped: blobs-relu, blobs-tanh, blobs3, digits, docs, sine, spiral, sweep-activation-lr, xor (nnviz configs describes them)"),
+    Case("config-missing-path", (*T, "--config", "sub/nope.toml"), 1, "Error: config file 'sub/nope.toml' does not exist"),
     Case("config-folder", (*T, "--config", "folder"), 2,
          "Error: Invalid value for '--config': File 'folder' is a directory.", {"folder/keep": ""}),
     Case("toml-broken", (*T, "--config", "c.toml"), 1,
@@ -208,7 +210,8 @@ CASES = [
     Case("history-folder", (*T, "--history", "folder"), 2,
          "Error: Invalid value for '--history': File 'folder' is a directory.", {"folder/keep": ""}),
     # --- sweeps -----------------------------------------------------------------------
-    Case("sweep-missing", ("sweep", "nope.toml"), 1, "Error: config file 'nope.toml' does not exist"),
+    Case("sweep-missing", ("sweep", "nope"), 1, "Error: config file 'nope' does not exist, and no shipped config "
+         "has that name; shipped: blobs-relu, blobs-tanh, blobs3, digits, docs, sine, spiral, sweep-activation-lr, xor (nnviz configs describes them)"),
     Case("sweep-no-table", ("sweep", "s.toml"), 1,
          "Error: s.toml has no [sweep] table; add one, e.g. [sweep] \"train.lr\" = [0.1, 0.01]",
          {"s.toml": "[train]\nlr = 0.1\n"}),

@@ -117,7 +117,7 @@ def test_player_counts_scrubs_and_steps(page, tmp_path):
 
     scrub.fill("3")  # as a drag would: sets the value and fires input
     _assert_shows(player, frames, 3)
-    assert page.locator(".nnviz-counter").inner_text() == f"4 / {N}"
+    assert page.locator(".nnviz-counter").inner_text() == f"frame 4 / {N}"
     assert page.locator(".nnviz-title").inner_text() == "Epoch 30"
     assert page.locator(".nnviz-metrics").inner_text().split() == ["loss", "0.25", "accuracy", "30.0%"]
 

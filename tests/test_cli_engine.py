@@ -142,3 +142,29 @@ def test_train_never_loads_the_renderer(tmp_path) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout.splitlines()[-1] == "loaded: ", f"train imported {out.stdout}"
     assert (tmp_path / "h.csv").exists() and (tmp_path / "h.toml").exists()
+
+
+def test_every_command_loads_from_the_module_the_table_names() -> None:
+    """Commands load on demand (nnviz.cli.COMMAND_MODULES): each listed name is that module's command,
+    and no module holds a command the table leaves out."""
+    import importlib
+
+    from nnviz.cli import COMMAND_MODULES, cli
+
+    for module in set(COMMAND_MODULES.values()):
+        names = [c.name for c in importlib.import_module(f"nnviz.cli.{module}").COMMANDS]
+        assert sorted(names) == sorted(n for n, m in COMMAND_MODULES.items() if m == module), module
+    assert all(cli.commands[name].name == name for name in COMMAND_MODULES)
+
+
+@pytest.mark.parametrize(("args", "absent"), [
+    (["--version"], ("numpy", "matplotlib", "PIL", "pandas")),
+    (["datasets"], ("matplotlib", "PIL", "pandas", "distributed")),
+])
+def test_quick_commands_load_only_what_they_use(args: list[str], absent: tuple[str, ...]) -> None:
+    """--version loaded NumPy, PIL and the sweep machinery (0.36 s of CPU here); every command module
+    was imported at start."""
+    code = f"import sys; from nnviz.cli import main; sys.argv = ['nnviz', *{args!r}]\ntry:\n    main()\nfinally:\n" \
+           f"    print([m for m in {absent!r} if m in sys.modules], file=sys.stderr)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stderr.strip().splitlines()[-1] == "[]", out.stderr

@@ -224,3 +224,55 @@ def test_help_shows_the_defaults_a_run_really_gets():
     table = CliRunner().invoke(cli, ["datasets"]).output
     xor = next(line for line in table.splitlines() if line.startswith("xor "))
     assert "hidden=4" in xor and "stop_loss=0.05" in xor and "epochs=150" in xor
+
+
+# --- a reader that goes away, a closed stream ------------------------------------------------
+
+NNVIZ = str(Path(sys.executable).with_name("nnviz"))
+TINY_RUN = ["--epochs", "30", "--stop-loss", "0", "--grid", "12", "--size", "300x100", "--n-samples", "40"]
+
+
+@pytest.mark.parametrize("args", [["datasets"], ["configs"], ["--help"], ["animate", "--help"], ["--version"]])
+def test_a_reader_that_goes_away_ends_the_command_as_it_ends_unix_tools(tmp_path, args):
+    """`nnviz datasets | head -1` printed 'Error: internal error: BrokenPipeError' and exited 1; `yes | head -1`
+    dies of SIGPIPE (141 under pipefail) without a word."""
+    read, write = os.pipe()
+    os.close(read)  # every write now meets EPIPE, as after `| head -1` has read its line
+    try:
+        r = subprocess.run([NNVIZ, *args], cwd=tmp_path, stdout=write, stderr=subprocess.PIPE, text=True, timeout=120)
+    finally:
+        os.close(write)
+    assert (r.returncode, r.stderr) == (-13, ""), r.stderr
+
+
+def test_a_pipeline_that_takes_one_line_exits_0(tmp_path):
+    r = subprocess.run(["bash", "-c", f"{NNVIZ} datasets | head -1"], cwd=tmp_path, capture_output=True, text=True)
+    assert (r.returncode, r.stderr) == (0, "") and r.stdout.startswith("name ")
+
+
+def test_progress_into_a_gone_reader_stops_the_run_and_leaves_no_partial_file(tmp_path):
+    """The progress lines go to stderr: `nnviz animate 2>&1 | head -1` ends at the first one,
+    unwinding first, so no temp file or half animation stays behind."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        r = subprocess.run([NNVIZ, "animate", *TINY_RUN, "--out", "a.gif"], cwd=tmp_path, stdout=subprocess.DEVNULL,
+                           stderr=write, timeout=300)
+    finally:
+        os.close(write)
+    assert r.returncode == -13 and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("closed", [">&-", "2>&-", "<&- >&- 2>&-"])
+def test_a_closed_standard_stream_is_dev_null(tmp_path, closed):
+    """`nnviz animate >&-`: messages to the closed stream are dropped, and no file nnviz opens takes
+    its descriptor (ffmpeg writes to fd 1): the run writes its complete outputs and exits 0."""
+    r = subprocess.run(["bash", "-c", f"{NNVIZ} animate {' '.join(TINY_RUN)} --format mp4 --out a.mp4 {closed}"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "a.mp4", "a.png", "a.toml"]
+    subprocess.run([NNVIZ, "animate", *TINY_RUN, "--format", "mp4", "--out", "b.mp4", "-q"], cwd=tmp_path, check=True,
+                   capture_output=True)
+    assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()  # the same, open streams or not
+    bad = subprocess.run(["bash", "-c", f"{NNVIZ} train --lr -1 {closed}"], cwd=tmp_path, capture_output=True, text=True)
+    assert bad.returncode == 1

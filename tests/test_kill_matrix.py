@@ -207,7 +207,7 @@ def check_clean_stop(sig: int, code: int, err: str) -> None:
 # --- animate --------------------------------------------------------------------------
 
 ANIMATE = ("animate", "--dataset", "xor", "--n-samples", "40", "--stop-loss", "0", "--grid", "6", "--size", "128x64")
-SUFFIXES = (".gif", ".png", ".csv", ".toml")
+SUFFIXES = (".gif", ".png", ".csv", ".toml", ".events.csv")
 OLD = ("--epochs", "4")
 NEW = ("--epochs", "12")
 LONG_TRAINING = ("--epochs", "100000", "--every", "10000")  # seconds of training, a few frames

@@ -187,3 +187,30 @@ def test_many_points_in_a_small_frame_leave_the_surface_visible():
     assert planes.marker_size(1.0, 400) == 4.6  # the default frame, blobs: unchanged
     assert planes.marker_size(0.45, 1000) < 3.0 and covered(planes.marker_size(0.45, 1000), 1000, 0.45) <= 0.35 + 1e-9
     assert planes.marker_size(0.45, 100_000) == planes.MIN_MARKER_PT  # still a visible dot
+
+
+def test_the_frozen_blue_red_map_is_seaborns_to_the_last_bit():
+    """binary_cmap was seaborn's diverging_palette(220, 20) built at every render's start (seaborn's
+    import cost 0.4-0.7 s); it is now built from frozen colours, which must give the same map: every
+    lookup-table entry, and the 10-band map the surfaces use, equal bit for bit."""
+    import seaborn as sns
+
+    ours, theirs = colours.binary_cmap(), sns.diverging_palette(220, 20, as_cmap=True)
+    assert (type(ours), ours.name, ours.N) == (type(theirs), theirs.name, theirs.N)
+    for mine, ref in ((ours, theirs), (ours.resampled(colours.LEVELS), theirs.resampled(colours.LEVELS))):
+        x = np.linspace(0.0, 1.0, 1001)
+        assert np.array_equal(mine(x), ref(x)) and np.array_equal(mine(np.arange(mine.N)), ref(np.arange(ref.N)))
+
+
+def test_rendering_never_imports_seaborn(tmp_path):
+    """seaborn stays a dependency, but a render needs none of it (nor the pandas import it brings)."""
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, nnviz; nnviz.pin_kernels(); from nnviz import catalog, render;"
+        f"render.animate(catalog.load(None, {{'render.grid': 10, 'render.size': '300x100', 'train.epochs': 1}}), {str(tmp_path / 'a.png')!r});"
+        "print('seaborn' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert out.stdout.split()[-1] == "False", out.stdout + out.stderr

@@ -50,9 +50,9 @@ def test_importing_nnviz_and_its_recorders_imports_no_framework() -> None:
 @pytest.mark.parametrize(
     ("package", "message"),
     [
-        ("torch", "PyTorch is not installed: pip install 'nnviz[torch]'"),
-        ("sklearn", "scikit-learn is not installed: pip install 'nnviz[sklearn]'"),
-        ("keras", "Keras is not installed: pip install 'nnviz[keras]'"),
+        ("torch", "PyTorch is not installed: pip install 'nnviz-anim[torch]'"),
+        ("sklearn", "scikit-learn is not installed: pip install 'nnviz-anim[sklearn]'"),
+        ("keras", "Keras is not installed: pip install 'nnviz-anim[keras]'"),
     ],
 )
 def test_a_missing_framework_is_one_line_naming_the_extra(

@@ -37,7 +37,7 @@ def test_every_record_page_is_tested_and_linked_from_the_readme() -> None:
 def test_the_pages_examples_run_and_print_what_it_shows(page: str, tmp_path: Path) -> None:
     needs = PAGES[page]
     if needs and importlib.util.find_spec(needs) is None:
-        pytest.skip(f"{needs} is not installed (pip install 'nnviz[{needs}]')")
+        pytest.skip(f"{needs} is not installed (pip install 'nnviz-anim[{needs}]')")
     env = {**os.environ, "KERAS_BACKEND": "torch", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
     script = tmp_path / "example.py"
     script.write_text("\n".join(blocks(page, "python")), encoding="utf-8")

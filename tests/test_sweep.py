@@ -193,7 +193,7 @@ def test_missing_dask_is_a_clean_error(monkeypatch: pytest.MonkeyPatch, grid_fil
     monkeypatch.setitem(sys.modules, "distributed", None)  # import distributed -> ImportError
     result = cli_run("sweep", str(grid_file), "--out", str(tmp_path / "o"), "--executor", "dask")
     assert result.exit_code == 1
-    assert result.output.strip() == 'Error: --executor dask needs dask.distributed: pip install "nnviz[dask]"'
+    assert result.output.strip() == 'Error: --executor dask needs dask.distributed: pip install "nnviz-anim[dask]"'
 
 
 def test_scheduler_needs_the_dask_executor(grid_file: Path, tmp_path: Path) -> None:

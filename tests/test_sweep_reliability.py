@@ -380,7 +380,7 @@ def test_two_concurrent_animates_leave_one_runs_complete_set(tmp_path: Path) -> 
         assert int(rows["epoch"].iloc[-1]) == epochs
         with Image.open(out) as gif:
             assert gif.n_frames == epochs + 1
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.csv", "same.gif", "same.png", "same.toml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["same.csv", "same.events.csv", "same.gif", "same.png", "same.toml"]
 
 
 def test_a_run_that_lands_between_anothers_files_cannot_mix_them(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

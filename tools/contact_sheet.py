@@ -14,7 +14,9 @@ import sys
 from pathlib import Path
 
 # isort: off
-import nnviz  # noqa: F401 -- first: pins NumPy's kernels as the CLI does (nnviz/kernels.py)
+import nnviz
+
+nnviz.pin_kernels()  # first: before NumPy loads, as the CLI does (nnviz/kernels.py)
 import matplotlib
 # isort: on
 

@@ -2,14 +2,17 @@
 
 The engine (``nn``, ``optimizers``, ``data``, ``train``) imports NumPy
 only; rendering lives in ``scene``, ``paint``, ``writers`` and ``render``.
+
+Importing nnviz changes nothing in the process. For byte-identical files
+on any x86-64 machine, call ``nnviz.pin_kernels()`` before anything imports
+NumPy (the ``nnviz`` command and the workers it starts do it themselves).
 """
 
-__version__ = "0.1.0"
+from .kernels import pin_kernels
 
-# First, before anything imports NumPy: the same bits on every x86-64 machine (see kernels.py).
-from . import kernels as _kernels
-
-_kernels.pin()
+# The one version source: pyproject.toml reads it (setuptools dynamic version), the CLI prints it.
+# Tag policy (CHANGELOG.md): a release is the commit that sets this and the CHANGELOG heading, tagged vX.Y.Z.
+__version__ = "0.4.0.dev0"
 
 # Recording a model trained elsewhere (nnviz.recorders), imported on first use: `import nnviz`
 # stays as light as it was, and imports no framework.
@@ -26,3 +29,6 @@ def __getattr__(name: str) -> object:
 
 def __dir__() -> list[str]:
     return sorted([*globals(), *_RECORDERS])
+
+
+__all__ = ["__version__", "pin_kernels", *_RECORDERS]

@@ -84,7 +84,7 @@ def resolve(
 def load(
     path: str | os.PathLike[str] | None = None, overrides: Mapping[str, Any] | None = None, *, flags: bool = False
 ) -> Config:
-    """Read an optional TOML file, apply dotted-key overrides and validate everything."""
+    """Read an optional TOML file (or a shipped config by name), apply dotted-key overrides and validate."""
     return config.load(path, overrides, catalog=CATALOG, flags=flags)
 
 

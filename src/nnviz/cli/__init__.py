@@ -4,24 +4,48 @@ Every command parses its options, calls one library function and reports.
 This module is the error boundary: library errors (``NnvizError``) become a
 one-line ``Error: ...`` with exit code 1, click's usage errors keep exit code
 2, SIGINT and SIGTERM exit 130 and 143, and anything unexpected is still one
-line (set ``NNVIZ_DEBUG=1`` for the traceback).
+line (set ``NNVIZ_DEBUG=1`` for the traceback). A reader that goes away
+(``nnviz datasets | head -1``) ends the command quietly, as it ends Unix
+tools: by SIGPIPE.
+
+``main`` is the entry point of the ``nnviz`` command: it pins NumPy's
+kernels before any command module loads NumPy (nnviz/kernels.py), so this
+module and its imports must not import NumPy (tests/test_kernels.py).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import importlib
 import os
 import re
 import signal
+import sys
 import unicodedata
 import warnings
-from typing import Any
+from collections.abc import Iterator, Mapping, MutableMapping
+from typing import Any, NoReturn
 
 import click
 
-from .. import __version__
+from .. import __version__, distribution
 from ..errors import Interrupted, NnvizError, memory_message, one_line
+from ..kernels import pin_kernels
+from . import help as help_mod
+
+# Each command's module, imported only when the command runs or a help lists it, so
+# `nnviz --version`, `nnviz datasets` and shell completion never load matplotlib (nor,
+# for most, NumPy). The modules' COMMANDS lists hold the commands (tests/test_cli_engine.py checks).
+COMMAND_MODULES = {
+    "animate": "animate",
+    "configs": "configs",
+    "datasets": "engine_cmds",
+    "gradcheck": "engine_cmds",
+    "morph": "morph",
+    "sweep": "sweep",
+    "train": "engine_cmds",
+}
 
 
 def _raise_interrupted(signum: int, frame: Any) -> None:
@@ -41,14 +65,62 @@ def _one_line_usage(exc: click.UsageError) -> click.UsageError:
     return click.UsageError(one_line(exc.format_message()))
 
 
+class LazyCommands(MutableMapping[str, click.Command]):
+    """A group's commands by name, each module imported when one of its commands is first looked up.
+
+    click's Group reads ``commands`` as a dict (lookup, listing, "Did you
+    mean" suggestions): names come from ``COMMAND_MODULES`` without an import.
+    """
+
+    def __init__(self, modules: Mapping[str, str]) -> None:
+        self.modules = dict(modules)
+        self.loaded: dict[str, click.Command] = {}
+
+    def __getitem__(self, name: str) -> click.Command:
+        if name not in self.loaded:
+            module = importlib.import_module(f"{__name__}.{self.modules[name]}")
+            self.loaded.update({command.name or "": command for command in module.COMMANDS})
+        return self.loaded[name]
+
+    def __setitem__(self, name: str, command: click.Command) -> None:
+        self.modules.setdefault(name, "")
+        self.loaded[name] = command
+
+    def __delitem__(self, name: str) -> None:
+        del self.modules[name]
+        self.loaded.pop(name, None)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.modules)
+
+    def __len__(self) -> int:
+        return len(self.modules)
+
+
 class NnvizGroup(click.Group):
-    """A click group that turns library failures into clean exits."""
+    """A click group that loads its commands on demand and turns library failures into clean exits."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.commands = LazyCommands(COMMAND_MODULES)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Every command with its whole one-line summary (click cuts them at the terminal's width)."""
+        commands = [self.get_command(ctx, name) for name in self.list_commands(ctx)]
+        rows = [(command.name or "", help_mod.summary(command)) for command in commands if command is not None]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        help_mod.write_examples(GROUP_EXAMPLES, formatter)
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
             return super().make_context(*args, **kwargs)
         except click.UsageError as exc:  # the group's own options (nnviz --bogus)
             raise _one_line_usage(exc) from None
+        except BrokenPipeError:  # nnviz --help | head -1
+            end_on_closed_pipe()
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -59,6 +131,8 @@ class NnvizGroup(click.Group):
             raise _one_line_usage(exc) from None
         except (click.exceptions.Exit, click.ClickException, click.Abort):
             raise
+        except BrokenPipeError:  # the reader went away; the command has unwound (temp files gone)
+            end_on_closed_pipe()
         except KeyboardInterrupt as exc:
             code = exc.exit_code if isinstance(exc, Interrupted) else 130
             click.echo("Error: interrupted; no partial output was written", err=True)
@@ -96,6 +170,52 @@ def _internal(exc: BaseException) -> BaseException:
     )
 
 
+def end_on_closed_pipe() -> NoReturn:
+    """End as a Unix tool does when its reader goes away: no message, killed by SIGPIPE.
+
+    ``yes | head -1`` under ``set -o pipefail`` is 141 (128 + SIGPIPE), and the
+    pipeline without it 0. Python ignores SIGPIPE and raises BrokenPipeError
+    instead, so the default action is restored and the signal sent once the
+    command has unwound.
+    """
+    sigpipe = getattr(signal, "SIGPIPE", None)
+    if sigpipe is not None:
+        signal.signal(sigpipe, signal.SIG_DFL)
+        os.kill(os.getpid(), sigpipe)
+    os._exit(1)  # no SIGPIPE on this platform: the status Python documents for a broken pipe
+
+
+def _reopen_closed_std_fds() -> None:
+    """A closed stdin, stdout or stderr (``nnviz datasets >&-``) becomes /dev/null.
+
+    Otherwise the next file nnviz opens (a GIF's temp file) would take that
+    descriptor, and whatever writes to it (ffmpeg inherits fd 1) would land in
+    the output; and Python leaves ``sys.stdout`` None, which the progress
+    report cannot write to. Messages to a closed stream are dropped, as with
+    ``>/dev/null``.
+    """
+    for fd, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+        try:
+            os.fstat(fd)
+        except OSError:
+            devnull = os.open(os.devnull, os.O_RDONLY if fd == 0 else os.O_WRONLY)
+            if devnull != fd:  # the lowest free descriptor is this one unless a lower one was closed too
+                os.dup2(devnull, fd)
+                os.close(devnull)
+            if getattr(sys, name) is None:
+                setattr(sys, name, open(fd, "r" if fd == 0 else "w", closefd=False))  # noqa: SIM115
+
+
+GROUP_EXAMPLES: list[help_mod.Example] = [
+    ("the default run: blobs through a 2-2-1 tanh network, written to outputs/", "nnviz animate"),
+    ("a shipped example config by name (nnviz configs lists them)", "nnviz animate --config spiral"),
+    (
+        "tab completion in bash (zsh_source for zsh; fish: see the README)",
+        'eval "$(_NNVIZ_COMPLETE=bash_source nnviz)"',
+    ),
+]
+
+
 @click.group(cls=NnvizGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="nnviz")
 def cli() -> None:
@@ -105,19 +225,6 @@ def cli() -> None:
     network at every epoch of training, as a GIF, WebP, MP4, PNG or a
     self-contained HTML player.
     """
-
-
-def _register() -> None:
-    # The command modules import matplotlib only inside their functions, so
-    # `nnviz train` and `nnviz --help` stay quick.
-    from . import animate, engine_cmds, morph, sweep
-
-    for module in (engine_cmds, animate, morph, sweep):
-        for command in module.COMMANDS:
-            cli.add_command(command)
-
-
-_register()
 
 
 def _show_warning(
@@ -154,8 +261,25 @@ _said_glyphs: list[str] = []
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
+    pin_kernels()  # first: no command module has loaded NumPy yet
+    _reopen_closed_std_fds()
     warnings.showwarning = _show_warning
     # SIGTERM gets the same clean unwinding as Ctrl-C (temp files removed).
     signal.signal(signal.SIGTERM, _raise_interrupted)
     signal.signal(signal.SIGINT, _raise_interrupted)
-    cli.main(args=argv, prog_name="nnviz")
+    try:
+        if not os.environ.get("_NNVIZ_COMPLETE"):  # a completion's output is for the shell alone
+            clash = distribution.clash_warning()
+            if clash:
+                click.echo(f"Warning: {clash}", err=True)
+        cli.main(args=argv, prog_name="nnviz")
+    except BrokenPipeError:  # while click wrote a message (an Error line to a closed stderr)
+        end_on_closed_pipe()
+    except SystemExit:
+        # What Python would flush on its way out can meet the closed pipe too.
+        try:
+            if sys.stdout is not None:
+                sys.stdout.flush()
+        except BrokenPipeError:
+            end_on_closed_pipe()
+        raise

@@ -10,6 +10,7 @@ import click
 
 from ..numbers import count
 from .engine_cmds import stop_line
+from .help import Command, option
 from .options import (
     PathName,
     config_options,
@@ -23,25 +24,41 @@ if TYPE_CHECKING:
     from ..engine.history import History
 
 
-@click.command("animate")
+@click.command(
+    "animate",
+    cls=Command,
+    examples=[
+        ("the default run: blobs through a 2-2-1 tanh network, to outputs/", "nnviz animate"),
+        (
+            "a shipped config by name (nnviz configs lists them), as an MP4",
+            "nnviz animate --config spiral --format mp4",
+        ),
+        (
+            "re-render a saved run with every layer side by side, without training",
+            "nnviz animate --history outputs/blobs-tanh-lr0.01.csv --panels layers --out outputs/layers.gif",
+        ),
+    ],
+)
 @config_options(sections=("data", "model", "train", "render"))
-@click.option(
+@option(
     "--out",
     "out",
+    group="Output",
     type=PathName(),
     default=None,
     help="Animation path [default: outputs/<run>.<format>]; poster, CSV and TOML go beside it; - for stdout.",
 )
-@click.option(
+@option(
     "--history",
     "history_path",
+    group="Input",
     type=PathName(exists=True),
     default=None,
-    help="Re-render a saved history CSV instead of training.",
+    help="Re-render a saved history CSV (its .toml beside it) instead of training.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@option("--quiet", "-q", group="Output", is_flag=True, help="No progress bar.")
 def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs: Any) -> None:
-    """Train a network and animate its input, hidden and activation spaces."""
+    """Train, then animate the input, hidden and activation spaces."""
     from .. import plan as plans
     from .. import render
     from ..render.writers import writer_for

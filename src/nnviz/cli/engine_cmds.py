@@ -8,11 +8,17 @@ from typing import Any
 
 import click
 
+from .. import config as config_mod
 from ..config import Config
 from ..engine import gradcheck, history, train
 from ..engine.data import DATASETS
 from ..numbers import fixed
+from .help import Command, option
 from .options import PathName, config_options, load_config
+from .table import echo_table
+
+# gradcheck checks the seeded initial weights: of the training keys only the seed applies.
+NOT_GRADCHECK = tuple(f"train.{key}" for key in config_mod.SCHEMA["train"] if key != "seed")
 
 
 def _progress_line(ep: train.Epoch, total: int, steps: int = 0) -> str:
@@ -22,16 +28,27 @@ def _progress_line(ep: train.Epoch, total: int, steps: int = 0) -> str:
     return f"epoch {ep.epoch:>{len(str(total))}}/{total}{step}  loss {fixed(ep.loss, 4)}  {metrics}"
 
 
-@click.command("train")
+@click.command(
+    "train",
+    cls=Command,
+    examples=[
+        (
+            "train with relu; the CSV and its .toml go to outputs/",
+            "nnviz train --activation relu --lr 0.1 --history outputs/relu.csv",
+        ),
+        ("then animate the saved run without training again", "nnviz animate --history outputs/relu.csv"),
+    ],
+)
 @config_options()
-@click.option(
+@option(
     "--history",
     "history_path",
+    group="Output",
     type=PathName(),
     default=None,
-    help="Where to write the history CSV [default: outputs/<run>.csv].",
+    help="Where to write the history CSV [default: outputs/<run>.csv]; its .toml goes beside it.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="Print only the final summary.")
+@option("--quiet", "-q", group="Output", is_flag=True, help="Print only the final summary.")
 def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     """Train a network and write its per-epoch history as CSV."""
     from .. import plan as plans
@@ -70,10 +87,22 @@ def stop_line(result: history.History, cfg: Config) -> str:
     return f"stopped at {where} ({result.stop_reason}): {why}"
 
 
-@click.command("gradcheck")
-@config_options()
-@click.option(
-    "--samples", type=click.IntRange(1, 1000), default=32, show_default=True, help="Training points used for the check."
+@click.command(
+    "gradcheck",
+    cls=Command,
+    examples=[
+        ("backprop of a gelu network against finite differences", "nnviz gradcheck --activation gelu --hidden 4,2"),
+        ("a wide network: a seeded sample of each large array's entries", "nnviz gradcheck --hidden 1024,1024"),
+    ],
+)
+@config_options(omit=NOT_GRADCHECK)
+@option(
+    "--samples",
+    group="Data",
+    type=click.IntRange(1, 1000),
+    default=32,
+    show_default=True,
+    help="Training points used for the check.",
 )
 def gradcheck_cmd(samples: int, **kwargs: Any) -> None:
     """Check backprop against finite differences at the initial weights.
@@ -98,9 +127,20 @@ def gradcheck_cmd(samples: int, **kwargs: Any) -> None:
     click.echo(f"ok: worst {result.worst:.2e} <= {gradcheck.TOLERANCE:g}")
 
 
-@click.command("datasets")
+@click.command(
+    "datasets",
+    cls=Command,
+    examples=[
+        ("the datasets, with the settings each one brings", "nnviz datasets"),
+        ("animate one of them", "nnviz animate --dataset moons"),
+    ],
+)
 def datasets_cmd() -> None:
-    """List the built-in datasets with their task and defaults (a flag or config value wins over them)."""
+    """List the built-in datasets, their tasks and their own defaults.
+
+    A dataset's defaults apply where neither a flag nor the config file sets
+    the key; a flag or config value wins over them.
+    """
     rows = [
         # "-": a file's row count is unknown until read; noise None means the dataset has no noise.
         (
@@ -113,10 +153,7 @@ def datasets_cmd() -> None:
         )
         for spec in DATASETS.values()
     ]
-    header = ("name", "task", "samples", "noise", "its defaults", "description")
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header) - 1)]
-    for row in [header, *rows]:
-        click.echo("  ".join(cell.ljust(w) for cell, w in zip(row[:-1], widths)) + "  " + row[-1])
+    echo_table(("name", "task", "samples", "noise", "its defaults", "description"), rows)
 
 
 def _own_defaults(defaults: Mapping[str, Any]) -> str:

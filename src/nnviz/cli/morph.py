@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from .help import Command, option
 from .options import PathName, config_options, format_from_out, load_config, load_history_config, read_saved_run
 
 # One square panel: the config's default size is for three panels side by side.
@@ -15,48 +16,74 @@ DEFAULT_SIZE = "600x600"
 # Layers differ in scale by orders of magnitude (x·W can be 30x the input,
 # tanh squeezes to ±1): one set of axes leaves most stages a dot.
 DEFAULT_AXES = "per-frame"
+# The training animation's panel choice, frame selection and drawing engine: the morph has one
+# panel, its own frames and always the stream engine, so it offers no flags for them.
+NOT_MORPH = ("render.panels", "render.layer", "render.every", "render.log_frames", "render.engine")
 
 
-@click.command("morph")
-@config_options(
-    sections=("data", "model", "train", "render"), shown={"render.size": DEFAULT_SIZE, "render.axes": DEFAULT_AXES}
+@click.command(
+    "morph",
+    cls=Command,
+    examples=[
+        ("the spiral's input plane carried through its three layers", "nnviz morph --config spiral --steps 16"),
+        (
+            "a saved run at its first and last epochs, one after the other",
+            "nnviz morph --history outputs/blobs-tanh-lr0.01.csv --epoch 0,last",
+        ),
+    ],
 )
-@click.option(
+@config_options(
+    sections=("data", "model", "train", "render"),
+    shown={"render.size": DEFAULT_SIZE, "render.axes": DEFAULT_AXES},
+    omit=NOT_MORPH,
+)
+@option(
     "--out",
     "out",
+    group="Output",
     type=PathName(),
     default=None,
     help="Output path [default: outputs/<run>-morph.<format>]; - for stdout.",
 )
-@click.option(
+@option(
     "--history",
     "history_path",
+    group="Input",
     type=PathName(exists=True),
     default=None,
     help="Morph a saved history CSV (its .toml beside it) instead of training.",
 )
-@click.option(
+@option(
     "--epoch",
     "epochs",
+    group="Rendering",
     default=None,
     metavar="E1,E2,...|last",
     help="Epochs to morph, one after another [default: last].",
 )
-@click.option("--steps", "steps", type=int, default=20, show_default=True, help="Frames per stage.")
-@click.option(
-    "--pause", "pause", type=int, default=6, show_default=True, help="Extra still frames at each representation."
+@option("--steps", "steps", group="Rendering", type=int, default=20, show_default=True, help="Frames per stage.")
+@option(
+    "--pause",
+    "pause",
+    group="Rendering",
+    type=int,
+    default=6,
+    show_default=True,
+    help="Extra still frames at each representation.",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
+@option("--quiet", "-q", group="Output", is_flag=True, help="No progress bar.")
 def morph_cmd(
     out: str | None, history_path: str | None, epochs: str | None, steps: int, pause: int, quiet: bool, **kwargs: Any
 ) -> None:
-    """Morph the input plane through every layer: x, xW, xW+b, f(xW+b), ... to the last hidden layer.
+    """Carry the input plane through every layer, as one animation.
+
+    Stage by stage: x, xW, xW+b, f(xW+b), then the next layer's, to the
+    last hidden layer's activation and the output's decision line.
 
     --axes per-frame (the default here) gives each stage its own axes, the
     union of its two ends, and moves the camera only during the pauses;
     --axes fixed keeps one set of axes for the whole morph. --size defaults
-    to 600x600 (one square panel). --panels, --layer, --every, --log-frames
-    and --engine shape the training animation and do not apply here.
+    to 600x600 (one square panel).
     """
     from .. import plan as plans
     from .. import render

@@ -1,9 +1,10 @@
 """Options shared by every command that builds a run from a config.
 
 Each config key with a ``flag`` in ``config.SCHEMA`` becomes a click option,
-so a new key is a one-line change in the schema. Options carry no defaults of
-their own: an unset flag leaves the config file's value (or the schema's
-default) alone, and validation happens once, in ``config.resolve``.
+so a new key is a one-line change in the schema: its table names its
+``--help`` section (``HELP_SECTIONS``). Options carry no defaults of their
+own: an unset flag leaves the config file's value (or the schema's default)
+alone, and validation happens once, in ``config.resolve``.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ from typing import Any
 
 import click
 
-from .. import catalog, config
+from .. import catalog, config, shipped
 from ..config import Config
+from .help import GroupedOption
 
 # Number flags get click's types (from their parser's ``kind``), so `--lr abc`
 # is a usage error (exit 2) from click itself; the schema checks the rest.
@@ -46,6 +48,15 @@ class PathName(click.Path):
         return super().convert(value, param, ctx)
 
 
+# The --help section of a schema key: its table's, except the keys that say what file is written.
+HELP_SECTIONS = {"data": "Data", "model": "Model", "train": "Training", "render": "Rendering"}
+OUTPUT_KEYS = frozenset({"render.format", "render.colors"})
+
+
+def _group(dotted: str, section: str) -> str:
+    return "Output" if dotted in OUTPUT_KEYS else HELP_SECTIONS[section]
+
+
 def _click_type(spec: config.Key) -> click.ParamType:
     return _CLICK_TYPES.get(getattr(spec.parse, "kind", str), click.STRING)
 
@@ -54,7 +65,7 @@ def _param_name(section: str, key: str) -> str:
     return f"{section}__{key}"
 
 
-def _schema_options(sections: Iterable[str], shown: Mapping[str, str]) -> list[Callable]:
+def _schema_options(sections: Iterable[str], shown: Mapping[str, str], omit: frozenset[str]) -> list[Callable]:
     from ..engine.data import DATASETS
 
     # Keys a dataset gives its own default (xor: 4 hidden units, sine: 300 epochs).
@@ -62,9 +73,9 @@ def _schema_options(sections: Iterable[str], shown: Mapping[str, str]) -> list[C
     decorators: list[Callable] = []
     for section in sections:
         for key, spec in config.SCHEMA[section].items():
-            if not spec.flag:
-                continue
             dotted = f"{section}.{key}"
+            if not spec.flag or dotted in omit:
+                continue
             default = shown.get(dotted, _show_default(spec.default))
             if dotted in by_dataset:
                 default = f"the dataset's (nnviz datasets), else {default}"
@@ -74,6 +85,8 @@ def _schema_options(sections: Iterable[str], shown: Mapping[str, str]) -> list[C
                     click.option(
                         f"{spec.flag}/{no}",
                         _param_name(section, key),
+                        cls=GroupedOption,
+                        group=_group(dotted, section),
                         default=None,
                         help=f"{spec.help} [{dotted}, default: {'on' if spec.default else 'off'}]",
                     )
@@ -85,6 +98,7 @@ def _schema_options(sections: Iterable[str], shown: Mapping[str, str]) -> list[C
                     _param_name(section, key),
                     cls=SchemaOption,
                     key=spec,
+                    group=_group(dotted, section),
                     type=_click_type(spec),
                     default=None,
                     help=f"{spec.help} [{dotted}, default: {default}]",
@@ -102,7 +116,7 @@ _METAVARS = {
 }
 
 
-class SchemaOption(click.Option):
+class SchemaOption(GroupedOption):
     """An option for one config key; its choices are read from the registry when help is shown.
 
     Looking them up when the command is defined would load every registry
@@ -132,24 +146,45 @@ def _show_default(value: Any) -> str:
     return "auto" if value is None else str(value)
 
 
+def _resolve_config(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """``--config spiral``: the shipped config's path, so every later check sees the file read."""
+    return None if value is None else shipped.resolve(value)
+
+
+def complete_config(ctx: click.Context, param: click.Parameter, incomplete: str) -> list[Any]:
+    """Tab completion for a config: the shipped names that match, then the shell's own file names."""
+    from click.shell_completion import CompletionItem
+
+    names = [CompletionItem(n) for n in shipped.names() if n.startswith(incomplete)]
+    return [*names, CompletionItem(incomplete, type="file")]
+
+
 def config_options(
-    sections: Iterable[str] = ("data", "model", "train"), shown: Mapping[str, str] | None = None
+    sections: Iterable[str] = ("data", "model", "train"),
+    shown: Mapping[str, str] | None = None,
+    omit: Iterable[str] = (),
 ) -> Callable:
-    """Add ``--config PATH`` and one option per flagged key of ``sections``.
+    """Add ``--config PATH|NAME`` and one option per flagged key of ``sections``.
 
     ``shown`` names the defaults a command sets itself (morph's square frame),
-    so its help says what it does.
+    so its help says what it does. ``omit`` names the dotted keys the command
+    does not use: it offers no flag for them (a config file may still set them).
     """
 
     def decorate(fn: Callable) -> Callable:
-        for deco in reversed(_schema_options(tuple(sections), shown or {})):
+        for deco in reversed(_schema_options(tuple(sections), shown or {}, frozenset(omit))):
             fn = deco(fn)
         return click.option(
             "--config",
             "config_path",
+            cls=GroupedOption,
+            group="Input",
             type=PathName(path_type=str),
+            metavar="PATH|NAME",
             default=None,
-            help="TOML config file; flags override its values.",
+            callback=_resolve_config,
+            shell_complete=complete_config,
+            help="TOML config file, or a shipped config's name (nnviz configs); flags override its values.",
         )(fn)
 
     return decorate

@@ -8,7 +8,8 @@ import click
 
 from .. import sweep as sweep_mod
 from ..render.writers import WRITERS
-from .options import PathName
+from .help import Command, option
+from .options import PathName, complete_config
 
 # Any format, as render.format in the file allows: png makes a gallery of each run's last frame.
 FORMATS = list(WRITERS)
@@ -21,46 +22,69 @@ def _failure_line(result: sweep_mod.SweepResult) -> str:
     return f"{len(failed)} of {len(result.runs)} runs failed: {shown}{more}"
 
 
-@click.command("sweep")
-@click.argument("file", type=PathName(path_type=Path))
-@click.option(
+@click.command(
+    "sweep",
+    cls=Command,
+    examples=[
+        (
+            "the reference blog's relu-vs-tanh grid (a shipped sweep), one job per core",
+            "nnviz sweep sweep-activation-lr",
+        ),
+        (
+            "your own sweep file on a local Dask cluster of two workers",
+            "nnviz sweep my-sweep.toml --executor dask --workers 2 --out outputs/mine",
+        ),
+    ],
+)
+@click.argument("file", type=PathName(path_type=Path), shell_complete=complete_config)
+@option(
     "--out",
     "out",
+    group="Output",
     type=PathName(folder=True, path_type=Path),
     default=None,
     help="Output folder [default: outputs/<file stem>/].",
 )
-@click.option(
-    "--jobs", "-j", type=click.IntRange(min=1), default=None, help="Runs at once [default: the number of cores]."
+@option(
+    "--jobs",
+    "-j",
+    group="Execution",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Runs at once [default: the number of cores].",
 )
-@click.option(
+@option(
     "--executor",
+    group="Execution",
     type=click.Choice(sorted(sweep_mod.EXECUTORS)),
     default="process",
     show_default=True,
     help="Where runs execute: a local process pool or a Dask cluster.",
 )
-@click.option(
+@option(
     "--scheduler",
+    group="Execution",
     default=None,
     metavar="ADDRESS",
     help="Join this Dask scheduler (e.g. tcp://10.0.0.5:8786) [--executor dask].",
 )
-@click.option(
+@option(
     "--workers",
+    group="Execution",
     type=click.IntRange(min=1),
     default=None,
     help="Workers of the local Dask cluster [default: --jobs] [--executor dask].",
 )
-@click.option("--force", is_flag=True, help="Redo every run, even those already finished.")
-@click.option(
+@option("--force", group="Execution", is_flag=True, help="Redo every run, even those already finished.")
+@option(
     "--format",
     "fmt",
+    group="Output",
     type=click.Choice(FORMATS),
     default=None,
     help="Output format for every run [default: the file's render.format].",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress bar or per-run lines.")
+@option("--quiet", "-q", group="Output", is_flag=True, help="No progress bar or per-run lines.")
 def sweep_cmd(
     file: Path,
     out: Path | None,
@@ -72,10 +96,11 @@ def sweep_cmd(
     fmt: str | None,
     quiet: bool,
 ) -> None:
-    """Run every combination of a sweep file's [sweep] lists and build a gallery.
+    """Run every combination of a sweep file and build a gallery.
 
     FILE is a config TOML plus a [sweep] table of dotted keys and value
-    lists, e.g. "train.lr" = [0.1, 0.01]. Each run gets its own folder under
+    lists, e.g. "train.lr" = [0.1, 0.01], or a shipped sweep's name
+    (nnviz configs). Each run gets its own folder under
     --out; summary.csv, index.md, index.html and comparison.gif sit on top.
     Finished runs with the same config are skipped on a re-run. Exits 1 if
     any run failed (a diverged run is a result, not a failure).

@@ -92,13 +92,16 @@ def find_events(
     X = _sample(np.asarray(data.X, dtype=np.float64))
     found: list[Event] = []
     model = history.model
-    states = [_states(model, history.epochs[i].params, X) for i in checked]
-    for layer in range(1, model.n_hidden + 1):
-        found += _unit_events(model, layer, checked, [s[layer - 1] for s in states])
-        found += _collapse(history, layer, checked, _fair(history))
-    found += _plateau(history)
-    found += _separated(history)
-    found += _guessing(history, data, standardized, found)
+    # A history may hold huge (finite) parameters that rendering refuses on its own terms: what
+    # overflows here names no event, and must not warn on the way.
+    with np.errstate(all="ignore"):
+        states = [_states(model, history.epochs[i].params, X) for i in checked]
+        for layer in range(1, model.n_hidden + 1):
+            found += _unit_events(model, layer, checked, [s[layer - 1] for s in states])
+            found += _collapse(history, layer, checked, _fair(history))
+        found += _plateau(history)
+        found += _separated(history)
+        found += _guessing(history, data, standardized, found)
     return tuple(sorted(found, key=lambda e: (e.start, e.kind)))
 
 
@@ -191,7 +194,7 @@ def _collapse(history: History, layer: int, checked: Sequence[int], fair: bool) 
     for i in checked:
         W = history.epochs[i].params[2 * (layer - 1)]
         norms = np.linalg.norm(W, axis=0)
-        if not (norms > 1e-12).all():
+        if not (np.isfinite(norms).all() and (norms > 1e-12).all()):  # overflowed: no direction to compare
             flags.append(False)
             continue
         s = np.linalg.svd(W / norms, compute_uv=False)

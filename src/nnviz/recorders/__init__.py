@@ -32,8 +32,10 @@ __all__ = [
 
 # Packages whose models look like ones nnviz records but are not (a hint instead of "unknown").
 OTHERS = {
-    "tensorflow": "a tf.keras model: nnviz records Keras 3 models (pip install 'nnviz[keras]', KERAS_BACKEND=torch)",
-    "tf_keras": "a tf_keras (Keras 2) model: nnviz records Keras 3 models (pip install 'nnviz[keras]')",
+    "tensorflow": (
+        "a tf.keras model: nnviz records Keras 3 models (pip install 'nnviz-anim[keras]', KERAS_BACKEND=torch)"
+    ),
+    "tf_keras": "a tf_keras (Keras 2) model: nnviz records Keras 3 models (pip install 'nnviz-anim[keras]')",
 }
 
 

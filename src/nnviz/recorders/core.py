@@ -66,7 +66,7 @@ def require(package: str) -> Any:
     try:
         return importlib.import_module(package)
     except ImportError:
-        raise MissingExtra(f"{name} is not installed: pip install 'nnviz[{extra}]'") from None
+        raise MissingExtra(f"{name} is not installed: pip install 'nnviz-anim[{extra}]'") from None
 
 
 # --- what a framework's model is, in nnviz's terms -----------------------------------

@@ -35,10 +35,10 @@ MULTICLASS_COLORS = (
 
 @functools.cache
 def binary_cmap() -> mcolors.Colormap:
-    """The reference blog's blue-to-red map: seaborn ``diverging_palette(220, 20)``."""
-    import seaborn as sns
+    """The reference blog's blue-to-red map: seaborn ``diverging_palette(220, 20)``, from its frozen colours."""
+    from .diverging import BLUE_RED
 
-    return sns.diverging_palette(220, 20, as_cmap=True)
+    return mcolors.LinearSegmentedColormap.from_list("blend", BLUE_RED)
 
 
 @functools.cache

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from .. import kernels
 from ..errors import ConfigError, NnvizError, one_line
 from .runner import init_worker
 
@@ -62,7 +63,8 @@ class _Pool(cf.ProcessPoolExecutor):
     """
 
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        with _signals_held():
+        # The workers spawned here import NumPy afresh: they get the kernel pins whatever this process has.
+        with _signals_held(), kernels.pinned_environ():
             return super().submit(fn, *args, **kwargs)
 
 
@@ -135,7 +137,7 @@ def _import_dask() -> Any:
     try:
         import distributed
     except ImportError:
-        raise NnvizError('--executor dask needs dask.distributed: pip install "nnviz[dask]"') from None
+        raise NnvizError('--executor dask needs dask.distributed: pip install "nnviz-anim[dask]"') from None
     return distributed
 
 
@@ -282,8 +284,8 @@ def dask_executor(jobs: int, scheduler: str | None = None, workers: int | None =
     with contextlib.ExitStack() as stack:
         teardown = stack.enter_context(contextlib.ExitStack())  # unwound last: after the cluster closes
         if scheduler is None:
-            cluster = stack.enter_context(
-                distributed.LocalCluster(
+            with kernels.pinned_environ():  # the workers it spawns now inherit the kernel pins
+                cluster = distributed.LocalCluster(
                     host="127.0.0.1",
                     n_workers=workers or jobs,
                     threads_per_worker=1,
@@ -295,7 +297,7 @@ def dask_executor(jobs: int, scheduler: str | None = None, workers: int | None =
                     silence_logs=logging.WARNING if os.environ.get("NNVIZ_DEBUG") else logging.CRITICAL,
                     preload=["nnviz.sweep.runner"],  # its dask_setup: workers ignore Ctrl-C
                 )
-            )
+            stack.enter_context(cluster)
             client = stack.enter_context(distributed.Client(cluster, set_as_default=False))
         else:
             client = stack.enter_context(_connect(distributed, scheduler))

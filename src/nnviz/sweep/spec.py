@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .. import catalog
+from .. import catalog, shipped
 from .. import config as config_mod
 from ..config import Config
 from ..errors import ConfigError
@@ -193,5 +193,6 @@ def _check_unique(runs: Sequence[RunSpec], where: str) -> None:
 
 
 def load_sweep(path: str | os.PathLike[str], fmt: str | None = None) -> SweepSpec:
-    """Read and validate a sweep file."""
-    return parse_sweep(config_mod.read_toml(path), str(path), fmt)
+    """Read and validate a sweep file (or a shipped one by name: ``load_sweep("docs")``)."""
+    path = shipped.resolve(path)
+    return parse_sweep(config_mod.read_toml(path), path, fmt)
