@@ -20,6 +20,7 @@ from nnviz.errors import ConfigError
 from nnviz.render import layout, pipeline, scene
 from nnviz.render.animation import Animation
 from nnviz.render.panels import landscape as ls
+from nnviz.render.panels import trajectory
 
 # Small and quick: 120 samples, a 24-point mesh for the other panels.
 BASE = {"train.stop_loss": 0, "render.grid": 24, "data.n_samples": 120}
@@ -143,8 +144,8 @@ def test_directions_have_fixed_signs_and_reruns_agree(moons):
         assert c[np.abs(c[:, k]).argmax(), k] < 0
     assert np.array_equal(c, second.plane.coords) and np.array_equal(first.map.loss, second.map.loss)
     d1, d2 = first.plane.directions
-    assert ls._dot(d1, d1) == pytest.approx(1.0) and ls._dot(d2, d2) == pytest.approx(1.0)
-    assert abs(ls._dot(d1, d2)) < 1e-12
+    assert trajectory.dot(d1, d1) == pytest.approx(1.0) and trajectory.dot(d2, d2) == pytest.approx(1.0)
+    assert abs(trajectory.dot(d1, d2)) < 1e-12
 
 
 # --- runs with no plane --------------------------------------------------------------------------
