@@ -4,6 +4,7 @@
 # Every install is pinned by constraints.txt (exact versions, so the rendered
 # bytes are the same everywhere); editing it or pyproject.toml reinstalls.
 #   make lint   ruff check, ruff format --check, mypy (the lint dependency group, PEP 735)
+#   make site   builds the docs site into site/ (mkdocs build --strict; the docs dependency group)
 #   make docs   re-renders docs/blobs-tanh-lr0.01.gif and .png (after a deliberate change)
 #   make lock   re-resolves constraints.txt from scratch (then review the diff)
 PYTHON ?= python3
@@ -13,7 +14,7 @@ CONSTRAINTS := constraints.txt
 PIP    := $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint docs bench bench-engine bench-formats bench-views bench-record lock clean
+.PHONY: run test lint site docs bench bench-engine bench-formats bench-views bench-record lock clean
 
 # The distribution was named nnviz before 0.4 (now nnviz-anim: the name belongs to another
 # project on PyPI). A venv made before keeps that install, which would claim the nnviz package
@@ -47,6 +48,12 @@ $(VENV)/.installed-lint: pyproject.toml $(CONSTRAINTS) $(VENV)/.installed-test
 	$(PIP) --group lint
 	touch $@
 
+# The docs site's tools are a dependency group too (mkdocs.yml says what each does). The site needs
+# nnviz itself (the CLI reference imports its commands, the notebooks run it), not the test extras.
+$(VENV)/.installed-docs: pyproject.toml $(CONSTRAINTS) $(VENV)/.installed-run
+	$(PIP) --group docs
+	touch $@
+
 run: $(VENV)/.installed-run
 	$(BIN)/nnviz animate
 
@@ -61,6 +68,12 @@ lint: $(VENV)/.installed-lint
 	echo "+ ruff format --check src benchmarks tools"; $(BIN)/ruff format --check --output-format concise src benchmarks tools || status=1; \
 	echo "+ mypy"; $(BIN)/mypy || status=1; \
 	exit $$status
+
+# Warnings are errors (a broken link, a page in no menu, a docstring mkdocstrings cannot read), and
+# the notebooks in docs/notebooks/ are executed. JUPYTER_PLATFORM_DIRS: jupyter's own future default;
+# NO_MKDOCS_2_WARNING: material's banner about its successor, printed on every build.
+site: $(VENV)/.installed-docs
+	JUPYTER_PLATFORM_DIRS=1 NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 # The README's hero animation: exactly what `nnviz animate` writes with no
 # arguments (tests/test_reproducible.py compares it byte for byte).
@@ -96,7 +109,7 @@ lock:
 	rm -rf $(VENV)-lock
 	$(PYTHON) -m venv $(VENV)-lock
 	$(VENV)-lock/bin/python -m pip install --quiet --upgrade pip setuptools
-	$(VENV)-lock/bin/python -m pip install --quiet -e ".[test,dask,torch,sklearn,keras]" --group lint
+	$(VENV)-lock/bin/python -m pip install --quiet -e ".[test,dask,torch,sklearn,keras]" --group lint --group docs
 	grep '^#' $(CONSTRAINTS) > $(CONSTRAINTS).new
 	$(VENV)-lock/bin/python -m pip freeze --all --exclude-editable | grep -v '^wheel==' | sed 's/+cpu$$//' >> $(CONSTRAINTS).new
 	mv $(CONSTRAINTS).new $(CONSTRAINTS)

@@ -270,7 +270,7 @@ def test_a_closed_standard_stream_is_dev_null(tmp_path, closed):
     r = subprocess.run(["bash", "-c", f"{NNVIZ} animate {' '.join(TINY_RUN)} --format mp4 --out a.mp4 {closed}"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert r.returncode == 0, r.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "a.mp4", "a.png", "a.toml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.csv", "a.events.csv", "a.mp4", "a.png", "a.toml"]
     subprocess.run([NNVIZ, "animate", *TINY_RUN, "--format", "mp4", "--out", "b.mp4", "-q"], cwd=tmp_path, check=True,
                    capture_output=True)
     assert (tmp_path / "a.mp4").read_bytes() == (tmp_path / "b.mp4").read_bytes()  # the same, open streams or not

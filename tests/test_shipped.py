@@ -99,7 +99,7 @@ def test_the_wheel_carries_the_configs_the_licence_and_the_type_marker(tmp_path:
     README's --config configs/spiral.toml failed after pipx install."""
     tree = tmp_path / "tree"  # a copy, so the build leaves nothing in the checkout
     tree.mkdir()
-    for name in ("pyproject.toml", "README.md", "LICENSE"):
+    for name in ("pyproject.toml", "README.md", "README.pypi.md", "LICENSE"):
         shutil.copy2(ROOT / name, tree / name)
     shutil.copytree(ROOT / "src", tree / "src", ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     constraints = str(ROOT / "constraints.txt")
