@@ -33,9 +33,12 @@ print(json.dumps({{"v4": bool(f.get("X86_V4")), "core": os.environ.get("OPENBLAS
 """
 
 
+NNVIZ_SETS = ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+
+
 def clean_env(**env: str) -> dict[str, str]:
-    """This environment without the pins (the test process itself is pinned by conftest), plus ``env``."""
-    return {**{k: v for k, v in os.environ.items() if k not in ("NPY_DISABLE_CPU_FEATURES", "OPENBLAS_CORETYPE")}, **env}
+    """This environment without the pins and thread counts (conftest pinned this process), plus ``env``."""
+    return {**{k: v for k, v in os.environ.items() if k not in NNVIZ_SETS}, **env}
 
 
 def probe(first: str, **env: str) -> dict:
@@ -95,8 +98,8 @@ def test_the_command_trains_the_recorded_bits_on_an_avx512_machine(tmp_path: Pat
     golden = GOLDEN["blobs_default"][1]
     assert hashlib.sha256((tmp_path / "h.csv").read_bytes()).hexdigest() == golden
     unpinned = (
-        "import hashlib, sys; from pathlib import Path; from nnviz import config; from nnviz.engine import history, train;"
-        "cfg = config.resolve({}, {}); h = train.train(cfg, train.load_data(cfg));"
+        "import hashlib, sys; from pathlib import Path; from nnviz import catalog; from nnviz.engine import history, train;"
+        "cfg = catalog.resolve({}, {}); h = train.train(cfg, train.load_data(cfg));"
         "print(hashlib.sha256(history.write_history(h, Path(sys.argv[1])).read_bytes()).hexdigest())"
     )
     out = subprocess.run([sys.executable, "-c", unpinned, str(tmp_path / "u.csv")], env=clean_env(),
@@ -130,6 +133,67 @@ def test_the_workers_a_library_sweep_starts_are_pinned(tmp_path: Path, executor:
     assert got["failed"] == [] and got["unpinned"] == [False, False] and got["pins_left"] == [], got
     if executor == "process":  # distributed's Nanny sets PYTHONHASHSEED in its caller's environment itself
         assert got["env_changed"] is False
+
+
+# OpenBLAS's own count of its threads, read from the library NumPy loaded (what threadpoolctl reads).
+BLAS_PROBE = """
+import ctypes, glob, os, sys
+{first}
+import numpy
+lib = ctypes.CDLL(glob.glob(os.path.join(os.path.dirname(numpy.__file__) + ".libs", "libscipy_openblas*.so"))[0])
+print(lib.scipy_openblas_get_num_threads64_(), os.environ.get("OPENBLAS_NUM_THREADS"))
+"""
+
+
+def blas(first: str, **env: str) -> tuple[int, str | None]:
+    out = subprocess.run([sys.executable, "-c", BLAS_PROBE.format(first=first)], capture_output=True, text=True,
+                         env=clean_env(**env), check=True)
+    threads, variable = out.stdout.strip().splitlines()[-1].split()
+    return int(threads), None if variable == "None" else variable
+
+
+def test_the_command_gives_blas_the_cores_its_two_painters_leave(tmp_path: Path) -> None:
+    """The CLI paints on two processes, so OpenBLAS gets cores // 2 threads (1 here, not 2: its threads
+    fought the second painter for the cores, 1.7-2.3x slower on the heavy views)."""
+    from nnviz import kernels
+
+    command = (f"from nnviz.cli import main\ntry: main(['train', '-q', '--epochs', '1', '--history', "
+               f"{str(tmp_path / 'h.csv')!r}])\nexcept SystemExit as e: assert not e.code, e.code")
+    want = max(1, kernels.cores() // 2)
+    assert blas(command) == (want, str(want))
+    assert blas("pass")[0] == kernels.cores()  # OpenBLAS's own default: every core
+
+
+def test_a_users_own_blas_threads_are_kept() -> None:
+    assert blas("import nnviz; nnviz.pin_kernels(painters=2)", OPENBLAS_NUM_THREADS="5")[1] == "5"
+    # OMP_NUM_THREADS is the user's choice too (OpenBLAS reads it when OPENBLAS_NUM_THREADS is unset).
+    assert blas("import nnviz; nnviz.pin_kernels(painters=2)", OMP_NUM_THREADS="5")[1] is None
+
+
+POOL = """
+import json, os, sys
+from nnviz import kernels
+from nnviz.sweep.executors import process_executor
+out = {}
+for jobs in (1, 2):
+    with process_executor(jobs) as pool:
+        out[jobs] = pool.submit(os.getenv, "OPENBLAS_NUM_THREADS").result()
+print(json.dumps({"workers": out, "left": os.environ.get("OPENBLAS_NUM_THREADS")}))
+"""
+
+
+@pytest.mark.parametrize("user", [None, "5"])
+def test_a_sweeps_workers_share_the_cores_with_blas(user: str | None) -> None:
+    """Each of a sweep's `jobs` workers paints on one process: its BLAS gets cores // jobs threads
+    (jobs x threads <= cores), unless the user chose the count; the caller's environment is left as it was."""
+    from nnviz import kernels
+
+    env = clean_env() if user is None else clean_env(OPENBLAS_NUM_THREADS=user)
+    out = subprocess.run([sys.executable, "-c", POOL], env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    want = {"1": str(kernels.cores()), "2": str(max(1, kernels.cores() // 2))} if user is None else {"1": user, "2": user}
+    assert got == {"workers": want, "left": user}
 
 
 def test_the_readme_starts_dask_workers_with_the_pins() -> None:

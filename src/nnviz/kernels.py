@@ -19,6 +19,16 @@ workers (``run_sweep``) gives them the pins while it spawns them
 (``pinned_environ``), whatever the caller's process has. A library user opts
 in for their own process with ``nnviz.pin_kernels()`` before NumPy loads.
 
+The same module sets the thread policy: the BLAS library gets the cores the
+painters do not use. The forked second painter (render/parallel.py) already
+keeps the other core busy, and OpenBLAS's own threads then fight it (on 2
+cores, one BLAS thread took digits from 17.6 s to 7.6 s). OpenBLAS reads
+``OPENBLAS_NUM_THREADS`` when it loads, like the pins, so nnviz sets it beside
+them: ``cores // painters`` in a process that paints (the CLI paints on two,
+``pin_kernels(painters=2)``), ``cores // jobs`` in each of a sweep's workers
+(``pinned_environ(processes=jobs)``), at least 1. A user's own
+``OPENBLAS_NUM_THREADS``, ``GOTO_NUM_THREADS`` or ``OMP_NUM_THREADS`` is kept.
+
 Measured on an AVX-512 (Sapphire Rapids) machine: without these, 4 of the 5
 recorded float64 training digests (tests/test_engine_golden.py, recorded on
 an AVX2 machine) differ; with them all 5 match. Machines without AVX2 or of
@@ -37,9 +47,32 @@ PINS = {
     "NPY_DISABLE_CPU_FEATURES": "X86_V4 AVX512_ICL AVX512_SPR",
     "OPENBLAS_CORETYPE": "Haswell",
 }
+BLAS_THREADS = "OPENBLAS_NUM_THREADS"  # the one nnviz sets
+# A user who set any of these chose OpenBLAS's threads (it reads them in this order): nnviz sets none.
+USER_THREADS = (BLAS_THREADS, "GOTO_NUM_THREADS", "OMP_NUM_THREADS")
+PAINTERS = 2  # the CLI paints on up to two processes (render/parallel.py)
+
+_set_here: set[str] = set()  # the thread variable, once nnviz set it in this process (not the user's)
 
 
-def pin_kernels() -> bool:
+def cores() -> int:
+    """The cores this process may run on (its affinity where the OS says, else every core)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # not Linux
+        return os.cpu_count() or 1
+
+
+def blas_threads(processes: int) -> int:
+    """BLAS threads for each of ``processes`` busy processes sharing the cores: jobs x threads <= cores."""
+    return max(1, cores() // max(1, processes))
+
+
+def _users_threads() -> bool:
+    return any(name in os.environ and name not in _set_here for name in USER_THREADS)
+
+
+def pin_kernels(painters: int = 1) -> bool:
     """Pin NumPy's and OpenBLAS's kernels to AVX2 for this process: call it before anything imports NumPy.
 
     nnviz's files are then byte-identical on any x86-64 machine with AVX2
@@ -47,10 +80,17 @@ def pin_kernels() -> bool:
     variables (``PINS``) unless you already set them. Returns True when they
     are in effect. Once NumPy is loaded its kernels are chosen, so a call
     that comes too late changes nothing and says so in a warning.
+
+    It also gives OpenBLAS the cores the painters leave: pass ``painters=2``
+    when you will render with ``workers=2``. ``OPENBLAS_NUM_THREADS`` (or
+    ``OMP_NUM_THREADS``) that you set yourself is kept.
     """
     if "numpy" not in sys.modules:
         for name, value in PINS.items():
             os.environ.setdefault(name, value)
+        if not _users_threads():
+            os.environ[BLAS_THREADS] = str(blas_threads(painters))
+            _set_here.add(BLAS_THREADS)
         return True
     if all(name in os.environ for name in PINS):  # an earlier call (or the shell) set them before NumPy loaded
         return True
@@ -70,22 +110,33 @@ def pin_kernels() -> bool:
 
 
 @contextlib.contextmanager
-def pinned_environ() -> Iterator[None]:
+def pinned_environ(processes: int = 1) -> Iterator[None]:
     """The pins in ``os.environ`` while nnviz spawns worker processes, which inherit them; removed after.
 
-    Values the user set are kept as they are.
+    ``processes`` workers share the cores, so each gets ``blas_threads(processes)``
+    BLAS threads (each paints on one process). Values the user set are kept as they are.
     """
-    added = [name for name in PINS if name not in os.environ]
-    os.environ.update({name: PINS[name] for name in added})
+    added = {name: PINS[name] for name in PINS if name not in os.environ}
+    if not _users_threads():
+        added[BLAS_THREADS] = str(blas_threads(processes))
+    previous = {name: os.environ.get(name) for name in added}
+    os.environ.update(added)
     try:
         yield
     finally:
-        for name in added:
-            os.environ.pop(name, None)
+        for name, value in previous.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def pinned_env() -> str:
-    """The pins as shell assignments, for a process nnviz does not start (a Dask worker)."""
+    """The pins as shell assignments, for a process nnviz does not start (a Dask worker).
+
+    A Dask worker runs one nnviz run per thread slot: give it
+    ``OPENBLAS_NUM_THREADS`` = cores / runs at a time yourself.
+    """
     return " ".join(f"{k}={v!r}" for k, v in PINS.items())
 
 

@@ -31,7 +31,7 @@ import click
 
 from .. import __version__, distribution
 from ..errors import Interrupted, NnvizError, memory_message, one_line
-from ..kernels import pin_kernels
+from ..kernels import PAINTERS, pin_kernels
 from . import help as help_mod
 
 # Each command's module, imported only when the command runs or a help lists it, so
@@ -261,7 +261,7 @@ _said_glyphs: list[str] = []
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
-    pin_kernels()  # first: no command module has loaded NumPy yet
+    pin_kernels(painters=PAINTERS)  # first: no command module has loaded NumPy yet; BLAS gets the cores left
     _reopen_closed_std_fds()
     warnings.showwarning = _show_warning
     # SIGTERM gets the same clean unwinding as Ctrl-C (temp files removed).

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import functools
-import os
 from typing import TYPE_CHECKING, Any
 
 import click
 
+from .. import kernels
 from ..numbers import count
 from .engine_cmds import stop_line
 from .help import Command, option
@@ -74,7 +74,7 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
     plan.check()  # before the history is read or anything trained
     history, data = read_saved_run(history_path, plan.cfg) if history_path else (None, None)
     # Two painters when the machine has the cores (the output is byte-identical).
-    workers = min(2, os.cpu_count() or 1)
+    workers = min(kernels.PAINTERS, kernels.cores())  # the BLAS threads got the rest (nnviz/kernels.py)
     result = render.execute(plan, history=history, data=data, progress=not quiet, workers=workers)
     cfg = plan.cfg
     hist = result.history

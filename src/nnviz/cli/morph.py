@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
 import click
 
+from .. import kernels
 from .help import Command, option
 from .options import PathName, config_options, format_from_out, load_config, load_history_config, read_saved_run
 
@@ -113,7 +113,7 @@ def morph_cmd(
     )
     plan.check()  # before the history is read or anything trained
     history, data = read_saved_run(history_path, plan.cfg) if history_path else (None, None)
-    workers = min(2, os.cpu_count() or 1)
+    workers = min(kernels.PAINTERS, kernels.cores())  # the BLAS threads got the rest (nnviz/kernels.py)
     result = render.execute_morph(plan, history=history, data=data, progress=not quiet, workers=workers)
     hist, anim = result.history, result.morph
     if hist.stop_reason == "diverged" and history is None:

@@ -71,9 +71,9 @@ class Event:
 
 
 def unit_name(layer: int, unit: int, n_hidden: int) -> str:
-    """``a₂`` in a one-hidden-layer net, ``layer 2 a₃`` in a deeper one."""
+    """``a₂`` in a one-hidden-layer net, ``layer 2's a₃`` in a deeper one."""
     name = f"a{str(unit + 1).translate(SUBSCRIPTS)}"
-    return name if n_hidden == 1 else f"layer {layer} {name}"
+    return name if n_hidden == 1 else f"layer {layer}'s {name}"
 
 
 def find_events(
@@ -97,7 +97,7 @@ def find_events(
     with np.errstate(all="ignore"):
         states = [_states(model, history.epochs[i].params, X) for i in checked]
         for layer in range(1, model.n_hidden + 1):
-            found += _unit_events(model, layer, checked, [s[layer - 1] for s in states])
+            found += _unit_events(model, layer, checked, [s[layer - 1] for s in states], _fair(history))
             found += _collapse(history, layer, checked, _fair(history))
         found += _plateau(history)
         found += _separated(history)
@@ -146,7 +146,7 @@ def _streaks(flags: Array, checked: Sequence[int]) -> list[tuple[int, int]]:
 
 
 def _unit_events(
-    model: nn.Model, layer: int, checked: Sequence[int], states: Sequence[tuple[Array, Array]]
+    model: nn.Model, layer: int, checked: Sequence[int], states: Sequence[tuple[Array, Array]], fair: bool
 ) -> list[Event]:
     """Dead and saturated units; units that share a streak are named together (``a₁, a₂ saturated``)."""
     dead = np.array([s[0] for s in states])
@@ -175,7 +175,10 @@ def _unit_events(
         for (start, end), units in sorted(by_streak.items()):
             names = ", ".join(unit_name(layer, u, model.n_hidden) for u in units)
             text = caption.format(names=names, verb="is" if len(units) == 1 else "are")
-            events.append(Event(kind, start, end, text, advice, layer, tuple(units), short.format(names=names)))
+            # Saturated units in a run that ends fair did no harm: explained, not warned of.
+            warn = kind == "dead" or not fair
+            short_text = short.format(names=names)
+            events.append(Event(kind, start, end, text, advice if warn else "", layer, tuple(units), short_text, warn))
     return events
 
 
@@ -201,13 +204,13 @@ def _collapse(history: History, layer: int, checked: Sequence[int], fair: bool) 
         flags.append(bool(s[1] / s[0] < RANK_ONE))
     where = "the layer" if history.model.n_hidden == 1 else f"layer {layer}"
     if fair:
-        caption = f"{where}'s units point one way, so the plane folds to a curve: one direction is enough here"
-        advice, short = "", "folded to a curve"
+        caption = f"{where}'s units point one way, so the plane is squeezed onto a line: one direction is enough here"
+        advice, short = "", "squeezed onto a line"
     else:
-        caption = f"{where} collapsed: its units point one way, so the plane folds to a curve"
+        caption = f"{where} collapsed: its units point one way, so the plane is squeezed onto a line"
         advice, short = (
             "units that learn one direction act as one: more units or another --seed may help",
-            ("collapsed to a curve"),
+            "collapsed to a line",
         )
     units = tuple(range(width))
     return [

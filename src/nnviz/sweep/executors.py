@@ -62,9 +62,14 @@ class _Pool(cf.ProcessPoolExecutor):
       ``runner.init_worker`` has set SIGINT to ignored.
     """
 
+    def __init__(self, jobs: int, **kwargs: Any) -> None:
+        super().__init__(max_workers=jobs, **kwargs)
+        self.jobs = jobs
+
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> cf.Future:
-        # The workers spawned here import NumPy afresh: they get the kernel pins whatever this process has.
-        with _signals_held(), kernels.pinned_environ():
+        # The workers spawned here import NumPy afresh: they get the kernel pins whatever this process
+        # has, and the BLAS threads their share of the cores (jobs x threads <= cores).
+        with _signals_held(), kernels.pinned_environ(self.jobs):
             return super().submit(fn, *args, **kwargs)
 
 
@@ -94,7 +99,7 @@ def process_executor(jobs: int, scheduler: str | None = None, workers: int | Non
     """A local pool of spawned processes (matplotlib is not fork- or thread-safe)."""
     ctx = multiprocessing.get_context("spawn")
     stop = ctx.Event()
-    pool = _Pool(max_workers=jobs, mp_context=ctx, initializer=init_worker, initargs=(stop, os.getpid()))
+    pool = _Pool(jobs, mp_context=ctx, initializer=init_worker, initargs=(stop, os.getpid()))
     try:
         yield pool
     except BaseException:
@@ -284,7 +289,7 @@ def dask_executor(jobs: int, scheduler: str | None = None, workers: int | None =
     with contextlib.ExitStack() as stack:
         teardown = stack.enter_context(contextlib.ExitStack())  # unwound last: after the cluster closes
         if scheduler is None:
-            with kernels.pinned_environ():  # the workers it spawns now inherit the kernel pins
+            with kernels.pinned_environ(workers or jobs):  # the workers it spawns inherit the pins and BLAS threads
                 cluster = distributed.LocalCluster(
                     host="127.0.0.1",
                     n_workers=workers or jobs,

@@ -177,13 +177,15 @@ def _captions(panel: LayerPanel, scene: Scene) -> tuple[str, str]:
     """What the panel shows and how to read its shading, for a reader who never saw nnviz."""
     k = str(panel.layer).translate(SUBSCRIPTS)
     what = "input line" if scene.mode == "curve" else "white grid"
-    landed = "; faded: no input lands" if panel.exact else ("" if scene.mode == "curve" else "; white: no input lands")
+    landed = "; faded: no input lands" if panel.exact else ("" if scene.mode == "curve" else "; blank: no input lands")
     act = scene.model.activation
     if panel.kind == "z":
         step = f"z = xW{k} + b{k}" if panel.layer == 1 else f"z = aW{k} + b{k}"
         return f"the {what} after {step}{landed}", f"after {step}"
     last = panel.layer == scene.model.n_hidden and scene.task != "regression"
     if last and (panel.exact or (panel.proj is not None and panel.proj.labels[0].startswith("output axis"))):
+        if scene.task == "multiclass":
+            return f"after {act}: here the boundaries are straight lines", f"{act}: straight boundaries"
         return f"after {act}: here the boundary is a straight line", f"{act}: straight boundary"
     return f"the {what} after {act}{landed}", f"after {act}"
 

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 import numpy as np
+from matplotlib.cm import ScalarMappable
 from matplotlib.collections import QuadMesh
 from matplotlib.offsetbox import AnnotationBbox, OffsetImage
 
@@ -134,6 +135,9 @@ class _InsideBox(AnnotationBbox):
             float(np.clip(y, ax.bbox.y0 + half_h, max(ax.bbox.y1 - half_h, ax.bbox.y0 + half_h))),
         )
         self.xybox = tuple(ax.transData.inverted().transform(inside))
+        # The arrow back to the point is only seen when the box slid; on its point it
+        # is clipped to nothing by the box, but cost a third of the thumbnail's draw.
+        self.arrow_patch.set_visible(inside != (float(x), float(y)))
         super().draw(renderer)
 
 
@@ -152,9 +156,14 @@ class _Thumbs:
         labels = scene.y[scene.thumbs].astype(int)
         side = scene.images.shape[1]
         zoom = max(THUMB_PX * scale, 12.0) / side
+        # Colour-mapped once, here: matplotlib normalised and colour-mapped each picture
+        # (masked arrays, a second resample for the mask) on every draw. Nearest
+        # sampling picks the same source pixel from the colours as from the values,
+        # so the pixels are the same; only the resampling to where the box sits is left.
+        grey = ScalarMappable(norm=NORM, cmap="gray_r")
         self.boxes: list[Any] = []
         for img, xy, c in zip(scene.images, points[scene.thumbs], labels):
-            picture = OffsetImage(img, cmap="gray_r", norm=NORM, zoom=zoom, interpolation="nearest")
+            picture = OffsetImage(grey.to_rgba(img), zoom=zoom, interpolation="nearest")
             colour = colours[c % len(colours)]
             box = _InsideBox(
                 picture,
