@@ -8,7 +8,9 @@ Prints:
   - the same for the neurons view (input, neurons, loss; 16 of 20 units) and
     the digits bottleneck with its ten picture thumbnails;
   - peak RSS of ``nnviz animate --panels layers,loss`` at 50 and 500 frames,
-    each in its own child (``RUSAGE_CHILDREN.ru_maxrss``).
+    each in its own child (``RUSAGE_CHILDREN.ru_maxrss``);
+  - the 3-D panels (``bench_space3d``): CPU ms per frame next to an input
+    panel's, and peak RSS of ``--panels input,activation3d`` at 50 and 500 frames.
 
   - the loss landscape (issue 18, ``landscape_costs``): ms per frame of the
     landscape panel alone next to the input panel alone (one 400x400 panel
@@ -17,6 +19,7 @@ Prints:
     input,landscape,loss`` at 50 and 500 frames.
 
 Usage: python benchmarks/bench_views.py [--grid 100] [--frames 30] [--skip-rss] [--only landscape]
+       python benchmarks/bench_views.py --space3d [--skip-rss]   (the 3-D panels against an input panel)
 """
 
 from __future__ import annotations
@@ -180,7 +183,72 @@ def main() -> None:
                 rss = peak_rss_mb(epochs, Path(tmp), args.grid)
                 print(f"  peak RSS, layers,loss GIF, {epochs + 1} frames: {rss:.0f} MB")
     landscape_costs(args.grid, args.frames, args.skip_rss)
+    bench_space3d(args.grid, args.skip_rss)
+
+
+# --- the 3-D panels (issue 18, tensorflow/playground#108) ------------------------------------------
+
+
+def _cpu_ms_per_frame(run: tuple[config.Config, Any, Any], panels: str, size: tuple[int, int], grid: int) -> float:
+    """CPU ms per frame (best of 3 passes) drawing every epoch of ``run``: scene and paint, no writer.
+
+    CPU time, not wall time: the 3-D rows are read as ratios to an input panel's, and on a
+    shared machine wall time swings more than the difference being measured.
+    """
+    cfg, data, hist = run
+    r = catalog.with_values(cfg, {"render.panels": panels, "render.grid": grid, "render.size": size}).render
+    anim = Animation(hist, data, r)
+    painter = anim.painter()
+    painter.render(anim.frame(anim.indices[0]))  # warm: first draws fill caches
+    best = float("inf")
+    for _ in range(3):
+        start = time.process_time()
+        for frame in anim.frames():
+            painter.render(frame)
+        best = min(best, (time.process_time() - start) * 1000 / len(anim))
+    painter.close()
+    return best
+
+
+def space3d_rss_mb(epochs: int, tmp: Path, grid: int) -> float:
+    """Peak RSS of ``nnviz animate --panels input,activation3d`` of ``epochs + 1`` frames, in its own child."""
+    cmd = [sys.executable, "-m", "nnviz", "animate", "--dataset", "circles", "--hidden", "3", "--seed", "0"]
+    cmd += ["--panels", "input,activation3d", "--epochs", str(epochs), "--stop-loss", "0", "--grid", str(grid)]
+    cmd += ["--quiet", "--out", str(tmp / f"space3d{epochs}.gif")]
+    out = subprocess.run([sys.executable, "-c", RSS_PROBE, *cmd], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def bench_space3d(grid: int = 100, skip_rss: bool = False) -> None:
+    """The 3-D panels next to an input panel, on one History (circles, a 2-3-1 tanh net, 61 frames).
+
+    Two readings: each panel alone in a 400x400 frame, and what adding it to a
+    1200x400 frame of loss,activation costs (the 3-D axes is redrawn every
+    frame while the other panels stay blitted, so this is its own cost).
+    """
+    run = _history({"data.name": "circles", "model.hidden": (3,), "train.seed": 0, "train.epochs": 60})
+    print(f"3-D panels (circles 2-3-1, grid {grid}, {len(run[2])} frames, CPU ms per frame):")
+    alone = {p: _cpu_ms_per_frame(run, p, (400, 400), grid) for p in ("input", "hidden3d", "activation3d")}
+    for name, ms in alone.items():
+        print(f"  {name:13} alone, 400x400:      {ms:6.1f} ms/frame ({ms / alone['input']:.2f}x input)")
+    base = _cpu_ms_per_frame(run, "loss,activation", (1200, 400), grid)
+    added = {p: _cpu_ms_per_frame(run, f"loss,activation,{p}", (1200, 400), grid) - base for p in alone}
+    for name, ms in added.items():
+        print(
+            f"  {name:13} added to loss,activation (1200x400, {base:.1f}): +{ms:5.1f} ms/frame "
+            f"({ms / added['input']:.2f}x input)"
+        )
+    if not skip_rss:
+        with tempfile.TemporaryDirectory() as tmp:
+            for epochs in (49, 499):  # epochs 0..N: N + 1 frames
+                print(
+                    f"  peak RSS, input,activation3d GIF, {epochs + 1} frames: "
+                    f"{space3d_rss_mb(epochs, Path(tmp), grid):.0f} MB"
+                )
 
 
 if __name__ == "__main__":
-    main()
+    if "--space3d" in sys.argv:  # only the 3-D rows: python benchmarks/bench_views.py --space3d [--skip-rss]
+        bench_space3d(skip_rss="--skip-rss" in sys.argv)
+    else:
+        main()

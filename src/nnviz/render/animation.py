@@ -118,7 +118,7 @@ class Animation:
             else scene.select_epochs(len(history), render.every, render.log_frames)
         )
         self.scene = scene.build_scene(history, data, render.layer, render.grid)
-        self.panels = build_panels(render.panels, Setup(self.scene, history, data))
+        self.panels = build_panels(render.panels, Setup(self.scene, history, data, self.indices))
         self.size = auto_size(render.size, len(self.panels))
         self.limits: Mapping[str, scene.Limits] | None = (
             scene.fixed_limits(self.scene, self.panels, history, self.indices) if render.axes == "fixed" else None

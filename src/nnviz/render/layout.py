@@ -79,11 +79,17 @@ def visible_texts(fig: Figure) -> list[Text]:
         if not ax.get_visible():
             continue
         texts += [ax.title, ax._left_title, ax._right_title]  # type: ignore[attr-defined]  # the side titles
-        texts += [ax.xaxis.label, ax.yaxis.label]
-        texts += _drawn_ticklabels(ax.xaxis) + _drawn_ticklabels(ax.yaxis)
+        axes = _axes_of(ax)
+        texts += [axis.label for axis in axes]
+        texts += [t for axis in axes for t in _drawn_ticklabels(axis)]
         texts += [t for t in ax.texts if t.get_visible()]
     unique = {id(t): t for t in texts}.values()
     return [t for t in unique if t.get_visible() and t.get_text().strip()]
+
+
+def _axes_of(ax: Any) -> list[Any]:
+    """An axes' x and y axis, and a 3-D axes' z axis too."""
+    return [ax.xaxis, ax.yaxis, *([ax.zaxis] if hasattr(ax, "zaxis") else [])]
 
 
 def text_clashes(fig: Figure) -> list[str]:
@@ -114,7 +120,7 @@ def _clashes(fig: Figure) -> list[tuple[str, list[Text]]]:
 def _owns_any(ax: Any, texts: Sequence[Text]) -> bool:
     """Whether any of ``texts`` is one of ``ax``'s tick labels (a tick label's ``.axes`` is not set)."""
     ids = {id(t) for t in texts}
-    return any(id(t) in ids for t in _drawn_ticklabels(ax.xaxis) + _drawn_ticklabels(ax.yaxis))
+    return any(id(t) in ids for axis in _axes_of(ax) for t in _drawn_ticklabels(axis))
 
 
 def _kind(text: Text, parts: Parts) -> str:
@@ -130,7 +136,7 @@ def _kind(text: Text, parts: Parts) -> str:
     for ax in parts.fig.axes:
         if text is ax.title:
             return "panel"
-        if text is ax.xaxis.label or text is ax.yaxis.label:
+        if any(text is axis.label for axis in _axes_of(ax)):
             return "label"
     return "tick"  # tick labels, and anything else drawn on an axes
 
@@ -201,6 +207,8 @@ def _no_axis_labels(p: Parts) -> None:
     for ax in p.axes:
         ax.set_xlabel("")
         ax.set_ylabel("")
+        if hasattr(ax, "set_zlabel"):  # a 3-D axes
+            ax.set_zlabel("")
 
 
 def _two_row_legend(p: Parts) -> None:

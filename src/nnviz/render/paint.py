@@ -146,6 +146,8 @@ class Painter:
 
         self.clashes = decorate(self.fig, self.views, scene, self.style, self.title, compact, chrome, captions)
         self.fig.set_layout_engine("none")
+        if any([v.leave_background() for v in self.views]):  # every view is told
+            self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)
 
     def _apply_limits(self, frame: Frame) -> None:

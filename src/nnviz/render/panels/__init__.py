@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ...engine import nn
 from ..scene import Panel
-from . import curves, input, landscape, layer, neurons
+from . import curves, input, landscape, layer, neurons, space3d
 from .base import PanelKind, PanelView, Setup, mesh_stride
 
 PANELS: dict[str, PanelKind] = {
@@ -23,11 +23,13 @@ PANELS: dict[str, PanelKind] = {
         curves.KIND,
         layer.LAYERS,
         neurons.KIND,
+        space3d.HIDDEN3D,
+        space3d.ACTIVATION3D,
         landscape.KIND,
     )
 }
 
-__all__ = ["PANELS", "PanelKind", "PanelView", "Setup", "build_panels", "mesh_floats", "mesh_stride"]
+__all__ = ["PANELS", "PanelKind", "PanelView", "Setup", "build_panels", "mesh_floats", "mesh_stride", "refusal"]
 
 
 def build_panels(names: Sequence[str], setup: Setup) -> tuple[Panel, ...]:
@@ -42,3 +44,8 @@ def build_panels(names: Sequence[str], setup: Setup) -> tuple[Panel, ...]:
 def mesh_floats(names: Sequence[str], model: nn.Model, layer: int) -> int:
     """Float64 values ``names``' panels keep per meshgrid point in a frame (for the memory budget)."""
     return sum(PANELS[name].mesh_floats(model, layer) for name in names)
+
+
+def refusal(names: Sequence[str], model: nn.Model, layer: int) -> str | None:
+    """Why one of ``names``' panels cannot draw ``model`` (its shape alone, so before training); None: all can."""
+    return next((why for name in names if (why := PANELS[name].refuse(model, layer)) is not None), None)

@@ -29,15 +29,25 @@ Array = np.ndarray
 
 @dataclass(frozen=True)
 class Setup:
-    """What a panel kind may read to build its panels: the shared scene, the whole run and its data."""
+    """What a panel kind may read to build its panels: the shared scene, the whole run and its data.
+
+    ``indices`` are the history positions the animation draws, in order: a
+    panel whose look moves with the frame's place in the animation (a
+    turning camera) reads it; empty when the caller does not say.
+    """
 
     scene: Scene
     history: History
     data: Dataset
+    indices: tuple[int, ...] = ()
 
 
 def no_cost(model: nn.Model, layer: int) -> int:
     return 0
+
+
+def no_refusal(model: nn.Model, layer: int) -> str | None:
+    return None
 
 
 def no_fixed_cost(cfg: Config, data: Dataset, model: nn.Model) -> None:
@@ -51,9 +61,11 @@ class PanelKind:
     ``build`` makes the panels it stands for (one, or a set such as every
     layer's); ``mesh_floats`` is what they keep per meshgrid point in every
     frame, in float64 values, for the memory budget (checked before training,
-    so from the network's shape alone). ``admit`` refuses (``ConfigError``),
-    also before training, a run whose fixed part (what ``build`` computes
-    once, such as the landscape's loss grid) would pass its own budget.
+    so from the network's shape alone). ``refuse`` says why it cannot draw
+    a network of that shape (None: it can), also checked before training.
+    ``admit`` refuses (``ConfigError``), also before training, a run whose
+    fixed part (what ``build`` computes once, such as the landscape's loss
+    grid) would pass its own budget.
     """
 
     name: str
@@ -61,6 +73,7 @@ class PanelKind:
     build: Callable[[Setup], tuple[Panel, ...]]
     mesh_floats: Callable[[nn.Model, int], int] = no_cost
     admit: Callable[[Config, Dataset, nn.Model], None] = no_fixed_cost
+    refuse: Callable[[nn.Model, int], str | None] = no_refusal
 
 
 class PanelView:
@@ -70,6 +83,8 @@ class PanelView:
     changes them in place (the stream engine); ``add(frame)`` makes fresh
     ones (the celluloid engine snapshots every frame's artists); ``draw()``
     draws the animated artists over the restored background.
+    ``leave_background()`` lets a view whose whole axes changes every frame
+    take it out of the static background.
     """
 
     def __init__(self, ax: Any, scene: Scene, panel: Panel, style: Style, stride: int = 1) -> None:
@@ -111,6 +126,16 @@ class PanelView:
         for a in self.artists:  # animated: left out of the background
             a.set_animated(True)
         return self.artists
+
+    def leave_background(self) -> bool:
+        """Called once the figure is laid out, before the painter draws its static background.
+
+        A view whose whole axes changes every frame (a turning 3-D camera
+        moves its panes and labels too) takes what moves out of the
+        background here and returns True; its ``draw()`` then draws it every
+        frame. The painter redraws the background when any view did.
+        """
+        return False
 
     def add(self, frame: Frame) -> list[Any]:  # pragma: no cover - abstract
         raise NotImplementedError

@@ -137,7 +137,8 @@ class _InsideBox(AnnotationBbox):
         self.xybox = tuple(ax.transData.inverted().transform(inside))
         # The arrow back to the point is only seen when the box slid; on its point it
         # is clipped to nothing by the box, but cost a third of the thumbnail's draw.
-        self.arrow_patch.set_visible(inside != (float(x), float(y)))
+        if self.arrow_patch is not None:  # made with arrowprops, so always; the check is for the type
+            self.arrow_patch.set_visible(inside != (float(x), float(y)))
         super().draw(renderer)
 
 

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 
 Array = np.ndarray
-Limits = tuple[float, float, float, float]  # xmin, xmax, ymin, ymax
+# xmin, xmax, ymin, ymax (a 3-D panel's go on: zmin, zmax): one (low, high) pair per axis.
+Limits = tuple[float, ...]
 
 MARGIN = 0.1  # share of the data range added around it by the meshgrid
 PAD = 0.05  # share of the range added around limits
@@ -172,17 +173,19 @@ def bounds(*arrays: Array | None) -> Limits:
 
 
 def union(a: Limits | None, b: Limits) -> Limits:
+    """The limits holding both ``a`` and ``b`` (any number of axes)."""
     if a is None:
         return b
-    return min(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), max(a[3], b[3])
+    return tuple(min(u, v) if k % 2 == 0 else max(u, v) for k, (u, v) in enumerate(zip(a, b, strict=True)))
 
 
 def pad(lim: Limits, share: float = PAD) -> Limits:
-    """Limits grown by ``share`` of their range on each side (never empty)."""
-    x0, x1, y0, y1 = lim
-    wx = (x1 - x0) or max(abs(x0), 1.0)
-    wy = (y1 - y0) or max(abs(y0), 1.0)
-    return x0 - share * wx, x1 + share * wx, y0 - share * wy, y1 + share * wy
+    """Limits grown by ``share`` of their range on each side (never empty), on every axis."""
+    out: list[float] = []
+    for lo, hi in zip(lim[::2], lim[1::2], strict=True):
+        w = (hi - lo) or max(abs(lo), 1.0)
+        out += [lo - share * w, hi + share * w]
+    return tuple(out)
 
 
 def drawable(lim: Limits) -> bool:
