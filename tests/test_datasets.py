@@ -381,7 +381,7 @@ def test_csv_unreadable(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     def refuse(*args: object, **kwargs: object) -> None:
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(Path, "open", refuse)
+    monkeypatch.setattr("nnviz.bounded._open_fd", refuse)
     with pytest.raises(DataError, match="cannot read data file .*: Permission denied"):
         load_dataset("csv", path=path)
 

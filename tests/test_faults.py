@@ -246,19 +246,30 @@ def test_full_disk_at_rename_keeps_the_previous_file(tmp_path: Path, monkeypatch
 
 def test_writer_failing_midway_keeps_the_previous_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The CSV writer writes half its rows, then the disk fills up."""
-    import pandas as pd
+    import contextlib
+
+    from nnviz.engine import history
 
     dest = tmp_path / "h.csv"
     dest.write_text(PREVIOUS)
     written: list[Path] = []
-    real_to_csv = pd.DataFrame.to_csv
+    real_atomic, real_floats = history.atomic_path, history._floats
+    calls: list[int] = []
 
-    def half_then_enospc(self: pd.DataFrame, path: Path, **kwargs: object) -> None:
-        real_to_csv(self.head(len(self) // 2), path, **kwargs)
-        written.append(Path(path))
-        _enospc()
+    @contextlib.contextmanager
+    def recorded(path):
+        with real_atomic(path) as tmp:
+            written.append(tmp)
+            yield tmp
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_enospc)
+    def half_then_enospc(values):
+        calls.append(1)
+        if len(calls) > 7:  # the first rows are in the temp; then the disk is full
+            _enospc()
+        return real_floats(values)
+
+    monkeypatch.setattr(history, "atomic_path", recorded)
+    monkeypatch.setattr(history, "_floats", half_then_enospc)
     result = CliRunner().invoke(cli, ["train", "--epochs", "6", "--stop-loss", "0", "-q", "--history", str(dest)])
     assert result.exit_code == 1, result.output
     assert result.output.strip().splitlines() == [f"Error: cannot write {str(dest)!r}: No space left on device"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import os
 import re
 import struct
 import zipfile
@@ -269,3 +270,68 @@ def test_a_header_whose_sizes_overflow_int64_is_refused(tmp_path: Path) -> None:
 
 def test_the_cap_fits_real_mnist() -> None:
     assert mnist.MAX_ARRAY_BYTES >= 60_000 * 28 * 28 * 8
+
+
+# --- what zipfile and the .npy parser raise, and files that are not files (issue 22) ----------
+
+
+def _patched_npz(path: Path, *, flags: int | None = None, method: int | None = None) -> Path:
+    """A good mnist.npz whose zip headers claim every member is encrypted (flag bit 0) or
+    compressed with a method zipfile does not know (the local and central headers both say so)."""
+    np.savez(path, x_train=_pixels(10), y_train=_labels(10))
+    data = bytearray(path.read_bytes())
+    for sig, flag_at, method_at in ((b"PK\x03\x04", 6, 8), (b"PK\x01\x02", 8, 10)):
+        at = data.find(sig)
+        while at >= 0:
+            if flags is not None:
+                struct.pack_into("<H", data, at + flag_at, flags)
+            if method is not None:
+                struct.pack_into("<H", data, at + method_at, method)
+            at = data.find(sig, at + 4)
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize(
+    ("flags", "method", "raised"),
+    [(1, None, "RuntimeError"), (None, 99, "NotImplementedError"), (None, 14, "")],
+    ids=["encrypted", "unknown-method", "lzma-claimed"],
+)
+def test_an_npz_zipfile_cannot_open_is_one_line(tmp_path: Path, flags, method, raised: str) -> None:
+    path = _patched_npz(tmp_path / "mnist.npz", flags=flags, method=method)
+    one_line_error(path, rf"^data file .*mnist.npz is not a readable \.npz archive: {raised}")
+    result = CliRunner().invoke(cli, ["train", "--data", str(path), "--epochs", "1", "--history",
+                                      str(tmp_path / "h.csv")])
+    assert result.exit_code == 1 and "internal error" not in result.output, result.output
+    assert result.output.startswith("Error: data file") and result.output.count("\n") == 1, result.output
+
+
+def test_an_npz_that_is_a_fifo_is_refused_at_once(tmp_path: Path) -> None:
+    path = tmp_path / "mnist.npz"
+    os.mkfifo(path)  # no writer: opening it for reading the usual way would wait for ever
+    one_line_error(path, r"^data file .*mnist.npz is a pipe, not a file; give a regular file$")
+
+
+def test_an_idx_fifo_with_no_writer_does_not_wait_for_ever(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from nnviz import bounded
+
+    monkeypatch.setattr(bounded, "FIFO_WAIT", 0.2)
+    _, X, y = idx_pair(tmp_path, "train", 4)
+    images = tmp_path / "train-images-idx3-ubyte"
+    images.unlink()
+    os.mkfifo(images)
+    one_line_error(images, r"is a pipe that nothing writes to \(waited 0.2 s\); start its writer first$")
+
+
+def test_an_idx_pair_through_fifos_still_loads(tmp_path: Path) -> None:
+    import threading
+
+    X, y = _pixels(5), _labels(5)
+    images, labels = tmp_path / "train-images-idx3-ubyte", tmp_path / "train-labels-idx1-ubyte"
+    os.mkfifo(images)
+    labels.write_bytes(idx_labels(y))
+    feeder = threading.Thread(target=lambda: images.write_bytes(gzip.compress(idx_images(X), mtime=0)), daemon=True)
+    feeder.start()
+    data = load_dataset("mnist", path=str(images))
+    feeder.join(10)
+    assert np.array_equal(data.X, X.reshape(5, -1) / 255.0)

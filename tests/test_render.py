@@ -93,6 +93,25 @@ def test_celluloid_engine_matches_frame_count(tmp_path):
     assert len(_gif_frames(res.path)) == 7 and res.poster.exists()
 
 
+def test_the_celluloid_engine_keeps_every_panels_caption_on_every_frame(tmp_path):
+    """Captions are animated artists (the stream painter blits them), so the replayed frames after
+    the first lost them: each frame must show the same caption rows as the stream engine's."""
+    import numpy as np
+
+    def caption_grey(img: np.ndarray) -> int:  # captions are the only mid-grey text (0.3 grey, in the GIF's palette)
+        low = img[int(img.shape[0] * 0.8) :].astype(int)
+        grey = (np.ptp(low, axis=-1) == 0) & (low.mean(axis=-1) > 60) & (low.mean(axis=-1) < 140)
+        return int(grey.sum())
+
+    frames = {}
+    for engine in ("stream", "celluloid"):
+        res = render.animate(small_cfg(render__engine=engine, render__size="900x300"), tmp_path / f"{engine}.gif")
+        frames[engine] = [np.asarray(f.convert("RGB")) for f in ImageSequence.Iterator(Image.open(res.path))]
+    assert len(frames["stream"]) == len(frames["celluloid"]) > 2
+    for i, (stream, cell) in enumerate(zip(frames["stream"], frames["celluloid"])):
+        assert caption_grey(cell) > 0.5 * caption_grey(stream) > 0, f"celluloid frame {i} lost its captions"
+
+
 def test_celluloid_animation_object(tiny_run):
     cfg, data, hist = tiny_run
     from nnviz.render.celluloid import celluloid_animation

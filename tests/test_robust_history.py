@@ -290,3 +290,88 @@ def test_a_sampled_gradcheck_still_catches_a_wrong_derivative(monkeypatch: pytes
     X, y = rng.normal(size=(8, 2)), rng.integers(0, 2, 8).astype(float)
     result = gradcheck.check_run(model, X, y, seed=0)
     assert result.sampled and not result.passed()
+
+
+# --- bounded headers, rows and writes (issue 22, item 3) ---------------------------------
+
+
+def _tiny_csv(tmp_path: Path, header: str, rows: list[str], name: str = "h.csv") -> Path:
+    path = tmp_path / name
+    path.write_text("\n".join([header, *rows]) + "\n")
+    return path
+
+
+def test_a_header_naming_a_huge_layer_is_refused_before_building_its_columns(tmp_path: Path) -> None:
+    # 137 bytes that used to make the reader build 4 x 10^8 column names (and run out of memory).
+    path = _tiny_csv(tmp_path, "epoch,loss,accuracy,W1_0_0,W1_1_99999999,b1_0", ["0,0.7,0.5,0.1,0.2,0.0"])
+    with pytest.raises(DataError, match=r"column 'W1_1_99999999' names a layer or unit beyond what its 6 columns"):
+        read_history(path)
+
+
+def test_a_5000_digit_index_is_one_line(tmp_path: Path, saved: Path) -> None:
+    path = _tiny_csv(tmp_path, "epoch,loss,W1_0_" + "9" * 5000 + ",b1_0", ["0,0.7,0.1,0.0"], "digits.csv")
+    shutil.copy(saved.with_suffix(".toml"), path.with_suffix(".toml"))
+    line = one_error(animate(path, tmp_path))
+    assert "names a layer or unit beyond what its 4 columns can hold" in line and len(line) < 300
+
+
+@pytest.mark.parametrize(("step", "cap"), [(False, 100_001), (True, 20_000)], ids=["per-epoch", "sub-epoch"])
+def test_more_rows_than_training_keeps_are_refused(tmp_path: Path, step: bool, cap: int) -> None:
+    header = "epoch,step,loss,W1_0_0,b1_0" if step else "epoch,loss,W1_0_0,b1_0"
+    rows = [f"{i},{i},0.5,0.1,0.0" if step else f"{i},0.5,0.1,0.0" for i in range(cap + 1)]
+    path = _tiny_csv(tmp_path, header, rows)
+    with pytest.raises(DataError, match=rf"has more than {cap:,} snapshots; training keeps at most {cap:,}$"):
+        read_history(path)
+    path.write_text("\n".join([header, *rows[:cap]]) + "\n")  # at the cap: fine (epochs up to the epoch cap)
+    assert len(read_history(path)) == cap
+
+
+def test_an_epoch_past_the_cap_is_refused(tmp_path: Path) -> None:
+    path = _tiny_csv(tmp_path, "epoch,loss,W1_0_0,b1_0", ["0,0.5,0.1,0.0", "300000,0.5,0.1,0.0"])
+    with pytest.raises(DataError, match=r"line 3: epoch is over 100,000, the most nnviz trains$"):
+        read_history(path)
+
+
+def test_the_streamed_csv_has_the_bytes_a_pandas_frame_writes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """write_history no longer builds a frame of one column per parameter; its bytes are the frame's."""
+    import io
+
+    import pandas as pd
+
+    from nnviz.engine import history, train
+
+    raws = [
+        {"train": {"epochs": 6, "stop_loss": 0}},
+        {"data": {"name": "sine"}, "train": {"epochs": 2}},
+        {"data": {"name": "blobs3", "test_fraction": 0.25}, "model": {"hidden": [5, 3, 2]}, "train": {"epochs": 3}},
+        {"data": {"n_samples": 40}, "train": {"epochs": 2, "batch_size": 10, "snapshot_every": 3}},
+        {"data": {"name": "digits"}, "model": {"hidden": [8, 2]}, "train": {"epochs": 1, "dtype": "float32"}},
+    ]
+    for raw in raws:
+        cfg = catalog.resolve(raw)
+        h = train.train(cfg, train.load_data(cfg))
+        frame = io.StringIO()
+        history.to_frame(h).to_csv(frame, index=False, float_format=None, lineterminator="\n")
+        with monkeypatch.context() as m:
+            m.setattr(pd, "DataFrame", None)  # any frame built while writing fails loudly
+            written = history.write_history(h, tmp_path / "h.csv").read_bytes()
+        assert written == frame.getvalue().encode(), raw
+        assert history.write_history(read_history(tmp_path / "h.csv"), tmp_path / "again.csv").read_bytes() == written
+
+
+def test_a_wide_saved_history_reads_back_without_pandas(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pandas as pd
+
+    path = trained(tmp_path, "wide", "--hidden", "64,64")
+    monkeypatch.setattr(pd, "read_csv", None)  # the reader streams rows; a 2-million-column frame took minutes
+    back = read_history(path)
+    assert back.model.sizes == (2, 64, 64, 1) and len(back) == 5
+
+
+def test_the_reader_caps_are_training_s() -> None:
+    from nnviz import config
+    from nnviz.engine import history, train
+
+    assert history.MAX_PARAM_BYTES == train.MAX_HISTORY_BYTES
+    assert history.MAX_EPOCHS == config.MAX_EPOCHS
+    assert history.MAX_ROWS == {False: config.MAX_EPOCHS + 1, True: train.MAX_SNAPSHOTS}

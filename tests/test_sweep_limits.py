@@ -26,7 +26,7 @@ from PIL import Image
 from nnviz import sweep
 from nnviz.errors import ConfigError
 from nnviz.render import writers
-from nnviz.sweep import gallery, thumbs
+from nnviz.sweep import gallery, pages, thumbs
 from nnviz.sweep.executors import ExecutorKind
 
 TINY = """\
@@ -159,7 +159,7 @@ def finished_runs(n: int, out: Path) -> tuple[sweep.SweepSpec, list[sweep.RunRes
 def test_the_comparison_shows_at_most_max_compared_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, n: int, written: bool
 ) -> None:
-    monkeypatch.setattr(gallery, "MAX_COMPARED", 3)
+    monkeypatch.setattr(pages, "MAX_COMPARED", 3)  # where the cap lives (gallery re-exports it)
     spec, runs = finished_runs(n, tmp_path)
     result = gallery.write_comparison(spec, tmp_path, runs)
     assert (result is not None) == written == (tmp_path / gallery.COMPARISON).exists()
@@ -167,10 +167,11 @@ def test_the_comparison_shows_at_most_max_compared_runs(
 
 @pytest.mark.usefixtures("inline")
 def test_past_the_cap_the_pages_say_why_there_is_no_comparison(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(gallery, "MAX_COMPARED", 3)
+    monkeypatch.setattr(pages, "MAX_COMPARED", 3)  # where the cap lives (gallery re-exports it)
     out = tmp_path / "out"
     out.mkdir()
     (out / gallery.COMPARISON).write_bytes(b"GIF89a from an earlier, smaller sweep")
+    gallery.write_state(out)  # the earlier sweep's own notes: this is a sweep's folder
     code, output = cli_run(
         "sweep", str(sweep_file(tmp_path, '"train.lr" = [0.1, 0.05, 0.02, 0.01]')), "--out", str(out), "-q", "-j", "1"
     )

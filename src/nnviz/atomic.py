@@ -17,9 +17,11 @@ import contextlib
 import contextvars
 import os
 import re
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from .errors import OutputError
 
@@ -115,10 +117,13 @@ def _zombie(pid: int) -> bool:
 def remove_stale_temps(folder: str | os.PathLike[str]) -> list[Path]:
     """Remove nnviz temp files in ``folder`` whose writer is no longer running.
 
-    Only names of :func:`_mkstemp`'s pattern are touched, and only when the
-    pid in the name is not a live process (a reused pid keeps the file: a
-    harmless miss). Returns what was removed.
+    First, a set whose writer died between its renames (SIGKILL, a power
+    loss) is finished (:func:`recover_sets`): its temps are the rest of a
+    complete set, not leftovers. Only names of :func:`_mkstemp`'s pattern are
+    touched, and only when the pid in the name is not a live process (a
+    reused pid keeps the file: a harmless miss). Returns what was removed.
     """
+    recover_sets(folder)
     removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
@@ -239,10 +244,13 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
         yield tmp
         # mkstemp makes the file 0600; a finished output should be as readable as any other file.
         os.chmod(tmp, _final_mode(dest))
+        # On disk before its name is: a crash after the rename must not leave an empty file there.
+        _fsync(tmp)
         if pending is not None:
             pending.append((tmp, dest))
             return
         os.replace(tmp, dest)
+        _fsync_folder(dest.parent)
     except OSError as exc:
         raise OutputError(f"cannot write {str(dest)!r}: {exc.strerror or exc}") from None
     finally:
@@ -256,13 +264,26 @@ def atomic_path(dest: str | os.PathLike[str]) -> Iterator[Path]:
 def one_set() -> Iterator[None]:
     """The files written inside land together, as one run's complete set, or none of them do.
 
-    Each is written to its temp as usual; at the end all are renamed in one go
-    while holding an exclusive ``flock`` on each destination folder, so two
-    runs writing the same four files (animation, poster, CSV, TOML) at once
-    leave one run's set, never a mix. The lock is on the folder itself (no
-    lock file is left behind) and, like every flock, dies with its process.
-    On any exception nothing is renamed and the temps are removed. A set
-    opened inside another joins it: its files land with the outer set's.
+    Each is written to its temp as usual (and flushed to disk); at the end
+    all are renamed in one go while holding an exclusive ``flock`` on each
+    destination folder, so two runs writing the same four files (animation,
+    poster, CSV, TOML) at once leave one run's set, never a mix. The lock is
+    on the folder itself (no lock file is left behind) and, like every
+    flock, dies with its process. On any exception nothing is renamed and
+    the temps are removed. A set opened inside another joins it: its files
+    land with the outer set's.
+
+    SIGINT and SIGTERM wait until the renames are done. SIGKILL and a power
+    loss cannot be held off, so the renames are journalled: before the first,
+    a journal naming every (temp, destination) pair is made durable in each
+    folder; after the last, it is removed. A journal whose writer is gone
+    means the set was complete (every temp was on disk before it) and only
+    some renames happened: the next nnviz run in that folder, a re-render
+    with ``--history`` or a sweep's resume, rolls it forward
+    (:func:`recover_sets`). Rolling forward, not back: the old files are
+    already partly replaced, and the new set is whole. (One rename of a
+    folder would swap a set at once, but these four files sit beside the
+    user's other files, under names the user chose.)
     """
     if _PENDING.get() is not None:
         yield
@@ -278,12 +299,25 @@ def one_set() -> Iterator[None]:
         raise
     finally:
         _PENDING.reset(token)
-    folders = sorted({str(dest.parent.absolute()) for _, dest in pending})  # one order: no deadlock
+    by_folder: dict[str, list[tuple[Path, Path]]] = {}
+    for tmp, dest in pending:
+        by_folder.setdefault(str(dest.parent.absolute()), []).append((tmp, dest))
+    folders = sorted(by_folder)  # one order: no deadlock
     # SIGINT/SIGTERM between two renames would leave a mix (a new GIF beside the
     # old poster) and the later temps behind: they wait until every file is in.
     with _signals_deferred(), contextlib.ExitStack() as locks:
         for folder in folders:
             locks.enter_context(_folder_lock(folder))
+        journals: list[Path] = []
+        try:
+            for folder in folders:
+                journals.append(_write_journal(Path(folder), by_folder[folder]))
+        except OutputError:  # no room even for the journal: nothing is renamed, nothing is left
+            _remove_journals(journals)
+            for tmp, _ in pending:
+                with contextlib.suppress(OSError):
+                    tmp.unlink()
+            raise
         for i, (tmp, dest) in enumerate(pending):
             try:
                 os.replace(tmp, dest)
@@ -291,9 +325,185 @@ def one_set() -> Iterator[None]:
                 for later, _ in pending[i:]:
                     with contextlib.suppress(OSError):
                         later.unlink()
+                _remove_journals(journals)  # nothing left to roll forward
                 done = ", ".join(str(d) for _, d in pending[:i])
                 landed = f"; already in place: {done}" if done else ""
                 raise OutputError(f"cannot write {str(dest)!r}: {exc.strerror or exc}{landed}") from None
+        for folder in folders:
+            _fsync_folder(Path(folder))
+        _remove_journals(journals)
+
+
+# --- durability and the journal ------------------------------------------------------------
+
+
+def _fsync(path: Path) -> None:
+    """Flush a finished file's data to disk (before its rename makes it the destination)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries (renames, removals) to disk; a filesystem that cannot is left as it is."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # EINVAL on filesystems (or platforms) that do not sync folders
+        pass
+    finally:
+        os.close(fd)
+
+
+JOURNAL_PREFIX = ".nnviz-set."
+_JOURNAL = re.compile(r"\.nnviz-set\.(?P<pid>[0-9]+)-(?P<tag>[A-Za-z0-9_]{8})\.journal")
+MAX_JOURNAL_BYTES = 1 << 20
+
+
+def is_temp_name(name: str) -> bool:
+    """Whether ``name`` is one of nnviz's temp files or set journals (never a user's file)."""
+    return _TEMP.fullmatch(name) is not None or _JOURNAL.fullmatch(name) is not None
+
+
+def _start_time(pid: int) -> str:
+    """The process's start time (a reused pid has another): field 22 of /proc/PID/stat, or "" off Linux."""
+    try:
+        stat_line = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    fields = stat_line[stat_line.rindex(")") + 2 :].split()
+    return fields[19] if len(fields) > 19 else ""
+
+
+def _write_journal(folder: Path, pairs: list[tuple[Path, Path]]) -> Path:
+    """Make durable, in ``folder``, the list of renames about to happen there; return the journal's path."""
+    import json
+
+    body = {
+        "nnviz": "set",
+        "pid": os.getpid(),
+        "start": _start_time(os.getpid()),
+        "renames": [[tmp.name, dest.name] for tmp, dest in pairs],
+    }
+    tmp = _mkstemp(folder / "nnviz-set.journal")  # a temp like any other: stale ones are removed
+    try:
+        tmp.write_text(json.dumps(body) + "\n", encoding="utf-8")
+        _fsync(tmp)
+        tag = tmp.name.rsplit("-", 1)[1][:8]  # mkstemp's random part: unique in the folder
+        journal = folder / f"{JOURNAL_PREFIX}{os.getpid()}-{tag}.journal"
+        os.replace(tmp, journal)
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        # Named by the set's first file, the one the user asked for: the journal is only its means.
+        raise OutputError(f"cannot write {str(pairs[0][1])!r}: {exc.strerror or exc}") from None
+    _fsync_folder(folder)
+    return journal
+
+
+def _remove_journals(journals: list[Path]) -> None:
+    for journal in journals:
+        with contextlib.suppress(OSError):
+            journal.unlink()
+        _fsync_folder(journal.parent)
+
+
+def _plain_name(name: Any) -> bool:
+    return isinstance(name, str) and name not in ("", ".", "..") and "/" not in name and "\0" not in name
+
+
+def _journal_renames(folder: Path, name: str) -> list[tuple[str, str]] | None:
+    """The renames a dead writer's journal lists, or None when it is not one nnviz wrote (planted, damaged).
+
+    Each pair must be a temp of that writer and the destination its name was
+    made from, both plain names in this folder: a journal cannot move any
+    other file.
+    """
+    import json
+
+    from .bounded import read_own
+
+    match = _JOURNAL.fullmatch(name)
+    raw = read_own(folder / name, MAX_JOURNAL_BYTES)
+    if match is None or raw is None:
+        return None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(body, dict) or body.get("nnviz") != "set" or body.get("pid") != int(match["pid"]):
+        return None
+    renames = body.get("renames")
+    if not isinstance(renames, list):
+        return None
+    pairs = []
+    for pair in renames:
+        if not (isinstance(pair, list) and len(pair) == 2 and all(map(_plain_name, pair))):
+            return None
+        tmp, dest = pair
+        temp = _TEMP.fullmatch(tmp)
+        if temp is None or int(temp["pid"]) != body["pid"] or not dest.startswith(temp["name"]):
+            return None
+        pairs.append((tmp, dest))
+    return pairs
+
+
+def _writer_alive(name: str, folder: Path) -> bool:
+    """The journal's writer still runs (the same process: its pid and start time), so its set is its own."""
+    match = _JOURNAL.fullmatch(name)
+    if match is None:
+        return False
+    pid = int(match["pid"])
+    if not _pid_alive(pid):
+        return False
+    import json
+
+    from .bounded import read_own
+
+    raw = read_own(folder / name, MAX_JOURNAL_BYTES)
+    with contextlib.suppress(ValueError, RecursionError, TypeError, AttributeError):
+        started = json.loads(raw or b"{}").get("start")
+        if started and _start_time(pid) and started != _start_time(pid):
+            return False  # the pid was reused: its writer is gone
+    return True
+
+
+def recover_sets(folder: str | os.PathLike[str]) -> list[Path]:
+    """Finish every set in ``folder`` whose writer died between its renames; return the files put in place.
+
+    Runs under the folder's lock (a live ``one_set`` holds it while it
+    renames). Rolled forward: each temp the journal names that is still
+    there (a regular file, not a link) is renamed over its destination, then
+    the journal goes. A journal that is not nnviz's is removed and renames
+    nothing: its temps are removed as stale.
+    """
+    folder = Path(folder)
+    try:
+        names = [e.name for e in os.scandir(folder) if _JOURNAL.fullmatch(e.name)]
+    except OSError:
+        return []
+    placed: list[Path] = []
+    if not names:
+        return placed
+    with _folder_lock(str(folder.absolute())):
+        for name in sorted(names):
+            if _writer_alive(name, folder):
+                continue
+            for tmp, dest in _journal_renames(folder, name) or []:
+                with contextlib.suppress(OSError):
+                    if stat.S_ISREG(os.lstat(folder / tmp).st_mode):
+                        os.replace(folder / tmp, folder / dest)
+                        placed.append(folder / dest)
+            _fsync_folder(folder)
+            with contextlib.suppress(OSError):
+                (folder / name).unlink()
+            _fsync_folder(folder)
+    return placed
 
 
 @contextlib.contextmanager

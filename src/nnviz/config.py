@@ -30,6 +30,7 @@ from typing import Any
 import tomli_w
 
 from . import shipped
+from .bounded import MAX_CONFIG_BYTES, read_input
 from .errors import ConfigError
 
 # The generic parsers, re-exported: a key's row names them as config.int_range and so on.
@@ -364,8 +365,9 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
     """Parse a TOML file, turning every failure into a one-line ConfigError."""
     p = Path(path)
     try:
-        with p.open("rb") as fh:
-            data = fh.read()
+        data = read_input(
+            p, f"config file {str(p)!r}", MAX_CONFIG_BYTES, "a config is small", text=False, error=ConfigError
+        )
         # Windows editors may start the file with a byte-order mark, which TOML does not allow.
         return tomllib.loads(data.removeprefix(b"\xef\xbb\xbf").decode("utf-8"))
     except FileNotFoundError:
@@ -378,6 +380,8 @@ def read_toml(path: str | os.PathLike[str]) -> dict[str, Any]:
         raise ConfigError(f"config file {str(p)!r} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {str(p)!r} is not valid TOML: {exc}") from None
+    except RecursionError:  # tomllib recurses once per level: [[[[...]]]] 600 deep
+        raise ConfigError(f"config file {str(p)!r} nests arrays or tables too deeply to read") from None
     except OSError as exc:
         raise ConfigError(f"config file {str(p)!r} cannot be read: {exc.strerror or exc}") from None
 

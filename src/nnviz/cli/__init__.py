@@ -29,7 +29,7 @@ from typing import Any, NoReturn
 
 import click
 
-from .. import __version__, distribution
+from .. import __version__, distribution, environment, signals
 from ..errors import Interrupted, NnvizError, memory_message, one_line
 from ..kernels import PAINTERS, pin_kernels
 from . import help as help_mod
@@ -263,10 +263,10 @@ def main(argv: list[str] | None = None) -> None:
     """Console-script entry point."""
     pin_kernels(painters=PAINTERS)  # first: no command module has loaded NumPy yet; BLAS gets the cores left
     _reopen_closed_std_fds()
+    environment.for_cli()  # MPLBACKEND and the user's matplotlibrc change nothing: see there
     warnings.showwarning = _show_warning
-    # SIGTERM gets the same clean unwinding as Ctrl-C (temp files removed).
-    signal.signal(signal.SIGTERM, _raise_interrupted)
-    signal.signal(signal.SIGINT, _raise_interrupted)
+    # SIGTERM gets the same clean unwinding as Ctrl-C (temp files removed); never inside a finalizer.
+    signals.install({signal.SIGTERM: _raise_interrupted, signal.SIGINT: _raise_interrupted})
     try:
         if not os.environ.get("_NNVIZ_COMPLETE"):  # a completion's output is for the shell alone
             clash = distribution.clash_warning()

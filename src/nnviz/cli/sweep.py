@@ -75,7 +75,12 @@ def _failure_line(result: sweep_mod.SweepResult) -> str:
     default=None,
     help="Workers of the local Dask cluster [default: --jobs] [--executor dask].",
 )
-@option("--force", group="Execution", is_flag=True, help="Redo every run, even those already finished.")
+@option(
+    "--force",
+    group="Execution",
+    is_flag=True,
+    help="Redo every run, even those already finished; write into a folder not a sweep's.",
+)
 @option(
     "--format",
     "fmt",

@@ -10,19 +10,23 @@ histories. Floats are written as their shortest round-trip repr and read back wi
 
 from __future__ import annotations
 
+import csv
 import io
+import itertools
+import math
 import os
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 import numpy as np
 
-from ..atomic import atomic_path
+from ..atomic import atomic_path, recover_sets
+from ..bounded import open_input
 from ..errors import DataError
 from . import nn
-from .data.csv import CappedReader
 
 Array = np.ndarray
 
@@ -117,22 +121,77 @@ def to_frame(history: History):
     return frame.astype({c: "int64" for c in ["epoch", *steps]})
 
 
+def _header(history: History, names: tuple[str, ...]) -> Iterator[str]:
+    """The CSV header in pieces: one per layer's parameters, so a 16.5-million-column header is never one list."""
+    steps = ("step",) if history.sub_epoch else ()
+    yield ",".join(_csv_cell(c) for c in ("epoch", *steps, *names))
+    for layer, (fan_in, fan_out) in enumerate(zip(history.model.sizes[:-1], history.model.sizes[1:]), start=1):
+        yield ",".join(f"W{layer}_{i}_{j}" for i in range(fan_in) for j in range(fan_out))
+        yield ",".join(f"b{layer}_{j}" for j in range(fan_out))
+
+
+def _csv_cell(text: str) -> str:
+    """A header cell as pandas' to_csv writes it: quoted only when it holds a comma, quote or line break."""
+    if any(c in text for c in ',"\n\r'):
+        return '"' + text.replace('"', '""') + '"'
+    return text
+
+
+def _floats(values: Array) -> str:
+    """float64 values as pandas writes them: the shortest round-trip repr, NaN as an empty cell."""
+    numbers = np.asarray(values, dtype=np.float64).ravel()
+    if np.isnan(numbers).any():
+        return ",".join("" if math.isnan(v) else repr(v) for v in numbers.tolist())
+    return ",".join(map(repr, numbers.tolist()))
+
+
 def write_history(history: History, dest: str | os.PathLike[str]) -> Path:
-    """Write the history CSV atomically and return its path."""
+    """Write the history CSV atomically and return its path.
+
+    Streamed a snapshot and a layer at a time, with the bytes ``to_frame(history).to_csv``
+    writes: a DataFrame of one column per parameter took minutes and gigabytes
+    for a 1024x1024 network, and ran out of memory on the widest.
+    """
     dest = Path(dest)
-    frame = to_frame(history)
-    with atomic_path(dest) as tmp:
-        # repr-style formatting: the shortest string that round-trips float64.
-        frame.to_csv(tmp, index=False, float_format=None, lineterminator="\n")
+    names = history.metric_names or tuple(history.epochs[0].metrics)
+    with atomic_path(dest) as tmp, open(tmp, "w", encoding="utf-8", newline="\n") as f:
+        f.write(",".join(piece for piece in _header(history, names) if piece) + "\n")
+        for ep in history.epochs:
+            cells = [str(int(ep.epoch)), *([str(int(ep.step or 0))] if history.sub_epoch else [])]
+            if names:
+                cells.append(_floats(np.array([ep.metrics[m] for m in names], dtype=np.float64)))
+            f.write(",".join(cells))
+            for p in ep.params:
+                f.write("," + _floats(p))
+            f.write("\n")
     return dest
 
 
-def _sizes_from_columns(columns: list[str]) -> tuple[int, ...]:
+def _param_index(name: str, columns: int, source: str) -> tuple[str, int, int, int | None] | None:
+    """``W1_2_3`` as ("W", 1, 2, 3), ``b1_3`` as ("b", 1, 3, None); None for any other column.
+
+    An index is at most as long as the column count (a layer of k units needs
+    more than k columns), so a 5,000-digit index is refused before ``int`` sees it.
+    """
+    m = _PARAM.match(name)
+    if m is None:
+        return None
+    digits = [g for g in m.groups()[1:] if g is not None]
+    longest = len(str(columns))
+    if any(len(g) > longest for g in digits) or any(int(g) >= columns for g in digits):
+        shown = name[:40] + ("..." if len(name) > 40 else "")
+        raise DataError(
+            f"history file {source!r}: column {shown!r} names a layer or unit beyond what its "
+            f"{columns:,} columns can hold"
+        )
+    kind, layer, a = m.group(1), int(m.group(2)), int(m.group(3))
+    return kind, layer, a, (int(m.group(4)) if m.group(4) is not None else None)
+
+
+def _sizes_from_columns(params: list[tuple[str, int, int, int | None]]) -> tuple[int, ...]:
     shapes: dict[int, tuple[int, int]] = {}
-    for col in columns:
-        m = _PARAM.match(col)
-        if m and m.group(1) == "W":
-            layer, i, j = int(m.group(2)), int(m.group(3)), int(m.group(4))
+    for kind, layer, i, j in params:
+        if kind == "W" and j is not None:
             fi, fo = shapes.get(layer, (0, 0))
             shapes[layer] = (max(fi, i + 1), max(fo, j + 1))
     if not shapes or sorted(shapes) != list(range(1, len(shapes) + 1)):
@@ -146,18 +205,46 @@ def _sizes_from_columns(columns: list[str]) -> tuple[int, ...]:
     return tuple(sizes)
 
 
-def _check_finite(numeric, source: str) -> None:
+def _expected(sizes: tuple[int, ...]) -> Iterator[str]:
+    """The parameter columns of a network of ``sizes``, in the order nnviz writes them (lazily)."""
+    for layer, (fan_in, fan_out) in enumerate(itertools.pairwise(sizes), start=1):
+        for i in range(fan_in):
+            for j in range(fan_out):
+                yield f"W{layer}_{i}_{j}"
+        for j in range(fan_out):
+            yield f"b{layer}_{j}"
+
+
+def _check_params(found: list[str], sizes: tuple[int, ...], source: str) -> None:
+    """The parameter columns are exactly the network's, in nnviz's order: the first missing one is named."""
+    want = _expected(sizes)
+    for name in found:
+        expected = next(want, None)
+        if expected is None or name != expected:
+            missing = expected if expected is not None and expected not in found else None
+            if missing is not None:
+                raise DataError(f"history file {source!r} lacks parameter column {missing}")
+            raise DataError(
+                f"history file {source!r}: parameter column {name!r} is out of place or repeated; "
+                f"expected {expected or 'no more parameters'} (the order nnviz writes)"
+            )
+    rest = next(want, None)
+    if rest is not None:
+        raise DataError(f"history file {source!r} lacks parameter column {rest}")
+
+
+def _check_finite(values: Array, names: list[str], lines: list[int], source: str) -> None:
     """Refuse inf in any column: training stops before a parameter or metric stops being finite."""
-    bad = ~np.isfinite(numeric.to_numpy(dtype=float))
+    bad = ~np.isfinite(values)
     if bad.any():
         row, col = (int(i[0]) for i in np.nonzero(bad))
         raise DataError(
-            f"history file {source!r} line {row + 2}: column {numeric.columns[col]!r} is "
-            f"{numeric.iat[row, col]}; every value must be a finite number"
+            f"history file {source!r} line {lines[row]}: column {names[col]!r} is "
+            f"{values[row, col]}; every value must be a finite number"
         )
 
 
-def _check_order(epochs: Array, steps: Array | None, source: str) -> None:
+def _check_order(epochs: Array, steps: Array | None, source: str, lines: list[int] | None = None) -> None:
     """Refuse snapshots out of training order, or repeated.
 
     Rendering draws rows in file order and the loss panel plots them as one
@@ -166,17 +253,21 @@ def _check_order(epochs: Array, steps: Array | None, source: str) -> None:
     files (a step column) share epochs: the epoch may repeat but never go
     back, and the step increases.
     """
+    line_of = (lambda r: lines[r]) if lines is not None else (lambda r: r + 2)
     where = f"history file {source!r} line"
     bad = (epochs < 0) | (epochs != np.floor(epochs))
     if bad.any():
-        raise DataError(f"{where} {int(bad.argmax()) + 2}: epoch must be a whole number >= 0")
+        raise DataError(f"{where} {line_of(int(bad.argmax()))}: epoch must be a whole number >= 0")
+    big = epochs > MAX_EPOCHS
+    if big.any():
+        raise DataError(f"{where} {line_of(int(big.argmax()))}: epoch is over {MAX_EPOCHS:,}, the most nnviz trains")
     back = epochs[1:] < epochs[:-1]
     same = epochs[1:] == epochs[:-1]
     wrong = back | (same if steps is None else steps[1:] <= steps[:-1])
     if not wrong.any():
         return
     r = int(wrong.argmax()) + 1
-    line, was, now = r + 2, int(epochs[r - 1]), int(epochs[r])
+    line, was, now = line_of(r), int(epochs[r - 1]), int(epochs[r])
     if steps is None or back[r - 1]:
         what = "repeats" if now == was else f"follows epoch {was}"
         must = "increase" if steps is None else "not decrease"
@@ -188,22 +279,76 @@ def _check_order(epochs: Array, steps: Array | None, source: str) -> None:
 
 # The largest History training keeps (train.MAX_HISTORY_BYTES, 2 GiB of
 # float64) writes at most 25 characters a number; the widest network nnviz
-# trains (16 layers of 1024 units on 784 pixels) ~16.5 million parameters, about
-# 200 MB a row. A pipe or device has no size to check, so reading stops there:
+# trains (16 layers of 1024 units on 784 pixels) has 16.6 million parameters,
+# up to 415 MB a row. A pipe or device has no size to check, so reading stops there:
 # without a cap a stream with no newline (or /dev/zero) grows without bound.
 MAX_CSV_BYTES = 25 * (2 * 2**30 // 8)
-MAX_LINE_BYTES = 256 * 2**20
+MAX_LINE_BYTES = 448 * 2**20
+# The caps training keeps to, repeated here because config and train import this module
+# (tests/test_robust_history.py ties them): train.MAX_HISTORY_BYTES, config.MAX_EPOCHS and
+# train.MAX_SNAPSHOTS. A file holds one snapshot per epoch (epochs 0..MAX_EPOCHS), or with
+# a step column at most the snapshots training keeps.
+MAX_PARAM_BYTES = 2 * 2**30
+MAX_EPOCHS = 100_000
+MAX_ROWS = {False: MAX_EPOCHS + 1, True: 20_000}
 
 
 def _open_capped(p: Path) -> BinaryIO:
-    raw = CappedReader(
-        p.open("rb", buffering=0),
-        f"history file {str(p)!r}",
-        MAX_CSV_BYTES,
-        "give the history CSV nnviz wrote (run.csv beside run.toml)",
-        line_cap=MAX_LINE_BYTES,
+    what = f"history file {str(p)!r}"
+    return open_input(
+        p, what, MAX_CSV_BYTES, "give the history CSV nnviz wrote (run.csv beside run.toml)", line_cap=MAX_LINE_BYTES
     )
-    return io.BufferedReader(raw, buffer_size=2**20)
+
+
+@dataclass(frozen=True)
+class _Table:
+    """A history CSV's header and its rows as floats, with the file line of each row."""
+
+    columns: list[str]
+    values: Array  # rows x columns, float64
+    lines: list[int]
+
+
+def _read_table(p: Path) -> _Table:
+    """Parse the CSV a row at a time (a 2-million-column pandas frame took minutes), capped in rows."""
+    source = str(p)
+    with _open_capped(p) as raw, io.TextIOWrapper(raw, encoding="utf-8", newline="") as text:
+        reader = csv.reader(text, strict=True)
+        header = next(reader, None)
+        while header is not None and not any(c.strip() for c in header):
+            header = next(reader, None)  # blank lines before the header, as pandas skipped them
+        if header is None:
+            raise DataError(f"history file {source!r} cannot be read: it is empty")
+        columns = [c.strip() for c in header]
+        cap = MAX_ROWS["step" in columns]
+        rows: list[Array] = []
+        lines: list[int] = []
+        line = reader.line_num + 1
+        for row in reader:
+            if not row or (len(row) == 1 and not row[0].strip()):
+                line = reader.line_num + 1
+                continue  # a blank line
+            if len(rows) == cap:
+                raise DataError(
+                    f"history file {source!r} has more than {cap:,} snapshots; training keeps at most {cap:,}"
+                )
+            if len(row) > len(columns):
+                raise DataError(
+                    f"history file {source!r} line {line}: expected {len(columns)} fields, found {len(row)}"
+                )
+            try:
+                if len(row) < len(columns):
+                    raise ValueError("short")
+                values = np.array(row, dtype=np.float64)  # as float() parses: exact for every repr
+            except ValueError:
+                raise DataError(f"history file {source!r} line {line}: a value is missing or not a number") from None
+            if np.isnan(values).any():
+                raise DataError(f"history file {source!r} line {line}: a value is missing or not a number")
+            rows.append(values)
+            lines.append(line)
+            line = reader.line_num + 1
+    values = np.stack(rows) if rows else np.zeros((0, len(columns)))
+    return _Table(columns, values, lines)
 
 
 def read_history(
@@ -212,65 +357,131 @@ def read_history(
     """Load a history CSV written by ``write_history``.
 
     The CSV holds numbers only, so the activation (with leaky_relu's slope, and,
-    for ``sse``, the loss) come from the run's config. The task follows from the metric columns and
-    the output width.
+    for ``sse``, the loss) come from the run's config. The task follows from the
+    metric columns and the output width. Every size is bounded: the file's bytes
+    and line length, its snapshots (the epoch or snapshot cap), its column names
+    and indices. A run killed between the renames of its set (SIGKILL, a power
+    loss) left a journal beside the CSV: the set is finished first, so the CSV
+    read is the one beside its own TOML and animation.
     """
-    import pandas as pd
-
     p = Path(path)
+    source = str(p)
+    recover_sets(p.parent)
     try:
-        with _open_capped(p) as f:
-            frame = pd.read_csv(f, **_round_trip_option())  # type: ignore[call-overload]  # option by pandas version
+        table = _read_table(p)
     except FileNotFoundError:
-        raise DataError(f"history file {str(p)!r} does not exist") from None
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise DataError(f"history file {str(p)!r} cannot be read: {str(exc).splitlines()[0]}") from None
-    columns = list(frame.columns)
+        raise DataError(f"history file {source!r} does not exist") from None
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"history file {source!r} cannot be read: not UTF-8 text (bad byte at offset {exc.start})"
+        ) from None
+    except csv.Error as exc:
+        raise DataError(f"history file {source!r} cannot be read: {str(exc).splitlines()[0]}") from None
+    except OSError as exc:
+        raise DataError(f"history file {source!r} cannot be read: {exc.strerror or exc}") from None
+    columns = table.columns
     if "epoch" not in columns or "loss" not in columns:
-        raise DataError(f"history file {str(p)!r} needs 'epoch' and 'loss' columns; found {', '.join(columns[:6])}")
-    if frame.empty:
-        raise DataError(f"history file {str(p)!r} has no epochs")
-    sizes = _sizes_from_columns(columns)
-    expected = param_columns(nn.Model(sizes, activation, "mse"))
-    missing = [c for c in expected if c not in columns]
-    if missing:
-        raise DataError(f"history file {str(p)!r} lacks parameter column {missing[0]}")
-    numeric = frame[["epoch", *[c for c in columns if c != "epoch"]]].apply(pd.to_numeric, errors="coerce")
-    if numeric.isna().any().any():
-        row = int(numeric.isna().any(axis=1).to_numpy().argmax())
-        raise DataError(f"history file {str(p)!r} line {row + 2}: a value is missing or not a number")
+        raise DataError(f"history file {source!r} needs 'epoch' and 'loss' columns; found {', '.join(columns[:6])}")
+    if not table.lines:
+        raise DataError(f"history file {source!r} has no epochs")
+    others, where, sizes = _layout(columns, source)
+    if len(table.lines) * len(where) * 8 > MAX_PARAM_BYTES:
+        raise DataError(
+            f"history file {source!r} holds {len(table.lines):,} snapshots of {len(where):,} parameters, over the "
+            f"history cap of {MAX_PARAM_BYTES / 2**30:g} GiB"
+        )
+    at = {columns[i]: i for i in others}
     if loss is None:  # a classifier's metrics say which head; otherwise regression
-        loss = ("ce" if sizes[-1] > 1 else "bce") if "accuracy" in columns else "mse"
+        loss = ("ce" if sizes[-1] > 1 else "bce") if "accuracy" in at else "mse"
     model = nn.Model(sizes, activation, loss, leaky_slope)
-    names = tuple(c for c in columns if c not in ("epoch", "step") and not _PARAM.match(c))
-    _check_finite(numeric, str(p))
-    steps = numeric["step"].to_numpy() if "step" in columns else None
+    names = tuple(columns[i] for i in others if columns[i] not in ("epoch", "step"))
+    epochs = table.values[:, at["epoch"]]
+    steps = table.values[:, at["step"]] if "step" in at else None
+    if not np.isfinite(table.values).all():
+        # Named in the order the checks have always used: epoch, step, the metrics, then the parameters.
+        order = [at["epoch"], *([at["step"]] if steps is not None else []), *(at[m] for m in names), *where]
+        _check_finite(table.values[:, order], [columns[i] for i in order], table.lines, source)
     if steps is not None and not ((steps >= 0) & (steps == np.floor(steps))).all():
         row = int(((steps < 0) | (steps != np.floor(steps))).argmax())
-        raise DataError(f"history file {str(p)!r} line {row + 2}: step must be a whole number >= 0")
-    _check_order(numeric["epoch"].to_numpy(), steps, str(p))
-    values = numeric[expected].to_numpy(dtype=float)
+        raise DataError(f"history file {source!r} line {table.lines[row]}: step must be a whole number >= 0")
+    _check_order(epochs, steps, source, table.lines)
+    # nnviz writes the parameters side by side: a view then; columns moved about by hand are gathered.
+    contiguous = bool(np.all(np.diff(where) == 1))
+    values = table.values[:, where[0] : where[-1] + 1] if contiguous else table.values[:, where]
     shapes = model.param_shapes()
     bounds = np.cumsum([0] + [int(np.prod(s)) for s in shapes])
-    epochs = tuple(
+    history_epochs = tuple(
         Epoch(
-            int(numeric["epoch"].iloc[r]),
+            int(epochs[r]),
             tuple(values[r, bounds[k] : bounds[k + 1]].reshape(shapes[k]) for k in range(len(shapes))),
-            {m: float(numeric[m].iloc[r]) for m in names},
+            {m: float(table.values[r, at[m]]) for m in names},
             None if steps is None else int(steps[r]),
         )
-        for r in range(len(frame))
+        for r in range(len(table.lines))
     )
-    return History(model, epochs, "epochs", f"loaded from {p}", names, sub_epoch=steps is not None)
+    return History(model, history_epochs, "epochs", f"loaded from {p}", names, sub_epoch=steps is not None)
+
+
+def _layout(columns: list[str], source: str) -> tuple[list[int], Array, tuple[int, ...]]:
+    """(other columns' indices, the parameter columns' indices in nnviz's order, the layer sizes).
+
+    The file nnviz wrote (the others, then every parameter in order) is
+    recognised by comparing its header with the one its sizes give; anything
+    else is parsed name by name, so the message can say what is wrong.
+    """
+    fast = _nnviz_layout(columns)
+    if fast is not None:
+        first, sizes = fast
+        return list(range(first)), np.arange(first, len(columns)), sizes
+    parsed = [_param_index(c, len(columns), source) for c in columns]
+    sizes = _sizes_from_columns([x for x in parsed if x is not None])
+    _check_params([c for c, x in zip(columns, parsed) if x is not None], sizes, source)
+    others = [i for i, x in enumerate(parsed) if x is None]
+    names = [columns[i] for i in others]
+    if len(set(names)) != len(names):
+        twice = next(c for c in names if names.count(c) > 1)
+        raise DataError(f"history file {source!r} has the column {twice!r} twice")
+    return others, np.array([i for i, x in enumerate(parsed) if x is not None]), sizes
+
+
+def _nnviz_layout(columns: list[str]) -> tuple[int, tuple[int, ...]] | None:
+    """(index of W1_0_0, sizes) when the header is exactly what write_history writes, else None.
+
+    Reads only the first column of each block (O(layers x units), not a regex
+    per column: 16.5 million of those took a minute), then compares the whole
+    header with the expected one in one list comparison.
+    """
+    first = next((i for i, c in enumerate(columns) if c == "W1_0_0"), None)
+    if first is None or len(set(columns[:first])) != first or any(_PARAM.match(c) for c in columns[:first]):
+        return None
+    sizes: list[int] = []
+    at, layer = first, 1
+    while at < len(columns):
+        fan_out = 0
+        while at + fan_out < len(columns) and columns[at + fan_out] == f"W{layer}_0_{fan_out}":
+            fan_out += 1
+        fan_in = 0
+        while at + fan_in * fan_out < len(columns) and columns[at + fan_in * fan_out] == f"W{layer}_{fan_in}_0":
+            fan_in += 1
+        if not fan_out or (sizes and sizes[-1] != fan_in):
+            return None
+        sizes = sizes or [fan_in]
+        sizes.append(fan_out)
+        at += fan_in * fan_out + fan_out
+        layer += 1
+    expected = list(_expected(tuple(sizes)))
+    return (first, tuple(sizes)) if columns[first:] == expected else None
 
 
 def config_beside(path: str | os.PathLike[str]) -> Path:
     """The resolved config a history CSV was trained with: ``run.toml`` beside ``run.csv``.
 
     The CSV holds numbers only; without its config a re-render would have to
-    guess the activation and the loss, and draw a wrong surface.
+    guess the activation and the loss, and draw a wrong surface. A set
+    interrupted between its renames is finished first (see ``read_history``).
     """
     p = Path(path)
+    recover_sets(p.parent)
     toml = p.with_suffix(".toml")
     if not toml.is_file():
         raise DataError(

@@ -16,12 +16,13 @@ import numpy as np
 from ..config import Config
 from ..engine.data import Dataset
 from ..engine.history import History
-from . import layout, paint
+from . import layout, mplsettings, paint
 from .animation import Animation, FrameSource, OnFrame, frames, painter
 
 Array = np.ndarray
 
 
+@mplsettings.applied  # nnviz's matplotlib settings, whatever the user's (as paint.Painter)
 def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
     """``anim`` as a ``matplotlib.animation.ArtistAnimation`` (its figure is ``._fig``).
 
@@ -40,10 +41,15 @@ def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
     # The same layout as the stream engine: the title's line is kept (blank),
     # and the legend or colour scale and the fitting are shared.
     title = fig.suptitle(first.title, fontsize=style.title)
-    paint.decorate(fig, panels, anim.scene, style, title)
+    paint.decorate(fig, panels, anim.scene, style, title, captions=anim.captions)
     fig.set_layout_engine("none")
     x, y = title.get_position()
     title.set_text(" ")
+    # A caption is animated (the stream painter blits it), so a replayed frame would lose it:
+    # each frame gets its own copy, with the event that holds there, where the layout put it.
+    captioned = [p for p in panels if p.caption is not None and p.caption.get_visible()]
+    for p in captioned:  # out of the axes, or the first frame would draw it under its copy
+        p.caption.remove()
     camera = Camera(fig)
     for frame in frames(anim):
         for p in panels:
@@ -51,6 +57,8 @@ def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
                 p.set_limits(frame.limits[p.name])
             p.ax.set_autoscale_on(False)
             p.add(frame)
+        for p in captioned:
+            p.update_caption(frame.notes.get(p.name), target=_still_copy(p.ax, p.caption))
         # celluloid only captures artists inside axes, so the title is axes text where the title was.
         axes[0].text(
             x,
@@ -64,6 +72,23 @@ def artist_animation(anim: FrameSource, fps: float = 10.0) -> Any:
         )
         camera.snap()
     return camera.animate(interval=1000.0 / fps, blit=False, repeat=True)
+
+
+def _still_copy(ax: Any, caption: Any) -> Any:
+    """A plain (not animated) copy of a caption annotation, for one replayed frame."""
+    return ax.annotate(
+        caption.get_text(),
+        xy=caption.xy,
+        xycoords=caption.xycoords,
+        xytext=caption.xyann,
+        textcoords=caption.anncoords,
+        ha=caption.get_ha(),
+        va=caption.get_va(),
+        fontsize=caption.get_fontsize(),
+        color=caption.get_color(),
+        annotation_clip=False,
+        in_layout=False,
+    )
 
 
 def celluloid_animation(history: History, data: Dataset, cfg: Config, indices: Sequence[int] | None = None) -> Any:
@@ -94,6 +119,7 @@ class CelluloidEngine:
         finally:
             one.close()
 
+    @mplsettings.applied
     def write(self, writer: Any, workers: int = 1, on_frame: OnFrame | None = None) -> Array:
         from matplotlib.animation import AbstractMovieWriter
 

@@ -23,7 +23,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
 from ..errors import RenderError
-from . import layout
+from . import layout, mplsettings
 from .colours import palette_colors
 from .layout import DPI, Style
 from .legend import add_class_legend, add_colour_key, legend_entries
@@ -116,6 +116,7 @@ class Painter:
     redraws everything with its own limits (``--axes per-frame``).
     """
 
+    @mplsettings.applied  # built and drawn with nnviz's settings, whatever the user's matplotlibrc says
     def __init__(
         self,
         scene: Scene,
@@ -160,6 +161,7 @@ class Painter:
         """The current (xmin, xmax, ymin, ymax) of every panel."""
         return {v.name: (*v.ax.get_xlim(), *v.ax.get_ylim()) for v in self.views}
 
+    @mplsettings.applied
     def render(self, frame: Frame) -> Array:
         """Draw ``frame`` and return an (h, w, 3) uint8 view of the canvas.
 

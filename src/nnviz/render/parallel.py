@@ -58,9 +58,9 @@ def _interleaved(paint: Paint, indices: Sequence[int]) -> Iterator[Array]:
                 continue
             try:
                 shape, raw = receive.recv()
-            except EOFError:
+            except (EOFError, OSError):  # OSError: killed mid-frame ("got end of file during message")
                 helper.join(timeout=5)  # so its exit code is known
-                raise RenderError(f"the helper painter stopped at frame {k} (exit code {helper.exitcode})") from None
+                raise RenderError(_stopped(helper.exitcode, k)) from None
             if shape == FAILED:  # the helper's own error, as the parent would have raised it
                 raise RenderError(raw)
             yield np.frombuffer(raw, np.uint8).reshape(shape)
@@ -69,6 +69,18 @@ def _interleaved(paint: Paint, indices: Sequence[int]) -> Iterator[Array]:
         if helper.is_alive():
             helper.terminate()
         helper.join()
+
+
+def _stopped(code: int | None, frame: int) -> str:
+    """Why the helper painter ended early, in one line: a signal (the OOM killer's SIGKILL) or an exit code."""
+    if code is None or code >= 0:
+        return f"the helper painter stopped at frame {frame} (exit code {code})"
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = f"signal {-code}"
+    memory = " (the system may have run out of memory)" if -code == signal.SIGKILL else ""
+    return f"the helper painter was killed by {name} at frame {frame}{memory}; nothing was written"
 
 
 def _paint_every_other(paint: Paint, indices: Sequence[int], send: Any, receive: Any) -> None:

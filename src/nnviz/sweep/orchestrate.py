@@ -16,27 +16,28 @@ import contextlib
 import os
 import time
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .. import catalog, kernels
 from .. import plan as plans
-from ..atomic import atomic_path, ensure_parent, remove_stale_temps
+from ..atomic import atomic_path, remove_stale_temps
 from ..errors import ConfigError, NnvizError, OutputError, one_line
 from ..numbers import count, metric
 from ..paths import check_disjoint
 from ..progress import stderr_progress
 from . import gallery
-from .executors import executor_for
+from .escape import csv_cell
+from .executors import STOP_GRACE, executor_for
+from .folder import LOCK, check_out, folder_lock, make_folder, unplant
 from .preflight import check_runs
-from .runner import MARKER, METRICS, RunResult, execute_run, read_marker
+from .runner import MARKER, METRICS, STOP_FILE, RunResult, execute_run, read_marker
 from .spec import SweepSpec, format_value, load_sweep, parse_sweep
 from .thumbs import THUMB
 
 SUMMARY = "summary.csv"
-LOCK = ".nnviz-sweep.lock"
 
 
 @dataclass(frozen=True)
@@ -123,69 +124,6 @@ def sweep_inputs(spec: SweepSpec) -> dict[str, str | None]:
     return inputs
 
 
-@contextlib.contextmanager
-def folder_lock(out: Path) -> Iterator[None]:
-    """An exclusive lock on ``out`` for the whole sweep, refused at once if taken.
-
-    ``flock`` locks die with their process, so a killed sweep never leaves a
-    stale lock. The file is removed on the way out; a sweep that opened it
-    just before re-checks that it locked the file still at that path.
-    """
-    try:
-        import fcntl
-    except ImportError:  # not POSIX: no lock, as before
-        yield
-        return
-    path = out / LOCK
-    while True:
-        try:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-        except OSError as exc:
-            raise OutputError(f"cannot write {str(path)!r}: {exc.strerror or exc}") from None
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except OSError:
-            pid = _lock_owner(fd)
-            os.close(fd)
-            raise OutputError(
-                f"another nnviz sweep is writing to {str(out)!r} (pid {pid}); wait for it or choose another --out"
-            ) from None
-        try:
-            same = os.path.samestat(os.fstat(fd), os.stat(path))
-        except OSError:
-            same = False
-        if same:
-            break
-        os.close(fd)  # its holder removed it as we opened it: lock the new one
-    try:
-        os.ftruncate(fd, 0)
-        os.write(fd, f"{os.getpid()}\n".encode())
-        yield
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(path)
-        os.close(fd)
-
-
-def _lock_owner(fd: int) -> str:
-    # The holder writes its pid just after locking: give it a moment.
-    for _ in range(20):
-        text = os.pread(fd, 32, 0).decode(errors="replace").strip()
-        if text:
-            return text
-        time.sleep(0.01)
-    return "unknown"
-
-
-def _make_folder(out: Path) -> bool:
-    """Create ``out`` (True if it was new), as a clean OutputError when it cannot be."""
-    if out.exists() and not out.is_dir():
-        raise OutputError(f"--out {str(out)!r} is a file; give a folder")
-    created = not out.exists()
-    ensure_parent(out / LOCK)
-    return created
-
-
 # --- the sweep ----------------------------------------------------------------------------
 
 
@@ -221,7 +159,9 @@ def run_sweep(
     out = Path(out) if out is not None else default_out(spec)
     check_disjoint(sweep_inputs(spec), sweep_outputs(spec, out), "--out", out)
     check_runs(spec, out)  # what animate refuses before training, for every run: before any run starts
-    created = _make_folder(out)
+    # Never into a user's own folder, unless told.
+    check_out(out, sweep_inputs(spec).values(), (r.name for r in spec.runs), force)
+    created = make_folder(out)
     try:
         with folder_lock(out):
             return _locked_sweep(spec, out, kind, jobs, scheduler, workers, force, progress, on_run, started)
@@ -244,6 +184,8 @@ def _locked_sweep(
     on_run: Callable[[RunResult], None] | None,
     started: float,
 ) -> SweepResult:
+    # Links and special files nnviz never makes, where it writes: planted (the folder may be shared).
+    unplant(sweep_outputs(spec, out).values(), (out / r.name for r in spec.runs))
     for folder in [out, *(out / r.name for r in spec.runs)]:
         remove_stale_temps(folder)  # left by a killed sweep; we hold the lock, so no writer owns them
     previous = {r.name: m for r in spec.runs if (m := read_marker(out, r)) is not None}
@@ -253,31 +195,61 @@ def _locked_sweep(
     n = min(jobs or os.cpu_count() or 1, max(len(pending), 1))
     workers = min(workers, max(len(pending), 1)) if workers is not None else None
     report = stderr_progress(progress)
-    # The pool opens first, so a cluster that cannot be reached fails before any output.
-    with kind.open(n, scheduler, workers) if pending else contextlib.nullcontext() as pool:
+    stop = out / STOP_FILE
+    _remove_quietly(stop)  # a killed sweep's word must not stop this sweep's runs
+    try:
+        # The pool opens first, so a cluster that cannot be reached fails before any output.
+        with kind.open(n, scheduler, workers) if pending else contextlib.nullcontext() as pool:
+            gallery.write_state(out)  # this folder is a sweep's from now on (a killed first run included)
 
-        def finish(run: RunResult) -> None:
-            results[run.name] = run
+            def finish(run: RunResult) -> None:
+                results[run.name] = run
+                if report is not None:
+                    report.line(result_line(run))
+                    report("runs", len(results), len(spec.runs))
+                if on_run:
+                    on_run(run)
+
             if report is not None:
-                report.line(result_line(run))
-                report("runs", len(results), len(spec.runs))
-            if on_run:
-                on_run(run)
-
-        if report is not None:
-            report("runs", 0, len(spec.runs))
-        for run in (r for r in spec.runs if r.name in done):
-            finish(done[run.name])
-        # Absolute: a Dask worker's working folder need not be ours.
-        # No pending runs: the pool is a nullcontext's None and this is empty.
-        futures = {}
-        if pool is not None:
-            futures = {pool.submit(execute_run, r.cfg, str(out.resolve()), r.name): r for r in pending}
-        for fut in cf.as_completed(futures):
-            finish(_kept_if_intact(_outcome(fut, futures[fut]), out, futures[fut], previous))
+                report("runs", 0, len(spec.runs))
+            for run in (r for r in spec.runs if r.name in done):
+                finish(done[run.name])
+            # Absolute: a Dask worker's working folder need not be ours.
+            # No pending runs: the pool is a nullcontext's None and this is empty.
+            futures = {}
+            if pool is not None:
+                futures = {pool.submit(execute_run, r.cfg, str(out.resolve()), r.name): r for r in pending}
+            try:
+                for fut in cf.as_completed(futures):
+                    finish(_kept_if_intact(_outcome(fut, futures[fut]), out, futures[fut], previous))
+            except BaseException:
+                _stop_runs(stop, futures)
+                raise
+    finally:
+        _remove_quietly(stop)
     ordered = tuple(results[r.name] for r in spec.runs)
     _warn_unpinned(ordered)
     return _write_reports(spec, out, ordered, started)
+
+
+def _remove_quietly(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()
+
+
+def _stop_runs(stop: Path, futures: Mapping[cf.Future, Any]) -> None:
+    """Tell every run to stop (the stop file) and give them STOP_GRACE seconds to unwind.
+
+    A run that sees the file stops at its next epoch or frame and removes its
+    temp files on the way out; only then may its worker be ended (a Dask
+    cluster's close kills its workers mid-write). The pool's own stop (an
+    Event) follows as the pool closes.
+    """
+    with contextlib.suppress(OSError):  # never through a link planted at its name
+        os.close(os.open(stop, os.O_WRONLY | os.O_CREAT | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0), 0o644))
+    running = [f for f in futures if not f.done()]
+    if running:
+        cf.wait(running, timeout=STOP_GRACE)
 
 
 def _warn_unpinned(runs: Sequence[RunResult]) -> None:
@@ -363,7 +335,9 @@ def write_summary(spec: SweepSpec, out: Path, runs: Sequence[RunResult]) -> Path
     """``summary.csv``, written atomically."""
     import pandas as pd
 
-    frame = pd.DataFrame(summary_rows(spec, runs)).astype({"epochs": "Int64"})
+    # A cell from data (an error message, a file name) must not run as a spreadsheet formula.
+    rows = [{key: csv_cell(value) for key, value in row.items()} for row in summary_rows(spec, runs)]
+    frame = pd.DataFrame(rows).astype({"epochs": "Int64"})
     dest = out / SUMMARY
     with atomic_path(dest) as tmp:
         frame.to_csv(tmp, index=False, lineterminator="\n")

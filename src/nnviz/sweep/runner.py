@@ -16,20 +16,23 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import json
+import math
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from .. import config as config_mod
-from .. import kernels
+from .. import kernels, signals
 from ..atomic import write_text_atomic
+from ..bounded import open_own, read_own
 from ..config import Config
 from ..errors import NnvizError, one_line
-from ..plan import run_stem
+from ..plan import run_stem, sweep_run
 from .spec import RunSpec
 
 MARKER = "run.json"
@@ -51,6 +54,7 @@ class RunResult:
     poster: str = ""
     history_csv: str = ""
     config_toml: str = ""
+    events_csv: str = ""  # the training events the frames name
     thumb: str = ""  # the input-space thumbnail the comparison is built from
     error: str = ""
     config_hash: str = ""
@@ -70,7 +74,8 @@ class RunResult:
         return None
 
     def files(self) -> tuple[str, ...]:
-        return tuple(p for p in (self.path, self.poster, self.history_csv, self.config_toml, self.thumb) if p)
+        files = (self.path, self.poster, self.history_csv, self.config_toml, self.events_csv, self.thumb)
+        return tuple(p for p in files if p)
 
 
 # --- the worker's view of its parent -------------------------------------------------
@@ -96,7 +101,7 @@ def init_worker(stop: Any, parent: int) -> None:
     global _STOP, _PARENT
     _STOP, _PARENT = stop, parent
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, _on_sigterm)
+    signals.install({signal.SIGTERM: _on_sigterm})  # never raised inside a finalizer (a traceback, then lost)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
     _set_parent_death_signal()
     if _orphaned():  # the parent died before prctl took effect
@@ -135,10 +140,34 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     os._exit(128 + signum)
 
 
+# A stopping sweep's word to every run, pool or Dask: this file in the output folder. A Dask
+# worker's run has no Event to watch and is killed with its cluster: it left its temp files
+# behind (.part files in 4 of 5 interrupted sweeps). Dask workers see the folder (they write
+# into it), so they see this file; it is looked at no more often than every STOP_POLL seconds.
+STOP_FILE = ".nnviz-stop"
+STOP_POLL = 0.1
+_watch = threading.local()  # per worker thread: (the stop file, when it was last looked at)
+
+
+class Stopped(KeyboardInterrupt):
+    """The sweep asked its runs to stop (its stop file appeared)."""
+
+
+def _stop_file_seen() -> bool:
+    path, last = getattr(_watch, "path", None), getattr(_watch, "last", 0.0)
+    now = time.monotonic()
+    if path is None or now - last < STOP_POLL:
+        return False
+    _watch.last = now
+    return os.path.lexists(path)
+
+
 def check_stop(*_: Any) -> None:
     """Raise KeyboardInterrupt once the sweep is stopping or gone; called at every epoch and frame."""
     if (_STOP is not None and _STOP.is_set()) or _orphaned():
         raise KeyboardInterrupt
+    if _stop_file_seen():
+        raise Stopped
 
 
 # --- one run -------------------------------------------------------------------------
@@ -155,6 +184,7 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
     start = time.perf_counter()
     folder = Path(out) / name
     _IN_RUN = True
+    _watch.path, _watch.last = Path(out) / STOP_FILE, 0.0
     try:
         check_stop()  # runs still queued when the sweep stopped end at once
         result = _train_and_render(cfg, folder)
@@ -164,11 +194,13 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
         return result
     except NnvizError as exc:
         return RunResult(name, "failed", seconds=time.perf_counter() - start, error=one_line(exc))
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:
         if _PARENT is not None:
             # A pool worker that was told to stop (or lost its parent) leaves
             # now: returning to the pool's loop would wait for work forever.
             os._exit(143)
+        if isinstance(exc, Stopped):  # a Dask (or in-process) run: its temps are gone; the sweep is leaving
+            return RunResult(name, "failed", seconds=time.perf_counter() - start, error="stopped: the sweep stopped")
         raise
     except Exception as exc:  # a bug in one run must not take the sweep down
         return RunResult(
@@ -176,6 +208,7 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
         )
     finally:
         _IN_RUN = False
+        _watch.path = None
 
 
 def _train_and_render(cfg: Config, folder: Path) -> RunResult:
@@ -205,6 +238,7 @@ def _train_and_render(cfg: Config, folder: Path) -> RunResult:
         poster=rel(anim.poster),
         history_csv=rel(anim.history_csv),
         config_toml=rel(anim.config_toml),
+        events_csv=rel(anim.events_csv),
         thumb=rel(thumb),
         error=history.message if history.stop_reason == "diverged" else "",
         config_hash=config_mod.config_hash(cfg),
@@ -216,12 +250,16 @@ def _train_and_render(cfg: Config, folder: Path) -> RunResult:
 
 def file_digest(path: Path) -> dict[str, Any]:
     """Size and sha256 of a file, read in blocks (animations can be large)."""
+    with path.open("rb") as f:
+        return _digest(f)
+
+
+def _digest(f: Any) -> dict[str, Any]:
     digest = hashlib.sha256()
     size = 0
-    with path.open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            digest.update(block)
-            size += len(block)
+    for block in iter(lambda: f.read(1 << 20), b""):
+        digest.update(block)
+        size += len(block)
     return {"size": size, "sha256": digest.hexdigest()}
 
 
@@ -237,28 +275,103 @@ def write_marker(folder: Path, result: RunResult) -> Path:
 
 
 def read_marker(out: Path, run: RunSpec) -> RunResult | None:
-    """The stored result of a finished run with the same config and intact files, else None."""
-    try:
-        body = json.loads((out / run.name / MARKER).read_text(encoding="utf-8"))
-        stored = body.pop("files")
-        result = RunResult(**{k: body[k] for k in _STORED})
-    except (OSError, ValueError, TypeError, KeyError, AttributeError):
-        return None  # missing, damaged or from before digests: run it again
-    if result.config_hash != config_mod.config_hash(run.cfg) or result.status == "failed":
+    """The stored result of a finished run with the same config and intact files, else None.
+
+    The marker is a claim, checked field by field: read capped and never
+    through a link, every field of the type and value a finished run of
+    this config would have written (its paths the ones this run writes),
+    and every file it lists the size and sha256 it records. Anything else,
+    a damaged, planted or edited marker included, means "redo the run".
+    """
+    raw = read_own(out / run.name / MARKER)
+    if raw is None:
         return None
-    if not _intact(out, result.files(), stored):
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    result = _claimed(body, out, run)
+    if result is None or not _intact(out, result.files(), body["files"]):
         return None
     return replace(result, name=run.name, cached=True)
 
 
+def expected_files(out: Path, run: RunSpec) -> dict[str, str]:
+    """The paths (relative to ``out``) a finished run of ``run`` records in its marker."""
+    from .thumbs import THUMB
+
+    folder = out / run.name
+    outs = sweep_run(run.cfg, folder).outputs
+    assert outs.path and outs.poster and outs.history_csv and outs.config_toml and outs.events_csv  # all six
+    rel = lambda p: Path(p).relative_to(out).as_posix()  # noqa: E731
+    return {
+        "path": rel(outs.path),
+        "poster": rel(outs.poster),
+        "history_csv": rel(outs.history_csv),
+        "config_toml": rel(outs.config_toml),
+        "events_csv": rel(outs.events_csv),
+        "thumb": rel(folder / THUMB),
+    }
+
+
+def _whole(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)  # JSON true is a Python int
+
+
+def _number(value: Any, low: float = -math.inf, high: float = math.inf) -> bool:
+    """A finite JSON number in [low, high]."""
+    real = isinstance(value, (int, float)) and not isinstance(value, bool)
+    return real and math.isfinite(value) and low <= value <= high
+
+
+def _claimed(body: Any, out: Path, run: RunSpec) -> RunResult | None:
+    """The RunResult a marker claims, if every field is what this run would have written; else None."""
+    if not isinstance(body, dict) or set(body) != {*_STORED, "files"}:
+        return None
+    epochs = body["epochs"]
+    checks = (
+        body["name"] == run.name,
+        body["status"] in ("ok", "diverged"),
+        _whole(epochs) and 0 <= epochs <= run.cfg.train.epochs,
+        _number(body["loss"], 0.0),
+        body["accuracy"] is None or _number(body["accuracy"], 0.0, 1.0),
+        body["rmse"] is None or _number(body["rmse"], 0.0),
+        _number(body["seconds"], 0.0),
+        isinstance(body["error"], str) and len(body["error"]) <= MAX_ERROR,
+        body["config_hash"] == config_mod.config_hash(run.cfg),
+        all(body[k] == v for k, v in expected_files(out, run).items()),
+    )
+    if not all(checks):
+        return None
+    values = {k: body[k] for k in _STORED}
+    values |= {m: float(values[m]) if values[m] is not None else None for m in ("loss", *METRICS)}
+    return RunResult(**values | {"seconds": float(values["seconds"])})
+
+
+MAX_ERROR = 2000  # characters of a diverged run's message a marker may hold
+
+
 def _intact(out: Path, files: tuple[str, ...], stored: Any) -> bool:
-    """Every file is there with the size and sha256 the marker recorded."""
+    """Every file is there, a regular file (not a link), with the size and sha256 the marker recorded."""
     if not isinstance(stored, dict) or set(stored) != set(files):
         return False
     for rel in files:
-        try:
-            if (out / rel).stat().st_size != stored[rel]["size"] or file_digest(out / rel) != stored[rel]:
-                return False
-        except (OSError, TypeError, KeyError):
+        claim = stored[rel]
+        if not isinstance(claim, dict) or set(claim) != {"size", "sha256"}:
             return False
+        if (
+            not isinstance(claim["size"], int)
+            or isinstance(claim["size"], bool)
+            or not isinstance(claim["sha256"], str)
+        ):
+            return False
+        file = open_own(out / rel)
+        if file is None:
+            return False
+        with file:
+            try:
+                if os.fstat(file.fileno()).st_size != claim["size"] or _digest(file) != claim:
+                    return False
+            except OSError:
+                return False
     return True

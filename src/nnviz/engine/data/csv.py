@@ -15,10 +15,11 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, BinaryIO
 
 import numpy as np
 
+from ...bounded import CappedReader as CappedReader  # re-exported: its home is nnviz.bounded
+from ...bounded import open_input
 from ...config import MAX_SAMPLES
 from ...errors import DataError
 from . import mnist
@@ -74,58 +75,11 @@ def _row_cap(n_columns: int) -> int:
     return min(MAX_CSV_ROWS, mnist.MAX_ARRAY_BYTES // (8 * max(n_columns - 1, 1)))
 
 
-class CappedReader(io.RawIOBase):
-    """A binary file that stops with a DataError past ``cap`` bytes, a line past ``line_cap``, or at a NUL byte.
-
-    A regular file can be refused by its size up front, but a pipe, a FIFO or
-    a device (``/dev/zero``) has none, and a text reader keeps one line with
-    no newline in memory whole: reading would grow without bound. A NUL never
-    occurs in CSV text; it means a binary file (or UTF-16).
-    """
-
-    def __init__(self, raw: BinaryIO, what: str, cap: int, advice: str, line_cap: int | None = None) -> None:
-        super().__init__()
-        self.raw, self.what, self.cap, self.advice, self.line_cap = raw, what, cap, advice, line_cap
-        self.done = 0  # bytes read
-        self.lines = 1  # the line being read (1-based)
-        self.width = 0  # bytes of it read so far
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        # Never more than one byte past the cap, so one huge read cannot overshoot it.
-        data = self.raw.read(max(1, min(len(buffer), self.cap + 1 - self.done)))
-        n = len(data)
-        nul = data.find(b"\0")
-        if nul >= 0:
-            raise DataError(
-                f"{self.what} holds a NUL byte (offset {self.done + nul}): it is a binary file, not CSV text; "
-                "save it as UTF-8 text"
-            )
-        self.done += n
-        if self.done > self.cap:
-            raise DataError(f"{self.what} goes on past {_mib(self.cap)} (the cap): {self.advice}")
-        newlines = data.count(b"\n")
-        self.width = n - data.rfind(b"\n") - 1 if newlines else self.width + n
-        self.lines += newlines
-        if self.line_cap is not None and self.width > self.line_cap:
-            cap = _mib(self.line_cap)
-            raise DataError(f"{self.what}: line {self.lines} goes on past {cap} (the cap for one line): {self.advice}")
-        memoryview(buffer).cast("B")[:n] = data
-        return n
-
-    def close(self) -> None:
-        self.raw.close()
-        super().close()
-
-
 def _rows(path: Path) -> Iterator[tuple[int, list[str]]]:
     """Each non-blank row with the file line it starts on, read lazily (the header first)."""
     try:
         # utf-8-sig drops the byte-order mark spreadsheet programs often write.
-        raw = CappedReader(path.open("rb", buffering=0), f"data file {path}", MAX_CSV_BYTES, SAMPLE_ADVICE)
-        capped = io.BufferedReader(raw, buffer_size=2**20)
+        capped = open_input(path, f"data file {path}", MAX_CSV_BYTES, SAMPLE_ADVICE)
         with io.TextIOWrapper(capped, encoding="utf-8-sig", newline="") as f:
             reader = csv.reader(f, strict=True)
             line = 1

@@ -11,17 +11,20 @@ before anything is allocated, and every malformed file becomes one
 
 from __future__ import annotations
 
+import contextlib
 import gzip
-import io
 import math
 import re
 import zipfile
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
+from ...bounded import open_input, open_regular
 from ...errors import DataError
 from .base import Dataset, DatasetSpec, ReadOptions
 
@@ -104,14 +107,24 @@ def _labels(path: Path, what: str, raw: Array, n_images: int) -> Array:
 # --- IDX ------------------------------------------------------------------------------
 
 
-def _open(path: Path) -> io.BufferedIOBase:
-    # Go by the gzip magic bytes, not the name: a renamed file still reads.
-    with path.open("rb") as f:
-        gzipped = f.read(2) == b"\x1f\x8b"
-    return gzip.open(path, "rb") if gzipped else path.open("rb")
+# An IDX file's bytes at most (gzipped or not): its header, then at most the
+# pixels MAX_ARRAY_BYTES allows as floats, one byte each. A FIFO or device has
+# no size to refuse up front, so reading stops here.
+MAX_IDX_BYTES = MAX_ARRAY_BYTES // 8 + 4096
 
 
-def _read_exact(f: io.BufferedIOBase, n: int, path: Path, what: str) -> bytes:
+@contextlib.contextmanager
+def _open(path: Path) -> Iterator[BinaryIO]:
+    with open_input(path, f"data file {path}", MAX_IDX_BYTES, "give the MNIST file itself", text=False) as raw:
+        # Go by the gzip magic bytes, not the name: a renamed file still reads.
+        if raw.peek(2)[:2] != b"\x1f\x8b":
+            yield raw
+            return
+        with gzip.GzipFile(fileobj=raw, mode="rb") as unzipped:
+            yield unzipped  # type: ignore[misc]
+
+
+def _read_exact(f: BinaryIO, n: int, path: Path, what: str) -> bytes:
     data = f.read(n)
     if len(data) != n:
         raise DataError(f"data file {path} is truncated: {what} needs {n:,} bytes, found {len(data):,}")
@@ -138,9 +151,13 @@ def read_idx(path: Path, magic: int) -> Array:
                 raise DataError(
                     f"data file {path} has bytes after its {kind} {'x'.join(map(str, dims))}; it is malformed"
                 )
+    except (DataError, MemoryError):
+        raise
     except (OSError, EOFError, zlib.error) as e:
         # gzip raises these for a damaged stream.
         raise DataError(f"cannot read data file {path}: {getattr(e, 'strerror', None) or e}") from None
+    except Exception as e:  # anything else gzip or zlib raise on a file they cannot read: the same one line
+        raise DataError(f"cannot read data file {path}: {type(e).__name__}: {e}") from None
     return np.frombuffer(body, dtype=np.uint8).reshape(dims)
 
 
@@ -210,32 +227,45 @@ def _npz_shape(path: Path, archive: zipfile.ZipFile, key: str) -> tuple[int, ...
 
 def _read_npz(path: Path) -> Images:
     try:
-        with zipfile.ZipFile(path) as archive:
-            keys = [n[:-4] for n in archive.namelist() if n.endswith(".npy")]
-            if not {"x_train", "y_train"} <= set(keys) or ("x_test" in keys) != ("y_test" in keys):
-                raise DataError(
-                    f"data file {path} has arrays {', '.join(keys) or '(none)'}; expected "
-                    f"{', '.join(NPZ_KEYS)} as in Keras' mnist.npz (the test pair may be left out)"
-                )
-            for key in NPZ_KEYS:
-                if key in keys:
-                    _check_budget(path, key, _npz_shape(path, archive, key))
-        with np.load(path, allow_pickle=False) as npz:
-            X = _pixels(path, "x_train", npz["x_train"])
-            y = _labels(path, "y_train", npz["y_train"], len(X))
-            if "x_test" not in keys:
-                return Images(X, y, np.empty((0, X.shape[1])), np.empty(0), f"{len(y):,} images from {path.name}")
-            X_test = _pixels(path, "x_test", npz["x_test"])
-            y_test = _labels(path, "y_test", npz["y_test"], len(X_test))
+        with open_regular(path, f"data file {path}") as f:
+            X, y, X_test, y_test = _npz_arrays(path, f)
     except DataError:
         raise
-    except (OSError, EOFError, ValueError, zlib.error, zipfile.BadZipFile) as e:
-        # A truncated or damaged archive, or a member that is not a plain array.
-        raise DataError(f"data file {path} is not a readable .npz archive: {e}") from None
+    except MemoryError:
+        raise  # the CLI names the stage that ran out
+    except Exception as e:
+        # zipfile, zlib, bz2, lzma and NumPy's .npy parser each raise their own kinds on a damaged or
+        # unusual archive: RuntimeError (an encrypted member), NotImplementedError (an unknown
+        # compression method), lzma.LZMAError, struct.error, ValueError (a pickled member), EOFError...
+        # All of them mean the same to the user, so all of them get the same one line.
+        raise DataError(f"data file {path} is not a readable .npz archive: {type(e).__name__}: {e}") from None
+    if X_test is None or y_test is None:
+        return Images(X, y, np.empty((0, X.shape[1])), np.empty(0), f"{len(y):,} images from {path.name}")
     _same_size(path, X, X_test)
     return Images(
         X, y, X_test, y_test, f"{len(y):,} training and {len(y_test):,} test images from {path.name} (x_train/x_test)"
     )
+
+
+def _npz_arrays(path: Path, f: BinaryIO) -> tuple[Array, Array, Array | None, Array | None]:
+    with zipfile.ZipFile(f) as archive:
+        keys = [n[:-4] for n in archive.namelist() if n.endswith(".npy")]
+        if not {"x_train", "y_train"} <= set(keys) or ("x_test" in keys) != ("y_test" in keys):
+            raise DataError(
+                f"data file {path} has arrays {', '.join(keys) or '(none)'}; expected "
+                f"{', '.join(NPZ_KEYS)} as in Keras' mnist.npz (the test pair may be left out)"
+            )
+        for key in NPZ_KEYS:
+            if key in keys:
+                _check_budget(path, key, _npz_shape(path, archive, key))
+    f.seek(0)
+    with np.load(f, allow_pickle=False) as npz:
+        X = _pixels(path, "x_train", npz["x_train"])
+        y = _labels(path, "y_train", npz["y_train"], len(X))
+        if "x_test" not in keys:
+            return X, y, None, None
+        X_test = _pixels(path, "x_test", npz["x_test"])
+        return X, y, X_test, _labels(path, "y_test", npz["y_test"], len(X_test))
 
 
 # --- as a dataset ---------------------------------------------------------------

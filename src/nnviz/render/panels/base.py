@@ -178,14 +178,16 @@ class PanelView:
         self.caption_line = Caption(self.caption, self.panel.caption, self.panel.short_caption or self.panel.caption)
         return self.caption_line
 
-    def update_caption(self, note: Event | None) -> None:
+    def update_caption(self, note: Event | None, target: Any = None) -> None:
         """Show ``note`` (an event's caption, red for a warning) or the panel's caption.
 
         The short forms when the layout kept the short caption; an event's
         text is cut to the panel's width when even that is too long.
+        ``target``: write into this copy of the caption instead (a replayed frame's).
         """
-        text, line = self.caption, getattr(self, "caption_line", None)
-        if text is None or line is None or not text.get_visible():
+        line = getattr(self, "caption_line", None)
+        text = target if target is not None else self.caption
+        if text is None or line is None or (target is None and not text.get_visible()):
             return
         short = line.current != line.full
         text.set_color(CAPTION_GREY if note is None else NOTE_RED if note.warning else NOTE_INK)

@@ -23,19 +23,15 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from matplotlib.lines import Line2D
-from matplotlib.projections import register_projection
 from matplotlib.ticker import NullLocator
-from matplotlib.transforms import Bbox
 
 # matplotlib's 3-D toolkit ships without type information (a plain import, no overrides entry needed).
-from mpl_toolkits.mplot3d import Axes3D  # type: ignore[import-untyped]
 from mpl_toolkits.mplot3d.art3d import Line3DCollection, Poly3DCollection  # type: ignore[import-untyped]
 
 from ...engine import nn
 from ...engine.events import Event
 from ...errors import ConfigError
-from ..colours import LEVELS, NORM, binary_cmap, class_colors, multiclass_cmap, point_colors, surface_cmap
+from ..colours import LEVELS, NORM, binary_cmap, class_colors, multiclass_cmap, surface_cmap
 from ..layout import Style
 from ..legend import BOUNDARY_STYLE
 from ..scene import (
@@ -46,245 +42,37 @@ from ..scene import (
     Sample,
     Scene,
     checked,
-    decision_directions,
     pad,
     sub,
     undrawable,
 )
 from ..scene.geometry import MAX_COORD, SUBSCRIPTS
 from ..scene.passes import chunk_rows, in_chunks, trace
+from ..scene.space3d import (
+    AZIM0,
+    BOX,
+    ELEV,
+    Plane,
+    View3,
+    azimuth,
+    bounds3,
+    end_azimuth,
+    faces_camera,
+    output_planes,
+    view_of,
+)
 from .base import PanelKind, PanelView, Setup
-from .planes import DETAIL_MIN_SCALE, WARPED_LINE_STEP, marker_size
+from .planes import DETAIL_MIN_SCALE, WARPED_LINE_STEP
+from .turning3d import TURNING_AXES, CameraMark, Markers3D
 
 Array = np.ndarray
 
-# The camera: a fixed elevation, and an azimuth that moves the same number of
-# degrees every frame whatever --every is (a full turn in 18 s at 10 fps).
-ELEV = 20.0
-AZIM0 = -60.0  # matplotlib's own starting azimuth
-DEG_PER_FRAME = 2.0
-BOX = (1.0, 1.0, 1.0)  # each axis its own range in a cube: the box never changes shape as limits are fixed
 ZOOM, SMALL_ZOOM = 1.15, 1.4  # the cube's size in its axes (matplotlib's 1 leaves room for tick labels)
 LABEL_PAD = -15.0  # points off matplotlib's 21: an axis label next to its edge of the cube
 ALONG = 41  # points along each drawn grid line (segments of ~5 px on a 400-px panel)
 PLANE_ALPHA = 0.3  # the plane tints what is behind it: points there read as behind it
 PLANE_EDGE = "0.45"  # lighter than the boundary line, which is drawn where the sheet crosses the plane
 MIN_WIDTH = 3
-TURNING_AXES = "nnviz-turning-3d"  # the matplotlib projection the panels draw on (``TurningAxes``)
-
-
-def azimuth(k: int, last: int, end: float = AZIM0) -> float:
-    """The camera's azimuth in degrees at frame ``k`` of ``0..last``: it reaches ``end`` at the last; in [-180, 180)."""
-    return (end - DEG_PER_FRAME * (last - k) + 180.0) % 360.0 - 180.0
-
-
-POSTER_COS = 0.6  # the last frame sees the trained plane ~53 degrees off its normal: tilted, both sides in view
-
-
-def end_azimuth(normal: Array, spans: Array) -> float:
-    """The azimuth the camera ends at: where it sees a plane with ``normal`` (over a box of ``spans``) obliquely.
-
-    Face-on a plane hides which side points are on; edge-on it is a line.
-    The last frame is the poster and the held end of the animation, so it
-    is the one angle chosen: a whole degree, nearest ``POSTER_COS`` of the
-    angle to the normal, the one nearest matplotlib's own on a tie.
-    """
-    m = normal * spans / np.array(BOX)
-    size = float(np.linalg.norm(m))
-    if not np.isfinite(size) or size == 0.0:
-        return AZIM0
-    angles = AZIM0 + np.arange(360.0)  # from matplotlib's own azimuth, so the first of a tie is nearest it
-    cos = np.abs(np.array([view_direction(a, ELEV) @ m for a in angles])) / size
-    return float((angles[int(np.argmin(np.abs(cos - POSTER_COS)))] + 180.0) % 360.0 - 180.0)
-
-
-def view_direction(azim: float, elev: float) -> Array:
-    """The unit direction from the box's centre toward matplotlib's camera (vertical axis z)."""
-    e, a = np.deg2rad(elev), np.deg2rad(azim)
-    return np.array([np.cos(e) * np.cos(a), np.cos(e) * np.sin(a), np.sin(e)])
-
-
-def faces_camera(normal: Array, lim: Limits, azim: float, elev: float) -> bool:
-    """Whether the side ``p . normal > 0`` of a plane faces an orthographic camera over box ``lim``.
-
-    The box maps each axis's range onto ``BOX``; a plane's normal changes with
-    that scaling as ``n_i * range_i / box_i``, and the camera at infinity sees
-    the side its direction points into.
-    """
-    spans = np.array([lim[1] - lim[0], lim[3] - lim[2], lim[5] - lim[4]]) / np.array(BOX)
-    return bool((normal * spans) @ view_direction(azim, elev) > 0)
-
-
-# --- the geometry: a fixed view of the layer, and the output's planes clipped to the box --------
-
-
-@dataclass(frozen=True)
-class View3:
-    """A layer's values onto the panel's three axes, ``(h - mean) @ basis``, fixed for the animation.
-
-    ``exact``: the output layer's decision depends only on these axes (a
-    3-wide layer, or the decision axes of a wider last layer), so its planes
-    drawn here separate the points as the network does.
-    """
-
-    mean: Array
-    basis: Array | None  # (width, 3); None: the layer is 3 wide and drawn as it is
-    labels: tuple[str, str, str]
-    exact: bool = True
-
-    @property
-    def projected(self) -> bool:
-        return self.basis is not None
-
-    def __call__(self, h: Array) -> Array:
-        return h if self.basis is None else (h - self.mean) @ self.basis
-
-    def affine(self, w: Array, b: Array) -> tuple[Array, Array]:
-        """The output layer ``h @ w + b`` in view coordinates: ``p @ n + c`` (exact for points on the view)."""
-        if self.basis is None:
-            return w, b
-        return self.basis.T @ w, self.mean @ w + b
-
-
-def _sign_fixed(basis: Array, free: Sequence[int]) -> Array:
-    for j in free:  # as for the 2-D panels' principal axes, so reruns agree
-        if basis[np.argmax(np.abs(basis[:, j])), j] < 0:
-            basis[:, j] = -basis[:, j]
-    return basis
-
-
-def _completed(c: Array, q: Array) -> Array:
-    """Orthonormal columns ``q`` completed to three by the centred data ``c``'s principal axes across them."""
-    cols = [q[:, j] for j in range(q.shape[1])]
-    rest = c - (c @ q) @ q.T if q.size else c
-    _, _, vt = np.linalg.svd(rest, full_matrices=False)
-    for v in [*vt, *np.eye(c.shape[1])]:  # the data's axes first; any axis when it has none left
-        if len(cols) == 3:
-            break
-        for u in cols:
-            v = v - (v @ u) * u
-        n = float(np.linalg.norm(v))
-        if n > 1e-6:
-            cols.append(v / n)
-    return np.column_stack(cols)
-
-
-def view_of(h: Array, out_w: Array | None) -> View3:
-    """The fixed view of a layer wider than 3: the output's decision axes completed by principal axes, else PCA.
-
-    As ``geometry.layer_view`` does in 2-D; raises ValueError when the axes are not finite.
-    """
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        mean = h.mean(axis=0)
-        c = h - mean
-        d = decision_directions(out_w) if out_w is not None else None
-        if d is not None and d.shape[1] <= 3 and np.isfinite(d).all():
-            q, r = np.linalg.qr(d)
-            diag = np.abs(np.diag(r))
-            keep = diag > 1e-9 * max(float(diag.max(initial=0.0)), np.finfo(float).tiny)
-            q = q[:, keep] * np.sign(np.sum(q[:, keep] * d[:, keep], axis=0))  # toward class 1 (or each class)
-            k = q.shape[1]
-            if k:
-                basis = _sign_fixed(_completed(c, q), range(k, 3))
-                names = ["output axis"] if k == 1 else [f"output axis {j + 1}" for j in range(k)]
-                names += [f"PC{j + 1} across" for j in range(3 - k)]
-                return _finite(View3(mean, basis, (names[0], names[1], names[2]), exact=True))
-        _, _, vt = np.linalg.svd(c, full_matrices=False)
-        basis = _sign_fixed(_completed(c, vt[:3].T.copy()), range(3))
-        return _finite(View3(mean, basis, ("PC1", "PC2", "PC3"), exact=False))
-
-
-def _finite(view: View3) -> View3:
-    if not (np.isfinite(view.mean).all() and (view.basis is None or np.isfinite(view.basis).all())):
-        raise ValueError("non-finite projection axes")
-    return view
-
-
-def clip(poly: Array, normal: Array, offset: float) -> Array:
-    """The convex polygon ``poly`` (m, 3) cut to the half-space ``p . normal + offset >= 0`` (Sutherland-Hodgman).
-
-    A vertex made on an edge is interpolated between the edge's ends, so it
-    stays on the polygon's plane.
-    """
-    if not len(poly):
-        return poly
-    s = poly @ normal + offset
-    out = []
-    for i in range(len(poly)):
-        j = (i + 1) % len(poly)
-        if s[i] >= 0:
-            out.append(poly[i])
-        if (s[i] >= 0) != (s[j] >= 0):
-            t = s[i] / (s[i] - s[j])
-            out.append(poly[i] + t * (poly[j] - poly[i]))
-    return np.array(out).reshape(-1, 3)
-
-
-def box_halfspaces(lim: Limits) -> list[tuple[Array, float]]:
-    """The axes box as six half-spaces ``p . n + c >= 0``."""
-    out = []
-    for k in range(3):
-        e = np.eye(3)[k]
-        out += [(e, -lim[2 * k]), (-e, lim[2 * k + 1])]
-    return out
-
-
-def plane_in_box(normal: Array, offset: float, lim: Limits, cuts: Iterable[tuple[Array, float]] = ()) -> Array:
-    """The plane ``p . normal + offset = 0`` inside the box ``lim`` (and the half-spaces ``cuts``): a polygon (m, 3).
-
-    Empty when the plane misses the box, or its normal is zero.
-    """
-    nn2 = float(normal @ normal)
-    if not np.isfinite(nn2) or nn2 <= 0.0:
-        return np.empty((0, 3))
-    lo, hi = np.array(lim[0::2]), np.array(lim[1::2])
-    centre = (lo + hi) / 2
-    foot = centre - (centre @ normal + offset) / nn2 * normal  # the plane's point nearest the box's centre
-    u = np.linalg.svd(normal[None, :])[2][1:]  # two unit directions in the plane
-    r = 2.0 * float(np.linalg.norm(hi - lo)) + float(np.linalg.norm(foot - centre))
-    poly = np.array([foot + r * (sa * u[0] + sb * u[1]) for sa, sb in ((1, 1), (-1, 1), (-1, -1), (1, -1))])
-    for n, c in [*box_halfspaces(lim), *cuts]:
-        poly = clip(poly, n, c)
-    return poly if len(poly) >= 3 else np.empty((0, 3))
-
-
-@dataclass(frozen=True)
-class Plane:
-    """One piece of the output's decision boundary: ``p . normal + offset = 0``, ``classes`` (below, above) it."""
-
-    polygon: Array  # (m, 3) inside the box
-    normal: Array
-    offset: float
-    classes: tuple[int, int]
-
-
-def output_planes(n: Array, c: Array, lim: Limits) -> tuple[Plane, ...]:
-    """The output layer ``p @ n + c``'s decision boundary in the box ``lim``, as planes.
-
-    One output (binary): its logit's zero plane, class 0 below and 1 above.
-    Several: for each pair of classes the plane where their logits tie,
-    only where those two beat every other class (the faces between the
-    decision regions).
-    """
-    if n.shape[1] == 1:
-        return (Plane(plane_in_box(n[:, 0], float(c[0]), lim), n[:, 0], float(c[0]), (0, 1)),)
-    k = n.shape[1]
-    out = []
-    for i in range(k):
-        for j in range(i + 1, k):
-            normal, offset = n[:, i] - n[:, j], float(c[i] - c[j])  # > 0: class i beats class j
-            beats = [(n[:, i] - n[:, m], float(c[i] - c[m])) for m in range(k) if m not in (i, j)]  # i (= j) wins
-            poly = plane_in_box(normal, offset, lim, beats)
-            if len(poly):
-                out.append(Plane(poly, normal, offset, (j, i)))
-    return tuple(out)
-
-
-def bounds3(*arrays: Array | None) -> Limits:
-    """The box around every point of ``arrays`` (each reshaped to (n, 3))."""
-    pts = np.concatenate([a.reshape(-1, 3) for a in arrays if a is not None and a.size])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    return float(lo[0]), float(hi[0]), float(lo[1]), float(hi[1]), float(lo[2]), float(hi[2])
 
 
 # --- the panel ----------------------------------------------------------------------------------
@@ -536,162 +324,6 @@ def _captions(panel: Space3DPanel) -> tuple[str, str]:
 
 # --- the view ------------------------------------------------------------------------------------
 
-LAYOUT_AZIMUTHS = np.arange(-180.0, 180.0, 15.0)  # the camera angles the layout makes room for
-
-
-class TurningAxes(Axes3D):
-    """A 3-D axes laid out for every angle its camera will turn to.
-
-    matplotlib's 3-D axes tells a layout only where its tick labels are now
-    (and leaves its axis labels out): as the camera turns, its labels swing
-    around the box and reached 40 px into the colour bar beside it. This one
-    reports the union, over a full turn, of its tick and axis labels.
-    """
-
-    name = TURNING_AXES
-    # How far below the axes' box the lowest label swings over the turn (pixels):
-    # the caption hangs under that, so no angle's label reaches it.
-    label_drop = 0.0
-    # Once laid out, the figure's background holds only the title (``turning``),
-    # and ``draw_turning`` draws the rest every frame.
-    turning = False
-    _frame_pass = False
-
-    def _update_title_position(self, renderer: Any) -> None:
-        # matplotlib places a title above the tick labels each draw; the layout
-        # has made room for every angle, and a title that moved would distract.
-        if not self.turning:
-            super()._update_title_position(renderer)
-
-    def draw(self, renderer: Any) -> None:
-        if not self.turning:  # laying out, or the celluloid engine's figure
-            super().draw(renderer)
-        elif self._frame_pass:  # everything but the title, which is in the background
-            self.title.set_visible(False)
-            try:
-                super().draw(renderer)
-            finally:
-                self.title.set_visible(True)
-        elif self.get_visible():
-            self.title.draw(renderer)
-
-    def draw_turning(self) -> None:
-        """Draw what the camera changes: everything but the title."""
-        self._frame_pass = True
-        try:
-            self.get_figure(root=True).draw_artist(self)
-        finally:
-            self._frame_pass = False
-
-    def get_tightbbox(
-        self,
-        renderer: Any = None,
-        *,
-        call_axes_locator: bool = True,
-        bbox_extra_artists: Any = None,
-        for_layout_only: bool = False,
-    ) -> Any:
-        elev, azim = self.elev, self.azim
-        boxes = []
-        captions = [t for t in self.texts if t.get_gid() == "caption" and t.get_in_layout()]
-        for t in captions:  # placed under the labels' box, so measured after it
-            t.set_in_layout(False)
-        try:
-            for a in LAYOUT_AZIMUTHS:
-                self.view_init(ELEV, a)  # the turn's own elevation, whatever the camera is at now
-                self.M = self.get_proj()
-                self.invM = np.linalg.inv(self.M)
-                boxes.append(
-                    super().get_tightbbox(
-                        renderer,
-                        call_axes_locator=call_axes_locator,
-                        bbox_extra_artists=bbox_extra_artists,
-                        for_layout_only=for_layout_only,
-                    )
-                )
-                # Placed by the call above; a layout's call leaves them out.
-                labels = (axis.label for axis in self._axis_map.values())
-                boxes += [t.get_window_extent(renderer) for t in labels if t.get_visible() and t.get_text()]
-        finally:
-            self.view_init(elev, azim)
-            self.M = self.get_proj()
-            self.invM = np.linalg.inv(self.M)
-            for t in captions:
-                t.set_in_layout(True)
-        box = Bbox.union([b for b in boxes if b is not None])
-        self.label_drop = max(0.0, self.bbox.y0 - box.y0)
-        shown = [t.get_window_extent(renderer) for t in captions if t.get_visible() and t.get_text()]
-        return Bbox.union([box, *shown])
-
-    def caption_anchor(self, renderer: Any) -> Bbox:
-        """Where a caption hangs: under the axes' centre, below every label at every angle of the turn.
-
-        Not the x label, as a 2-D panel's: a 3-D axes' labels swing round the cube as it turns.
-        """
-        y = self.bbox.y0 - self.label_drop
-        return Bbox.from_extents(self.bbox.x0, y, self.bbox.x1, y)
-
-
-register_projection(TurningAxes)
-
-
-class _CameraMark(Line2D):
-    """An empty line that turns its axes' camera when shown: the celluloid engine's camera.
-
-    celluloid replays artists, making each frame's visible in turn; a camera
-    is no artist, so this one carries the frame's angle and sets it as the
-    frame is shown (the stream engine sets it directly).
-    """
-
-    def __init__(self, azim: float, elev: float) -> None:
-        super().__init__([], [])
-        self.angle = (elev, azim)
-
-    def set_visible(self, b: bool) -> None:
-        super().set_visible(b)
-        if b and self.axes is not None:
-            self.axes.view_init(*self.angle)  # type: ignore[attr-defined]
-
-
-class _Markers3D:
-    """The data at one depth of the drawing: one marker line per (class, split), or a scatter for regression.
-
-    As in the 2-D panels (``planes._Points``), Agg stamps a line's cached
-    marker many times faster than a scatter draws per-point colours; test
-    points are hollow rings in their class colour. ``show`` draws the points
-    ``mask`` picks.
-    """
-
-    def __init__(self, ax: Any, scene: Scene, scale: float, zorder: int) -> None:
-        ms = marker_size(scale, len(scene.y))
-        self.lines: list[tuple[Any, Array]] = []
-        self.scatter: Any = None
-        self.colours = point_colors(scene)
-        if scene.task == "regression":
-            self.scatter = ax.scatter([], [], [], s=ms**2, depthshade=False, zorder=zorder, linewidths=0.5 * scale)
-            self.test = scene.test
-            return
-        labels = scene.y.astype(int)
-        for test in (False, True):
-            for c, colour in enumerate(class_colors(scene)):
-                m = (scene.test == test) & (labels == c)
-                if not m.any():
-                    continue
-                ring = {"mfc": "none", "mec": colour, "mew": 1.2 * scale} if test else {"mfc": colour, "mec": "0.15"}
-                style = {"ls": "none", "marker": "o", "ms": ms, "mew": 0.4 * scale, "zorder": zorder}
-                self.lines.append((ax.plot([], [], [], **{**style, **ring})[0], m))
-
-    def show(self, points: Array, mask: Array) -> None:
-        for line, m in self.lines:
-            p = points[m & mask]
-            line.set_data_3d(p[:, 0], p[:, 1], p[:, 2])
-        if self.scatter is not None:
-            p, c, test = points[mask], self.colours[mask], self.test[mask]
-            self.scatter.set_offsets(p[:, :2])
-            self.scatter.set_3d_properties(p[:, 2], "z")
-            self.scatter.set_facecolors(np.where(test[:, None], 0.0, c))
-            self.scatter.set_edgecolors(np.where(test[:, None], c, np.array([0.15, 0.15, 0.15, 1.0])))
-
 
 def line_cmap(scene: Scene) -> Any:
     """The grid lines' colours: the surface's steps at full strength (thin lines in the faded colours vanished)."""
@@ -770,9 +402,9 @@ class Space3DView(PanelView):
         bound = Line3DCollection([], zorder=6, **BOUNDARY_STYLE)
         self.ax.add_collection(bound, autolim=False)
         sp = self.mine(frame)
-        camera = _CameraMark(sp.azim, sp.elev)
+        camera = CameraMark(sp.azim, sp.elev)
         self.ax.add_line(camera)
-        points = [_Markers3D(self.ax, self.scene, self.scale, z) for z in (2, 5)]
+        points = [Markers3D(self.ax, self.scene, self.scale, z) for z in (2, 5)]
         artists = [self._grid(1), points[0], planes, self._grid(4), points[1], bound, camera]
         self._show(artists, frame)
         return artists
