@@ -10,7 +10,10 @@ Prints:
   - peak RSS of ``nnviz animate --panels layers,loss`` at 50 and 500 frames,
     each in its own child (``RUSAGE_CHILDREN.ru_maxrss``);
   - the 3-D panels (``bench_space3d``): CPU ms per frame next to an input
-    panel's, and peak RSS of ``--panels input,activation3d`` at 50 and 500 frames.
+    panel's, and peak RSS of ``--panels input,activation3d`` at 50 and 500 frames;
+  - the network panel (``bench_network``): its ms per frame next to the
+    input panel's, each alone at 400x400 on the same History, and peak RSS
+    of ``--panels input,network,loss`` at 50 and 500 frames.
 
   - the loss landscape (issue 18, ``landscape_costs``): ms per frame of the
     landscape panel alone next to the input panel alone (one 400x400 panel
@@ -20,6 +23,7 @@ Prints:
 
 Usage: python benchmarks/bench_views.py [--grid 100] [--frames 30] [--skip-rss] [--only landscape]
        python benchmarks/bench_views.py --space3d [--skip-rss]   (the 3-D panels against an input panel)
+       python benchmarks/bench_views.py --network [--grid 100] [--frames 30] [--skip-rss]   (only the network rows)
 """
 
 from __future__ import annotations
@@ -184,6 +188,7 @@ def main() -> None:
                 print(f"  peak RSS, layers,loss GIF, {epochs + 1} frames: {rss:.0f} MB")
     landscape_costs(args.grid, args.frames, args.skip_rss)
     bench_space3d(args.grid, args.skip_rss)
+    bench_network(args.grid, args.frames, args.skip_rss)
 
 
 # --- the 3-D panels (issue 18, tensorflow/playground#108) ------------------------------------------
@@ -247,8 +252,65 @@ def bench_space3d(grid: int = 100, skip_rss: bool = False) -> None:
                 )
 
 
+# --- the network panel (issue 18) --------------------------------------------------------------
+
+
+def network_ms(run: tuple[config.Config, Any, Any], panels: str, grid: int, frames: int, repeats: int = 3) -> float:
+    """Best of ``repeats`` ms per frame drawing ``panels`` alone at 400x400 (scene and paint, no writer)."""
+    cfg, data, hist = run
+    over = {"render.panels": panels, "render.grid": grid, "render.log_frames": frames, "render.size": "400x400"}
+    anim = Animation(hist, data, catalog.with_values(cfg, over).render)
+    painter = anim.painter()
+    painter.render(anim.frame(anim.indices[0]))  # warm: first draws fill caches
+    best = float("inf")
+    for _ in range(repeats):  # a shared machine: the best run is the least disturbed
+        start = time.perf_counter()
+        for frame in anim.frames():
+            painter.render(frame)
+        best = min(best, (time.perf_counter() - start) * 1000 / len(anim))
+    painter.close()
+    return best
+
+
+def network_rss_mb(epochs: int, tmp: Path, grid: int) -> float:
+    """Peak RSS of ``nnviz animate --panels input,network,loss`` for a 2-8-8-1 net over ``epochs + 1`` frames."""
+    cmd = [sys.executable, "-m", "nnviz", "animate", "--dataset", "moons", "--hidden", "8,8"]
+    cmd += ["--panels", "input,network,loss", "--epochs", str(epochs), "--stop-loss", "0", "--grid", str(grid)]
+    cmd += ["--quiet", "--out", str(tmp / f"network{epochs}.gif")]
+    out = subprocess.run([sys.executable, "-c", RSS_PROBE, *cmd], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def bench_network(grid: int, frames: int, skip_rss: bool) -> None:
+    """The network panel's ms per frame next to the input panel's, each alone at 400x400; RSS 50 vs 500 frames."""
+    cases = [
+        ("moons 3-2", {"data.name": "moons", "model.hidden": (3, 2)}),
+        ("spiral 8-8-8", {"data.name": "spiral", "model.hidden": (8, 8, 8)}),
+        ("xor 20-12 (summarised)", {"data.name": "xor", "model.hidden": (20, 12)}),
+        ("digits 64-32-2-10", {"data.name": "digits", "data.test_fraction": 0.2}),
+    ]
+    print(f"network panel: grid {grid}, {frames} frames, one 400x400 panel, best of 3")
+    for name, over in cases:
+        run = _history({**over, "train.epochs": 60})
+        base, net = network_ms(run, "input", grid, frames), network_ms(run, "network", grid, frames)
+        print(f"  {name:24} input {base:6.1f} ms/frame, network {net:6.1f} ms/frame ({net / base:4.2f}x)")
+    if not skip_rss:
+        with tempfile.TemporaryDirectory() as tmp:
+            for epochs in (49, 499):  # epochs 0..N: N + 1 frames
+                rss = network_rss_mb(epochs, Path(tmp), grid)
+                print(f"  peak RSS, input,network,loss GIF, {epochs + 1} frames: {rss:.0f} MB")
+
+
 if __name__ == "__main__":
     if "--space3d" in sys.argv:  # only the 3-D rows: python benchmarks/bench_views.py --space3d [--skip-rss]
         bench_space3d(skip_rss="--skip-rss" in sys.argv)
+    elif "--network" in sys.argv:  # only the network panel's rows
+        sys.argv.remove("--network")
+        ap = argparse.ArgumentParser()
+        ap.add_argument("--grid", type=int, default=100)
+        ap.add_argument("--frames", type=int, default=30)
+        ap.add_argument("--skip-rss", action="store_true")
+        a = ap.parse_args()
+        bench_network(a.grid, a.frames, a.skip_rss)
     else:
         main()

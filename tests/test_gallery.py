@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 
 from nnviz import sweep
-from nnviz.sweep import gallery, thumbs
+from nnviz.sweep import comparison, gallery, thumbs
 
 SMALL = """
 [data]
@@ -230,10 +230,33 @@ def test_comparison_holds_and_marks_a_run_that_stopped_early(early_stop: sweep.S
         return shots[k][y0 : y0 + t, col * t : (col + 1) * t].astype(int)
 
     at_stop, final = tile(stopped.epochs, 1), tile(-1, 1)
-    assert final.mean() > at_stop.mean() + 10  # dimmed towards white
-    white = lambda a: int((a[t // 2 - 8 : t // 2 + 8] >= 250).all(axis=2).sum())  # noqa: E731
-    assert white(final) > white(at_stop) + 300  # the white "stopped at epoch N" box
+    # Held in full colour (issue 17: the runs that reached their stop loss were greyed out, so the
+    # good runs read as failures): away from its badge the tile is the frame it stopped on.
+    corner = (slice(0, 20), slice(t // 3, t))
+    rest = np.ones(final.shape[:2], bool)
+    rest[corner] = False
+    assert np.array_equal(final[rest], at_stop[rest])
+    assert saturation(final) >= 0.97 * saturation(at_stop) > 0
+    ink = lambda a: int((a[corner] <= 100).all(axis=2).sum())  # noqa: E731
+    assert ink(final) > ink(at_stop) + 100  # the "stop loss 0.67 reached" badge: its text and outline
     assert not np.array_equal(tile(stopped.epochs, 0), tile(-1, 0))  # the other run kept training
+
+
+def saturation(rgb: np.ndarray) -> float:
+    """Mean HSV saturation: a greyed-out tile has little."""
+    rgb = rgb.astype(float)
+    hi, lo = rgb.max(axis=-1), rgb.min(axis=-1)
+    return float(np.where(hi > 0, (hi - lo) / np.maximum(hi, 1), 0).mean())
+
+
+def test_every_tile_of_the_comparison_ends_in_full_colour(early_stop: sweep.SweepResult) -> None:
+    """The last frame: each tile as saturated as the run's own last thumbnail frame (none greyed)."""
+    shots = frames(early_stop.comparison)
+    t, y0 = thumbs.TILE, gallery.HEADER_H + gallery.LABEL_H + thumbs.METRICS_H
+    for col, run in enumerate(early_stop.runs):
+        own = frames(early_stop.out / run.thumb)[-1][thumbs.METRICS_H :].astype(int)
+        tile = shots[-1][y0 : y0 + t, col * t : (col + 1) * t].astype(int)
+        assert saturation(tile) >= 0.95 * saturation(own) > 0.02, run.name
 
 
 @pytest.mark.parametrize("n", [1, 2, 3, 4, 5, 8, 12, 17, 30, 64])
@@ -255,7 +278,8 @@ def test_comparison_of_a_two_key_table_is_near_square(tmp_path: Path) -> None:
         (tmp_path / r.name).mkdir()
         frames[0].save(tmp_path / r.thumb, save_all=True, append_images=frames[1:], duration=100, loop=0)
     with Image.open(gallery.write_comparison(spec, tmp_path, runs)) as im:
-        assert im.size == (3 * thumbs.TILE, gallery.HEADER_H + 3 * (gallery.LABEL_H + thumbs.TILE + thumbs.METRICS_H))
+        label_h = comparison._label_h(max(len(comparison.label_lines(spec, r, thumbs.TILE)) for r in spec.runs))
+        assert im.size == (3 * thumbs.TILE, gallery.HEADER_H + 3 * (label_h + thumbs.TILE + thumbs.METRICS_H))
         assert 0.5 <= im.width / im.height <= 2
 
 
@@ -263,7 +287,7 @@ def test_a_label_too_wide_for_its_tile_takes_one_line_per_key() -> None:
     spec = spec_of({"model.activation": ["leaky_relu"], "train.lr": [0.0001], "data.name": ["circles"]})
     run = spec.runs[0]
     assert gallery.label_lines(spec, run, 600) == [gallery.run_label(spec, run)]
-    assert gallery.label_lines(spec, run, 130) == ["activation=leaky_relu", "lr=0.0001", "data=circles"]
+    assert gallery.label_lines(spec, run, 150) == ["activation=leaky_relu", "lr=0.0001", "data=circles"]
 
 
 def test_a_value_too_wide_even_alone_keeps_its_key_and_its_end() -> None:
@@ -304,9 +328,16 @@ def test_no_comparison_when_every_run_failed(tmp_path: Path) -> None:
     assert gallery.write_comparison(spec, tmp_path, [sweep.RunResult("lr=0.1", "failed", error="x")]) is None
 
 
-def test_the_stopped_badge_leaves_the_tiles_axis_labels_uncovered() -> None:
-    """One line, "stopped at epoch 122" spanned a 160-px tile and covered its "x1" label and ticks."""
-    tile = np.zeros((200, 160, 3), dtype=np.uint8)
-    marked = gallery._stopped(tile, "stopped at epoch 122")
-    cols = np.flatnonzero((marked == 255).all(axis=2).any(axis=0))
-    assert len(cols) and cols.min() >= 0.2 * tile.shape[1] and cols.max() <= 0.8 * tile.shape[1], (cols.min(), cols.max())
+def test_the_stopped_badge_is_small_and_in_the_panels_top_right_corner() -> None:
+    """"stopped at epoch 122" was a box across the middle of a dimmed tile; the badge now sits in the
+    corner under the numbers strip and leaves the rest of the tile as it was."""
+    rng = np.random.default_rng(0)
+    tile = rng.integers(0, 200, (thumbs.TILE + thumbs.METRICS_H, thumbs.TILE, 3)).astype(np.uint8)
+    marked = gallery._stopped(tile, "stop loss 0.263 reached")
+    changed = (marked != tile).any(axis=2)
+    rows, cols = np.flatnonzero(changed.any(axis=1)), np.flatnonzero(changed.any(axis=0))
+    assert rows.min() >= thumbs.METRICS_H and rows.max() < thumbs.METRICS_H + 20  # under the strip, one line
+    assert cols.max() < tile.shape[1] and cols.min() > 0.25 * tile.shape[1]  # the right part only
+    assert changed.mean() < 0.08
+
+

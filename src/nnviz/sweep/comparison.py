@@ -5,7 +5,8 @@ why there is none). Each worker renders its run's input space small into
 ``thumb.gif`` (``write_thumb``) as part of the run; the comparison then only
 decodes the thumbnails forward and pastes them, one composite frame at a
 time into the GIF writer, so memory does not grow with the number of
-epochs. A run that stopped early holds its last frame, dimmed and marked.
+epochs. A run that stopped early holds its last frame in full colour with a
+small badge saying why; a run that diverged is the one dimmed and marked.
 Nothing here depends on timings, so the same sweep gives the same bytes
 whichever executor ran it. Thumbnails are opened without following links
 (a shared sweep folder may hold planted ones) and only as regular files.
@@ -43,7 +44,8 @@ MARK = {"nnviz": "sweep"}  # in sweep.json: this folder is a sweep's
 LABEL_H = 18  # px of a one-line label strip above each tile
 LABEL_LINE = 15  # px added per extra line when a label wraps, one key a line
 HEADER_H = 24  # px of the epoch header above the grid
-LAYOUT_VERSION = "3"  # bump when the comparison's look changes
+LAYOUT_VERSION = "4"  # bump when the comparison's look changes
+BADGE_PT = 9  # the "stop loss reached" badge: small, in a corner, so the run stays in view
 
 
 class _Track:
@@ -122,18 +124,36 @@ class _Track:
 
 
 def _stopped(tile: Array, text: str) -> Array:
-    """The held last frame, dimmed, with why it stopped written across it."""
+    """A run that ended before the others: its held last frame in full colour, with a small badge
+    in the top-right corner of its panel saying why ("stop loss 0.263 reached").
+
+    The frame stays as it is: dimming the runs that reached their goal made the good runs look
+    like failures and left the worst one the only one in colour.
+    """
+    from PIL import Image, ImageDraw
+
+    img = Image.fromarray(np.ascontiguousarray(tile))
+    draw = ImageDraw.Draw(img)
+    face = font(BADGE_PT)
+    right, top = img.width - 3, METRICS_H + 2  # under the numbers strip, which it must not hide
+    box = draw.textbbox((right - 3, top + 2), text, font=face, anchor="ra")
+    draw.rectangle((box[0] - 3, box[1] - 2, box[2] + 3, box[3] + 2), fill=(255, 255, 255), outline=(90, 90, 90))
+    draw.text((right - 3, top + 2), text, fill=(20, 20, 20), font=face, anchor="ra")
+    return np.asarray(img)
+
+
+def _diverged(tile: Array, text: str) -> Array:
+    """A run that diverged, the one marked: its last drawable frame dimmed, the reason across it in red."""
     from PIL import Image, ImageDraw
 
     dim = (tile.astype(np.uint16) * 5 // 10 + 128).astype(np.uint8)
     img = Image.fromarray(dim)
     draw = ImageDraw.Draw(img)
     centre, face = (img.width // 2, img.height // 2), font(12)
-    # Two lines ("stopped" / "at epoch 122"): one ran across the tile's axis label and ticks.
-    text = text.replace(" at ", "\nat ", 1)
+    text = text.replace(" at ", "\nat ", 1)  # two lines: one ran across the tile's axis label and ticks
     box = draw.multiline_textbbox(centre, text, font=face, anchor="mm", align="center")
-    draw.rectangle((box[0] - 4, box[1] - 3, box[2] + 4, box[3] + 3), fill=(255, 255, 255), outline=(90, 90, 90))
-    draw.multiline_text(centre, text, fill=(20, 20, 20), font=face, anchor="mm", align="center")
+    draw.rectangle((box[0] - 4, box[1] - 3, box[2] + 4, box[3] + 3), fill=(255, 255, 255), outline=(150, 0, 20))
+    draw.multiline_text(centre, text, fill=(150, 0, 20), font=face, anchor="mm", align="center")
     return np.asarray(img)
 
 
@@ -206,12 +226,21 @@ def timeline(last_epochs: Sequence[int], step: int = 1) -> tuple[int, ...]:
     return (*range(0, end, step), end)
 
 
+def _why_stopped(run_spec: RunSpec, run: RunResult) -> str:
+    """The badge of a run that ended before the sweep's last epoch: its stop loss, else its budget."""
+    train = run_spec.cfg.train
+    if run.epochs is not None and run.epochs < train.epochs and train.stop_loss:
+        return f"stop loss {train.stop_loss:g} reached"
+    return f"all {train.epochs} epochs done"
+
+
 class _Composer:
     """Builds each comparison frame from the runs' thumbnails, in the grid layout."""
 
     def __init__(self, spec: SweepSpec, runs: Sequence[RunResult], out: Path) -> None:
         self.spec, self.lay = spec, tile_grid(len(spec.runs))
         self.status = [r.status for r in runs]
+        self.why = [_why_stopped(s, r) for s, r in zip(spec.runs, runs)]
         self.tracks: list[_Track | None] = []
         try:
             for run_spec, run in zip(spec.runs, runs):
@@ -236,7 +265,8 @@ class _Composer:
         tw, th, lh, lay = self.tile_w, self.tile_h, self.label_h, self.lay
         h, w = lay.rows * (th + lh), lay.cols * tw
         canvas = np.full((HEADER_H + h, w, 3), 255, np.uint8)
-        canvas[:HEADER_H] = text_strip(w, HEADER_H, f"{self.spec.stem}    epoch {epoch}", 14)
+        header = f"sweep {self.spec.stem}: {len(self.spec.runs)} runs at epoch {epoch}"
+        canvas[:HEADER_H] = text_strip(w, HEADER_H, header, 14)
         for i, (r, c) in enumerate(lay.cells):
             y, x = HEADER_H + r * (th + lh), c * tw
             tile = self._tile(i, epoch)
@@ -251,8 +281,9 @@ class _Composer:
         pixels = track.at(epoch)
         if epoch <= track.last:
             return pixels
-        verb = "diverged" if self.status[i] == "diverged" else "stopped"
-        return _stopped(pixels, f"{verb} at epoch {track.last}")
+        if self.status[i] == "diverged":
+            return _diverged(pixels, f"diverged at epoch {track.last}")
+        return _stopped(pixels, self.why[i])
 
     def frames(self) -> Iterator[Array]:
         for epoch in self.epochs:

@@ -176,6 +176,14 @@ class Panel(ABC):
         """
         return ()
 
+    def take_rows(self, trace: nn.Trace, base: Array, rows: slice) -> tuple[Array, ...]:
+        """``take``, told which rows of ``scene.mesh_x`` the slice holds (``rows``).
+
+        For a panel that keeps a fixed sample of the mesh (small maps), which
+        it can only pick by position; the default is ``take``.
+        """
+        return self.take(trace, base)
+
     def sample(self, sample: Sample) -> Limits | None:
         """This panel's extent in one epoch of the limits pass (None: it needs none)."""
         return None
@@ -199,7 +207,7 @@ def _mesh_pass(scene: Scene, panels: Sequence[Panel], params: Sequence[Array]) -
 
     def one(s: slice) -> tuple[Array, ...]:
         t = trace(scene.model, params, scene.mesh_x[s])
-        parts = [p.take(t, base[s]) for p in panels]
+        parts = [p.take_rows(t, base[s], s) for p in panels]
         counts[:] = [len(part) for part in parts]
         return (*(a for part in parts for a in part), t.a[-1])
 
