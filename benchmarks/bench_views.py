@@ -15,7 +15,13 @@ Prints:
     input panel's, each alone at 400x400 on the same History, and peak RSS
     of ``--panels input,network,loss`` at 50 and 500 frames.
 
-Usage: python benchmarks/bench_views.py [--grid 100] [--frames 30]
+  - the loss landscape (issue 18, ``landscape_costs``): ms per frame of the
+    landscape panel alone next to the input panel alone (one 400x400 panel
+    each, same History), its one-off cost (the plane and the loss grid, made
+    once before the first frame), and peak RSS of ``--panels
+    input,landscape,loss`` at 50 and 500 frames.
+
+Usage: python benchmarks/bench_views.py [--grid 100] [--frames 30] [--skip-rss] [--only landscape]
        python benchmarks/bench_views.py --space3d [--skip-rss]   (the 3-D panels against an input panel)
        python benchmarks/bench_views.py --network [--grid 100] [--frames 30] [--skip-rss]   (only the network rows)
 """
@@ -101,12 +107,62 @@ def peak_rss_mb(epochs: int, tmp: Path, grid: int) -> float:
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
 
+# --- the loss landscape (issue 18) ---------------------------------------------------------------
+
+
+def landscape_costs(grid: int, frames: int, skip_rss: bool) -> None:
+    """The landscape panel's per-frame cost next to the input panel's, its one-off grid, and RSS."""
+    from nnviz.render.panels import Setup
+    from nnviz.render.panels import landscape as ls
+    from nnviz.render.scene import build_scene
+
+    runs = [
+        ("moons 3, 200 ep", {"data.name": "moons", "train.epochs": 200}),
+        ("spiral 16-16-2", {"data.name": "spiral", "train.epochs": 150}),
+        ("digits 32-2, 60 ep", {"data.name": "digits", "train.epochs": 60}),
+    ]
+    print(f"loss landscape: grid {grid}, {frames} frames, one 400x400 panel each")
+    for name, over in runs:
+        run = _history({**over, "render.size": "400x400"})
+        _, data, hist = run
+        ms_in, _, _ = ms_per_frame(run, "input", grid, frames)
+        ms_ls, _, _ = ms_per_frame(run, "landscape", grid, frames)
+        setup = Setup(build_scene(hist, data, 1, grid), hist, data)
+        start = time.perf_counter()
+        (panel,) = ls.build(setup)
+        once = time.perf_counter() - start
+        assert isinstance(panel, ls.LandscapePanel) and panel.map is not None
+        res = len(panel.map.u)
+        print(
+            f"  {name:20} input {ms_in:6.1f} ms/frame, landscape {ms_ls:6.1f} ms/frame ({ms_ls / ms_in:4.2f}x); "
+            f"once: {res}x{res} grid + plane {once:5.2f} s"
+        )
+    if skip_rss:
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        for epochs in (49, 499):  # epochs 0..N: N + 1 frames
+            cmd = (
+                *("-m", "nnviz", "animate", "--dataset", "moons", "--panels", "input,landscape,loss"),
+                *("--epochs", str(epochs), "--stop-loss", "0", "--grid", str(grid), "--quiet"),
+                *("--out", str(Path(tmp) / f"ls{epochs}.gif")),
+            )
+            out = subprocess.run(
+                [sys.executable, "-c", RSS_PROBE, sys.executable, *cmd], capture_output=True, text=True, check=True
+            )
+            rss = int(out.stdout.strip().splitlines()[-1]) / 1024
+            print(f"  peak RSS, input,landscape,loss GIF, {epochs + 1} frames: {rss:.0f} MB")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--grid", type=int, default=100)
     ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--skip-rss", action="store_true")
+    ap.add_argument("--only", choices=["landscape"], help="run one view's benchmark alone")
     args = ap.parse_args()
+    if args.only == "landscape":
+        landscape_costs(args.grid, args.frames, args.skip_rss)
+        return
     moons = _history({"data.name": "moons", "model.hidden": (3, 2), "train.epochs": 60})
     digits = _history({"data.name": "digits", "train.epochs": 30, "data.test_fraction": 0.2})
     rows = [
@@ -130,6 +186,7 @@ def main() -> None:
             for epochs in (49, 499):  # epochs 0..N: N + 1 frames
                 rss = peak_rss_mb(epochs, Path(tmp), args.grid)
                 print(f"  peak RSS, layers,loss GIF, {epochs + 1} frames: {rss:.0f} MB")
+    landscape_costs(args.grid, args.frames, args.skip_rss)
     bench_space3d(args.grid, args.skip_rss)
     bench_network(args.grid, args.frames, args.skip_rss)
 

@@ -58,10 +58,10 @@ CASES = [
          "Error: --engine = 'opengl' is invalid: unknown name; valid: stream, celluloid"),
     Case("panel", (*A, "--panels", "input,foo"), 1,
          "Error: --panels = 'input,foo' is invalid: must be a comma-separated list of distinct panels from: "
-         "input, hidden, activation, loss, layers, neurons, hidden3d, activation3d, network"),
+         "input, hidden, activation, loss, layers, neurons, hidden3d, activation3d, network, landscape"),
     Case("panel-twice", (*A, "--panels", "input,input"), 1,
          "Error: --panels = 'input,input' is invalid: must be a comma-separated list of distinct panels from: "
-         "input, hidden, activation, loss, layers, neurons, hidden3d, activation3d, network"),
+         "input, hidden, activation, loss, layers, neurons, hidden3d, activation3d, network, landscape"),
     Case("panel-3d-narrow", (*A, "--hidden", "3,2", "--panels", "input,activation3d"), 1,
          "Error: --panels activation3d draws a hidden layer of 3 or more units in 3-D, "
          "and layer 2 has 2: pick one with --layer 1"),

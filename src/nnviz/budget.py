@@ -22,7 +22,7 @@ from .config import Config
 from .engine.data import Dataset
 from .engine.train import build_model
 from .errors import ConfigError
-from .render.panels import mesh_floats, refusal
+from .render.panels import PANELS, mesh_floats, refusal
 
 # Each estimate below is held to this. Two painters (--workers 2) or a sweep's
 # pool share a small machine (CI runners and laptops have 4-8 GiB), so one run's
@@ -114,8 +114,9 @@ def check_drawing(cfg: Config, data: Dataset, *, morph: bool = False, workers: i
     """Refuse, before training or rendering, a drawing whose memory would pass a cap.
 
     The meshgrid (with what each panel keeps, or a ``morph``'s
-    representations) and the painters; first, a panel that cannot draw the
-    network's shape at all (a 3-D panel of a 2-wide layer).
+    representations), each panel's fixed part (``PanelKind.admit``) and the
+    painters; first, a panel that cannot draw the network's shape at all (a
+    3-D panel of a 2-wide layer).
     """
     model = build_model(cfg, data)
     n_out = data.n_classes if data.task == "multiclass" else 1
@@ -126,4 +127,6 @@ def check_drawing(cfg: Config, data: Dataset, *, morph: bool = False, workers: i
         check_mesh(cfg, data, n_out, reps=1 + 3 * model.n_hidden, panels=MORPH_FLOATS)
     else:
         check_mesh(cfg, data, n_out, panels=mesh_floats(cfg.render.panels, model, cfg.render.layer))
+        for name in cfg.render.panels:  # what a panel computes once (the landscape's grid)
+            PANELS[name].admit(cfg, data, model)
     check_painter(cfg, workers)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 
 from ...engine import nn
 from ..scene import Panel
-from . import curves, input, layer, network, neurons, space3d
+from . import curves, input, landscape, layer, network, neurons, space3d
 from .base import PanelKind, PanelView, Setup, mesh_stride
 
 PANELS: dict[str, PanelKind] = {
@@ -26,6 +26,7 @@ PANELS: dict[str, PanelKind] = {
         space3d.HIDDEN3D,
         space3d.ACTIVATION3D,
         network.KIND,
+        landscape.KIND,
     )
 }
 

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 import numpy as np
 from matplotlib.collections import LineCollection
 
+from ...config import Config
 from ...engine import nn
 from ...engine.data import Dataset
 from ...engine.events import Event
@@ -49,6 +50,10 @@ def no_refusal(model: nn.Model, layer: int) -> str | None:
     return None
 
 
+def no_fixed_cost(cfg: Config, data: Dataset, model: nn.Model) -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class PanelKind:
     """A ``--panels`` name: one registry row.
@@ -58,12 +63,16 @@ class PanelKind:
     frame, in float64 values, for the memory budget (checked before training,
     so from the network's shape alone). ``refuse`` says why it cannot draw
     a network of that shape (None: it can), also checked before training.
+    ``admit`` refuses (``ConfigError``), also before training, a run whose
+    fixed part (what ``build`` computes once, such as the landscape's loss
+    grid) would pass its own budget.
     """
 
     name: str
     help: str
     build: Callable[[Setup], tuple[Panel, ...]]
     mesh_floats: Callable[[nn.Model, int], int] = no_cost
+    admit: Callable[[Config, Dataset, nn.Model], None] = no_fixed_cost
     refuse: Callable[[nn.Model, int], str | None] = no_refusal
 
 

@@ -160,6 +160,9 @@ class Panel(ABC):
     short_caption: str = ""  # for a frame too small for ``caption``
     painter: ClassVar[Any]
     axes: ClassVar[str] = "2d"
+    # Whether an event no panel concerns may be named here (the first panel that may takes it);
+    # False where its words would misread (the loss landscape's "plane" is one of parameters).
+    hosts_others: ClassVar[bool] = True
 
     def concerns(self, event: Event) -> bool:
         """Whether ``event`` (a dead unit, a plateau...) is about what this panel draws: its caption names it."""
@@ -254,12 +257,13 @@ PRIORITY = ("no better than guessing", "unscaled", "dead", "saturated", "collaps
 
 
 def notes(panels: Sequence[Panel], events: Sequence[Event], position: int) -> dict[str, Event]:
-    """The event each panel names at history ``position``: in the panel it concerns, else the first panel;
-    a warning before what only explains, and a bad run's cause before its symptoms."""
+    """The event each panel names at history ``position``: in the panel it concerns, else the first panel
+    that ``hosts_others``; a warning before what only explains, and a bad run's cause before its symptoms."""
     out: dict[str, Event] = {}
     holding = sorted((e for e in events if e.holds(position)), key=lambda e: (not e.warning, PRIORITY.index(e.kind)))
+    host = next((p for p in panels if p.hosts_others), None)
     for event in holding:
-        panel = next((p for p in panels if p.concerns(event)), panels[0] if panels else None)
+        panel = next((p for p in panels if p.concerns(event)), host)
         if panel is not None and panel.name not in out:
             out[panel.name] = event
     return out
