@@ -44,7 +44,7 @@ MARK = {"nnviz": "sweep"}  # in sweep.json: this folder is a sweep's
 LABEL_H = 18  # px of a one-line label strip above each tile
 LABEL_LINE = 15  # px added per extra line when a label wraps, one key a line
 HEADER_H = 24  # px of the epoch header above the grid
-LAYOUT_VERSION = "4"  # bump when the comparison's look changes
+LAYOUT_VERSION = "5"  # bump when the comparison's look changes
 BADGE_PT = 9  # the "stop loss reached" badge: small, in a corner, so the run stays in view
 
 
