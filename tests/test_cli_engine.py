@@ -168,3 +168,17 @@ def test_quick_commands_load_only_what_they_use(args: list[str], absent: tuple[s
            f"    print([m for m in {absent!r} if m in sys.modules], file=sys.stderr)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0 and out.stderr.strip().splitlines()[-1] == "[]", out.stderr
+
+
+def test_train_names_the_runs_events_at_the_end_as_animate_does(tmp_path) -> None:
+    """`nnviz train --activation relu --lr 0.1` ended at 70.2% with a dead unit and said nothing of it."""
+    from click.testing import CliRunner
+
+    from nnviz.cli import cli
+
+    out = CliRunner().invoke(cli, ["train", "-q", "--activation", "relu", "--lr", "0.1", "--history", str(tmp_path / "r.csv")])
+    assert out.exit_code == 0, out.output
+    lines = out.output.splitlines()
+    assert lines[0].startswith("stopped at epoch 200")
+    assert "event: epochs 4-200: a₂ is dead: relu is 0 on every point; a dead relu unit never learns again" in out.output
+    assert all(line.startswith("event: ") for line in lines[1:])

@@ -160,7 +160,9 @@ def test_ctrl_c_keeps_the_snapshots_so_far() -> None:
 def test_train_final_line_names_the_numbers_behind_the_stop(tmp_path: Path) -> None:
     out = CliRunner().invoke(cli, ["train", "-q", "--history", str(tmp_path / "a.csv")]).output
     h = history.read_history(tmp_path / "a.csv")
-    assert out == f"stopped at epoch {h.last.epoch} (stop_loss): loss {h.last.loss:.4g} <= stop_loss 0.263; wrote {tmp_path / 'a.csv'}, {tmp_path / 'a.toml'}\n"
+    first, *events = out.splitlines()
+    assert first == f"stopped at epoch {h.last.epoch} (stop_loss): loss {h.last.loss:.4g} <= stop_loss 0.263; wrote {tmp_path / 'a.csv'}, {tmp_path / 'a.toml'}"
+    assert all(line.startswith("event: ") for line in events)  # the default run's collapsed layer, as animate says
     out = CliRunner().invoke(cli, ["train", "-q", "--epochs", "2", "--snapshot-every", "5", "--stop-loss", "0",
                                    "--history", str(tmp_path / "b.csv")]).output
     assert out.startswith("stopped at epoch 2, step 26 (epochs): the epoch budget (2) is spent, loss ")

@@ -9,7 +9,7 @@ import click
 
 from .. import kernels
 from ..numbers import count
-from .engine_cmds import stop_line
+from .engine_cmds import event_lines, stop_line
 from .help import Command, option
 from .options import (
     PathName,
@@ -98,19 +98,6 @@ def animate_cmd(out: str | None, history_path: str | None, quiet: bool, **kwargs
         what = f"the epoch-{hist.last.epoch} still"
     shown = ["standard output" if plan.outputs.stdout and p == result.path else str(p) for p in written]
     say(f"wrote {what}: " + ", ".join(shown))
-
-
-MAX_EVENT_LINES = 5
-
-
-def event_lines(events: Any, hist: History) -> list[str]:
-    """The events worth a line at the end of a run, the first few (the events CSV has them all)."""
-    from ..engine.events import summary
-
-    lines = summary(events, hist)
-    if len(lines) > MAX_EVENT_LINES:
-        lines = [*lines[: MAX_EVENT_LINES - 1], f"and {len(lines) - MAX_EVENT_LINES + 1} more (see the .events.csv)"]
-    return lines
 
 
 def final_metrics(hist: History) -> str:

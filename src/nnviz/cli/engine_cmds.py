@@ -65,10 +65,32 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
         if not quiet:
             click.echo(_progress_line(ep, cfg.train.epochs, steps), err=True)
 
-    result = train_history(plan, on_epoch=report)
+    events: list[str] = []
+
+    def found(hist: history.History, data: Any) -> None:  # what happened on the way, as animate says it
+        from ..engine.events import find_events
+
+        events.extend(event_lines(find_events(hist, data, standardized=data.scaled or cfg.data.standardize), hist))
+
+    result = train_history(plan, on_epoch=report, on_trained=found)
     if result.stop_reason == "diverged":
         click.echo(f"Warning: {result.message}", err=True)
     click.echo(f"{stop_line(result, cfg)}; wrote {csv}, {toml}")
+    for line in events:
+        click.echo(f"event: {line}")
+
+
+MAX_EVENT_LINES = 5
+
+
+def event_lines(events: Any, hist: history.History) -> list[str]:
+    """The events worth a line at the end of a run, the first few (the events CSV has them all)."""
+    from ..engine.events import summary
+
+    lines = summary(events, hist)
+    if len(lines) > MAX_EVENT_LINES:
+        lines = [*lines[: MAX_EVENT_LINES - 1], f"and {len(lines) - MAX_EVENT_LINES + 1} more (see the .events.csv)"]
+    return lines
 
 
 def stop_line(result: history.History, cfg: Config) -> str:
