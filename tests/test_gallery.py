@@ -295,12 +295,12 @@ def test_a_value_too_wide_even_alone_keeps_its_key_and_its_end() -> None:
     from PIL import Image, ImageDraw
 
     spec = spec_of({"data.name": ["csv"], "data.path": ["/data/experiments/2026/a_long_training_set_b.csv"]})
-    lines = gallery.label_lines(spec, spec.runs[0], 120)
+    lines = gallery.label_lines(spec, spec.runs[0], 136)
     assert lines[0] == "data=csv" and lines[1].startswith("path=...") and lines[1].endswith("set_b.csv"), lines
     measure = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    assert all(measure.textlength(line, font=thumbs.font(12)) <= 120 - 6 for line in lines)
+    assert all(measure.textlength(line, font=thumbs.font(12)) <= 136 - 16 for line in lines)  # a gap to the next label
     tiny = gallery.label_lines(spec, spec.runs[0], 40)  # not even "path=..." fits: the end alone
-    assert all(measure.textlength(line, font=thumbs.font(12)) <= 40 - 6 for line in tiny), tiny
+    assert all(measure.textlength(line, font=thumbs.font(12)) <= 40 - 16 for line in tiny), tiny
 
 
 def test_thumbnails_keep_the_runs_white_exactly_and_hold_the_end(early_stop: sweep.SweepResult) -> None:

@@ -46,7 +46,10 @@ from nnviz.sweep import LOCK, SUMMARY
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 
 TIMEOUT = 60  # seconds for a moment to come or a command to end; normally a few
-REAP = 15  # seconds every child of a killed command gets to exit
+# Seconds every child of a killed command gets to exit: a bound, not a wait (the test polls for the
+# state). A pool worker killed while it still imports only sees its parent gone once its initializer
+# runs, which took over 15 s on a loaded machine (CI, stop 24).
+REAP = 120
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 # --- processes ------------------------------------------------------------------------

@@ -158,10 +158,11 @@ def test_library_animate_checks_every_output_before_loading_data(tmp_path: Path)
 
 def test_a_name_near_name_max_works_though_its_temp_name_is_longer(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    stem = "n" * 250  # .toml makes 255 bytes: legal; the temp file beside it would be ~280
+    stem = "n" * (255 - len(".events.csv"))  # the longest of the six names is 255 bytes: legal; its temp ~280
     code, out = run(tmp_path, monkeypatch, *A, "--out", f"{stem}.gif")
     assert code == 0, out
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{stem}{s}" for s in (".csv", ".gif", ".png", ".toml"))
+    suffixes = (".csv", ".events.csv", ".gif", ".png", ".toml")
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{stem}{s}" for s in suffixes)
 
 
 def test_a_name_over_name_max_is_refused_before_training(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
