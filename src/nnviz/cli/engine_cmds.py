@@ -68,9 +68,7 @@ def train_cmd(history_path: str | None, quiet: bool, **kwargs: Any) -> None:
     events: list[str] = []
 
     def found(hist: history.History, data: Any) -> None:  # what happened on the way, as animate says it
-        from ..engine.events import find_events
-
-        events.extend(event_lines(find_events(hist, data, standardized=data.scaled or cfg.data.standardize), hist))
+        events.extend(event_lines(train.run_events(hist, data, cfg), hist))
 
     result = train_history(plan, on_epoch=report, on_trained=found)
     if result.stop_reason == "diverged":

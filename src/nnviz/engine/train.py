@@ -19,6 +19,7 @@ from ..config import MAX_ACTIVATIONS, MAX_FRAMES, Config
 from ..errors import ConfigError, DataError
 from . import nn
 from .data import Dataset, load_dataset
+from .events import Event, find_events
 from .history import Epoch, History
 from .optimizers import Fused
 
@@ -339,3 +340,9 @@ def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None =
 
 def _where(ep: Epoch, sub_epoch: bool) -> str:
     return f"epoch {ep.epoch}, step {ep.step}" if sub_epoch else f"epoch {ep.epoch}"
+
+
+def run_events(history: History, data: Dataset, cfg: Config) -> tuple[Event, ...]:
+    """The run's training events. Its inputs count as standardised when they came scaled or the run
+    standardised them, so only an unscaled run's events blame the inputs."""
+    return find_events(history, data, standardized=data.scaled or cfg.data.standardize)

@@ -37,9 +37,9 @@ from .. import plan as plans
 from ..atomic import one_set, write_text_atomic
 from ..config import Config
 from ..engine.data import Dataset
-from ..engine.events import Event, find_events, write_events
+from ..engine.events import Event, write_events
 from ..engine.history import History, write_history
-from ..engine.train import load_data, train
+from ..engine.train import load_data, run_events, train
 from ..errors import Interrupted, LargeOutputWarning, RenderError, stage
 from ..progress import Progress, reporter
 from .animation import Animation, FrameSource, palette
@@ -227,7 +227,7 @@ def execute(
     plan.admit(data, workers)  # every memory cap, from the config and the data's shape, before training
     if history is None:
         history = _trained(cfg, data, report)
-    events = find_events(history, data, standardized=data.scaled or cfg.data.standardize)
+    events = run_events(history, data, cfg)
     # The files land together: two runs on one --out leave one run's set, never a mix.
     # (To stdout there is one file, copied once complete.)
     with contextlib.nullcontext() if outs.stdout else one_set():
