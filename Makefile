@@ -14,7 +14,7 @@ CONSTRAINTS := constraints.txt
 PIP    := $(BIN)/python -m pip install --quiet -c $(CONSTRAINTS)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: run test lint site docs bench bench-engine bench-formats bench-views bench-record lock clean
+.PHONY: run test lint site docs bench bench-render bench-engine bench-formats bench-views bench-record lock clean
 
 # The distribution was named nnviz before 0.4 (now nnviz-anim: the name belongs to another
 # project on PyPI). A venv made before keeps that install, which would claim the nnviz package
@@ -84,7 +84,15 @@ docs: $(VENV)/.installed-run
 	rm -rf $$tmp && \
 	sha256sum docs/blobs-tanh-lr0.01.gif docs/blobs-tanh-lr0.01.png
 
+# The issue-21 figures in one run: every view against an independent floor (benchmarks/floor.py)
+# and the fixed cost of a run; a 6-run sweep on 2 jobs against 1; peak RSS at 50 vs 500 frames in
+# every animated format. Medians (ranges) of 3 rounds. bench-render: the celluloid and seaborn references.
 bench: $(VENV)/.installed-test
+	$(BIN)/python benchmarks/bench_floor.py
+	$(BIN)/python benchmarks/bench_sweep.py
+	$(BIN)/python benchmarks/bench_formats.py --rss-only
+
+bench-render: $(VENV)/.installed-test
 	$(BIN)/python benchmarks/bench_render.py
 
 # PyTorch columns need torch, which the test install brings (the torch extra).

@@ -2,6 +2,7 @@
 
     python benchmarks/bench_formats.py            # the default run and configs/spiral.toml
     python benchmarks/bench_formats.py --no-rss   # sizes only
+    python benchmarks/bench_formats.py --rss-only # peak memory only (make bench runs this)
 
 Each config is trained once; the same history is then written in every
 animated format, so the sizes compare like with like. Peak memory is measured
@@ -89,8 +90,10 @@ def rss() -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-rss", action="store_true", help="sizes only")
+    parser.add_argument("--rss-only", action="store_true", help="peak memory only (make bench)")
     args = parser.parse_args()
-    sizes()
+    if not args.rss_only:
+        sizes()
     if not args.no_rss:
         rss()
 
