@@ -84,6 +84,10 @@ def shape_cfg(name: str, epochs: int, dtype: str, mnist: Path | None = None) -> 
     return catalog.resolve({}, {**over, **extra, "train.epochs": epochs, "train.dtype": dtype})
 
 
+def digits_cfg(epochs: int, dtype: str) -> config.Config:
+    return shape_cfg("digits", epochs, dtype)
+
+
 def engine_run(cfg: config.Config, data) -> tuple[float, np.ndarray]:
     """Seconds for ``train.train`` and its per-epoch loss."""
     t0 = time.perf_counter()
