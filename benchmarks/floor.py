@@ -89,12 +89,9 @@ class PlaneFloor:
             for k in np.unique(y).astype(int)
         ]
         self.artists += [line for _, line in self.classes]
-        self.thumbs = []
-        if thumbs is not None:
-            which, pictures = thumbs
-            self.which = which
-            for pic in pictures:
-                self.thumbs.append(fig.figimage(pic, animated=True))
+        self.which, pictures = thumbs if thumbs is not None else (np.empty(0, int), [])
+        self.thumbs = [fig.figimage(pic, animated=True) for pic in pictures]
+        self.artists += self.thumbs  # drawn last, over the data
 
     def _ix(self, mesh: Array) -> Array:
         return np.unique(np.r_[np.arange(0, mesh.shape[0], self.stride), mesh.shape[0] - 1])
@@ -140,14 +137,12 @@ class TilesFloor:
 class CurvesFloor:
     def __init__(self, ax: Any, loss: Array, metric: Array) -> None:
         self.loss, self.metric = loss, metric
-        x = np.arange(len(loss))
+        self.x = np.arange(len(loss))
         ax.set_xlim(0, max(len(loss) - 1, 1))
         ax.set_ylim(0, max(float(np.nanmax(loss)), 1.0))
-        self.x = x
         self.lines = [ax.plot([], [], color=c, animated=True)[0] for c in ("C0", "C1")]
         self.marks = [ax.plot([], [], "o", color=c, animated=True)[0] for c in ("C0", "C1")]
         self.artists = [*self.lines, *self.marks]
-        self.n = 0
 
     def update(self, frame: Any, values: Array) -> None:
         n = frame.index + 1
@@ -220,8 +215,6 @@ def floor_ms(anim: Any, size: tuple[int, int], path: Path, writer: Any, palette:
             f.update(frame if isinstance(f, CurvesFloor) else item, frame.values)
             for a in f.artists:
                 fig.draw_artist(a)
-            for t in getattr(f, "thumbs", ()):
-                fig.draw_artist(t)
         title.set_text(frame.title)
         fig.draw_artist(title)
         return np.asarray(canvas.buffer_rgba())[..., :3]
