@@ -29,6 +29,7 @@ from .layout import DPI, Style
 from .legend import add_class_legend, add_colour_key, legend_entries
 from .panels import PanelView, mesh_stride
 from .scene import Frame, Limits, Panel, Scene
+from .stamps import TextStamps
 
 Array = np.ndarray
 
@@ -147,6 +148,9 @@ class Painter:
 
         self.clashes = decorate(self.fig, self.views, scene, self.style, self.title, compact, chrome, captions)
         self.fig.set_layout_engine("none")
+        self.stamps = TextStamps(self.canvas)  # captions and an unchanged title are pasted, not drawn again
+        for v in self.views:
+            v.draw_text = self.stamps.draw
         if any([v.leave_background() for v in self.views]):  # every view is told
             self.canvas.draw()
         self._background = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -178,7 +182,7 @@ class Painter:
             self.canvas.draw()  # ticks change: redraw the background too
         for v in self.views:
             v.draw()
-        self.fig.draw_artist(self.title)
+        self.stamps.draw(self.title)
         return rgb_view(self.canvas)
 
     def close(self) -> None:

@@ -94,6 +94,7 @@ class PanelView:
         self.cmap = surface_cmap(scene)
         self.artists: list[Any] = []
         self.caption: Any = None  # the line under the panel (make_caption), None when there is none
+        self.draw_text: Callable[[Any], Any] = ax.draw_artist  # the painter pastes repeated text (render.stamps)
         ax.set_title(panel.title, fontsize=style.panel)
         xl, yl = panel.labels
         ax.set_xlabel(xl, fontsize=style.label, labelpad=2)
@@ -153,7 +154,7 @@ class PanelView:
 
     def draw_caption(self) -> None:
         if self.caption is not None and self.caption.get_visible():
-            self.ax.draw_artist(self.caption)
+            self.draw_text(self.caption)
 
     # --- the caption: what the panel shows, or the training event that holds ---------------
 
@@ -190,9 +191,16 @@ class PanelView:
         if text is None or line is None or (target is None and not text.get_visible()):
             return
         short = line.current != line.full
-        text.set_color(CAPTION_GREY if note is None else NOTE_RED if note.warning else NOTE_INK)
-        text.set_text((note.short if short else note.caption) if note else line.current)
+        colour = CAPTION_GREY if note is None else NOTE_RED if note.warning else NOTE_INK
+        want = (note.short if short else note.caption) if note else line.current
+        shown = (want, colour, self.ax.bbox.width)
+        if target is None and getattr(self, "_caption_shown", None) == (*shown, text.get_text()):
+            return  # as last frame: cutting it to width again would measure it again
+        text.set_color(colour)
+        text.set_text(want)
         fit_width(text, self.ax.bbox.width)
+        if target is None:
+            self._caption_shown = (*shown, text.get_text())
 
     def mine(self, frame: Frame) -> Any:
         """This panel's arrays in ``frame``."""
