@@ -236,6 +236,20 @@ def test_a_gif_faster_than_its_delays_can_time_is_refused_before_training(
     writers.check_capacity("mp4", (1200, 400), 60, 100)  # video timing is not in centiseconds
 
 
+def test_a_format_that_takes_the_fps_never_asks_ffmpeg(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Which other formats would do is only for the refusal's message: a GIF run
+    # at 10 fps must not pay for running ffmpeg -encoders to find out.
+    def asked(*_: object) -> None:
+        raise AssertionError("ffmpeg was asked")
+
+    monkeypatch.setattr(writers, "ffmpeg_exe", asked)
+    monkeypatch.setattr(writers, "ffmpeg_encoders", asked)
+    writers.check_capacity("gif", (1200, 400), 10, 100)
+    writers.check_capacity("html", (1200, 400), 60, 100)
+    with pytest.raises(AssertionError, match="ffmpeg was asked"):  # the refusal still names the others
+        writers.check_capacity("gif", (1200, 400), 60, 100)
+
+
 def test_a_webp_faster_than_browsers_play_is_refused_before_training(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -245,3 +245,31 @@ def test_a_helper_painter_that_dies_fails_cleanly(tmp_path, monkeypatch):
         render.animate(small_cfg(train__epochs=40), dest, workers=2)
     assert not dest.exists()
     assert not [p for p in tmp_path.iterdir() if ".part" in p.name]
+
+
+def test_the_palettes_sample_frames_are_painted_once_and_are_the_streamed_ones(tiny_run, tmp_path, monkeypatch):
+    from nnviz.render import paint
+    from nnviz.render.animation import Animation
+    from nnviz.render.writers import GifWriter
+
+    cfg, data, history = tiny_run
+    anim = Animation(history, data, cfg.render)
+    ends = [anim.indices[0], anim.indices[-1]]
+    painted = []
+    real = paint.Painter.render
+    monkeypatch.setattr(paint.Painter, "render", lambda self, frame: (painted.append(frame), real(self, frame))[1])
+
+    def write(path, reuse):
+        engine = engines.StreamEngine(anim)
+        try:
+            sample = engine.sample(ends) if reuse else np.concatenate([engine.still(i).copy() for i in ends])
+            with GifWriter(path, fps=10, sample=sample, colors=anim.palette_colors()) as w:
+                engine.write(w)
+        finally:
+            engine.close()
+
+    write(tmp_path / "reused.gif", reuse=True)
+    assert len(painted) == len(anim.indices)  # not two more: the sampled ends are not painted again
+    write(tmp_path / "painted.gif", reuse=False)
+    assert len(painted) == 2 * len(anim.indices) + 2
+    assert (tmp_path / "reused.gif").read_bytes() == (tmp_path / "painted.gif").read_bytes()

@@ -119,6 +119,9 @@ class CelluloidEngine:
         finally:
             one.close()
 
+    def sample(self, indices: Sequence[int]) -> Array:
+        return np.concatenate([self.still(i) for i in indices])
+
     @mplsettings.applied
     def write(self, writer: Any, workers: int = 1, on_frame: OnFrame | None = None) -> Array:
         from matplotlib.animation import AbstractMovieWriter

@@ -160,8 +160,7 @@ def _open_writer(kind: type[Writer], path: Path, cfg: Config, source: FrameSourc
     options: dict[str, Any] = {"fps": cfg.render.fps, "hold": cfg.render.hold}
     if kind.wants_palette or cfg.render.colors == "palette":
         # Both ends of training hold nearly every colour the animation uses.
-        first = engine.still(source.indices[0]).copy()
-        options["sample"] = np.concatenate([first, engine.still(source.indices[-1])])
+        options["sample"] = engine.sample([source.indices[0], source.indices[-1]])
         options["colors"] = palette(source)
     return kind(path, **options)
 

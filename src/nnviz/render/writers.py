@@ -456,12 +456,15 @@ def check_available(fmt: str) -> None:
 
 def check_capacity(fmt: str, size: tuple[int, int], fps: float, frames: int) -> None:
     """Raise a RenderError when ``fmt`` cannot hold ``frames`` frames of ``size`` at ``fps`` (before training)."""
+    kind = writer_for(fmt)
+    # The formats that would take ``fps`` instead, for the message: asked
+    # (which runs ffmpeg) only when this one does not take it.
     instead = [
         name
         for name, w in WRITERS.items()
-        if name != fmt and w.animated and w.takes_fps(fps) and w.unavailable() is None
+        if not kind.takes_fps(fps) and name != fmt and w.animated and w.takes_fps(fps) and w.unavailable() is None
     ]
-    writer_for(fmt).check_capacity(size, fps, frames, instead)
+    kind.check_capacity(size, fps, frames, instead)
 
 
 def format_of(path: str | os.PathLike[str]) -> str | None:
