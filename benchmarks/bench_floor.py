@@ -14,7 +14,9 @@ loss of xor 8; ``configs/digits.toml``) and each round, interleaved:
 
 Then the fixed cost of a run: ``nnviz animate`` at 5, 25 and 75 frames of the default
 view, wall time against frames fitted by least squares; the intercept is the cost paid
-once per run. Every figure is a median over the rounds, with the range.
+once per run. Beside it, the floor's own fixed cost (``floor_fixed.py``: Python, the
+imports any matplotlib GIF needs, one 3-panel draw, a 1-frame GIF), which no run can
+go below. Every figure is a median over the rounds, with the range.
 
 Usage: python benchmarks/bench_floor.py [--rounds 3] [--only default,digits]
 """
@@ -109,17 +111,29 @@ def one_round(name: str, tmp: Path, anims: dict[str, Animation]) -> dict[str, fl
     return out
 
 
-def fixed_cost(tmp: Path, rounds: int) -> tuple[list[float], list[float], dict[int, list[float]]]:
-    """Per round: the intercept (s) and slope (ms/frame) of wall time against frames, default view."""
+def floor_fixed_seconds(tmp: Path) -> tuple[float, float]:
+    """(wall s, of which imports s) of ``floor_fixed.py``: the least any matplotlib run pays once."""
+    script = Path(__file__).resolve().parent / "floor_fixed.py"
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, str(script), str(tmp / "floor-fixed.gif")], check=True, capture_output=True)
+    return time.perf_counter() - start, float(out.stdout)
+
+
+def fixed_cost(tmp: Path, rounds: int) -> dict[str, Any]:
+    """Per round: the intercept (s) and slope (ms/frame) of wall time against frames, default view,
+    and the floor's fixed cost beside them."""
     walls: dict[int, list[float]] = {n: [] for n in FIXED_FRAMES}
-    intercepts, slopes = [], []
+    intercepts, slopes, floor_walls, floor_imports = [], [], [], []
     for _ in range(rounds):
         for n in FIXED_FRAMES:
             walls[n].append(cli_seconds(view_config("default", n), tmp))
+        wall, imports = floor_fixed_seconds(tmp)
+        floor_walls.append(wall)
+        floor_imports.append(imports)
         slope, intercept = np.polyfit(FIXED_FRAMES, [walls[n][-1] for n in FIXED_FRAMES], 1)
         intercepts.append(float(intercept))
         slopes.append(1000 * float(slope))
-    return intercepts, slopes, walls
+    return {"intercepts": intercepts, "slopes": slopes, "walls": walls, "floor": floor_walls, "imports": floor_imports}
 
 
 def build_animation(name: str) -> Animation:
@@ -161,11 +175,14 @@ def main() -> None:
     for n in names:
         print(report(n, results[n]))
     if fixed is not None:
-        intercepts, slopes, walls = fixed
-        frames = ", ".join(f"{n}: {median_range(walls[n], '.2f')} s" for n in FIXED_FRAMES)
+        frames = ", ".join(f"{n}: {median_range(fixed['walls'][n], '.2f')} s" for n in FIXED_FRAMES)
         print(
-            f"fixed cost per run (default view; wall at {frames}): intercept {median_range(intercepts, '.2f')} s"
-            f" (goal <= 0.6 s), slope {median_range(slopes)} ms/frame"
+            f"fixed cost per run (default view; wall at {frames}): intercept {median_range(fixed['intercepts'], '.2f')}"
+            f" s (goal <= 0.6 s), slope {median_range(fixed['slopes'])} ms/frame"
+        )
+        print(
+            f"the least any matplotlib run pays once (floor_fixed.py: start, imports, one 3-panel draw, a 1-frame GIF):"
+            f" {median_range(fixed['floor'], '.2f')} s, of which imports {median_range(fixed['imports'], '.2f')} s"
         )
 
 
