@@ -95,6 +95,7 @@ class PanelView:
         self.artists: list[Any] = []
         self.caption: Any = None  # the line under the panel (make_caption), None when there is none
         self.draw_text: Callable[[Any], Any] = ax.draw_artist  # the painter pastes repeated text (render.stamps)
+        self._caption_shown: tuple[Any, ...] | None = None  # what update_caption last set, and its fitted text
         ax.set_title(panel.title, fontsize=style.panel)
         xl, yl = panel.labels
         ax.set_xlabel(xl, fontsize=style.label, labelpad=2)
@@ -194,7 +195,7 @@ class PanelView:
         colour = CAPTION_GREY if note is None else NOTE_RED if note.warning else NOTE_INK
         want = (note.short if short else note.caption) if note else line.current
         shown = (want, colour, self.ax.bbox.width)
-        if target is None and getattr(self, "_caption_shown", None) == (*shown, text.get_text()):
+        if target is None and self._caption_shown == (*shown, text.get_text()):
             return  # as last frame: cutting it to width again would measure it again
         text.set_color(colour)
         text.set_text(want)
