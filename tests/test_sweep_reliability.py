@@ -499,3 +499,59 @@ def test_dask_workers_keep_their_error_logs_off_the_users_terminal(capfd: pytest
         pool.submit(logging.getLogger("distributed.worker").error, "boom-marker from a worker").result(timeout=60)
     err = capfd.readouterr().err
     assert "boom-marker" not in err, err
+
+
+# --- a pool worker outlives nothing ----------------------------------------------------------
+
+LOSES_ITS_SIGTERM = """\
+import concurrent.futures as cf, multiprocessing, os, signal, time
+from nnviz.sweep.runner import init_worker
+
+def lose_sigterm():
+    # As if the parent-death SIGTERM were lost (swallowed by a library, or its
+    # KeyboardInterrupt escaped into the pool's own handler): the worker idles in the queue.
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    return os.getpid()
+
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context("spawn")
+    pool = cf.ProcessPoolExecutor(1, mp_context=ctx, initializer=init_worker, initargs=(ctx.Event(), os.getpid()))
+    print(pool.submit(lose_sigterm).result(), flush=True)
+    time.sleep(3600)
+"""
+
+
+def _started(pid: int) -> str | None:
+    """The start time of a live (not zombie) process, else None."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    fields = text[text.rindex(")") + 2 :].split()
+    return None if fields[0] == "Z" else fields[19]
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="/proc and the parent-death signal are Linux's")
+def test_an_idle_pool_worker_whose_sigterm_was_lost_ends_when_its_sweep_is_killed(tmp_path: Path) -> None:
+    script = tmp_path / "sweep_like.py"
+    script.write_text(LOSES_ITS_SIGTERM)
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
+    worker = 0
+    try:
+        line = parent.stdout.readline()  # a state: the worker has run its task and is idle
+        assert line.strip().isdigit(), f"the pool did not start: {line!r}"
+        worker = int(line)
+        start = _started(worker)
+        assert start is not None
+        parent.send_signal(signal.SIGKILL)  # as the OOM killer would: no chance to stop the pool
+        parent.wait()
+        deadline = time.monotonic() + 120  # a bound for a failing run, not a timing: it normally takes 0.1 s
+        while _started(worker) == start and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert _started(worker) != start, "the worker outlived its killed parent"
+    finally:
+        parent.kill()
+        parent.wait()
+        if worker and _started(worker) is not None:
+            with contextlib.suppress(OSError):
+                os.kill(worker, signal.SIGKILL)

@@ -106,6 +106,30 @@ def init_worker(stop: Any, parent: int) -> None:
     _set_parent_death_signal()
     if _orphaned():  # the parent died before prctl took effect
         os._exit(143)
+    threading.Thread(target=_watch_parent, name="nnviz-parent-watch", daemon=True).start()
+
+
+WATCH_EVERY = 0.1  # seconds between two looks at the parent
+GRACE = 20.0  # seconds a run gets to unwind on its own (dropping its temp files) once the parent is gone
+
+
+def _watch_parent() -> None:
+    """A pool worker's last guard: once the parent is gone, this process ends, whatever else happened.
+
+    The parent-death SIGTERM and ``check_stop`` end a run in progress. But a
+    worker idle in the pool's queue whose SIGTERM was lost, or one whose
+    KeyboardInterrupt escaped ``execute_run`` into the pool's own handler
+    (which sends it to the dead parent and waits for the next task), would
+    wait for work for ever: under load, one was still there 120 s after its
+    sweep was killed with SIGKILL. A run still going is given ``GRACE`` to
+    unwind; an idle worker has nothing to clean and leaves at once.
+    """
+    while not _orphaned():
+        time.sleep(WATCH_EVERY)
+    deadline = time.monotonic() + GRACE
+    while _IN_RUN and time.monotonic() < deadline:
+        time.sleep(WATCH_EVERY)
+    os._exit(143)
 
 
 def dask_setup(worker: Any) -> None:
@@ -183,9 +207,9 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
     global _IN_RUN
     start = time.perf_counter()
     folder = Path(out) / name
-    _IN_RUN = True
-    _watch.path, _watch.last = Path(out) / STOP_FILE, 0.0
     try:
+        _IN_RUN = True  # inside the try: a SIGTERM from here on unwinds through the handlers below
+        _watch.path, _watch.last = Path(out) / STOP_FILE, 0.0
         check_stop()  # runs still queued when the sweep stopped end at once
         result = _train_and_render(cfg, folder)
         unpinned = kernels.avx512_active()
