@@ -459,11 +459,15 @@ def check_capacity(fmt: str, size: tuple[int, int], fps: float, frames: int) -> 
     kind = writer_for(fmt)
     # The formats that would take ``fps`` instead, for the message: asked
     # (which runs ffmpeg) only when this one does not take it.
-    instead = [
-        name
-        for name, w in WRITERS.items()
-        if not kind.takes_fps(fps) and name != fmt and w.animated and w.takes_fps(fps) and w.unavailable() is None
-    ]
+    instead = (
+        []
+        if kind.takes_fps(fps)
+        else [
+            name
+            for name, w in WRITERS.items()
+            if name != fmt and w.animated and w.takes_fps(fps) and w.unavailable() is None
+        ]
+    )
     kind.check_capacity(size, fps, frames, instead)
 
 
