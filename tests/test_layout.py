@@ -7,6 +7,7 @@ import itertools
 import random
 
 import pytest
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 
 from nnviz import catalog, render
 from nnviz.engine import nn
@@ -111,6 +112,27 @@ def test_default_size_keeps_everything(runs):
         texts = _assert_clean(painter)
         assert "Hidden space (pre-activation z)" in texts and "x0" in texts
         assert any(t.strip("−-").replace(".", "").isdigit() for t in texts)  # tick labels are shown
+    finally:
+        painter.close()
+
+
+@pytest.mark.parametrize("size", ["1200x400", "600x200"])
+def test_the_default_view_is_laid_out_in_one_pass(monkeypatch, size):
+    """Every caption fits the default frame as written; at 600x200 the ones wider than their
+    panel's column are shortened before the first pass. Either way one draw lays the figure out
+    (each pass is most of the fixed cost of a run)."""
+    cfg, data, hist = _run(**{"render.size": size})
+    anim = Animation(hist, data, cfg.render)
+    draws = []
+    canvas_draw = FigureCanvasAgg.draw
+    monkeypatch.setattr(FigureCanvasAgg, "draw", lambda self: draws.append(1) or canvas_draw(self))
+    painter = anim.painter()
+    try:
+        assert len(draws) == 1 and painter.clashes == []
+        shown = [v.caption_line.current for v in painter.views]
+        want = [v.panel.caption if size == "1200x400" else v.panel.short_caption for v in painter.views]
+        assert shown == want
+        assert "white grid after z = xW₁ + b₁; faded: no input lands" in [v.panel.caption for v in painter.views]
     finally:
         painter.close()
 

@@ -212,7 +212,7 @@ def test_names_help_and_caption():
     z, a = anim.panel("hidden3d"), anim.panel("activation3d")
     assert z.title == "Hidden space in 3-D (pre-activation z)" and a.title == "Activation space in 3-D (tanh(z))"
     assert a.caption == "after tanh: the tinted plane is the boundary"
-    assert z.caption == "the input grid after z = xW₁ + b₁, in 3-D"
+    assert z.caption == "input grid after z = xW₁ + b₁, in 3-D"
     assert len(a.short_caption) < len(a.caption) and len(z.short_caption) < len(z.caption)
 
 

@@ -181,13 +181,13 @@ def _captions(panel: LayerPanel, scene: Scene) -> tuple[str, str]:
     act = scene.model.activation
     if panel.kind == "z":
         step = f"z = xW{k} + b{k}" if panel.layer == 1 else f"z = aW{k} + b{k}"
-        return f"the {what} after {step}{landed}", f"after {step}"
+        return f"{what} after {step}{landed}", f"after {step}"
     last = panel.layer == scene.model.n_hidden and scene.task != "regression"
     if last and (panel.exact or (panel.proj is not None and panel.proj.labels[0].startswith("output axis"))):
         if scene.task == "multiclass":
             return f"after {act}: here the boundaries are straight lines", f"{act}: straight boundaries"
         return f"after {act}: here the boundary is a straight line", f"{act}: straight boundary"
-    return f"the {what} after {act}{landed}", f"after {act}"
+    return f"{what} after {act}{landed}", f"after {act}"
 
 
 def _layer_title(panel: LayerPanel, act: str) -> str:

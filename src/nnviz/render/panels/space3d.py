@@ -313,13 +313,13 @@ def _captions(panel: Space3DPanel) -> tuple[str, str]:
     what = "input line" if scene.mode == "curve" else "input grid"
     if panel.kind == "z":
         step = f"z = xW{k} + b{k}" if panel.layer == 1 else f"z = aW{k} + b{k}"
-        return f"the {what} after {step}, in 3-D", f"after {step}"
+        return f"{what} after {step}, in 3-D", f"after {step}"
     act = scene.model.activation
     if panel.decides and scene.task == "binary":
         return f"after {act}: the tinted plane is the boundary", "plane: boundary"
     if panel.decides:
         return f"after {act}: tinted planes part the classes", "planes: borders"
-    return f"the {what} after {act}, in 3-D", f"after {act}"
+    return f"{what} after {act}, in 3-D", f"after {act}"
 
 
 # --- the view ------------------------------------------------------------------------------------
