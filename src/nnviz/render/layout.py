@@ -308,7 +308,9 @@ def fit(parts: Parts) -> list[str]:
 
     A step is taken only when a text of its kind is in a clash: two long panel
     titles that overlap are shortened, and the tick labels, which clash with
-    nothing, stay. The figure is drawn (its final layout) when this returns.
+    nothing, stay. A caption that would clash in any layout (wider than its
+    panel's column) is shortened before the first pass rather than after it.
+    The figure is drawn (its final layout) when this returns.
     """
     use_layout(parts.fig)
     _shorten_hopeless_captions(parts)
