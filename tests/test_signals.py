@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import weakref
+from pathlib import Path
 
 import pytest
 
@@ -49,6 +50,7 @@ def guarded():
         gc.callbacks[:] = callbacks
         signals._handlers.pop(signal.SIGUSR1, None)
         signals._pending.clear()
+        signals.forget()
 
 
 class Node:
@@ -153,3 +155,93 @@ def test_ctrl_c_in_a_garbage_heavy_loop_never_prints_a_traceback() -> None:
                 proc.wait()
         assert proc.returncode == 130, err
         assert "Exception ignored" not in err and "Traceback" not in err, err
+
+
+# --- a signal whose exception C code replaced, or swallowed ---------------------------------
+#
+# The handler raises wherever Python is, and that can be Python code that C code called:
+# matplotlib's Agg converts a Bbox through its Python __array__, and pybind11 puts its own
+# ValueError("Invalid bounding box") in place of the KeyboardInterrupt raised there. In CI a
+# Ctrl-C during rendering so ended as "Error: internal error: ValueError: Invalid bounding box",
+# exit 1. These runs send the signal from exactly those places, so they never depend on timing.
+
+SIGNAL_UNDER_C = """\
+import os, signal, sys
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from nnviz.cli import main
+
+SIG, HOW, OUT = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+real_copy, real_restore = FigureCanvasAgg.copy_from_bbox, FigureCanvasAgg.restore_region
+restores = []
+MAIN = os.getpid()  # the forked helper painter draws too; the signal is the command's, not the helper's
+
+
+class SignalsWhenConverted:
+    # Agg's C++ reads the bbox through __array__: the handler's exception is raised in here.
+    def __init__(self, bbox):
+        self.bbox = bbox
+    def __array__(self, *args, **kwargs):
+        signal.raise_signal(SIG)
+        return np.asarray(self.bbox, *args, **kwargs)
+
+
+def copy_from_bbox(self, bbox):
+    replaced = HOW == "replaced" and os.getpid() == MAIN
+    return real_copy(self, SignalsWhenConverted(bbox) if replaced else bbox)
+
+
+def restore_region(self, region, *args):
+    restores.append(1)
+    if HOW == "swallowed" and len(restores) == 5 and os.getpid() == MAIN:  # a frame's restore: C code that clears the error, goes on
+        try:
+            signal.raise_signal(SIG)
+        except KeyboardInterrupt:
+            pass
+    return real_restore(self, region, *args)
+
+
+FigureCanvasAgg.copy_from_bbox, FigureCanvasAgg.restore_region = copy_from_bbox, restore_region
+main(["animate", "--dataset", "xor", "--n-samples", "60", "--epochs", "40", "--grid", "10",
+      "--size", "256x128", "--stop-loss", "0", "-q", "--out", OUT])
+"""
+
+
+@pytest.mark.parametrize("how", ["replaced", "swallowed"])
+@pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_a_signal_that_c_code_replaced_or_swallowed_still_ends_the_run(
+    tmp_path: Path, how: str, sig: int, code: int
+) -> None:
+    """Replaced: exit 130/143 and "interrupted", not an internal error. Swallowed: the run ends at the next frame."""
+    gif = tmp_path / "a.gif"
+    gif.write_bytes(b"GIF89a previous")
+    env = {k: v for k, v in os.environ.items() if k != "NNVIZ_DEBUG"}
+    proc = subprocess.run([sys.executable, "-c", SIGNAL_UNDER_C, str(int(sig)), how, str(gif)],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=DEADLINE * 4, env=env)
+    assert proc.returncode == code, proc.stderr
+    assert proc.stderr.strip().splitlines() == ["Error: interrupted; no partial output was written"], proc.stderr
+    assert gif.read_bytes() == b"GIF89a previous"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.gif"]  # no poster, CSV, TOML, nor a temp file
+
+
+def test_a_sweep_run_that_a_signal_ended_under_another_name_stops_the_sweep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a sweep's own process the replaced signal stops the sweep; it is not one failed run among others."""
+    from nnviz import config, signals
+    from nnviz.errors import Interrupted
+    from nnviz.sweep import runner
+
+    def replaced(cfg: object, folder: Path) -> None:
+        signals._arrived.append(signal.SIGTERM)  # the handler ran; then C code raised its own error
+        raise ValueError("Invalid bounding box")
+
+    monkeypatch.setattr(signals, "_arrived", [])
+    monkeypatch.setattr(runner, "_train_and_render", replaced)
+    with pytest.raises(Interrupted) as raised:
+        runner.execute_run(config.Config(), str(tmp_path), "run-1")
+    assert raised.value.exit_code == 143
+
+    signals.forget()  # no signal: the same error is that run's failure, and the sweep goes on
+    monkeypatch.setattr(runner, "_train_and_render", lambda cfg, folder: (_ for _ in ()).throw(ValueError("bug")))
+    assert runner.execute_run(config.Config(), str(tmp_path), "run-2").error == "ValueError: bug"

@@ -15,6 +15,15 @@ ordinary code. A KeyboardInterrupt that still ends inside a finalizer run
 outside a collection (a reference count reaching zero) reaches
 ``sys.unraisablehook``, which is told to deliver it again the same way
 instead of printing it. Other unraisable exceptions keep Python's report.
+
+The handler's exception can also land in Python code that C code called,
+and the C code may put its own in its place: matplotlib's Agg converts a
+``Bbox`` through its Python ``__array__``, and a KeyboardInterrupt raised
+there came out as ``ValueError: Invalid bounding box`` (an "internal error",
+exit 1, for a Ctrl-C). So every signal handed to a handler is noted:
+``arrived()`` tells the command's last line of defence that whatever ended
+the run is the signal's doing, and ``check()``, called at every epoch and
+frame, raises it again if C code swallowed it and carried on.
 """
 
 from __future__ import annotations
@@ -34,6 +43,7 @@ _pending: list[int] = []  # signals noted while unsafe, oldest first
 _in_gc = False
 _in_hook = False
 _previous_hook: Any = None
+_arrived: list[int] = []  # signals handed to their handler since ``forget()``, oldest first
 
 
 def _gc_phase(phase: str, info: dict[str, int]) -> None:
@@ -56,7 +66,7 @@ def _guarded(signum: int, frame: Any) -> None:
     if _unsafe():
         _defer(signum)
         return
-    _handlers[signum](signum, frame)
+    _hand_over(signum, frame)
 
 
 def _deliver(signum: int, frame: Any) -> None:
@@ -69,7 +79,28 @@ def _deliver(signum: int, frame: Any) -> None:
     sig = _pending.pop(0)
     if _pending:
         signal.setitimer(signal.ITIMER_REAL, RETRY)
-    _handlers[sig](sig, frame)
+    _hand_over(sig, frame)
+
+
+def _hand_over(signum: int, frame: Any) -> None:
+    _arrived.append(signum)  # first: the handler raises
+    _handlers[signum](signum, frame)
+
+
+def arrived() -> int | None:
+    """The first signal handed to its handler since ``forget()``: the run is ending because of it."""
+    return _arrived[0] if _arrived else None
+
+
+def check() -> None:
+    """Raise an arrived signal again (through its handler), in case C code swallowed it and went on."""
+    if _arrived and _arrived[0] in _handlers:
+        _handlers[_arrived[0]](_arrived[0], None)
+
+
+def forget() -> None:
+    """A new command starts: the signals that ended an earlier one (in this process) are not its own."""
+    _arrived.clear()
 
 
 def _unraisable(unraisable: Any) -> None:

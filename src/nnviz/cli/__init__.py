@@ -123,8 +123,17 @@ class NnvizGroup(click.Group):
             end_on_closed_pipe()
 
     def invoke(self, ctx: click.Context) -> Any:
+        signals.forget()  # a signal that ended an earlier command in this process is not this one's
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            except Exception as exc:
+                signum = signals.arrived()
+                if signum is None or isinstance(exc, click.exceptions.Exit):
+                    raise
+                # After a Ctrl-C or SIGTERM, whatever ends the command is its doing: C code the
+                # handler's exception landed under can put its own in its place (see signals).
+                raise Interrupted(signum) from exc
         except NnvizError as exc:
             raise click.ClickException(one_line(str(exc))) from None
         except click.UsageError as exc:  # a command's options, or an unknown command

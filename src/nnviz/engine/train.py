@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
+from .. import signals
 from ..config import MAX_ACTIVATIONS, MAX_FRAMES, Config
 from ..errors import ConfigError, DataError
 from . import nn
@@ -305,6 +306,7 @@ def train(cfg: Config, data: Dataset, on_epoch: Callable[[Epoch], None] | None =
             epochs.append(ep)
             if on_epoch:
                 on_epoch(ep)
+            signals.check()  # a Ctrl-C that C code swallowed (see signals) ends training here
         if epochs and cfg.train.stop_loss and epochs[-1].loss <= cfg.train.stop_loss:
             reason = "stop_loss"
             message = (

@@ -34,6 +34,7 @@ import numpy as np
 
 from .. import config as config_mod
 from .. import plan as plans
+from .. import signals
 from ..atomic import one_set, write_text_atomic
 from ..config import Config
 from ..engine.data import Dataset
@@ -167,6 +168,7 @@ def _open_writer(kind: type[Writer], path: Path, cfg: Config, source: FrameSourc
 
 def _on_frame(writer: Writer, path: Path, total: int, report: Progress | None) -> Any:
     def on_frame(n: int) -> None:
+        signals.check()  # a Ctrl-C that C code swallowed (matplotlib's Agg, see signals) ends the run here
         if n == SIZE_PROBE_FRAMES and total > n:
             _warn_if_large(path, writer.bytes_written / n * total)
         if report:

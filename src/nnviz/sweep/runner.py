@@ -31,7 +31,7 @@ from .. import kernels, signals
 from ..atomic import write_text_atomic
 from ..bounded import open_own, read_own
 from ..config import Config
-from ..errors import NnvizError, one_line
+from ..errors import Interrupted, NnvizError, one_line
 from ..plan import run_stem, sweep_run
 from .spec import RunSpec
 
@@ -216,8 +216,6 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
         result = replace(result, name=name, seconds=time.perf_counter() - start, unpinned=unpinned)
         write_marker(folder, result)
         return result
-    except NnvizError as exc:
-        return RunResult(name, "failed", seconds=time.perf_counter() - start, error=one_line(exc))
     except KeyboardInterrupt as exc:
         if _PARENT is not None:
             # A pool worker that was told to stop (or lost its parent) leaves
@@ -226,10 +224,14 @@ def execute_run(cfg: Config, out: str, name: str) -> RunResult:
         if isinstance(exc, Stopped):  # a Dask (or in-process) run: its temps are gone; the sweep is leaving
             return RunResult(name, "failed", seconds=time.perf_counter() - start, error="stopped: the sweep stopped")
         raise
-    except Exception as exc:  # a bug in one run must not take the sweep down
-        return RunResult(
-            name, "failed", seconds=time.perf_counter() - start, error=one_line(f"{type(exc).__name__}: {exc}")
-        )
+    except Exception as exc:  # the run's own failure, or a bug in it: neither may take the sweep down
+        signum = signals.arrived()
+        if signum is not None:  # a signal's doing, under another name (C code replaced it: see signals)
+            if _PARENT is not None:
+                os._exit(128 + signum)
+            raise Interrupted(signum) from exc
+        error = one_line(exc) if isinstance(exc, NnvizError) else one_line(f"{type(exc).__name__}: {exc}")
+        return RunResult(name, "failed", seconds=time.perf_counter() - start, error=error)
     finally:
         _IN_RUN = False
         _watch.path = None
