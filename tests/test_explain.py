@@ -234,3 +234,39 @@ def test_the_gif_of_a_default_run_has_its_key_and_captions(tmp_path: Path) -> No
     assert r.exit_code == 0, r.output
     im = Image.open(tmp_path / "a.gif")
     assert im.n_frames == 4 and (tmp_path / "a.events.csv").exists()
+
+
+@pytest.mark.parametrize(("size", "shown"), [
+    ("2400x400", "the layer collapsed: its units point one way, so the plane is squeezed onto a line"),  # room
+    ("1200x400", "the layer collapsed: its units point one way"),  # the default frame: up to a clause
+    ("600x200", "the layer collapsed"),  # the event's short form
+])
+def test_an_event_too_long_for_its_panel_shows_as_much_as_reads_whole(size: str, shown: str) -> None:
+    """The default run's collapsed layer said "the layer collapsed: its units point one way, so the…",
+    cut mid-sentence; a student could not tell what was squeezed onto what."""
+    cfg = catalog.resolve({}, {"render.grid": 30, "render.size": size})
+    data = load_data(cfg)
+    anim = Animation(train(cfg, data), data, cfg.render)
+    painter = anim.painter()
+    try:
+        painter.render(anim.frame(anim.indices[-1]))
+        view = next(v for v in painter.views if v.name == "hidden")
+        assert view.caption.get_text() == shown
+        assert view.caption.get_window_extent(painter.canvas.get_renderer()).width <= view.ax.bbox.width
+    finally:
+        painter.close()
+
+
+def test_an_event_is_cut_at_a_clause_never_inside_quotes_or_brackets() -> None:
+    from nnviz.engine.events import Event
+    from nnviz.render.panels.base import event_forms
+
+    guess = Event("no better than guessing", 0, 0, "no better than always guessing 'cat, dog' (50%)",
+                  short="no better than guessing")
+    assert event_forms(guess) == (guess.caption, guess.short)
+    span = Event("unscaled", 0, 0, "not standardised (they span 0 to 9, 1 to 2): units saturate; try this",
+                 short="inputs unscaled")
+    assert event_forms(span) == (span.caption, "not standardised (they span 0 to 9, 1 to 2): units saturate",
+                                 span.short)
+    separated = Event("separated", 3, 3, "epoch 3: every training point is now on its side", short="all on their side")
+    assert event_forms(separated) == (separated.caption, separated.short)  # "epoch 3" alone says nothing

@@ -205,12 +205,12 @@ def _collapse(history: History, layer: int, checked: Sequence[int], fair: bool) 
     where = "the layer" if history.model.n_hidden == 1 else f"layer {layer}"
     if fair:
         caption = f"{where}'s units point one way, so the plane is squeezed onto a line: one direction is enough here"
-        advice, short = "", "squeezed onto a line"
+        advice, short = "", "the units point one way"
     else:
         caption = f"{where} collapsed: its units point one way, so the plane is squeezed onto a line"
         advice, short = (
             "units that learn one direction act as one: more units or another --seed may help",
-            "collapsed to a line",
+            f"{where} collapsed",
         )
     units = tuple(range(width))
     return [

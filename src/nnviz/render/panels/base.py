@@ -183,8 +183,11 @@ class PanelView:
     def update_caption(self, note: Event | None, target: Any = None) -> None:
         """Show ``note`` (an event's caption, red for a warning) or the panel's caption.
 
-        The short forms when the layout kept the short caption; an event's
-        text is cut to the panel's width when even that is too long.
+        The short forms when the layout kept the short caption. An event too
+        long for the panel shows the most of it that reads whole (``event_forms``):
+        "the layer collapsed: its units point one way", or "the layer collapsed",
+        never "the layer collapsed: its units point one way, so the…"; it is cut
+        to the panel's width only when even its short form is too long.
         ``target``: write into this copy of the caption instead (a replayed frame's).
         """
         line = getattr(self, "caption_line", None)
@@ -198,7 +201,11 @@ class PanelView:
         if target is None and self._caption_shown == (*shown, text.get_text()):
             return  # as last frame: cutting it to width again would measure it again
         text.set_color(colour)
-        text.set_text(want)
+        forms = event_forms(note) if note is not None and not short else (want,)
+        for form in forms:
+            text.set_text(form)
+            if fits(text, self.ax.bbox.width):
+                break
         fit_width(text, self.ax.bbox.width)
         if target is None:
             self._caption_shown = (*shown, text.get_text())
@@ -218,17 +225,32 @@ NOTE_RED = "#a50f15"  # a warning's caption: a dead unit, a plateau
 NOTE_INK = "0.05"  # an event that only explains (every point separated): darker than a caption
 
 
+def event_forms(event: Event) -> tuple[str, ...]:
+    """What a panel may show of ``event``, longest first: the caption, the caption up to each of
+    its clauses (at ", " or "; ": a ":" can end "epoch 106", which says nothing), its short form.
+    A clause inside quotes or brackets (a class named "cat, dog", a span of values) is no clause."""
+    caption = event.caption
+
+    def whole(prefix: str) -> bool:
+        return prefix.count("'") % 2 == 0 and prefix.count("(") == prefix.count(")") and len(prefix) > len(event.short)
+
+    ends = [i for i in range(len(caption) - 1, 0, -1) if caption[i : i + 2] in (", ", "; ")]
+    return (caption, *(caption[:i] for i in ends if whole(caption[:i])), event.short)
+
+
+def fits(text: Any, width_px: float) -> bool:
+    return bool(text.get_window_extent(text.figure.canvas.get_renderer()).width <= width_px)
+
+
 def fit_width(text: Any, width_px: float) -> None:
     """Cut ``text`` with an ellipsis until it is at most ``width_px`` wide (an event may say more than fits)."""
-    renderer = text.figure.canvas.get_renderer()
-    full = text.get_text()
-    if text.get_window_extent(renderer).width <= width_px:
+    if fits(text, width_px):
         return
-    words = full.split(" ")
+    words = text.get_text().split(" ")
     while len(words) > 1:
         words.pop()
         text.set_text(" ".join(words).rstrip(",;:") + "…")
-        if text.get_window_extent(renderer).width <= width_px:
+        if fits(text, width_px):
             return
 
 
